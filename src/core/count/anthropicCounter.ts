@@ -1,0 +1,66 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type { CountRequest, CountResult, Counter } from '../types';
+import { throwIfAborted } from '../util/abort';
+import { CountError, toCountError } from './errors';
+
+export interface AnthropicCounterOptions {
+	/** Resolves the key at call time, so that setting or clearing it needs no rebuild. */
+	getApiKey(): Promise<string | undefined> | string | undefined;
+	/** Defaults to the SDK's own (https://api.anthropic.com). */
+	baseURL?: string;
+	/** Per-call timeout; interactive counting should fail fast. */
+	timeoutMs?: number;
+	maxRetries?: number;
+	/** Receives the SDK's own log lines (already free of the key). */
+	logger?: { error(msg: string): void; warn(msg: string): void; info(msg: string): void; debug(msg: string): void };
+	/** For tests: an injected fetch. */
+	fetch?: typeof fetch;
+}
+
+/** Exact counts through `POST /v1/messages/count_tokens` with the official SDK. */
+export class AnthropicCounter implements Counter {
+	readonly id = 'api' as const;
+	private client: Anthropic | undefined;
+	private clientKey: string | undefined;
+
+	constructor(private readonly options: AnthropicCounterOptions) {}
+
+	async count(request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
+		throwIfAborted(signal);
+		const key = await this.options.getApiKey();
+		if (!key) {
+			throw new CountError('no-key', 'No API key is set. Run "Claude Token Meter: Set API Key".');
+		}
+		throwIfAborted(signal);
+		const client = this.clientFor(key);
+		try {
+			const body = { ...request.body, model: request.model } as unknown as Anthropic.MessageCountTokensParams;
+			const answer = await client.messages.countTokens(body, { signal });
+			if (typeof answer?.input_tokens !== 'number') {
+				throw new CountError('server', 'The counting endpoint answered without input_tokens.');
+			}
+			return { inputTokens: answer.input_tokens, source: 'api', exact: true, approximate: false, notes: [] };
+		} catch (err) {
+			throw toCountError(err, [key]);
+		}
+	}
+
+	private clientFor(key: string): Anthropic {
+		if (!this.client || this.clientKey !== key) {
+			const logger = this.options.logger;
+			this.client = new Anthropic({
+				apiKey: key,
+				baseURL: this.options.baseURL || undefined,
+				timeout: this.options.timeoutMs ?? 20_000,
+				maxRetries: this.options.maxRetries ?? 1,
+				fetch: this.options.fetch,
+				logger,
+				logLevel: logger ? 'warn' : 'off',
+				// The SDK refuses to run where a browser global exists (a web extension host) unless told.
+				dangerouslyAllowBrowser: true,
+			});
+			this.clientKey = key;
+		}
+		return this.client;
+	}
+}

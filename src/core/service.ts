@@ -1,0 +1,406 @@
+import { CountScheduler } from './count/scheduler';
+import { CountError } from './count/errors';
+import type { RateLimiter } from './count/rateLimiter';
+import type { CountRequest, CountResult, Counter, RequestSite } from './types';
+import { isCancellation } from './util/abort';
+import { Emitter } from './util/emitter';
+
+export type CountingMode = 'auto' | 'api' | 'offline';
+
+export interface ServiceOptions {
+	mode: CountingMode;
+	debounceMs: number;
+	/** Model for requests that do not name one. */
+	defaultModel: string;
+	/** Model for Bedrock bodies whose code does not give a modelId. */
+	bedrockModelId?: string;
+	/** Count Bedrock sites through Bedrock's CountTokens (needs AWS credentials). */
+	bedrockEnabled: boolean;
+}
+
+export type DetectFn = (text: string, languageId: string, options: { fileName?: string; bedrockModelId?: string }) => Promise<RequestSite[]>;
+
+export interface ServiceDeps {
+	detect: DetectFn;
+	offline?: Counter;
+	api?: Counter;
+	bedrock?: Counter;
+	limiter?: RateLimiter;
+	/** Whether an API key is available right now (API counting is skipped without one). */
+	hasApiKey(): boolean;
+	log?: { info(msg: string): void; warn(msg: string): void; error(msg: string): void; debug?(msg: string): void };
+}
+
+export type SiteStatus = 'counting' | 'ready' | 'error' | 'no-key';
+
+export interface SiteState {
+	readonly site: RequestSite;
+	/** The model the site is counted and priced for. */
+	readonly model: string;
+	readonly request: CountRequest;
+	offline?: CountResult;
+	exact?: CountResult;
+	status: SiteStatus;
+	error?: CountError;
+}
+
+export interface DocumentState {
+	readonly uri: string;
+	readonly version: number;
+	readonly languageId: string;
+	readonly sites: readonly SiteState[];
+	/** Set when detection itself failed or the document was skipped (too large, binary). */
+	readonly notice?: string;
+}
+
+/** The figure to show for a site: the exact one when it is there, else the offline one. */
+export function bestResult(state: SiteState): CountResult | undefined {
+	return state.exact ?? state.offline;
+}
+
+export interface DocumentInput {
+	uri: string;
+	version: number;
+	languageId: string;
+	fileName?: string;
+	getText(): string;
+}
+
+/** Documents above this size are not scanned at all: the figure would be useless and the scan slow. */
+export const MAX_DOCUMENT_CHARS = 64 * 1024 * 1024;
+
+/**
+ * The one result store. Every surface (status bar, CodeLens, hover, diagnostics, report) reads from here;
+ * none of them counts on its own, so one edit causes at most one call per changed request site.
+ */
+export class TokenCountService {
+	private readonly docs = new Map<string, DocumentState>();
+	private readonly generations = new Map<string, number>();
+	private readonly inflight = new Set<Promise<unknown>>();
+	private readonly onDidChangeEmitter = new Emitter<string>();
+	private readonly offlineScheduler?: CountScheduler;
+	private readonly apiScheduler?: CountScheduler;
+	private readonly bedrockScheduler?: CountScheduler;
+	private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+	private idleWaiters: (() => void)[] = [];
+
+	/** Fires with a document's uri whenever anything about it changed. */
+	readonly onDidChange = this.onDidChangeEmitter.event;
+
+	constructor(private readonly deps: ServiceDeps, private options: ServiceOptions) {
+		if (deps.offline) {
+			this.offlineScheduler = new CountScheduler(deps.offline, { debounceMs: 0, cacheSize: 2000 });
+		}
+		if (deps.api) {
+			this.apiScheduler = new CountScheduler(deps.api, { debounceMs: options.debounceMs, limiter: deps.limiter });
+		}
+		if (deps.bedrock) {
+			this.bedrockScheduler = new CountScheduler(deps.bedrock, { debounceMs: options.debounceMs, limiter: deps.limiter });
+		}
+	}
+
+	get currentOptions(): Readonly<ServiceOptions> {
+		return this.options;
+	}
+
+	/** Calls made to the exact counters (API and Bedrock) since start. */
+	get apiCallCount(): number {
+		return (this.apiScheduler?.callCount ?? 0) + (this.bedrockScheduler?.callCount ?? 0);
+	}
+
+	setOptions(options: ServiceOptions): void {
+		this.options = options;
+		this.apiScheduler?.setDebounce(options.debounceMs);
+		this.bedrockScheduler?.setDebounce(options.debounceMs);
+	}
+
+	get(uri: string): DocumentState | undefined {
+		return this.docs.get(uri);
+	}
+
+	/** The site whose range holds `offset` (the innermost, when requests nest). */
+	siteAt(uri: string, offset: number): SiteState | undefined {
+		const doc = this.docs.get(uri);
+		let best: SiteState | undefined;
+		for (const s of doc?.sites ?? []) {
+			if (s.site.range.start <= offset && offset <= s.site.range.end) {
+				if (!best || s.site.range.end - s.site.range.start < best.site.range.end - best.site.range.start) {
+					best = s;
+				}
+			}
+		}
+		return best;
+	}
+
+	/**
+	 * Re-detects the document and (re)counts its sites. Sites whose request did not change keep their
+	 * figures; changed ones get the offline figure at once and an exact count after the debounce.
+	 */
+	async update(input: DocumentInput): Promise<DocumentState | undefined> {
+		const existing = this.docs.get(input.uri);
+		if (existing && existing.version === input.version && existing.languageId === input.languageId) {
+			return existing;
+		}
+		const generation = (this.generations.get(input.uri) ?? 0) + 1;
+		this.generations.set(input.uri, generation);
+		const task = this.detectAndCount(input, generation, existing);
+		this.track(task);
+		return task;
+	}
+
+	/** Drops everything about a closed document and cancels its pending counts. */
+	forget(uri: string): void {
+		const doc = this.docs.get(uri);
+		this.generations.set(uri, (this.generations.get(uri) ?? 0) + 1);
+		for (const s of doc?.sites ?? []) {
+			this.cancelSite(uri, s.site.id);
+		}
+		this.docs.delete(uri);
+		this.onDidChangeEmitter.fire(uri);
+	}
+
+	/** Counts everything again (after a key, endpoint or mode change); cached figures are dropped. */
+	recountAll(options: { clearCache?: boolean } = {}): void {
+		if (options.clearCache) {
+			this.apiScheduler?.clearCache();
+			this.bedrockScheduler?.clearCache();
+		}
+		for (const doc of this.docs.values()) {
+			const sites = doc.sites.map((s) => this.startSite(doc.uri, s.site, s.offline && this.sameModel(s) ? s : undefined));
+			this.docs.set(doc.uri, { ...doc, sites });
+			this.onDidChangeEmitter.fire(doc.uri);
+		}
+	}
+
+	/** Resolves when no detection or count is pending or running. */
+	whenIdle(): Promise<void> {
+		if (this.isIdle()) {
+			return Promise.resolve();
+		}
+		return new Promise((resolve) => this.idleWaiters.push(resolve));
+	}
+
+	/** Counts one request now, outside any document (reports, differential counts, the CLI). */
+	async countNow(request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
+		const exact = this.exactSchedulerFor(request.provider);
+		if (exact && this.options.mode !== 'offline' && (request.provider === 'bedrock' || this.deps.hasApiKey())) {
+			const key = exact.keyOf(request);
+			const hit = exact.peek(key);
+			if (hit) { return hit; }
+			return this.runWithSignal(exact, `adhoc:${key}`, request, signal);
+		}
+		if (this.options.mode === 'api') {
+			throw new CountError('no-key', 'No API key is set. Run "Claude Token Meter: Set API Key".');
+		}
+		if (!this.offlineScheduler) {
+			throw new CountError('unknown', 'No counter is available.');
+		}
+		return this.runWithSignal(this.offlineScheduler, `adhoc-offline:${this.offlineScheduler.keyOf(request)}`, request, signal);
+	}
+
+	/** Whether exact counts are currently possible for a provider. */
+	canCountExactly(provider: 'anthropic' | 'bedrock'): boolean {
+		if (this.options.mode === 'offline') { return false; }
+		return provider === 'bedrock' ? Boolean(this.bedrockScheduler && this.options.bedrockEnabled) : Boolean(this.apiScheduler && this.deps.hasApiKey());
+	}
+
+	dispose(): void {
+		this.offlineScheduler?.dispose();
+		this.apiScheduler?.dispose();
+		this.bedrockScheduler?.dispose();
+		for (const t of this.retryTimers.values()) { clearTimeout(t); }
+		this.retryTimers.clear();
+		this.onDidChangeEmitter.dispose();
+		this.docs.clear();
+	}
+
+	// --- internals -------------------------------------------------------------------------------
+
+	private async detectAndCount(input: DocumentInput, generation: number, previous: DocumentState | undefined): Promise<DocumentState | undefined> {
+		let sites: RequestSite[] = [];
+		let notice: string | undefined;
+		const text = input.getText();
+		if (text.length > MAX_DOCUMENT_CHARS) {
+			notice = `Not scanned: the document is larger than ${Math.round(MAX_DOCUMENT_CHARS / 1024 / 1024)} MB.`;
+		} else {
+			try {
+				sites = await this.deps.detect(text, input.languageId, { fileName: input.fileName, bedrockModelId: this.options.bedrockModelId });
+			} catch (err) {
+				notice = `Could not read requests from this document: ${(err as Error)?.message ?? err}`;
+				this.deps.log?.warn(`${input.uri}: ${notice}`);
+			}
+		}
+		if (this.generations.get(input.uri) !== generation) {
+			return undefined; // a newer version is on its way
+		}
+		const before = new Map((previous?.sites ?? []).map((s) => [s.site.id, s]));
+		const keep = new Set<string>();
+		const states = sites.map((site) => {
+			keep.add(site.id);
+			return this.startSite(input.uri, site, before.get(site.id));
+		});
+		for (const [id] of before) {
+			if (!keep.has(id)) {
+				this.cancelSite(input.uri, id);
+			}
+		}
+		const doc: DocumentState = { uri: input.uri, version: input.version, languageId: input.languageId, sites: states, notice };
+		this.docs.set(input.uri, doc);
+		this.onDidChangeEmitter.fire(input.uri);
+		return doc;
+	}
+
+	private modelFor(site: RequestSite): string {
+		if (site.provider === 'bedrock') {
+			return site.bedrock?.modelId || site.payload.model || this.options.bedrockModelId || this.options.defaultModel;
+		}
+		return site.payload.model || this.options.defaultModel;
+	}
+
+	private sameModel(state: SiteState): boolean {
+		return state.model === this.modelFor(state.site);
+	}
+
+	private exactSchedulerFor(provider: 'anthropic' | 'bedrock'): CountScheduler | undefined {
+		return provider === 'bedrock' ? (this.options.bedrockEnabled ? this.bedrockScheduler : undefined) : this.apiScheduler;
+	}
+
+	/** Builds the state of one site and starts whatever counting it still needs. */
+	private startSite(uri: string, site: RequestSite, previous: SiteState | undefined): SiteState {
+		const model = this.modelFor(site);
+		const request: CountRequest = { provider: site.provider, model, body: { ...site.payload, model }, bedrock: site.bedrock };
+		const state: SiteState = { site, model, request, status: 'counting' };
+		const mode = this.options.mode;
+
+		if (mode !== 'api' && this.offlineScheduler) {
+			const hit = this.offlineScheduler.cached(request);
+			if (hit) {
+				state.offline = hit;
+			} else {
+				// Keep the old figure on screen while the new one is computed, rather than flashing blank.
+				if (previous?.offline && previous.model === model) { state.offline = previous.offline; }
+				this.follow(uri, site.id, this.offlineScheduler.schedule(`${uri}#${site.id}`, request), state, 'offline');
+			}
+		}
+
+		const exact = mode === 'offline' ? undefined : this.exactSchedulerFor(site.provider);
+		const exactPossible = exact && (site.provider === 'bedrock' || this.deps.hasApiKey());
+		if (exact && exactPossible) {
+			const hit = exact.cached(request);
+			if (hit) {
+				state.exact = hit;
+				state.status = 'ready';
+			} else {
+				state.status = 'counting';
+				this.follow(uri, site.id, exact.schedule(`${uri}#${site.id}`, request), state, 'exact');
+			}
+		} else {
+			this.apiScheduler?.cancel(`${uri}#${site.id}`);
+			this.bedrockScheduler?.cancel(`${uri}#${site.id}`);
+			if (mode === 'api') {
+				state.status = site.provider === 'bedrock' ? 'error' : 'no-key';
+				if (site.provider === 'bedrock') {
+					state.error = new CountError('invalid', 'Bedrock counting is off: enable claudeTokenMeter.bedrock.enabled.');
+				}
+			} else {
+				state.status = state.offline ? 'ready' : 'counting';
+			}
+		}
+		return state;
+	}
+
+	/** Applies a result to the state only if that state is still the document's current one for the site. */
+	private follow(uri: string, siteId: string, promise: Promise<CountResult>, state: SiteState, slot: 'offline' | 'exact'): void {
+		const isCurrent = () => this.docs.get(uri)?.sites.includes(state) ?? false;
+		const task = promise.then(
+			(result) => {
+				if (slot === 'offline') {
+					state.offline = result;
+					if (state.status === 'counting' && !this.exactPending(state)) { state.status = 'ready'; }
+				} else {
+					state.exact = result;
+					state.status = 'ready';
+					state.error = undefined;
+				}
+				if (isCurrent()) { this.onDidChangeEmitter.fire(uri); }
+			},
+			(err) => {
+				if (isCancellation(err)) { return; }
+				const error = err instanceof CountError ? err : new CountError('unknown', String((err as Error)?.message ?? err));
+				if (slot === 'offline') {
+					this.deps.log?.warn(`Offline count failed for ${siteId}: ${error.message}`);
+					if (!this.exactPending(state) && !state.exact) { state.status = 'error'; state.error = error; }
+				} else {
+					state.status = error.kind === 'no-key' ? 'no-key' : 'error';
+					state.error = error;
+					this.deps.log?.warn(`Count failed for ${siteId} (${state.model}): ${error.message}`);
+					if (error.transient) { this.retryLater(uri, state, error); }
+				}
+				if (isCurrent()) { this.onDidChangeEmitter.fire(uri); }
+			},
+		);
+		this.track(task);
+	}
+
+	private exactPending(state: SiteState): boolean {
+		return !state.exact && this.options.mode !== 'offline' && this.canCountExactly(state.site.provider) && !state.error;
+	}
+
+	/** After a rate limit or outage, tries the site again once the endpoint's retry-after has passed. */
+	private retryLater(uri: string, state: SiteState, error: CountError): void {
+		const key = `${uri}#${state.site.id}`;
+		if (this.retryTimers.has(key)) { return; }
+		const wait = Math.min(Math.max(error.retryAfterMs ?? 5_000, 1_000), 120_000);
+		const timer = setTimeout(() => {
+			this.retryTimers.delete(key);
+			const doc = this.docs.get(uri);
+			if (!doc || !doc.sites.includes(state)) { return; }
+			const fresh = this.startSite(uri, state.site, state);
+			this.docs.set(uri, { ...doc, sites: doc.sites.map((s) => (s === state ? fresh : s)) });
+			this.onDidChangeEmitter.fire(uri);
+		}, wait);
+		timer.unref?.();
+		this.retryTimers.set(key, timer);
+	}
+
+	private cancelSite(uri: string, siteId: string): void {
+		const key = `${uri}#${siteId}`;
+		this.offlineScheduler?.cancel(key);
+		this.apiScheduler?.cancel(key);
+		this.bedrockScheduler?.cancel(key);
+		const timer = this.retryTimers.get(key);
+		if (timer) { clearTimeout(timer); this.retryTimers.delete(key); }
+	}
+
+	private async runWithSignal(scheduler: CountScheduler, id: string, request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
+		const onAbort = () => scheduler.cancel(id);
+		signal?.addEventListener('abort', onAbort, { once: true });
+		try {
+			const task = scheduler.schedule(id, request, { debounceMs: 0 });
+			this.track(task);
+			return await task;
+		} finally {
+			signal?.removeEventListener('abort', onAbort);
+		}
+	}
+
+	private track(task: Promise<unknown>): void {
+		const settled = task.then(() => undefined, () => undefined);
+		this.inflight.add(settled);
+		void settled.then(() => {
+			this.inflight.delete(settled);
+			if (this.isIdle()) {
+				const waiters = this.idleWaiters;
+				this.idleWaiters = [];
+				for (const w of waiters) { w(); }
+			}
+		});
+	}
+
+	private isIdle(): boolean {
+		return this.inflight.size === 0
+			&& (this.offlineScheduler?.pendingCount ?? 0) === 0
+			&& (this.apiScheduler?.pendingCount ?? 0) === 0
+			&& (this.bedrockScheduler?.pendingCount ?? 0) === 0;
+	}
+}
