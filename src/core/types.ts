@@ -73,7 +73,7 @@ export interface RequestSite {
 	/** For Bedrock sites: the model id from surrounding code, if any, and the raw body for CountTokens. */
 	readonly bedrock?: {
 		readonly modelId?: string;
-		readonly input: { invokeModel: { body: unknown } } | { converse: { messages: unknown[]; system?: unknown[] } };
+		readonly input: { invokeModel: { body: unknown } } | { converse: { messages: unknown[]; system?: unknown[]; toolConfig?: unknown } };
 	};
 	readonly maxTokens?: number;
 	readonly unresolved: readonly Unresolved[];

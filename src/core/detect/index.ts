@@ -1,0 +1,89 @@
+/**
+ * Detection entry point: document text → the Claude requests in it (DESIGN.md §3).
+ * Pure TypeScript, no editor dependency; never throws.
+ */
+import type { RequestSite } from '../types';
+import { detectJson, detectJsonl } from './json';
+
+export interface DetectOptions {
+	/** Used to pick a parser when the language id is not one we know (and to recognise `.jsonl`). */
+	readonly fileName?: string;
+	/** Model id for Bedrock bodies that do not name one (a setting). */
+	readonly bedrockModelId?: string;
+}
+
+export type DetectLanguage = 'json' | 'jsonl' | 'typescript' | 'javascript' | 'python';
+
+const byLanguageId: Record<string, DetectLanguage> = {
+	json: 'json',
+	jsonc: 'json',
+	jsonl: 'jsonl',
+	typescript: 'typescript',
+	typescriptreact: 'typescript',
+	javascript: 'javascript',
+	javascriptreact: 'javascript',
+	python: 'python',
+};
+
+const byExtension: Record<string, DetectLanguage> = {
+	json: 'json',
+	jsonc: 'json',
+	jsonl: 'jsonl',
+	ndjson: 'jsonl',
+	ts: 'typescript',
+	tsx: 'typescript',
+	mts: 'typescript',
+	cts: 'typescript',
+	js: 'javascript',
+	jsx: 'javascript',
+	mjs: 'javascript',
+	cjs: 'javascript',
+	py: 'python',
+};
+
+function extensionOf(fileName: string | undefined): string | undefined {
+	const match = fileName ? /\.([A-Za-z0-9]+)$/.exec(fileName) : null;
+	return match ? match[1].toLowerCase() : undefined;
+}
+
+/** Which front end reads this document, or undefined when none does. */
+export function detectLanguage(languageId: string, fileName?: string): DetectLanguage | undefined {
+	const ext = extensionOf(fileName);
+	const fromExt = ext ? byExtension[ext] : undefined;
+	// A JSONL file opened as JSON would otherwise parse as its first line only.
+	if (fromExt === 'jsonl') {
+		return 'jsonl';
+	}
+	return byLanguageId[languageId] ?? fromExt;
+}
+
+/**
+ * Cheap synchronous test: false means the document certainly holds no request and detection can be
+ * skipped. Every shape we detect has a `messages` field (or calls a `messages` API).
+ */
+export function mightContainRequests(text: string, languageId: string, fileName?: string): boolean {
+	return detectLanguage(languageId, fileName) !== undefined && text.includes('messages');
+}
+
+/** Every request in the document, in document order. Never throws: on any failure, what was found so far. */
+export async function detectRequests(text: string, languageId: string, options: DetectOptions = {}): Promise<RequestSite[]> {
+	const out: RequestSite[] = [];
+	try {
+		if (typeof text !== 'string' || !mightContainRequests(text, languageId, options.fileName)) {
+			return out;
+		}
+		switch (detectLanguage(languageId, options.fileName)) {
+			case 'json':
+				detectJson(text, options, out);
+				break;
+			case 'jsonl':
+				detectJsonl(text, options, out);
+				break;
+			default:
+				break;
+		}
+	} catch {
+		// Detection is best effort: a parser failure must never break the editor.
+	}
+	return out.sort((a, b) => a.range.start - b.range.start);
+}
