@@ -4,6 +4,7 @@
  */
 import type { RequestSite } from '../types';
 import { detectJson, detectJsonl } from './json';
+import { detectTypeScript } from './typescript';
 
 export interface DetectOptions {
 	/** Used to pick a parser when the language id is not one we know (and to recognise `.jsonl`). */
@@ -78,6 +79,11 @@ export async function detectRequests(text: string, languageId: string, options: 
 				break;
 			case 'jsonl':
 				detectJsonl(text, options, out);
+				break;
+			case 'typescript':
+			case 'javascript':
+				detectTypeScript(text, detectLanguage(languageId, options.fileName) as 'typescript' | 'javascript',
+					{ ...options, languageId }, out);
 				break;
 			default:
 				break;

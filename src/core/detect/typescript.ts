@@ -1,0 +1,438 @@
+/**
+ * TypeScript / JavaScript front end: finds SDK calls with TypeScript's own parser (tolerant of half-typed
+ * code) and evaluates their argument statically. No type checker: identifiers are resolved by walking the
+ * enclosing blocks of the same file, which is fast and covers how requests are usually written.
+ */
+import * as ts from 'typescript';
+import type { RequestSite, SiteShape, TextRange } from '../types';
+import { firstLineAnchor } from './json';
+import { buildSite, classifyRequest, type SiteOrigin } from './site';
+import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
+
+export interface TsDetectOptions {
+	readonly fileName?: string;
+	readonly languageId?: string;
+	readonly bedrockModelId?: string;
+}
+
+/** How many identifier hops an evaluation may take (`const a = b; const b = {...}`). */
+const maxDepth = 8;
+
+const requestMethods = new Set(['create', 'stream', 'countTokens']);
+const bedrockCommands = new Set(['InvokeModelCommand', 'InvokeModelWithResponseStreamCommand', 'ConverseCommand', 'ConverseStreamCommand']);
+
+function scriptKind(language: 'typescript' | 'javascript', options: TsDetectOptions): ts.ScriptKind {
+	const ext = /\.([a-z]+)$/i.exec(options.fileName ?? '')?.[1]?.toLowerCase();
+	const jsx = ext === 'tsx' || ext === 'jsx' || options.languageId === 'typescriptreact' || options.languageId === 'javascriptreact';
+	if (language === 'typescript') {
+		return jsx ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+	}
+	return jsx ? ts.ScriptKind.JSX : ts.ScriptKind.JS;
+}
+
+/**
+ * `client.messages.create` → 'messages.create'; `x.beta.messages.batches.create` → 'beta.messages.batches.create'.
+ * Undefined for any other callee.
+ */
+function sdkMethod(callee: ts.Expression): string | undefined {
+	if (!ts.isPropertyAccessExpression(callee) || !requestMethods.has(callee.name.text)) {
+		return undefined;
+	}
+	const method = callee.name.text;
+	const owner = callee.expression;
+	if (!ts.isPropertyAccessExpression(owner)) {
+		return undefined;
+	}
+	if (owner.name.text === 'messages') {
+		return `${isBeta(owner.expression) ? 'beta.' : ''}messages.${method}`;
+	}
+	if (owner.name.text === 'batches' && method === 'create' && ts.isPropertyAccessExpression(owner.expression)
+		&& owner.expression.name.text === 'messages') {
+		return `${isBeta(owner.expression.expression) ? 'beta.' : ''}messages.batches.create`;
+	}
+	return undefined;
+}
+
+function isBeta(expr: ts.Expression): boolean {
+	return ts.isPropertyAccessExpression(expr) && expr.name.text === 'beta';
+}
+
+class Evaluator {
+	constructor(private readonly sf: ts.SourceFile, private readonly text: string) { }
+
+	range(node: ts.Node): TextRange {
+		return { start: node.getStart(this.sf), end: node.end };
+	}
+
+	unresolved(node: ts.Node, reason: string): ValueNode {
+		const range = this.range(node);
+		return unresolvedNode(range, this.text.slice(range.start, range.end), reason);
+	}
+
+	evaluate(expr: ts.Expression, depth = 0, visiting: Set<ts.Node> = new Set()): ValueNode {
+		// `x as const`, `x satisfies T`, `<T>x`, `(x)`, `x!` are the value x.
+		while (ts.isParenthesizedExpression(expr) || ts.isAsExpression(expr) || ts.isSatisfiesExpression(expr)
+			|| ts.isTypeAssertionExpression(expr) || ts.isNonNullExpression(expr)) {
+			expr = expr.expression;
+		}
+		const range = this.range(expr);
+		switch (expr.kind) {
+			case ts.SyntaxKind.StringLiteral:
+			case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
+				return { kind: 'scalar', range, value: (expr as ts.StringLiteral).text };
+			case ts.SyntaxKind.NumericLiteral:
+				return { kind: 'scalar', range, value: Number((expr as ts.NumericLiteral).text) };
+			case ts.SyntaxKind.TrueKeyword:
+				return { kind: 'scalar', range, value: true };
+			case ts.SyntaxKind.FalseKeyword:
+				return { kind: 'scalar', range, value: false };
+			case ts.SyntaxKind.NullKeyword:
+				return { kind: 'scalar', range, value: null };
+			case ts.SyntaxKind.TemplateExpression:
+				return this.unresolved(expr, 'template with substitutions');
+			case ts.SyntaxKind.ArrayLiteralExpression:
+				return this.array(expr as ts.ArrayLiteralExpression, depth, visiting);
+			case ts.SyntaxKind.ObjectLiteralExpression:
+				return this.object(expr as ts.ObjectLiteralExpression, depth, visiting);
+			case ts.SyntaxKind.Identifier:
+				return this.identifier(expr as ts.Identifier, depth, visiting);
+			case ts.SyntaxKind.PrefixUnaryExpression: {
+				const unary = expr as ts.PrefixUnaryExpression;
+				const operand = this.evaluate(unary.operand, depth, visiting);
+				if (unary.operator === ts.SyntaxKind.MinusToken && operand.kind === 'scalar' && typeof operand.value === 'number') {
+					return { kind: 'scalar', range, value: -operand.value };
+				}
+				return this.unresolved(expr, 'expression');
+			}
+			case ts.SyntaxKind.BinaryExpression: {
+				// 'a' + 'b': string concatenation across lines is common in prompts.
+				const binary = expr as ts.BinaryExpression;
+				if (binary.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+					const left = this.evaluate(binary.left, depth, visiting);
+					const right = this.evaluate(binary.right, depth, visiting);
+					if (left.kind === 'scalar' && right.kind === 'scalar' && (typeof left.value === 'string' || typeof right.value === 'string')) {
+						return { kind: 'scalar', range, value: String(left.value) + String(right.value) };
+					}
+				}
+				return this.unresolved(expr, 'expression');
+			}
+			case ts.SyntaxKind.PropertyAccessExpression: {
+				// PROMPTS.system, where PROMPTS is a same-file object literal.
+				const access = expr as ts.PropertyAccessExpression;
+				const owner = this.evaluate(access.expression, depth, visiting);
+				const value = owner.kind === 'object' ? getValue(owner, access.name.text) : undefined;
+				return value ?? this.unresolved(expr, owner.kind === 'unresolved' ? owner.reason : 'property access');
+			}
+			case ts.SyntaxKind.CallExpression:
+			case ts.SyntaxKind.NewExpression:
+				return this.unresolved(expr, 'function call');
+			case ts.SyntaxKind.AwaitExpression:
+				return this.unresolved(expr, 'awaited value');
+			default:
+				return this.unresolved(expr, 'expression');
+		}
+	}
+
+	private array(expr: ts.ArrayLiteralExpression, depth: number, visiting: Set<ts.Node>): ValueNode {
+		const items: ValueNode[] = [];
+		for (const element of expr.elements) {
+			if (ts.isOmittedExpression(element)) {
+				continue;
+			}
+			if (ts.isSpreadElement(element)) {
+				const spread = this.evaluate(element.expression, depth, visiting);
+				if (spread.kind === 'array') {
+					items.push(...spread.items);
+				} else {
+					items.push(spread.kind === 'unresolved' ? spread : this.unresolved(element, 'spread of a non-array'));
+				}
+				continue;
+			}
+			items.push(this.evaluate(element, depth, visiting));
+		}
+		return { kind: 'array', range: this.range(expr), items };
+	}
+
+	private object(expr: ts.ObjectLiteralExpression, depth: number, visiting: Set<ts.Node>): ValueNode {
+		const props: PropNode[] = [];
+		const unresolved: ObjectNode['unresolved'] = [];
+		for (const prop of expr.properties) {
+			if (ts.isSpreadAssignment(prop)) {
+				const spread = this.evaluate(prop.expression, depth, visiting);
+				if (spread.kind === 'object') {
+					props.push(...spread.props);
+					unresolved.push(...spread.unresolved);
+				} else if (spread.kind === 'unresolved') {
+					unresolved.push(spread);
+				}
+				continue;
+			}
+			if (ts.isShorthandPropertyAssignment(prop)) {
+				props.push({ key: prop.name.text, range: this.range(prop), value: this.identifier(prop.name, depth, visiting) });
+				continue;
+			}
+			if (!ts.isPropertyAssignment(prop)) {
+				continue; // methods and accessors are not data
+			}
+			const key = this.propertyName(prop.name, depth, visiting);
+			if (key === undefined) {
+				unresolved.push(this.unresolved(prop, 'computed property name') as ObjectNode['unresolved'][number]);
+				continue;
+			}
+			if (ts.isIdentifier(prop.initializer) && prop.initializer.text === 'undefined') {
+				continue; // `key: undefined` is not sent
+			}
+			props.push({ key, range: this.range(prop), value: this.evaluate(prop.initializer, depth, visiting) });
+		}
+		return { kind: 'object', range: this.range(expr), props, unresolved };
+	}
+
+	private propertyName(name: ts.PropertyName, depth: number, visiting: Set<ts.Node>): string | undefined {
+		if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name)
+			|| ts.isNoSubstitutionTemplateLiteral(name)) {
+			return name.text;
+		}
+		if (ts.isComputedPropertyName(name)) {
+			return stringValue(this.evaluate(name.expression, depth, visiting));
+		}
+		return undefined;
+	}
+
+	private identifier(id: ts.Identifier, depth: number, visiting: Set<ts.Node>): ValueNode {
+		const found = resolveIdentifier(id);
+		if (!found || typeof found === 'string') {
+			return this.unresolved(id, found ?? 'unknown identifier');
+		}
+		if (depth >= maxDepth) {
+			return this.unresolved(id, 'too many indirections');
+		}
+		if (visiting.has(found)) {
+			return this.unresolved(id, 'circular reference');
+		}
+		visiting.add(found);
+		try {
+			return this.evaluate(found, depth + 1, visiting);
+		} finally {
+			visiting.delete(found);
+		}
+	}
+}
+
+/**
+ * The initializer a name refers to in its scope, or why there is none ('parameter', 'imported value' …).
+ * A `let` is read at its initializer; later assignments are not followed.
+ */
+function resolveIdentifier(id: ts.Identifier): ts.Expression | string | undefined {
+	const name = id.text;
+	for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+		if (ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
+			const found = findInStatements(scope.statements, name);
+			if (found !== undefined) {
+				return found;
+			}
+		} else if (ts.isFunctionLike(scope)) {
+			if (scope.parameters.some(p => bindsName(p.name, name))) {
+				return 'parameter';
+			}
+		} else if ((ts.isForStatement(scope) || ts.isForOfStatement(scope) || ts.isForInStatement(scope))
+			&& scope.initializer && ts.isVariableDeclarationList(scope.initializer)
+			&& scope.initializer.declarations.some(d => bindsName(d.name, name))) {
+			return 'loop variable';
+		} else if (ts.isCatchClause(scope) && scope.variableDeclaration && bindsName(scope.variableDeclaration.name, name)) {
+			return 'caught value';
+		}
+	}
+	return undefined;
+}
+
+function bindsName(binding: ts.BindingName, name: string): boolean {
+	if (ts.isIdentifier(binding)) {
+		return binding.text === name;
+	}
+	return binding.elements.some(e => !ts.isOmittedExpression(e) && bindsName(e.name, name));
+}
+
+function findInStatements(statements: ts.NodeArray<ts.Statement>, name: string): ts.Expression | string | undefined {
+	for (const statement of statements) {
+		if (ts.isVariableStatement(statement)) {
+			for (const decl of statement.declarationList.declarations) {
+				if (ts.isIdentifier(decl.name) && decl.name.text === name) {
+					return decl.initializer ?? 'declared without a value';
+				}
+				if (!ts.isIdentifier(decl.name) && bindsName(decl.name, name)) {
+					return 'destructured value';
+				}
+			}
+		} else if (ts.isImportDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) {
+			if (importsName(statement, name)) {
+				return 'imported value';
+			}
+		} else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement))
+			&& statement.name?.text === name) {
+			return ts.isFunctionDeclaration(statement) ? 'function' : 'class or enum';
+		}
+	}
+	return undefined;
+}
+
+function importsName(statement: ts.ImportDeclaration | ts.ImportEqualsDeclaration, name: string): boolean {
+	if (ts.isImportEqualsDeclaration(statement)) {
+		return statement.name.text === name;
+	}
+	const clause = statement.importClause;
+	if (!clause) {
+		return false;
+	}
+	if (clause.name?.text === name) {
+		return true;
+	}
+	const bindings = clause.namedBindings;
+	if (!bindings) {
+		return false;
+	}
+	return ts.isNamespaceImport(bindings) ? bindings.name.text === name : bindings.elements.some(e => e.name.text === name);
+}
+
+/** The object a call argument evaluates to; anything else becomes an empty object holding the reason. */
+function asObject(value: ValueNode): ObjectNode {
+	if (value.kind === 'object') {
+		return value;
+	}
+	const reason = value.kind === 'unresolved' ? value : { ...unresolvedNode(value.range, '', 'not an object') };
+	return { kind: 'object', range: value.range, props: [], unresolved: [reason as ObjectNode['unresolved'][number]] };
+}
+
+/** `JSON.stringify(x)` → x, for Bedrock InvokeModel bodies. */
+function stringifiedArgument(expr: ts.Expression): ts.Expression | undefined {
+	while (ts.isParenthesizedExpression(expr) || ts.isAsExpression(expr)) {
+		expr = expr.expression;
+	}
+	if (ts.isCallExpression(expr) && ts.isPropertyAccessExpression(expr.expression) && expr.expression.name.text === 'stringify'
+		&& ts.isIdentifier(expr.expression.expression) && expr.expression.expression.text === 'JSON' && expr.arguments.length > 0) {
+		return expr.arguments[0];
+	}
+	return undefined;
+}
+
+export function detectTypeScript(text: string, language: 'typescript' | 'javascript', options: TsDetectOptions, out: RequestSite[]): void {
+	const sf = ts.createSourceFile(options.fileName ?? (language === 'typescript' ? 'file.ts' : 'file.js'), text,
+		ts.ScriptTarget.Latest, true, scriptKind(language, options));
+	const evaluator = new Evaluator(sf, text);
+	const ordinals = new Map<string, number>();
+	const prefix = language === 'typescript' ? 'ts' : 'js';
+	const nextId = (method: string): string => {
+		const n = ordinals.get(method) ?? 0;
+		ordinals.set(method, n + 1);
+		return `${prefix}:${method}#${n}`;
+	};
+	const anchorOf = (node: ts.Node): TextRange => {
+		const start = node.getStart(sf);
+		return firstLineAnchor(text, start, node.end);
+	};
+
+	const visitCall = (call: ts.CallExpression, method: string): void => {
+		const arg = call.arguments[0];
+		if (!arg) {
+			return;
+		}
+		const id = nextId(method);
+		const range = evaluator.range(call);
+		const anchor = anchorOf(call);
+		const value = evaluator.evaluate(arg);
+		if (method.endsWith('batches.create')) {
+			const requests = value.kind === 'object' ? getValue(value, 'requests') : undefined;
+			if (requests?.kind !== 'array') {
+				return;
+			}
+			requests.items.forEach((item, i) => {
+				if (item.kind === 'object') {
+					out.push(buildSite(item, 'batch-entry', { id: `${id}/requests/${i}`, language, range: item.range, anchor: firstLineAnchor(text, item.range.start, item.range.end) }));
+				}
+			});
+			return;
+		}
+		out.push(buildSite(asObject(value), 'messages', { id, language, range, anchor }));
+	};
+
+	const visitCommand = (node: ts.NewExpression, command: string): void => {
+		const arg = node.arguments?.[0];
+		if (!arg) {
+			return;
+		}
+		const value = evaluator.evaluate(arg);
+		if (value.kind !== 'object') {
+			return;
+		}
+		const modelId = stringValue(getValue(value, 'modelId'));
+		const origin: SiteOrigin = {
+			id: nextId(command),
+			language,
+			range: evaluator.range(node),
+			anchor: anchorOf(node),
+			bedrockModelId: modelId ?? options.bedrockModelId,
+			bedrockModelIdFromDocument: modelId !== undefined,
+		};
+		if (command.startsWith('Converse')) {
+			out.push(buildSite(value, 'bedrock-converse', origin));
+			return;
+		}
+		const bodyProp = value.props.find(p => p.key === 'body');
+		const bodyExpr = findBodyExpression(arg);
+		const inner = bodyExpr ? stringifiedArgument(bodyExpr) : undefined;
+		if (!bodyProp || !inner) {
+			return;
+		}
+		const body = evaluator.evaluate(inner);
+		if (body.kind === 'object') {
+			const shape: SiteShape = classifyRequest(body) === 'messages' ? 'messages' : 'bedrock-invoke';
+			out.push(buildSite(body, shape, origin));
+		}
+	};
+
+	const visit = (node: ts.Node): void => {
+		if (ts.isCallExpression(node)) {
+			const method = sdkMethod(node.expression);
+			if (method) {
+				visitCall(node, method);
+			}
+		} else if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && bedrockCommands.has(node.expression.text)) {
+			visitCommand(node, node.expression.text);
+		}
+		ts.forEachChild(node, visit);
+	};
+	visit(sf);
+}
+
+/** The expression written for `body:` in a command's argument (following a same-file identifier). */
+function findBodyExpression(arg: ts.Expression): ts.Expression | undefined {
+	for (let hops = 0; hops < maxDepth; hops++) {
+		while (ts.isParenthesizedExpression(arg) || ts.isAsExpression(arg) || ts.isSatisfiesExpression(arg)) {
+			arg = arg.expression;
+		}
+		if (ts.isIdentifier(arg)) {
+			const found = resolveIdentifier(arg);
+			if (!found || typeof found === 'string') {
+				return undefined;
+			}
+			arg = found;
+			continue;
+		}
+		if (!ts.isObjectLiteralExpression(arg)) {
+			return undefined;
+		}
+		for (const prop of arg.properties) {
+			if (ts.isPropertyAssignment(prop) && ts.isIdentifier(prop.name) && prop.name.text === 'body') {
+				let body = prop.initializer;
+				if (ts.isIdentifier(body)) {
+					const found = resolveIdentifier(body);
+					if (found && typeof found !== 'string') {
+						body = found;
+					}
+				}
+				return body;
+			}
+		}
+		return undefined;
+	}
+	return undefined;
+}
