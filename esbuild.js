@@ -1,0 +1,54 @@
+// Bundles the extension and the CLI. `--production` minifies; otherwise sourcemaps are written.
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** The Python grammar and the tree-sitter runtime are WebAssembly files loaded at run time. */
+function copyWasm() {
+	const out = path.join(__dirname, 'dist');
+	fs.mkdirSync(out, { recursive: true });
+	for (const file of [
+		require.resolve('web-tree-sitter/tree-sitter.wasm'),
+		require.resolve('tree-sitter-python/tree-sitter-python.wasm'),
+	]) {
+		fs.copyFileSync(file, path.join(out, path.basename(file)));
+	}
+}
+
+const common = {
+	bundle: true,
+	platform: 'node',
+	target: 'node20',
+	format: 'cjs',
+	minify: production,
+	sourcemap: !production,
+	sourcesContent: false,
+	logLevel: 'warning',
+	// The AWS SDK is loaded lazily and only for Bedrock counting; keep it a separate require in the bundle.
+	external: ['vscode'],
+};
+
+async function main() {
+	copyWasm();
+	const entries = [
+		{ entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+	];
+	if (fs.existsSync(path.join(__dirname, 'src/cli.ts'))) {
+		entries.push({ entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
+	}
+	const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));
+	if (watch) {
+		await Promise.all(contexts.map((c) => c.watch()));
+		return;
+	}
+	await Promise.all(contexts.map((c) => c.rebuild()));
+	await Promise.all(contexts.map((c) => c.dispose()));
+}
+
+main().catch((err) => {
+	console.error(err);
+	process.exit(1);
+});

@@ -1,0 +1,91 @@
+import * as vscode from 'vscode';
+import type { CountingMode } from './core/service';
+
+export const SECTION = 'claudeTokenMeter';
+
+/** Every setting the extension reads, typed; a renamed setting must fail to compile here. */
+export interface Config {
+	readonly enable: boolean;
+	readonly countingMode: CountingMode;
+	readonly debounceMs: number;
+	readonly defaultModel: string;
+	readonly api: {
+		readonly baseURL: string;
+		readonly requestsPerMinute: number;
+		readonly useEnvironmentKey: boolean;
+	};
+	readonly bedrock: {
+		readonly enabled: boolean;
+		readonly region: string;
+		readonly modelId: string;
+		readonly endpoint: string;
+	};
+	readonly statusBar: { readonly enabled: boolean };
+	readonly codeLens: { readonly enabled: boolean };
+}
+
+export type SettingId =
+	| 'enable' | 'countingMode' | 'debounceMs' | 'defaultModel'
+	| 'api.baseURL' | 'api.requestsPerMinute' | 'api.useEnvironmentKey'
+	| 'bedrock.enabled' | 'bedrock.region' | 'bedrock.modelId' | 'bedrock.endpoint'
+	| 'statusBar.enabled' | 'codeLens.enabled';
+
+function clamp(n: number, lo: number, hi: number, fallback: number): number {
+	return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : fallback;
+}
+
+export function readConfig(): Config {
+	const c = vscode.workspace.getConfiguration(SECTION);
+	const mode = c.get<string>('countingMode', 'auto');
+	return {
+		enable: c.get('enable', true),
+		countingMode: mode === 'api' || mode === 'offline' ? mode : 'auto',
+		debounceMs: clamp(c.get('debounceMs', 300), 0, 10_000, 300),
+		defaultModel: c.get('defaultModel', 'claude-sonnet-4-5').trim() || 'claude-sonnet-4-5',
+		api: {
+			baseURL: c.get('api.baseURL', '').trim(),
+			requestsPerMinute: clamp(c.get('api.requestsPerMinute', 50), 1, 100_000, 50),
+			useEnvironmentKey: c.get('api.useEnvironmentKey', false),
+		},
+		bedrock: {
+			enabled: c.get('bedrock.enabled', false),
+			region: c.get('bedrock.region', 'us-east-1').trim() || 'us-east-1',
+			modelId: c.get('bedrock.modelId', '').trim(),
+			endpoint: c.get('bedrock.endpoint', '').trim(),
+		},
+		statusBar: { enabled: c.get('statusBar.enabled', true) },
+		codeLens: { enabled: c.get('codeLens.enabled', true) },
+	};
+}
+
+/** True when `e` touches one of the settings (or when there is no event: the first read). */
+export function changed(e: vscode.ConfigurationChangeEvent | undefined, ...ids: SettingId[]): boolean {
+	if (!e) {
+		return true;
+	}
+	if (ids.length === 0) {
+		return e.affectsConfiguration(SECTION);
+	}
+	return ids.some((id) => e.affectsConfiguration(`${SECTION}.${id}`));
+}
+
+/**
+ * The counting endpoint receives document content, so it must be https unless it is this machine.
+ * Returns an error message, or undefined when the URL is acceptable.
+ */
+export function checkEndpoint(url: string): string | undefined {
+	if (!url) {
+		return undefined;
+	}
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		return `claudeTokenMeter.api.baseURL is not a URL: ${url}`;
+	}
+	const loopback = ['localhost', '127.0.0.1', '[::1]', '::1'].includes(parsed.hostname) || /^127\./.test(parsed.hostname);
+	if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback)) {
+		return undefined;
+	}
+	return `claudeTokenMeter.api.baseURL must use https (plain http is allowed only for localhost): ${parsed.origin}`;
+}

@@ -1,0 +1,113 @@
+/**
+ * How a count is phrased on every surface (status bar, CodeLens, hover, CLI), so they always agree.
+ * Pure: no editor dependency.
+ */
+import { formatPct, formatTokens, formatUsd, formatWindow } from './cost';
+import type { SiteState } from './service';
+import { bestResult } from './service';
+import type { CountResult } from './types';
+
+/** What the surfaces need to know of a model's prices. */
+export interface RateCard {
+	readonly displayName: string;
+	/** USD per million input tokens. */
+	readonly inputPerMTok: number;
+	readonly outputPerMTok: number;
+	readonly contextWindow?: number;
+}
+
+export type RateLookup = (model: string) => RateCard | undefined;
+
+export interface Figure {
+	readonly tokens: number;
+	/** "≥" when parts could not be resolved, "≈" when part of the figure is estimated, "" when exact. */
+	readonly mark: '' | '≥' | '≈';
+	readonly result: CountResult;
+	readonly offline: boolean;
+	/** USD for the input at the model's standard rate; undefined when the model has no price. */
+	readonly costUsd?: number;
+	readonly contextWindow?: number;
+	/** Share of the context window, 0..∞ (percent). */
+	readonly windowPct?: number;
+}
+
+export function figureFor(state: SiteState, rates: RateLookup): Figure | undefined {
+	const result = bestResult(state);
+	if (!result) {
+		return undefined;
+	}
+	const rate = rates(state.model);
+	const tokens = result.inputTokens;
+	const mark = state.site.unresolved.length > 0 ? '≥' : result.approximate ? '≈' : '';
+	return {
+		tokens,
+		mark,
+		result,
+		offline: result.source === 'offline',
+		costUsd: rate ? (tokens * rate.inputPerMTok) / 1e6 : undefined,
+		contextWindow: rate?.contextWindow,
+		windowPct: rate?.contextWindow ? (tokens / rate.contextWindow) * 100 : undefined,
+	};
+}
+
+/** "≥1,284 tok · $0.0039 · 0.6% of 200K" — the figure in its short form. */
+export function shortText(f: Figure, unit = 'tok'): string {
+	const parts = [`${f.mark}${formatTokens(f.tokens)} ${unit}`];
+	parts.push(f.costUsd !== undefined ? `${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)}` : 'no price');
+	if (f.windowPct !== undefined && f.contextWindow) {
+		parts.push(`${formatPct(f.windowPct)} of ${formatWindow(f.contextWindow)}`);
+	}
+	return parts.join(' · ');
+}
+
+export interface Totals {
+	readonly sites: number;
+	readonly counted: number;
+	readonly tokens: number;
+	readonly costUsd?: number;
+	readonly mark: '' | '≥' | '≈';
+	readonly offline: boolean;
+	readonly counting: number;
+	readonly errors: number;
+}
+
+/** Sum over a document's requests; the cost is missing when any counted model has no price. */
+export function totalsFor(states: readonly SiteState[], rates: RateLookup): Totals {
+	let tokens = 0;
+	let cost: number | undefined = 0;
+	let counted = 0;
+	let counting = 0;
+	let errors = 0;
+	let mark: '' | '≥' | '≈' = '';
+	let offline = false;
+	for (const s of states) {
+		if (s.status === 'counting') { counting++; }
+		if (s.status === 'error' || s.status === 'no-key') { errors++; }
+		const f = figureFor(s, rates);
+		if (!f) { continue; }
+		counted++;
+		tokens += f.tokens;
+		cost = cost !== undefined && f.costUsd !== undefined ? cost + f.costUsd : undefined;
+		if (f.mark === '≥' || (f.mark === '≈' && mark === '')) { mark = f.mark; }
+		offline ||= f.offline;
+	}
+	return { sites: states.length, counted, tokens, costUsd: counted ? cost : undefined, mark, offline, counting, errors };
+}
+
+/** One line per note or caveat for tooltips and hovers. */
+export function caveats(state: SiteState, f: Figure | undefined): string[] {
+	const out: string[] = [];
+	if (f?.offline) {
+		out.push(state.status === 'counting' ? 'Offline estimate; the exact count is on its way.' : 'Counted offline (no API call).');
+	}
+	for (const u of state.site.unresolved) {
+		out.push(`Not counted: \`${u.text}\` at ${u.path || '/'} (${u.reason})`);
+	}
+	for (const n of f?.result.notes ?? []) {
+		out.push(n);
+	}
+	if (!state.site.modelFromDocument) {
+		out.push(`No model in the request: counted for ${state.model} (setting claudeTokenMeter.defaultModel).`);
+	}
+	return out;
+}

@@ -1,0 +1,131 @@
+import * as vscode from 'vscode';
+import { changed, checkEndpoint, readConfig, type Config } from './config';
+import { AnthropicCounter } from './core/count/anthropicCounter';
+import { BedrockCounter } from './core/count/bedrockCounter';
+import { RateLimiter } from './core/count/rateLimiter';
+import { detectRequests } from './core/detect';
+import { TokenCountService, type ServiceOptions } from './core/service';
+import { rateLookup, modelChoices } from './core/cost/rates';
+import { createOfflineCounter } from './core/count/offline';
+import { CodeLensController, TokenCodeLensProvider } from './ui/codeLens';
+import { Commands } from './ui/commands';
+import { DOCUMENT_SELECTOR, DocumentTracker } from './ui/documentTracker';
+import { Log } from './ui/log';
+import { ApiKeyStore } from './ui/secrets';
+import { StatusBarController } from './ui/statusBar';
+
+/** What integration tests may reach; nothing here exposes the key. */
+export interface TestApi {
+	readonly service: TokenCountService;
+	/** Resolves once every scan and count in flight has settled. */
+	whenIdle(): Promise<void>;
+	statusText(): string;
+}
+
+function serviceOptions(config: Config): ServiceOptions {
+	// In an untrusted workspace nothing is sent anywhere: counting stays offline.
+	const trusted = vscode.workspace.isTrusted;
+	return {
+		mode: trusted ? config.countingMode : 'offline',
+		debounceMs: config.debounceMs,
+		defaultModel: config.defaultModel,
+		bedrockModelId: config.bedrock.modelId || undefined,
+		bedrockEnabled: trusted && config.bedrock.enabled,
+	};
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<TestApi> {
+	const log = new Log();
+	context.subscriptions.push(log);
+	let config = readConfig();
+
+	const keys = new ApiKeyStore(context.secrets, () => config.api.useEnvironmentKey);
+	context.subscriptions.push(keys);
+	log.setSecrets(() => [keys.get()]);
+	await keys.load().catch((err) => log.error(`Could not read the secret storage: ${err}`));
+
+	const endpointProblem = () => checkEndpoint(config.api.baseURL);
+	const limiter = new RateLimiter(config.api.requestsPerMinute);
+	const sdkLogger = { error: (m: string) => log.error(m), warn: (m: string) => log.warn(m), info: (m: string) => log.debug(m), debug: (m: string) => log.trace(m) };
+	let api = new AnthropicCounter({ getApiKey: () => keys.get(), baseURL: config.api.baseURL, logger: sdkLogger });
+	let bedrock = new BedrockCounter({ region: config.bedrock.region, endpoint: config.bedrock.endpoint || undefined });
+	// Counters are rebuilt on setting changes; the service holds stable forwarding wrappers.
+	const apiProxy = { id: 'api' as const, count: (...a: Parameters<AnthropicCounter['count']>) => api.count(...a) };
+	const bedrockProxy = { id: 'bedrock' as const, count: (...a: Parameters<BedrockCounter['count']>) => bedrock.count(...a) };
+
+	const service = new TokenCountService({
+		detect: detectRequests,
+		offline: createOfflineCounter(context.extensionPath),
+		api: apiProxy,
+		bedrock: bedrockProxy,
+		limiter,
+		hasApiKey: () => keys.has() && !endpointProblem(),
+		log,
+	}, serviceOptions(config));
+	context.subscriptions.push({ dispose: () => service.dispose() });
+
+	const rates = rateLookup(() => config);
+	const tracker = new DocumentTracker(service, () => config.enable);
+	const statusBar = new StatusBarController(service, rates, () => config.enable && config.statusBar.enabled);
+	const codeLens = new CodeLensController(DOCUMENT_SELECTOR, () => new TokenCodeLensProvider(service, tracker, rates));
+	codeLens.setEnabled(config.enable && config.codeLens.enabled);
+	const commands = new Commands({ service, keys, log, models: () => modelChoices(config) });
+	context.subscriptions.push(tracker, statusBar, codeLens, commands);
+
+	const reportEndpoint = () => {
+		const problem = endpointProblem();
+		if (problem) {
+			log.warn(problem);
+			void vscode.window.showWarningMessage(`Claude Token Meter: ${problem}. Counting stays offline until it is fixed.`);
+		}
+	};
+	reportEndpoint();
+
+	context.subscriptions.push(
+		keys.onDidChange(() => {
+			log.info(keys.has() ? 'API key available: counting exactly.' : 'No API key: counting offline.');
+			service.recountAll();
+			statusBar.update();
+		}),
+		vscode.workspace.onDidGrantWorkspaceTrust(() => {
+			service.setOptions(serviceOptions(config));
+			service.recountAll();
+		}),
+		vscode.workspace.onDidChangeConfiguration((e) => {
+			if (!changed(e)) {
+				return;
+			}
+			config = readConfig();
+			if (changed(e, 'api.baseURL')) {
+				api = new AnthropicCounter({ getApiKey: () => keys.get(), baseURL: config.api.baseURL, logger: sdkLogger });
+				reportEndpoint();
+			}
+			if (changed(e, 'bedrock.region', 'bedrock.endpoint')) {
+				bedrock = new BedrockCounter({ region: config.bedrock.region, endpoint: config.bedrock.endpoint || undefined });
+			}
+			limiter.setRpm(config.api.requestsPerMinute);
+			service.setOptions(serviceOptions(config));
+			codeLens.setEnabled(config.enable && config.codeLens.enabled);
+			if (changed(e, 'api.baseURL', 'bedrock.region', 'bedrock.endpoint', 'api.useEnvironmentKey')) {
+				service.recountAll({ clearCache: true });
+			} else if (changed(e, 'countingMode', 'defaultModel', 'bedrock.enabled', 'bedrock.modelId', 'enable')) {
+				service.recountAll();
+			}
+			if (changed(e, 'enable')) {
+				tracker.scanVisible();
+			}
+			statusBar.update();
+		}),
+	);
+
+	log.info(`Activated (mode ${serviceOptions(config).mode}, ${keys.has() ? 'API key set' : 'no API key'}).`);
+	return {
+		service,
+		whenIdle: () => service.whenIdle(),
+		statusText: () => statusBar.text,
+	};
+}
+
+export function deactivate(): void {
+	// Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,86 @@
+import * as vscode from 'vscode';
+import { figureFor, type RateLookup, shortText } from '../core/present';
+import type { SiteState, TokenCountService } from '../core/service';
+import { Disposable } from './dispose';
+import type { DocumentTracker } from './documentTracker';
+
+/** The title of one request's CodeLens; the same phrasing as the status bar. */
+export function lensTitle(state: SiteState, rates: RateLookup): string {
+	const f = figureFor(state, rates);
+	if (!f) {
+		if (state.status === 'no-key') { return '$(key) Set an API key to count this request'; }
+		if (state.status === 'error') { return `$(warning) Token count unavailable: ${state.error?.message ?? 'error'}`; }
+		return '$(sync~spin) Counting tokens…';
+	}
+	const icon = state.status === 'counting' ? '$(sync~spin) ' : state.status === 'error' ? '$(warning) ' : '';
+	return `${icon}${shortText(f, 'tokens')} · ${state.model}${f.offline ? ' (offline)' : ''}`;
+}
+
+/**
+ * One CodeLens above each request. Titles come straight from the shared result store; the store's change
+ * event refreshes them, so the lens never triggers a count of its own beyond bringing the store up to date.
+ */
+export class TokenCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
+	private readonly onDidChangeEmitter = this._register(new vscode.EventEmitter<void>());
+	readonly onDidChangeCodeLenses = this.onDidChangeEmitter.event;
+
+	constructor(private readonly service: TokenCountService, private readonly tracker: DocumentTracker, private readonly rates: RateLookup) {
+		super();
+		this._register(service.onDidChange(() => this.onDidChangeEmitter.fire()));
+	}
+
+	refresh(): void {
+		this.onDidChangeEmitter.fire();
+	}
+
+	async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+		await this.tracker.ensure(document);
+		if (token.isCancellationRequested) {
+			return [];
+		}
+		const doc = this.service.get(document.uri.toString());
+		if (!doc || doc.version !== document.version) {
+			return [];
+		}
+		return doc.sites.map((state) => {
+			const start = document.positionAt(state.site.anchor.start);
+			const range = new vscode.Range(start, start);
+			return new vscode.CodeLens(range, {
+				title: lensTitle(state, this.rates),
+				tooltip: state.error?.message ?? 'Open the cost report for this request',
+				command: state.status === 'no-key' && !state.offline ? 'claudeTokenMeter.setApiKey' : 'claudeTokenMeter.estimateRequest',
+				arguments: [document.uri, state.site.id],
+			});
+		});
+	}
+}
+
+/** Registers the provider only while CodeLens is enabled, so a disabled lens costs nothing. */
+export class CodeLensController extends Disposable {
+	private registration: vscode.Disposable | undefined;
+	private provider: TokenCodeLensProvider | undefined;
+
+	constructor(
+		private readonly selector: vscode.DocumentSelector,
+		private readonly create: () => TokenCodeLensProvider,
+	) {
+		super();
+		this._register({ dispose: () => this.unregister() });
+	}
+
+	setEnabled(enabled: boolean): void {
+		if (enabled && !this.registration) {
+			this.provider = this.create();
+			this.registration = vscode.languages.registerCodeLensProvider(this.selector, this.provider);
+		} else if (!enabled) {
+			this.unregister();
+		}
+	}
+
+	private unregister(): void {
+		this.registration?.dispose();
+		this.provider?.dispose();
+		this.registration = undefined;
+		this.provider = undefined;
+	}
+}

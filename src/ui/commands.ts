@@ -1,0 +1,70 @@
+import * as vscode from 'vscode';
+import type { TokenCountService } from '../core/service';
+import { SECTION, readConfig } from '../config';
+import { Disposable } from './dispose';
+import type { Log } from './log';
+import type { ApiKeyStore } from './secrets';
+
+export interface CommandDeps {
+	readonly service: TokenCountService;
+	readonly keys: ApiKeyStore;
+	readonly log: Log;
+	/** Model ids offered by Select Model, with a label each. */
+	readonly models: () => { id: string; label: string; detail?: string }[];
+}
+
+/** Set/Clear API Key, Show Log, Select Model and Recount. */
+export class Commands extends Disposable {
+	constructor(private readonly deps: CommandDeps) {
+		super();
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.setApiKey', (key?: unknown) => this.setApiKey(key)));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.clearApiKey', () => this.clearApiKey()));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.showLog', () => deps.log.show()));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.recount', () => deps.service.recountAll({ clearCache: true })));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.selectModel', () => this.selectModel()));
+	}
+
+	/**
+	 * Stores the key in SecretStorage. A string argument is accepted for automation (tests, keybindings);
+	 * otherwise the user types it into a password box. The key is never logged or echoed.
+	 */
+	private async setApiKey(arg: unknown): Promise<boolean> {
+		let key = typeof arg === 'string' ? arg.trim() : undefined;
+		if (!key) {
+			const endpoint = readConfig().api.baseURL || 'https://api.anthropic.com';
+			key = (await vscode.window.showInputBox({
+				title: 'Claude Token Meter: Set API Key',
+				prompt: `Anthropic API key. It is kept in VS Code's secret storage. With a key, request payloads you edit are sent to ${endpoint}/v1/messages/count_tokens (free) for exact counts; set claudeTokenMeter.countingMode to "offline" to never send anything.`,
+				password: true,
+				ignoreFocusOut: true,
+				placeHolder: 'sk-ant-…',
+				validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an API key.' : /\s/.test(v.trim()) ? 'An API key has no spaces.' : undefined),
+			}))?.trim();
+		}
+		if (!key) {
+			return false;
+		}
+		await this.deps.keys.set(key);
+		this.deps.log.info('API key stored in secret storage.');
+		void vscode.window.showInformationMessage('Claude Token Meter: API key saved. Requests are now counted exactly.');
+		return true;
+	}
+
+	private async clearApiKey(): Promise<void> {
+		await this.deps.keys.clear();
+		this.deps.log.info('API key removed from secret storage.');
+		void vscode.window.showInformationMessage('Claude Token Meter: API key cleared. Counting continues offline.');
+	}
+
+	private async selectModel(): Promise<void> {
+		const current = readConfig().defaultModel;
+		const items = this.deps.models().map((m) => ({ label: m.id, description: m.label, detail: m.detail, picked: m.id === current }));
+		const pick = await vscode.window.showQuickPick(items, {
+			title: 'Default model for requests that do not name one',
+			placeHolder: current,
+		});
+		if (pick) {
+			await vscode.workspace.getConfiguration(SECTION).update('defaultModel', pick.label, vscode.ConfigurationTarget.Global);
+		}
+	}
+}

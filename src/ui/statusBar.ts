@@ -1,0 +1,129 @@
+import * as vscode from 'vscode';
+import { caveats, figureFor, type RateLookup, shortText, totalsFor } from '../core/present';
+import type { SiteState, TokenCountService } from '../core/service';
+import { formatTokens, formatUsd } from '../core/cost';
+import { Disposable } from './dispose';
+import { isSupported } from './documentTracker';
+
+export const STATUS_ITEM_ID = 'claudeTokenMeter.status';
+
+/**
+ * The status bar item: the request under the cursor, or the file's total when the cursor is outside
+ * every request. A small state machine: hidden → counting → figure (exact / offline) → error / no key.
+ */
+export class StatusBarController extends Disposable {
+	private readonly item: vscode.StatusBarItem;
+
+	constructor(private readonly service: TokenCountService, private readonly rates: RateLookup, private readonly enabled: () => boolean) {
+		super();
+		this.item = this._register(vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100));
+		this.item.name = 'Claude Token Meter';
+		this._register(service.onDidChange((uri) => {
+			if (vscode.window.activeTextEditor?.document.uri.toString() === uri) {
+				this.update();
+			}
+		}));
+		this._register(vscode.window.onDidChangeActiveTextEditor(() => this.update()));
+		this._register(vscode.window.onDidChangeTextEditorSelection((e) => {
+			if (e.textEditor === vscode.window.activeTextEditor) {
+				this.update();
+			}
+		}));
+		this.update();
+	}
+
+	/** The text currently shown (for tests and the log). */
+	get text(): string {
+		return this.item.text;
+	}
+
+	update(): void {
+		const editor = vscode.window.activeTextEditor;
+		if (!this.enabled() || !editor || !isSupported(editor.document)) {
+			this.item.hide();
+			return;
+		}
+		const uri = editor.document.uri.toString();
+		const doc = this.service.get(uri);
+		if (!doc || doc.sites.length === 0) {
+			this.item.hide();
+			return;
+		}
+		const offset = editor.document.offsetAt(editor.selection.active);
+		const site = this.service.siteAt(uri, offset);
+		if (site) {
+			this.showSite(site);
+		} else {
+			this.showTotal(doc.sites);
+		}
+		this.item.show();
+	}
+
+	private showSite(state: SiteState): void {
+		const f = figureFor(state, this.rates);
+		const tooltip = new vscode.MarkdownString('', true);
+		tooltip.isTrusted = { enabledCommands: ['claudeTokenMeter.setApiKey', 'claudeTokenMeter.showLog', 'claudeTokenMeter.estimateRequest', 'claudeTokenMeter.selectModel'] };
+		tooltip.supportThemeIcons = true;
+		const rate = this.rates(state.model);
+		tooltip.appendMarkdown(`**Claude Token Meter** — \`${state.model}\`${rate ? ` (${rate.displayName})` : ''}\n\n`);
+		this.item.backgroundColor = undefined;
+		this.item.command = 'claudeTokenMeter.estimateRequest';
+
+		if (state.status === 'no-key' && !f) {
+			this.item.text = '$(key) Claude: set API key';
+			this.item.command = 'claudeTokenMeter.setApiKey';
+			tooltip.appendMarkdown('Counting through the API needs a key. [Set API Key](command:claudeTokenMeter.setApiKey)');
+		} else if (!f) {
+			if (state.status === 'error') {
+				this.item.text = '$(warning) Claude: count failed';
+				this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+				tooltip.appendMarkdown(`${escape(state.error?.message ?? 'Counting failed.')}\n\n`);
+			} else {
+				this.item.text = '$(sync~spin) Claude: counting…';
+				tooltip.appendMarkdown('Counting…\n\n');
+			}
+		} else {
+			const icon = state.status === 'counting' ? '$(sync~spin)' : state.status === 'error' ? '$(warning)' : '$(symbol-numeric)';
+			this.item.text = `${icon} ${shortText(f)}${f.offline ? ' (offline)' : ''}`;
+			if (state.status === 'error') {
+				this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+			}
+			tooltip.appendMarkdown(`**${f.mark}${formatTokens(f.tokens)} input tokens**`);
+			tooltip.appendMarkdown(f.costUsd !== undefined ? ` · ${formatUsd(f.costUsd)} at $${rate?.inputPerMTok}/MTok input\n\n` : ' · no price for this model\n\n');
+			tooltip.appendMarkdown(`Source: ${f.offline ? 'offline tokenizer' : f.result.source === 'bedrock' ? 'Bedrock CountTokens' : 'count_tokens API'}${f.result.exact ? ' (exact)' : ''}\n\n`);
+			if (state.status === 'error' && state.error) {
+				tooltip.appendMarkdown(`$(warning) ${escape(state.error.message)}\n\n`);
+			}
+			if (state.status === 'no-key') {
+				tooltip.appendMarkdown('No API key: showing the offline figure.\n\n');
+			}
+		}
+		for (const line of caveats(state, f)) {
+			tooltip.appendMarkdown(`- ${escape(line)}\n`);
+		}
+		tooltip.appendMarkdown('\n[Estimate Request](command:claudeTokenMeter.estimateRequest) · [Select Model](command:claudeTokenMeter.selectModel) · [Set API Key](command:claudeTokenMeter.setApiKey) · [Show Log](command:claudeTokenMeter.showLog)');
+		this.item.tooltip = tooltip;
+		this.item.accessibilityInformation = { label: `Claude request: ${this.item.text.replace(/\$\([^)]*\)\s*/g, '')}` };
+	}
+
+	private showTotal(states: readonly SiteState[]): void {
+		const t = totalsFor(states, this.rates);
+		this.item.backgroundColor = t.errors && !t.counted ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+		const icon = t.counting ? '$(sync~spin)' : t.errors ? '$(warning)' : '$(symbol-numeric)';
+		const n = `${states.length} request${states.length === 1 ? '' : 's'}`;
+		this.item.text = t.counted
+			? `${icon} ${n} · ${t.mark}${formatTokens(t.tokens)} tok · ${t.costUsd !== undefined ? formatUsd(t.costUsd) : 'no price'}${t.offline ? ' (offline)' : ''}`
+			: `${icon} ${n}`;
+		this.item.command = 'claudeTokenMeter.estimateRequest';
+		const tooltip = new vscode.MarkdownString(`**Claude Token Meter** — file total over ${n}` +
+			(t.counting ? `, ${t.counting} still counting` : '') + (t.errors ? `, ${t.errors} failed` : '') +
+			'\n\nPlace the cursor inside a request for its own figure.\n\n[Show Log](command:claudeTokenMeter.showLog)', true);
+		tooltip.isTrusted = { enabledCommands: ['claudeTokenMeter.showLog'] };
+		this.item.tooltip = tooltip;
+		this.item.accessibilityInformation = { label: `Claude requests in this file: ${this.item.text.replace(/\$\([^)]*\)\s*/g, '')}` };
+	}
+}
+
+function escape(text: string): string {
+	return text.replace(/[\\`*_{}[\]<>#|]/g, (c) => `\\${c}`);
+}
