@@ -3,7 +3,10 @@
  * Pure TypeScript, no editor dependency; never throws.
  */
 import type { RequestSite } from '../types';
+
+export { configurePythonParser, type PythonParserPaths } from './python';
 import { detectJson, detectJsonl } from './json';
+import { detectPython } from './python';
 import { detectTypeScript } from './typescript';
 
 export interface DetectOptions {
@@ -84,6 +87,9 @@ export async function detectRequests(text: string, languageId: string, options: 
 			case 'javascript':
 				detectTypeScript(text, detectLanguage(languageId, options.fileName) as 'typescript' | 'javascript',
 					{ ...options, languageId }, out);
+				break;
+			case 'python':
+				await detectPython(text, options, out);
 				break;
 			default:
 				break;

@@ -113,6 +113,10 @@ class Evaluator {
 					if (left.kind === 'scalar' && right.kind === 'scalar' && (typeof left.value === 'string' || typeof right.value === 'string')) {
 						return { kind: 'scalar', range, value: String(left.value) + String(right.value) };
 					}
+					const inner = left.kind === 'unresolved' ? left : right.kind === 'unresolved' ? right : undefined;
+					if (inner) {
+						return this.unresolved(expr, inner.reason);
+					}
 				}
 				return this.unresolved(expr, 'expression');
 			}
