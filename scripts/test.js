@@ -42,6 +42,7 @@ function addResults(name, file) {
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const resultsDir = path.join(root, 'out', 'results');
 
+fs.rmSync(path.join(resultsDir, 'summary.txt'), { force: true });
 const compiled = step('compile (tsc, strict)', npx, ['tsc', '-p', '.']);
 step('lint (eslint)', npx, ['eslint', 'src', 'test', 'bench', 'scripts']);
 const built = step('bundle (esbuild)', process.execPath, ['esbuild.js']);
@@ -76,5 +77,8 @@ if (problems.length) {
 }
 // A failed step that is not a test (compile, lint, bundle, a crashed runner) counts as one failure.
 const stepFailures = problems.length > 0 && totals.failed === 0 ? 1 : 0;
-console.log(`\n${totals.passed} passed, ${totals.failed + stepFailures} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+const summary = `${totals.passed} passed, ${totals.failed + stepFailures} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`;
+fs.mkdirSync(resultsDir, { recursive: true });
+fs.writeFileSync(path.join(resultsDir, 'summary.txt'), `${summary}\n`);
+console.log(`\n${summary}`);
 process.exit(problems.length || totals.failed ? 1 : 0);

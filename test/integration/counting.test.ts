@@ -1,0 +1,149 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TestApi } from '../../src/extension';
+import { startCountServer, type CountServer } from '../server/countServer';
+import { activateExtension, lensTitles, openInEditor, setting, tokensIn, until } from './helpers';
+
+const KEY = 'sk-ant-test-integration-0123456789';
+
+describe('Counting in a real VS Code', function () {
+	this.timeout(30_000);
+	let server: CountServer;
+	let api: TestApi;
+
+	before(async () => {
+		server = await startCountServer();
+		await setting('api.baseURL', server.url);
+		await setting('debounceMs', 300);
+		await setting('countingMode', 'auto');
+		api = await activateExtension();
+		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
+	});
+
+	after(async () => {
+		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
+		await setting('api.baseURL', undefined);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await server.close();
+	});
+
+	beforeEach(() => server.reset());
+
+	it('shows offline figures with no key set, and sends nothing', async () => {
+		const editor = await openInEditor('request.json');
+		const titles = await until(async () => {
+			await api.whenIdle();
+			const t = await lensTitles(editor.document.uri);
+			return t.length === 1 && /tokens/.test(t[0]) ? t : undefined;
+		}, 'an offline CodeLens');
+		assert.match(titles[0], /\(offline\)/);
+		assert.match(titles[0], /claude-sonnet-4-5/);
+		assert.match(titles[0], /\$\d/);
+		assert.ok(tokensIn(titles[0]) > 10);
+		assert.equal(server.requests.length, 0, 'no call without a key');
+	});
+
+	it('stores the key through the command and counts exactly through the SDK', async () => {
+		const editor = await openInEditor('request.json');
+		await vscode.commands.executeCommand('claudeTokenMeter.setApiKey', KEY);
+		const titles = await until(async () => {
+			await api.whenIdle();
+			const t = await lensTitles(editor.document.uri);
+			return t.length === 1 && !/offline|Counting/.test(t[0]) ? t : undefined;
+		}, 'an exact CodeLens');
+		assert.equal(server.requests.length, 1, 'one count_tokens call');
+		const req = server.requests[0];
+		assert.equal(req.path, '/v1/messages/count_tokens');
+		assert.ok(req.keyEquals(KEY), 'the server received the stored key');
+		assert.ok(req.authScheme === 'bearer' || req.authScheme === 'x-api-key');
+		assert.ok(req.headers['anthropic-version'], 'anthropic-version header sent');
+		const body = req.body as { model: string; max_tokens?: number; messages: unknown[] };
+		assert.equal(body.model, 'claude-sonnet-4-5');
+		assert.equal(body.max_tokens, undefined, 'max_tokens is not sent to count_tokens');
+		// The key never shows in settings.
+		const inspected = JSON.stringify(vscode.workspace.getConfiguration('claudeTokenMeter'));
+		assert.ok(!inspected.includes(KEY));
+		assert.match(titles[0], /[\d,]+ tokens · \$[\d.]+ · [\d.]+% of 200K · claude-sonnet-4-5/);
+	});
+
+	it('recounts an edited request after the debounce with exactly one new call', async () => {
+		const editor = await openInEditor('request.json');
+		await api.whenIdle();
+		const before = tokensIn((await lensTitles(editor.document.uri))[0]);
+		const calls = server.requests.length;
+		const text = editor.document.getText();
+		const at = editor.document.positionAt(text.indexOf('covering index') + 'covering index'.length);
+		await editor.edit((b) => b.insert(at, ', when it helps, and how it differs from a clustered index in PostgreSQL and MySQL'));
+		const after = await until(async () => {
+			await api.whenIdle();
+			const t = (await lensTitles(editor.document.uri))[0];
+			return t && !/offline|Counting/.test(t) && tokensIn(t) !== before ? tokensIn(t) : undefined;
+		}, 'the figure to change');
+		assert.ok(after > before, `figure grew from ${before} to ${after}`);
+		assert.equal(server.requests.length - calls, 1, 'exactly one call for the settled edit');
+	});
+
+	it('makes one call for a burst of keystrokes, and none for undo back to a counted text', async () => {
+		const editor = await openInEditor('burst.json');
+		await api.whenIdle();
+		const original = (await lensTitles(editor.document.uri))[0];
+		server.reset();
+		const text = editor.document.getText();
+		let offset = text.indexOf('covering index') + 'covering index'.length;
+		for (const ch of ' in SQL') {
+			await editor.edit((b) => b.insert(editor.document.positionAt(offset), ch));
+			offset += ch.length;
+			await new Promise((r) => setTimeout(r, 40));
+		}
+		await api.whenIdle();
+		assert.equal(server.requests.length, 1, `one call after the burst, got ${server.requests.length}`);
+		const edited = (await lensTitles(editor.document.uri))[0];
+		assert.notEqual(edited, original);
+		// Undo every keystroke: the original text was counted before, so the cache answers.
+		for (let i = 0; i < 7; i++) {
+			await vscode.commands.executeCommand('undo');
+		}
+		await until(async () => editor.document.getText() === text, 'undo to restore the text');
+		await api.whenIdle();
+		assert.equal((await lensTitles(editor.document.uri))[0], original);
+		assert.equal(server.requests.length, 1, 'undo costs no call');
+		await vscode.commands.executeCommand('workbench.action.files.revert');
+	});
+
+	it('gives every request in a file its own lens', async () => {
+		const editor = await openInEditor('several.json');
+		const titles = await until(async () => {
+			await api.whenIdle();
+			const t = await lensTitles(editor.document.uri);
+			return t.length === 3 && t.every((x) => /tokens/.test(x) && !/Counting/.test(x)) ? t : undefined;
+		}, 'three lenses');
+		assert.match(titles[0], /claude-haiku-4-5/);
+		assert.match(titles[1], /claude-sonnet-4-5/);
+		assert.match(titles[2], /claude-opus-4-5/);
+	});
+
+	it('shows the status bar figure for the request under the cursor', async () => {
+		const editor = await openInEditor('several.json');
+		await api.whenIdle();
+		const second = editor.document.getText().indexOf('Name three');
+		editor.selection = new vscode.Selection(editor.document.positionAt(second), editor.document.positionAt(second));
+		const text = await until(() => (/tok/.test(api.statusText()) && /\$/.test(api.statusText()) ? api.statusText() : undefined), 'status text');
+		assert.match(text, /[\d,]+ tok · \$[\d.]+ · [\d.]+% of 200K/);
+	});
+
+	it('keeps the offline figure and reports the error when the endpoint fails', async () => {
+		const editor = await openInEditor('errors.json');
+		await api.whenIdle();
+		server.inject({ status: 500 }, 5);
+		const text = editor.document.getText();
+		const at = editor.document.positionAt(text.indexOf('database engineers') + 'database engineers'.length);
+		await editor.edit((b) => b.insert(at, ' and SREs'));
+		const title = await until(async () => {
+			await api.whenIdle();
+			const t = (await lensTitles(editor.document.uri))[0];
+			return t && /\$\(warning\)/.test(t) ? t : undefined;
+		}, 'the error state');
+		assert.match(title, /tokens/, 'the offline figure stays visible');
+		await vscode.commands.executeCommand('workbench.action.files.revert');
+	});
+});

@@ -1,0 +1,161 @@
+import * as assert from 'node:assert/strict';
+import { detectRequests } from '../../src/core/detect';
+import { CountError } from '../../src/core/count/errors';
+import { TokenCountService, bestResult, type ServiceOptions } from '../../src/core/service';
+import type { CountRequest, CountResult, Counter } from '../../src/core/types';
+
+/** Counts characters of the JSON body: deterministic and sensitive to every edit. */
+class FakeCounter implements Counter {
+	calls: CountRequest[] = [];
+	failNext: Error | undefined;
+	constructor(readonly id: 'api' | 'offline', private readonly factor = 1) {}
+	async count(request: CountRequest): Promise<CountResult> {
+		this.calls.push(request);
+		if (this.failNext) {
+			const e = this.failNext;
+			this.failNext = undefined;
+			throw e;
+		}
+		return {
+			inputTokens: Math.round(JSON.stringify(request.body.messages).length * this.factor),
+			source: this.id, exact: this.id === 'api', approximate: false, notes: [],
+		};
+	}
+}
+
+const options: ServiceOptions = { mode: 'auto', debounceMs: 10, defaultModel: 'claude-sonnet-4-5', bedrockEnabled: false };
+
+function doc(text: string, version: number, uri = 'file:///r.json') {
+	return { uri, version, languageId: 'json', getText: () => text };
+}
+
+const ONE = '{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"hello"}]}';
+const TWO = `[${ONE}, {"model":"claude-opus-4-5","max_tokens":5,"messages":[{"role":"user","content":"bye"}]}]`;
+
+describe('TokenCountService (the shared result store)', () => {
+	it('shows the offline figure at once, then the exact one, with one API call', async () => {
+		const api = new FakeCounter('api', 2);
+		const offline = new FakeCounter('offline', 1);
+		let key = true;
+		const service = new TokenCountService({ detect: detectRequests, api, offline, hasApiKey: () => key }, options);
+		const state = await service.update(doc(ONE, 1));
+		assert.equal(state?.sites.length, 1);
+		await service.whenIdle();
+		const site = service.get('file:///r.json')!.sites[0];
+		assert.equal(site.status, 'ready');
+		assert.equal(site.offline?.source, 'offline');
+		assert.equal(site.exact?.source, 'api');
+		assert.equal(bestResult(site)?.source, 'api');
+		assert.equal(api.calls.length, 1);
+		assert.equal(api.calls[0].model, 'claude-haiku-4-5');
+		key = false;
+		service.dispose();
+	});
+
+	it('with no key the offline figure is the answer and nothing is sent', async () => {
+		const api = new FakeCounter('api');
+		const service = new TokenCountService({ detect: detectRequests, api, offline: new FakeCounter('offline'), hasApiKey: () => false }, options);
+		await service.update(doc(TWO, 1));
+		await service.whenIdle();
+		const sites = service.get('file:///r.json')!.sites;
+		assert.equal(sites.length, 2);
+		assert.ok(sites.every((s) => s.status === 'ready' && s.offline && !s.exact));
+		assert.equal(api.calls.length, 0);
+		service.dispose();
+	});
+
+	it('recounts only the site that changed; the untouched one keeps its cached figure', async () => {
+		const api = new FakeCounter('api');
+		const service = new TokenCountService({ detect: detectRequests, api, hasApiKey: () => true }, options);
+		await service.update(doc(TWO, 1));
+		await service.whenIdle();
+		assert.equal(api.calls.length, 2);
+		await service.update(doc(TWO.replace('bye', 'goodbye'), 2));
+		await service.whenIdle();
+		assert.equal(api.calls.length, 3, 'one new call, for the edited request only');
+		assert.match(JSON.stringify(api.calls[2].body), /goodbye/);
+		// Undo: the old text is served from the cache.
+		await service.update(doc(TWO, 3));
+		await service.whenIdle();
+		assert.equal(api.calls.length, 3);
+		service.dispose();
+	});
+
+	it('never lets a stale answer overwrite a newer version', async () => {
+		let release: (() => void) | undefined;
+		const slow: Counter = {
+			id: 'api',
+			count: (req, signal) => new Promise((resolve, reject) => {
+				const text = JSON.stringify(req.body.messages);
+				signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+				if (text.includes('hello')) {
+					release = () => resolve({ inputTokens: 111, source: 'api', exact: true, approximate: false, notes: [] });
+				} else {
+					resolve({ inputTokens: 222, source: 'api', exact: true, approximate: false, notes: [] });
+				}
+			}),
+		};
+		const service = new TokenCountService({ detect: detectRequests, api: slow, hasApiKey: () => true }, { ...options, debounceMs: 0 });
+		await service.update(doc(ONE, 1));
+		await new Promise((r) => setTimeout(r, 5));
+		await service.update(doc(ONE.replace('hello', 'hi there'), 2));
+		release?.();
+		await service.whenIdle();
+		assert.equal(service.get('file:///r.json')!.sites[0].exact?.inputTokens, 222);
+		service.dispose();
+	});
+
+	it('keeps the offline figure and records the error when the API fails', async () => {
+		const api = new FakeCounter('api');
+		api.failNext = new CountError('auth', 'The API key was rejected (401).', 401);
+		const service = new TokenCountService({ detect: detectRequests, api, offline: new FakeCounter('offline'), hasApiKey: () => true }, options);
+		await service.update(doc(ONE, 1));
+		await service.whenIdle();
+		const site = service.get('file:///r.json')!.sites[0];
+		assert.equal(site.status, 'error');
+		assert.equal(site.error?.kind, 'auth');
+		assert.ok(site.offline, 'the offline figure remains');
+		service.dispose();
+	});
+
+	it('uses the default model for requests without one, and says so', async () => {
+		const api = new FakeCounter('api');
+		const service = new TokenCountService({ detect: detectRequests, api, hasApiKey: () => true }, options);
+		await service.update(doc('{"messages":[{"role":"user","content":"x"}], "model": ""}', 1));
+		await service.whenIdle();
+		const sites = service.get('file:///r.json')!.sites;
+		assert.equal(sites.length, 1);
+		assert.equal(sites[0].model, 'claude-sonnet-4-5');
+		assert.equal(api.calls[0].model, 'claude-sonnet-4-5');
+		service.dispose();
+	});
+
+	it('in api mode without a key, sites are in the no-key state', async () => {
+		const service = new TokenCountService({ detect: detectRequests, api: new FakeCounter('api'), offline: new FakeCounter('offline'), hasApiKey: () => false }, { ...options, mode: 'api' });
+		await service.update(doc(ONE, 1));
+		await service.whenIdle();
+		const site = service.get('file:///r.json')!.sites[0];
+		assert.equal(site.status, 'no-key');
+		assert.equal(site.offline, undefined, 'api mode shows no offline figure');
+		service.dispose();
+	});
+
+	it('finds the innermost site under the cursor', async () => {
+		const service = new TokenCountService({ detect: detectRequests, offline: new FakeCounter('offline'), hasApiKey: () => false }, options);
+		await service.update(doc(TWO, 1));
+		const at = TWO.indexOf('bye');
+		assert.equal(service.siteAt('file:///r.json', at)?.model, 'claude-opus-4-5');
+		assert.equal(service.siteAt('file:///r.json', TWO.indexOf('hello'))?.model, 'claude-haiku-4-5');
+		assert.equal(service.siteAt('file:///r.json', 0), undefined);
+		service.dispose();
+	});
+
+	it('survives malformed and binary documents', async () => {
+		const service = new TokenCountService({ detect: detectRequests, offline: new FakeCounter('offline'), hasApiKey: () => false }, options);
+		for (const text of ['{"model": "x", "messages": [', '\u0000\u0001\uffff messages \ud800', '']) {
+			const state = await service.update(doc(text, Math.random()));
+			assert.ok(state);
+		}
+		service.dispose();
+	});
+});
