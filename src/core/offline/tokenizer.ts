@@ -1,0 +1,105 @@
+import { StreamBuilder, type StreamRules, nextCut, normalizeText, toCodePoints } from './stream';
+import { Tiler } from './tiler';
+import { loadVocab, type Vocab, type VocabFamily } from './vocab';
+
+export type Family = 'v3' | 'v4.7' | 'v5';
+
+export const FAMILIES: readonly Family[] = ['v3', 'v4.7', 'v5'];
+
+/** Which vocabulary file a family reads: v5 borrows v4.7's. */
+export function vocabFamilyOf(family: Family): VocabFamily {
+	return family === 'v3' ? 'v3' : 'v4.7';
+}
+
+/**
+ * One-user-message frame per family. v3 and v4.7 take `meta.message_overhead` from their file; v5's
+ * frame is measured separately (a one-character message is 7 tokens on v5 against 12 on v4.7), and it
+ * strips trailing whitespace and ends in no word boundary.
+ */
+const FRAME: Record<Family, { overhead?: number; leadingSpace: boolean; stripTrailingWhitespace: boolean }> = {
+	'v3': { leadingSpace: true, stripTrailingWhitespace: false },
+	'v4.7': { leadingSpace: true, stripTrailingWhitespace: false },
+	'v5': { overhead: 6, leadingSpace: false, stripTrailingWhitespace: true },
+};
+
+/** A family's loaded tokenizer: vocabulary, stream rules and a reusable tiler. */
+export class FamilyTokenizer {
+	readonly messageOverhead: number;
+	readonly rules: StreamRules;
+	private readonly builder: StreamBuilder;
+	private readonly tiler: Tiler;
+
+	constructor(readonly family: Family, readonly vocab: Vocab) {
+		const frame = FRAME[family];
+		this.messageOverhead = frame.overhead ?? vocab.meta.messageOverhead;
+		this.rules = {
+			foldQuotes: vocab.meta.foldQuotes,
+			allcapsMin: vocab.meta.allcapsMin,
+			contractions: vocab.contractions,
+			leadingSpace: frame.leadingSpace,
+			stripTrailingWhitespace: frame.stripTrailingWhitespace,
+		};
+		this.builder = new StreamBuilder(this.rules);
+		this.tiler = new Tiler(vocab);
+	}
+
+	/** Tokens of the text as the content of one message (frame excluded). */
+	countContent(text: string): number {
+		const cps = toCodePoints(normalizeText(text, this.rules));
+		let total = 0;
+		let from = 0;
+		while (from < cps.length) {
+			const to = nextCut(cps, from, 4096);
+			const { stream, start, length } = this.builder.build(cps, from, to);
+			total += this.tiler.tile(stream, start, length);
+			from = to;
+		}
+		if (cps.length === 0 && this.rules.leadingSpace) {
+			return 0;
+		}
+		return total;
+	}
+
+	/** The marked stream of a text, in the vocabulary's notation (for debugging and tests). */
+	explain(text: string): string {
+		const cps = toCodePoints(normalizeText(text, this.rules));
+		const { stream, start, length } = this.builder.build(cps, 0, cps.length);
+		const names: Record<number, string> = { 0x110000: '⟨bow⟩', 0x110001: '⟨eow⟩', 0x110002: '⟨shift⟩', 0x110003: '⟨caps⟩' };
+		let out = '';
+		for (let i = start; i < start + length; i++) {
+			out += names[stream[i]] ?? String.fromCodePoint(stream[i] > 0x10ffff ? 0xfffd : stream[i]);
+		}
+		return out;
+	}
+}
+
+const tokenizers = new Map<Family, FamilyTokenizer>();
+
+/** Loads (once) the vocabulary a family needs and returns its tokenizer. Other families stay unloaded. */
+export function loadFamily(family: Family): FamilyTokenizer {
+	let t = tokenizers.get(family);
+	if (!t) {
+		t = new FamilyTokenizer(family, loadVocab(vocabFamilyOf(family)));
+		tokenizers.set(family, t);
+	}
+	return t;
+}
+
+/** Drops the compiled tokenizers (after the data directory changes). */
+export function resetTokenizers(): void {
+	tokenizers.clear();
+}
+
+/** Tokens of the text with no message frame (a building block for whole requests). */
+export function countText(text: string, family: Family): number {
+	if (typeof text !== 'string' || text.length === 0) {
+		return 0;
+	}
+	return loadFamily(family).countContent(text);
+}
+
+/** What count_tokens reports for one user message holding exactly this text. */
+export function countUserMessage(text: string, family: Family): number {
+	const t = loadFamily(family);
+	return t.messageOverhead + t.countContent(typeof text === 'string' ? text : '');
+}
