@@ -1,0 +1,522 @@
+/**
+ * Prices, context windows and cost arithmetic for Claude models (DESIGN §5). Pure: no editor dependency.
+ *
+ * The table is a dated data file (`pricing.json`); users override rows or add models in settings.
+ * An id that matches no row gets `undefined` — callers show "no price", never a borrowed one.
+ */
+import table from './pricing.json';
+
+export type TokenizerFamily = 'v3' | 'v4.7' | 'v5';
+export type CacheTtl = '5m' | '1h';
+export type Tier = 'haiku' | 'sonnet' | 'opus';
+
+/** USD per million tokens. */
+export interface Rates {
+	readonly input: number;
+	readonly output: number;
+	readonly cacheWrite5m: number;
+	readonly cacheWrite1h: number;
+	readonly cacheRead: number;
+}
+
+/** Premium rates billed for the whole request once its input exceeds `threshold` tokens. */
+export interface LongContextTier extends Rates {
+	readonly threshold: number;
+}
+
+export interface ModelInfo extends Rates {
+	/** Canonical id (the alias Anthropic documents). */
+	readonly id: string;
+	readonly displayName: string;
+	/** Every Claude API id of the model: alias first, then dated snapshots. */
+	readonly ids: readonly string[];
+	readonly bedrockIds: readonly string[];
+	/** Fraction taken off input and output by the Batch API (0.5 = −50 %). */
+	readonly batchDiscount: number;
+	readonly longContext?: LongContextTier;
+	readonly contextWindow: number;
+	/** Larger window available with a beta header (Sonnet 4 / 4.5: 1M). */
+	readonly extendedContextWindow?: number;
+	readonly maxOutput?: number;
+	readonly minCacheablePrefix?: number;
+	readonly tokenizer?: TokenizerFamily;
+	/** In the lineup of current models (the "cost on every current model" table). */
+	readonly current: boolean;
+	/** Fields whose values are assumed rather than confirmed by the cited sources. */
+	readonly assumed: readonly string[];
+	/** 'table' for a row of pricing.json, 'override' when settings changed or added it. */
+	readonly origin: 'table' | 'override';
+}
+
+/** One settings entry: a partial entry changes fields of an existing row, a complete one adds a model. */
+export interface ModelOverride {
+	displayName?: string;
+	input?: number;
+	output?: number;
+	cacheWrite5m?: number;
+	cacheWrite1h?: number;
+	cacheRead?: number;
+	batchDiscount?: number;
+	contextWindow?: number;
+	maxOutput?: number;
+	minCacheablePrefix?: number;
+	tokenizer?: TokenizerFamily;
+	current?: boolean;
+}
+
+/** `{ "<model id>": { input, output, …, contextWindow } }` as in settings. */
+export type ModelOverrides = Readonly<Record<string, ModelOverride>>;
+
+export const PRICING_AS_OF: string = table.asOf;
+export const PRICING_SOURCE: string = table.source;
+export const PRICING_NOTES: readonly string[] = table.notes;
+
+const MTOK = 1_000_000;
+const FAMILIES: readonly TokenizerFamily[] = ['v3', 'v4.7', 'v5'];
+const NUMBER_FIELDS = ['input', 'output', 'cacheWrite5m', 'cacheWrite1h', 'cacheRead', 'batchDiscount', 'contextWindow', 'maxOutput', 'minCacheablePrefix'] as const;
+/** What a settings entry must give to define a model the table does not know. */
+const REQUIRED_FOR_NEW = ['input', 'output', 'contextWindow'] as const;
+
+const BASE_MODELS: readonly ModelInfo[] = table.models.map((row): ModelInfo => ({
+	id: row.id,
+	displayName: row.displayName,
+	ids: row.ids,
+	bedrockIds: row.bedrockIds,
+	input: row.input,
+	output: row.output,
+	cacheWrite5m: row.cacheWrite5m,
+	cacheWrite1h: row.cacheWrite1h,
+	cacheRead: row.cacheRead,
+	batchDiscount: row.batchDiscount,
+	longContext: 'longContext' in row ? row.longContext : undefined,
+	contextWindow: row.contextWindow,
+	extendedContextWindow: 'extendedContextWindow' in row ? row.extendedContextWindow : undefined,
+	maxOutput: row.maxOutput,
+	minCacheablePrefix: row.minCacheablePrefix,
+	tokenizer: row.tokenizer as TokenizerFamily,
+	current: row.current,
+	assumed: ('assumed' in row ? row.assumed : undefined) ?? [],
+	origin: 'table',
+}));
+
+/** Bedrock cross-region inference profiles prefix the model id with a geography. */
+const REGION_PREFIX = /^(us|eu|apac|global|us-gov|jp|au|ca)\./;
+
+/**
+ * Reduce a platform id to the Claude API id it names: Bedrock ARNs, region prefixes, the `anthropic.`
+ * vendor prefix and `-v1:0` version suffix; Vertex's `@` before the snapshot date. Nothing else is changed,
+ * so an unknown version stays unknown.
+ */
+export function normalizeModelId(id: string): string {
+	let s = id.trim().toLowerCase();
+	if (s.startsWith('arn:')) {
+		s = s.slice(s.lastIndexOf('/') + 1);
+	}
+	s = s.replace(REGION_PREFIX, '').replace(/^anthropic\./, '').replace(/-v\d+(:\d+)?$/, '');
+	return s.replace(/@(\d{8})$/, '-$1');
+}
+
+interface ModelTable {
+	readonly models: readonly ModelInfo[];
+	readonly byId: ReadonlyMap<string, ModelInfo>;
+	readonly problems: readonly string[];
+}
+
+function indexModels(models: readonly ModelInfo[]): Map<string, ModelInfo> {
+	const byId = new Map<string, ModelInfo>();
+	for (const m of models) {
+		for (const id of [m.id, ...m.ids, ...m.bedrockIds]) {
+			byId.set(id.toLowerCase(), m);
+		}
+	}
+	return byId;
+}
+
+function find(byId: ReadonlyMap<string, ModelInfo>, id: string): ModelInfo | undefined {
+	if (typeof id !== 'string' || id.trim() === '') {
+		return undefined;
+	}
+	return byId.get(id.trim().toLowerCase()) ?? byId.get(normalizeModelId(id));
+}
+
+function isPrice(v: unknown): v is number {
+	return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+}
+
+/** Keep the valid fields of one settings entry; report the others. */
+function cleanOverride(id: string, entry: unknown, problems: string[]): ModelOverride {
+	const clean: Record<string, unknown> = {};
+	if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+		problems.push(`${id}: expected an object of prices`);
+		return clean;
+	}
+	const e = entry as Record<string, unknown>;
+	for (const field of NUMBER_FIELDS) {
+		if (e[field] === undefined) {
+			continue;
+		}
+		const valid = isPrice(e[field])
+			&& (field !== 'batchDiscount' || (e[field] as number) <= 1)
+			&& (!['contextWindow', 'maxOutput', 'minCacheablePrefix'].includes(field) || Number.isInteger(e[field]));
+		if (valid) {
+			clean[field] = e[field];
+		} else {
+			problems.push(`${id}.${field}: ${JSON.stringify(e[field])} is not a valid number`);
+		}
+	}
+	if (e.displayName !== undefined) {
+		if (typeof e.displayName === 'string' && e.displayName.trim()) {
+			clean.displayName = e.displayName.trim();
+		} else {
+			problems.push(`${id}.displayName: expected text`);
+		}
+	}
+	if (e.tokenizer !== undefined) {
+		if (FAMILIES.includes(e.tokenizer as TokenizerFamily)) {
+			clean.tokenizer = e.tokenizer;
+		} else {
+			problems.push(`${id}.tokenizer: expected one of ${FAMILIES.join(', ')}`);
+		}
+	}
+	if (e.current !== undefined) {
+		if (typeof e.current === 'boolean') {
+			clean.current = e.current;
+		} else {
+			problems.push(`${id}.current: expected true or false`);
+		}
+	}
+	return clean as ModelOverride;
+}
+
+function buildTable(overrides: ModelOverrides | undefined): ModelTable {
+	if (!overrides || Object.keys(overrides).length === 0) {
+		return { models: BASE_MODELS, byId: indexModels(BASE_MODELS), problems: [] };
+	}
+	const baseIndex = indexModels(BASE_MODELS);
+	const patched = new Map<ModelInfo, ModelInfo>();
+	const added: ModelInfo[] = [];
+	const problems: string[] = [];
+	for (const [rawId, entry] of Object.entries(overrides)) {
+		const id = rawId.trim();
+		if (!id) {
+			problems.push('an override has an empty model id');
+			continue;
+		}
+		const o = cleanOverride(id, entry, problems);
+		const base = find(baseIndex, id);
+		if (base) {
+			// Several keys may name the same row (alias and dated id): apply them in order.
+			const current = patched.get(base) ?? base;
+			patched.set(base, { ...current, ...o, origin: 'override' });
+			continue;
+		}
+		const missing = REQUIRED_FOR_NEW.filter((f) => o[f] === undefined);
+		if (missing.length > 0) {
+			problems.push(`${id}: unknown model; to add it give ${missing.join(', ')}`);
+			continue;
+		}
+		const input = o.input!;
+		// Cache rates not given follow Anthropic's documented multipliers of the user's own input price.
+		added.push({
+			id,
+			displayName: o.displayName ?? id,
+			ids: [id],
+			bedrockIds: [],
+			input,
+			output: o.output!,
+			cacheWrite5m: o.cacheWrite5m ?? input * 1.25,
+			cacheWrite1h: o.cacheWrite1h ?? input * 2,
+			cacheRead: o.cacheRead ?? input * 0.1,
+			batchDiscount: o.batchDiscount ?? 0.5,
+			contextWindow: o.contextWindow!,
+			maxOutput: o.maxOutput,
+			minCacheablePrefix: o.minCacheablePrefix,
+			tokenizer: o.tokenizer,
+			current: o.current ?? false,
+			assumed: [],
+			origin: 'override',
+		});
+	}
+	const models = [...BASE_MODELS.map((m) => patched.get(m) ?? m), ...added];
+	return { models, byId: indexModels(models), problems };
+}
+
+const BASE_TABLE = buildTable(undefined);
+// Settings objects are replaced, not mutated, when they change: cache the merged table per object.
+const tables = new WeakMap<object, ModelTable>();
+
+function tableFor(overrides: ModelOverrides | undefined): ModelTable {
+	if (!overrides) {
+		return BASE_TABLE;
+	}
+	let t = tables.get(overrides);
+	if (!t) {
+		t = buildTable(overrides);
+		tables.set(overrides, t);
+	}
+	return t;
+}
+
+/** The row for a Claude API id, alias, dated id, Bedrock id/ARN or Vertex id; undefined when unknown. */
+export function lookupModel(id: string, overrides?: ModelOverrides): ModelInfo | undefined {
+	return find(tableFor(overrides).byId, id);
+}
+
+/** Every model of the table (with overrides), table order then added models. */
+export function allModels(overrides?: ModelOverrides): readonly ModelInfo[] {
+	return tableFor(overrides).models;
+}
+
+/** The lineup for "cost on every current model". */
+export function currentModels(overrides?: ModelOverrides): readonly ModelInfo[] {
+	return allModels(overrides).filter((m) => m.current);
+}
+
+/** Settings entries that were ignored, and why (for the log). */
+export function overrideProblems(overrides?: ModelOverrides): readonly string[] {
+	return tableFor(overrides).problems;
+}
+
+// ---- cost arithmetic ------------------------------------------------------------------------------------
+
+export interface PriceOptions {
+	/** Batch API: input and output at `1 − batchDiscount`. */
+	readonly batch?: boolean;
+	/**
+	 * The request's total input tokens, which decide the long-context tier. `inputCost` defaults it to its own
+	 * token count; `true`/`false` in `longContext` forces the tier either way.
+	 */
+	readonly requestInputTokens?: number;
+	readonly longContext?: boolean;
+}
+
+function validTokens(tokens: number): boolean {
+	return typeof tokens === 'number' && Number.isFinite(tokens) && tokens >= 0;
+}
+
+/** The rates that apply to a request of `requestInputTokens` input tokens. */
+export function ratesFor(model: ModelInfo, requestInputTokens?: number, longContext?: boolean): Rates {
+	const tier = model.longContext;
+	if (!tier) {
+		return model;
+	}
+	const premium = longContext ?? (requestInputTokens !== undefined && requestInputTokens > tier.threshold);
+	return premium ? tier : model;
+}
+
+function price(tokens: number, perMTok: number, discount: number): number {
+	if (!validTokens(tokens)) {
+		return NaN;
+	}
+	return (tokens * perMTok * (1 - discount)) / MTOK;
+}
+
+/** USD for `tokens` uncached input tokens. */
+export function inputCost(tokens: number, model: ModelInfo, opts: PriceOptions = {}): number {
+	const rates = ratesFor(model, opts.requestInputTokens ?? tokens, opts.longContext);
+	return price(tokens, rates.input, opts.batch ? model.batchDiscount : 0);
+}
+
+/** USD for `tokens` output tokens (thinking included); the tier follows `requestInputTokens`. */
+export function outputCost(tokens: number, model: ModelInfo, opts: PriceOptions = {}): number {
+	const rates = ratesFor(model, opts.requestInputTokens, opts.longContext);
+	return price(tokens, rates.output, opts.batch ? model.batchDiscount : 0);
+}
+
+/** USD for writing `tokens` to the prompt cache with the given lifetime. */
+export function cacheWriteCost(tokens: number, model: ModelInfo, ttl: CacheTtl = '5m', opts: PriceOptions = {}): number {
+	const rates = ratesFor(model, opts.requestInputTokens ?? tokens, opts.longContext);
+	return price(tokens, ttl === '1h' ? rates.cacheWrite1h : rates.cacheWrite5m, opts.batch ? model.batchDiscount : 0);
+}
+
+/** USD for reading `tokens` from the prompt cache. */
+export function cacheReadCost(tokens: number, model: ModelInfo, opts: PriceOptions = {}): number {
+	const rates = ratesFor(model, opts.requestInputTokens ?? tokens, opts.longContext);
+	return price(tokens, rates.cacheRead, opts.batch ? model.batchDiscount : 0);
+}
+
+export interface WorstCase {
+	readonly inputUsd: number;
+	readonly outputUsd: number;
+	readonly totalUsd: number;
+	/** Output tokens assumed: `max_tokens`, or the thinking budget when that is larger (interleaved thinking). */
+	readonly outputTokens: number;
+}
+
+/**
+ * The most a call can cost: the input plus a full `max_tokens` of output. Thinking tokens are billed as
+ * output and normally fit inside `max_tokens`; a larger budget (allowed with interleaved thinking) raises the ceiling.
+ */
+export function worstCaseCost(inputTokens: number, maxTokens: number, model: ModelInfo, opts: PriceOptions & { thinkingBudget?: number } = {}): WorstCase {
+	const budget = opts.thinkingBudget !== undefined && validTokens(opts.thinkingBudget) ? opts.thinkingBudget : 0;
+	const outputTokens = validTokens(maxTokens) ? Math.max(maxTokens, budget) : NaN;
+	const tierOpts = { ...opts, requestInputTokens: inputTokens };
+	const inputUsd = inputCost(inputTokens, model, tierOpts);
+	const outputUsd = outputCost(outputTokens, model, tierOpts);
+	return { inputUsd, outputUsd, totalUsd: inputUsd + outputUsd, outputTokens };
+}
+
+export interface ContextFit {
+	readonly window: number;
+	/** Input plus `max_tokens`: what the window must hold. */
+	readonly used: number;
+	readonly fits: boolean;
+	/** `used` as a percentage of the window. */
+	readonly pct: number;
+	/** Tokens over the window (0 when it fits). */
+	readonly over: number;
+}
+
+/** Whether input + `max_tokens` fit the model's window (`extended`: the 1M beta where the model has one). */
+export function contextFit(inputTokens: number, maxTokens: number | undefined, model: ModelInfo, opts: { extended?: boolean } = {}): ContextFit {
+	const window = opts.extended && model.extendedContextWindow ? model.extendedContextWindow : model.contextWindow;
+	const used = inputTokens + (maxTokens ?? 0);
+	return { window, used, fits: used <= window, pct: (used / window) * 100, over: Math.max(0, used - window) };
+}
+
+export interface RoutingThresholds {
+	/** Below this many input tokens: Haiku. */
+	readonly haiku: number;
+	/** Below this many (and not Haiku): Sonnet; otherwise Opus. */
+	readonly sonnet: number;
+}
+
+export const DEFAULT_ROUTING: RoutingThresholds = { haiku: 1500, sonnet: 8000 };
+
+/** The seed routing rule of DESIGN §1: small requests to Haiku, medium to Sonnet, large to Opus. */
+export function routingHint(tokens: number, thresholds: RoutingThresholds = DEFAULT_ROUTING): Tier {
+	if (tokens < thresholds.haiku) {
+		return 'haiku';
+	}
+	return tokens < thresholds.sonnet ? 'sonnet' : 'opus';
+}
+
+/** The current model of a tier, to name in the routing hint. */
+export function modelForTier(tier: Tier, overrides?: ModelOverrides): ModelInfo | undefined {
+	return currentModels(overrides).find((m) => m.id.includes(`-${tier}-`) || m.id.endsWith(`-${tier}`));
+}
+
+export interface BudgetCheck {
+	readonly overTokens: boolean;
+	readonly overUsd: boolean;
+	readonly over: boolean;
+	/** Share of each budget used, in percent; undefined when that budget is not set. */
+	readonly tokensPct?: number;
+	readonly usdPct?: number;
+}
+
+/** Compare a request with the configured budgets; a budget of 0 or less, or unset, is off. */
+export function budgetCheck(tokens: number, usd: number | undefined, budget: { maxTokens?: number; maxUsd?: number }): BudgetCheck {
+	const tokenLimit = budget.maxTokens !== undefined && budget.maxTokens > 0 ? budget.maxTokens : undefined;
+	const usdLimit = budget.maxUsd !== undefined && budget.maxUsd > 0 ? budget.maxUsd : undefined;
+	const overTokens = tokenLimit !== undefined && tokens > tokenLimit;
+	const overUsd = usdLimit !== undefined && usd !== undefined && usd > usdLimit;
+	return {
+		overTokens,
+		overUsd,
+		over: overTokens || overUsd,
+		tokensPct: tokenLimit !== undefined ? (tokens / tokenLimit) * 100 : undefined,
+		usdPct: usdLimit !== undefined && usd !== undefined ? (usd / usdLimit) * 100 : undefined,
+	};
+}
+
+// ---- formatting -------------------------------------------------------------------------------------------
+
+const DASH = '—';
+const grouping = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const dollars = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+function finite(x: number): boolean {
+	return typeof x === 'number' && Number.isFinite(x);
+}
+
+/** Drop trailing zeros of a fixed-point string ("0.50" → "0.5", "2.0" → "2"). */
+function trimZeros(s: string): string {
+	return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+/** Drop trailing zeros beyond the second decimal ("0.0040" → "0.004", "0.100" → "0.10"). */
+function trimToTwo(s: string): string {
+	while (/\.\d{3,}$/.test(s) && s.endsWith('0')) {
+		s = s.slice(0, -1);
+	}
+	return s;
+}
+
+/** "1,284" — whole tokens with thousands separators; "—" when not a number. */
+export function formatTokens(n: number): string {
+	return finite(n) ? grouping.format(Math.round(n)) : DASH;
+}
+
+/**
+ * "$12.40", "$0.38", "$0.0039", "<$0.0001": two decimals from a dollar up; below, two significant digits
+ * (at most four decimals) so small request costs stay readable.
+ */
+export function formatUsd(x: number): string {
+	if (!finite(x)) {
+		return DASH;
+	}
+	const sign = x < 0 ? '-' : '';
+	const a = Math.abs(x);
+	if (a === 0) {
+		return '$0.00';
+	}
+	if (a < 0.0001) {
+		return `${sign}<$0.0001`;
+	}
+	if (a >= 1 || Number(a.toFixed(2)) >= 1) {
+		return `${sign}$${dollars.format(a)}`;
+	}
+	const decimals = Math.min(4, Math.max(2, 1 - Math.floor(Math.log10(a))));
+	return `${sign}$${trimToTwo(a.toFixed(decimals))}`;
+}
+
+/**
+ * A percentage given in percent: "12%", "2.5%", "0.6%", "0.025%"; "<0.001%" below that; "—" when not a number.
+ * Small shares keep two significant digits so a request's share of a 1M window never reads as 0.
+ */
+export function formatPct(pct: number): string {
+	if (!finite(pct)) {
+		return DASH;
+	}
+	const sign = pct < 0 ? '-' : '';
+	const a = Math.abs(pct);
+	if (a === 0) {
+		return '0%';
+	}
+	if (a < 0.001) {
+		return `${sign}<0.001%`;
+	}
+	if (a >= 10) {
+		return `${sign}${Math.round(a)}%`;
+	}
+	if (a >= 1) {
+		return `${sign}${trimZeros(a.toFixed(1))}%`;
+	}
+	const decimals = Math.min(3, 1 - Math.floor(Math.log10(a)));
+	return `${sign}${trimZeros(a.toFixed(decimals))}%`;
+}
+
+/** Context window sizes as Anthropic writes them: 200000 → "200K", 1000000 → "1M", 8192 → "8.2K". */
+export function formatWindow(tokens: number): string {
+	if (!finite(tokens) || tokens < 0) {
+		return DASH;
+	}
+	if (tokens >= 1_000_000) {
+		return `${trimZeros((tokens / 1_000_000).toFixed(1))}M`;
+	}
+	if (tokens >= 1000) {
+		const k = trimZeros((tokens / 1000).toFixed(1));
+		// 999,999 rounds to "1000.0K": say "1M" instead.
+		return k === '1000' ? '1M' : `${k}K`;
+	}
+	return String(Math.round(tokens));
+}
+
+/** Per-MTok prices for rate cards: "$3", "$22.50", "$0.08", "$0.025". */
+export function formatRate(perMTok: number): string {
+	if (!finite(perMTok)) {
+		return DASH;
+	}
+	return `$${Number.isInteger(perMTok) ? String(perMTok) : trimToTwo(perMTok.toFixed(3))}`;
+}

@@ -1,0 +1,39 @@
+/**
+ * The pricing table as the surfaces consume it (status bar, CodeLens, model picker), with the user's
+ * overrides from settings. Kept apart from the arithmetic so settings shapes stay out of index.ts.
+ */
+import type { RateCard, RateLookup } from '../present';
+import { allModels, formatRate, formatWindow, lookupModel, type ModelOverrides } from './index';
+
+/** The part of the settings snapshot pricing reads; any other snapshot means "no overrides". */
+export interface PricingSettings {
+	readonly modelOverrides?: ModelOverrides;
+}
+
+function overridesOf(settings: PricingSettings | object): ModelOverrides | undefined {
+	return 'modelOverrides' in settings ? settings.modelOverrides : undefined;
+}
+
+/** A lookup that reads the current settings on every call, so changed overrides apply at once. */
+export function rateLookup(settings: () => PricingSettings | object): RateLookup {
+	return (model: string): RateCard | undefined => {
+		const info = lookupModel(model, overridesOf(settings()));
+		return info && {
+			displayName: info.displayName,
+			inputPerMTok: info.input,
+			outputPerMTok: info.output,
+			contextWindow: info.contextWindow,
+		};
+	};
+}
+
+/** Models for the picker: the current lineup first, then the rest in table order. */
+export function modelChoices(settings: PricingSettings | object): { id: string; label: string; detail: string }[] {
+	const models = allModels(overridesOf(settings));
+	const ordered = [...models.filter((m) => m.current), ...models.filter((m) => !m.current)];
+	return ordered.map((m) => ({
+		id: m.id,
+		label: m.displayName,
+		detail: `${formatRate(m.input)} / ${formatRate(m.output)} per MTok · ${formatWindow(m.contextWindow)} context${m.current ? ' · current' : ''}`,
+	}));
+}
