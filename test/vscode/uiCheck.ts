@@ -1,0 +1,168 @@
+// DOM-level checks in the real (offline) VS Code: starts code-server with the extension loaded on a
+// workspace, opens the workbench in headless Chromium, and hands a check helpers to open files through the
+// UI and read what the user would see (status bar, CodeLens, hovers) or take screenshots.
+//
+//   await withWorkbench({ settings: { ... } }, async ({ openFile, statusBarTexts, screenshot }) => {
+//   	await openFile('request.json');
+//   	await waitFor(async () => (await statusBarTexts()).some(t => /tokens/.test(t)));
+//   	await screenshot('status-bar');
+//   });
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import { CodeServer, openBrowser, repoRoot, settingsFromEnv, startCodeServer } from './codeServer';
+
+export interface WorkbenchOptions {
+	/** Extension folder to load; defaults to the repository root (dist/extension.js must be built). */
+	extensionDevelopmentPath?: string;
+	/** Folder opened in the workbench; defaults to test/fixtures/workspace. */
+	workspace?: string;
+	/** Extra user settings (merged over CTM_TEST_SETTINGS and the harness defaults). */
+	settings?: Record<string, unknown>;
+	/** Extra environment for the extension host. */
+	env?: NodeJS.ProcessEnv;
+	/** Where screenshot(name) writes PNGs; defaults to out/ui-screenshots. */
+	screenshotDir?: string;
+	width?: number;
+	height?: number;
+	/** Upper bound for the check itself, after the workbench has loaded (default 120 s). */
+	timeoutMs?: number;
+	/** Print the workbench's console and the server's output. Also on with CTM_TEST_VERBOSE=1. */
+	verbose?: boolean;
+}
+
+export interface Workbench {
+	page: Page;
+	server: CodeServer;
+	/** Opens a workspace-relative file through Quick Open (Ctrl+P) and waits for its editor to be active. */
+	openFile(relativePath: string): Promise<void>;
+	/** Runs a command by its title through the Command Palette (F1), e.g. 'View: Close All Editors'. */
+	runCommand(title: string): Promise<void>;
+	/** Visible texts of all status bar items, icons excluded. */
+	statusBarTexts(): Promise<string[]>;
+	/** Titles of the CodeLenses currently rendered in the visible editors. */
+	codeLensTexts(): Promise<string[]>;
+	/** Hovers the first status bar item whose text matches and returns the hover's text. */
+	statusBarHover(text: string | RegExp): Promise<string>;
+	/** Writes a PNG of the page (or of one element) and returns its path. */
+	screenshot(name: string, selector?: string): Promise<string>;
+}
+
+/** Polls until the condition holds; throws with the message after the timeout. */
+export async function waitFor(condition: () => Promise<boolean> | boolean, message = 'condition', timeoutMs = 15_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		if (await condition()) {
+			return;
+		}
+		if (Date.now() > deadline) {
+			throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}`);
+		}
+		await new Promise(r => setTimeout(r, 100));
+	}
+}
+
+function matches(text: string, pattern: string | RegExp): boolean {
+	return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+}
+
+export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workbench) => Promise<T>): Promise<T> {
+	const root = repoRoot();
+	const extensionPath = path.resolve(opts.extensionDevelopmentPath ?? root);
+	const workspace = path.resolve(opts.workspace ?? path.join(root, 'test', 'fixtures', 'workspace'));
+	const shotDir = path.resolve(opts.screenshotDir ?? path.join(root, 'out', 'ui-screenshots'));
+	const verbose = opts.verbose ?? process.env.CTM_TEST_VERBOSE === '1';
+	const timeoutMs = opts.timeoutMs ?? 120_000;
+
+	const server = await startCodeServer({
+		settings: { ...settingsFromEnv(), ...opts.settings },
+		env: { ...process.env, ...opts.env },
+		onOutput: verbose ? line => console.log(`[server] ${line}`) : undefined,
+	});
+	let timer: NodeJS.Timeout | undefined;
+	const session = await openBrowser({ width: opts.width, height: opts.height, tmpDir: path.join(server.tmp, 'browser') }).catch(err => {
+		server.stop();
+		throw err;
+	});
+	try {
+		const { page } = session;
+		if (verbose) {
+			page.on('console', msg => console.log(`[browser ${msg.type()}] ${msg.text()}`));
+			page.on('pageerror', err => console.error(`[page error] ${err.message}`));
+		}
+		await page.goto(server.url(workspace, [extensionPath]));
+		// The workbench is usable once the status bar and the explorer's folder are rendered.
+		await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+		await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+		await page.waitForFunction(() => document.querySelectorAll('.statusbar-item').length > 2, undefined, { timeout: 60_000 });
+
+		const quickInput = page.locator('.quick-input-widget');
+		const wb: Workbench = {
+			page,
+			server,
+			async openFile(relativePath) {
+				const name = path.basename(relativePath);
+				await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
+				await page.keyboard.press('Control+P');
+				await quickInput.waitFor({ state: 'visible' });
+				// An absolute path is picked at once, without waiting for the workspace file search.
+				await page.keyboard.type(path.resolve(workspace, relativePath));
+				// Wait for the file to show up as a pick before accepting it.
+				await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+				await page.keyboard.press('Enter');
+				await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible' });
+				await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible' });
+			},
+			async runCommand(title) {
+				await page.keyboard.press('F1');
+				await quickInput.waitFor({ state: 'visible' });
+				await page.keyboard.type(title);
+				await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
+				await page.keyboard.press('Enter');
+				await quickInput.waitFor({ state: 'hidden' }).catch(() => undefined);
+			},
+			async statusBarTexts() {
+				return page.$$eval('.statusbar-item', items =>
+					items.map(item => (item.textContent ?? '').replace(/\s+/g, ' ').trim()).filter(t => t.length > 0),
+				);
+			},
+			async codeLensTexts() {
+				return page.$$eval('.codelens-decoration', items =>
+					items.map(item => (item.textContent ?? '').replace(/\s+/g, ' ').trim()).filter(t => t.length > 0),
+				);
+			},
+			async statusBarHover(text) {
+				const items = page.locator('.statusbar-item');
+				const count = await items.count();
+				for (let i = 0; i < count; i++) {
+					const item = items.nth(i);
+					if (matches(((await item.textContent()) ?? '').trim(), text)) {
+						await item.hover();
+						const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
+						await hover.waitFor({ state: 'visible', timeout: 10_000 });
+						return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+					}
+				}
+				throw new Error(`no status bar item matching ${String(text)}`);
+			},
+			async screenshot(name, selector) {
+				fs.mkdirSync(shotDir, { recursive: true });
+				const file = path.join(shotDir, name.endsWith('.png') ? name : `${name}.png`);
+				if (selector) {
+					await page.locator(selector).first().screenshot({ path: file });
+				} else {
+					await page.screenshot({ path: file });
+				}
+				return file;
+			},
+		};
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`workbench session timed out after ${timeoutMs} ms`)), timeoutMs);
+		});
+		return await Promise.race([check(wb), timeout]);
+	} finally {
+		clearTimeout(timer);
+		await session.close();
+		server.stop();
+	}
+}
