@@ -3,7 +3,7 @@
  * with a query, keyword arguments evaluated statically. Node offsets from web-tree-sitter are UTF-16 code
  * units, the same unit as document offsets.
  */
-import type { Language, Node, Parser, Query } from 'web-tree-sitter';
+import type { Language, Node, Parser, Point, Tree } from 'web-tree-sitter';
 import type { RequestSite, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, type SiteOrigin } from './site';
@@ -18,10 +18,12 @@ export interface PythonParserPaths {
 
 export interface PyDetectOptions {
 	readonly bedrockModelId?: string;
+	/** Enables incremental re-parsing of the same document. */
+	readonly fileName?: string;
 }
 
 let paths: PythonParserPaths = {};
-let loading: Promise<{ parser: Parser; query: Query }> | undefined;
+let loading: Promise<Parser> | undefined;
 
 /**
  * Where the wasm files are (the bundled extension ships them next to its code). Call before the first
@@ -33,21 +35,20 @@ export function configurePythonParser(next: PythonParserPaths): void {
 
 const maxDepth = 8;
 
-// Calls whose last attribute can start a request; the chain before it is checked in code.
-const callQuery = `(call function: (attribute attribute: (identifier) @method) arguments: (argument_list)) @call`;
-const methods = new Set(['create', 'stream', 'count_tokens', 'invoke_model', 'invoke_model_with_response_stream', 'converse', 'converse_stream']);
+/** `.create(`, `.count_tokens(`, `.converse(` …: candidates found in the text, confirmed on the syntax tree. */
+const candidatePattern = /\.\s*(create|stream|count_tokens|invoke_model|invoke_model_with_response_stream|converse|converse_stream)\s*\(/g;
 
-async function load(): Promise<{ parser: Parser; query: Query }> {
+async function load(): Promise<Parser> {
 	const treeSitter = require('web-tree-sitter') as typeof import('web-tree-sitter');
 	const runtime = paths.treeSitterWasm;
 	await treeSitter.Parser.init(runtime ? { locateFile: () => runtime } as object : undefined);
 	const language: Language = await treeSitter.Language.load(paths.pythonWasm ?? require.resolve('tree-sitter-python/tree-sitter-python.wasm'));
 	const parser = new treeSitter.Parser();
 	parser.setLanguage(language);
-	return { parser, query: new treeSitter.Query(language, callQuery) };
+	return parser;
 }
 
-function getParser(): Promise<{ parser: Parser; query: Query }> {
+function getParser(): Promise<Parser> {
 	if (!loading) {
 		loading = load();
 		// A failed load (missing wasm) may be retried after configurePythonParser.
@@ -470,8 +471,8 @@ function dumpedArgument(node: Node | undefined): Node | undefined {
 }
 
 export async function detectPython(text: string, options: PyDetectOptions, out: RequestSite[]): Promise<void> {
-	const { parser, query } = await getParser();
-	const tree = parser.parse(text);
+	const parser = await getParser();
+	const tree = parse(parser, text, options.fileName);
 	if (!tree) {
 		return;
 	}
@@ -483,10 +484,12 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 			ordinals.set(method, n + 1);
 			return `py:${method}#${n}`;
 		};
-		for (const match of query.matches(tree.rootNode)) {
-			const call = match.captures.find(c => c.name === 'call')?.node;
-			const name = match.captures.find(c => c.name === 'method')?.node.text;
-			if (!call || !name || !methods.has(name)) {
+		candidatePattern.lastIndex = 0;
+		for (let match = candidatePattern.exec(text); match; match = candidatePattern.exec(text)) {
+			const name = tree.rootNode.descendantForIndex(match.index + match[0].indexOf(match[1]));
+			const call = name?.parent?.parent;
+			if (name?.type !== 'identifier' || name.parent?.type !== 'attribute' || call?.type !== 'call'
+				|| call.childForFieldName('function')?.id !== name.parent.id) {
 				continue;
 			}
 			const fn = call.childForFieldName('function');
@@ -539,6 +542,72 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 			out.push(buildSite(kwargs, 'messages', { id: nextId(method), language: 'python', range, anchor }));
 		}
 	} finally {
-		tree.delete();
+		if (!options.fileName) {
+			tree.delete();
+		}
 	}
+}
+
+interface CachedTree {
+	readonly text: string;
+	readonly tree: Tree;
+}
+
+/** Last tree per file name: an edit re-parses incrementally, unchanged text is not parsed again. */
+const treeCache = new Map<string, CachedTree>();
+const maxCachedTrees = 4;
+
+function parse(parser: Parser, text: string, fileName: string | undefined): Tree | null {
+	const cached = fileName ? treeCache.get(fileName) : undefined;
+	let tree: Tree | null;
+	if (cached && cached.text === text) {
+		tree = cached.tree;
+	} else if (cached) {
+		cached.tree.edit(textEdit(cached.text, text));
+		tree = parser.parse(text, cached.tree);
+		cached.tree.delete();
+	} else {
+		tree = parser.parse(text);
+	}
+	if (fileName) {
+		treeCache.delete(fileName);
+		if (tree) {
+			treeCache.set(fileName, { text, tree });
+		}
+		if (treeCache.size > maxCachedTrees) {
+			const [oldest, entry] = treeCache.entries().next().value!;
+			entry.tree.delete();
+			treeCache.delete(oldest);
+		}
+	}
+	return tree;
+}
+
+/** The single changed span between two texts, as a tree-sitter edit (UTF-16 offsets, like the tree's). */
+function textEdit(oldText: string, newText: string): { startIndex: number; oldEndIndex: number; newEndIndex: number; startPosition: Point; oldEndPosition: Point; newEndPosition: Point } {
+	const max = Math.min(oldText.length, newText.length);
+	let prefix = 0;
+	while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) {
+		prefix++;
+	}
+	let suffix = 0;
+	while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) {
+		suffix++;
+	}
+	const oldEnd = oldText.length - suffix;
+	const newEnd = newText.length - suffix;
+	return {
+		startIndex: prefix, oldEndIndex: oldEnd, newEndIndex: newEnd,
+		startPosition: pointAt(newText, prefix), oldEndPosition: pointAt(oldText, oldEnd), newEndPosition: pointAt(newText, newEnd),
+	};
+}
+
+function pointAt(text: string, offset: number): Point {
+	let row = 0;
+	let lineStart = 0;
+	for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+		row++;
+		lineStart = i + 1;
+	}
+	return { row, column: offset - lineStart };
 }

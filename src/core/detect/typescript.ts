@@ -19,7 +19,6 @@ export interface TsDetectOptions {
 const maxDepth = 8;
 
 const requestMethods = new Set(['create', 'stream', 'countTokens']);
-const bedrockCommands = new Set(['InvokeModelCommand', 'InvokeModelWithResponseStreamCommand', 'ConverseCommand', 'ConverseStreamCommand']);
 
 function scriptKind(language: 'typescript' | 'javascript', options: TsDetectOptions): ts.ScriptKind {
 	const ext = /\.([a-z]+)$/i.exec(options.fileName ?? '')?.[1]?.toLowerCase();
@@ -58,6 +57,8 @@ function isBeta(expr: ts.Expression): boolean {
 }
 
 class Evaluator {
+	readonly scopes: ScopeCache = new Map();
+
 	constructor(private readonly sf: ts.SourceFile, private readonly text: string) { }
 
 	range(node: ts.Node): TextRange {
@@ -203,7 +204,7 @@ class Evaluator {
 	}
 
 	private identifier(id: ts.Identifier, depth: number, visiting: Set<ts.Node>): ValueNode {
-		const found = resolveIdentifier(id);
+		const found = resolveIdentifier(id, this.scopes);
 		if (!found || typeof found === 'string') {
 			return this.unresolved(id, found ?? 'unknown identifier');
 		}
@@ -226,11 +227,16 @@ class Evaluator {
  * The initializer a name refers to in its scope, or why there is none ('parameter', 'imported value' …).
  * A `let` is read at its initializer; later assignments are not followed.
  */
-function resolveIdentifier(id: ts.Identifier): ts.Expression | string | undefined {
+function resolveIdentifier(id: ts.Identifier, scopes: ScopeCache): ts.Expression | string | undefined {
 	const name = id.text;
 	for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
 		if (ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
-			const found = findInStatements(scope.statements, name);
+			let names = scopes.get(scope);
+			if (!names) {
+				names = scopeNames(scope.statements);
+				scopes.set(scope, names);
+			}
+			const found = names.get(name);
 			if (found !== undefined) {
 				return found;
 			}
@@ -256,45 +262,56 @@ function bindsName(binding: ts.BindingName, name: string): boolean {
 	return binding.elements.some(e => !ts.isOmittedExpression(e) && bindsName(e.name, name));
 }
 
-function findInStatements(statements: ts.NodeArray<ts.Statement>, name: string): ts.Expression | string | undefined {
+/** What each name declared directly in a block refers to (the first declaration wins). */
+type ScopeCache = Map<ts.Node, Map<string, ts.Expression | string>>;
+
+function scopeNames(statements: ts.NodeArray<ts.Statement>): Map<string, ts.Expression | string> {
+	const names = new Map<string, ts.Expression | string>();
+	const add = (name: string, value: ts.Expression | string): void => {
+		if (!names.has(name)) {
+			names.set(name, value);
+		}
+	};
+	const addBinding = (binding: ts.BindingName, value: string): void => {
+		if (ts.isIdentifier(binding)) {
+			add(binding.text, value);
+		} else {
+			for (const e of binding.elements) {
+				if (!ts.isOmittedExpression(e)) {
+					addBinding(e.name, value);
+				}
+			}
+		}
+	};
 	for (const statement of statements) {
 		if (ts.isVariableStatement(statement)) {
 			for (const decl of statement.declarationList.declarations) {
-				if (ts.isIdentifier(decl.name) && decl.name.text === name) {
-					return decl.initializer ?? 'declared without a value';
-				}
-				if (!ts.isIdentifier(decl.name) && bindsName(decl.name, name)) {
-					return 'destructured value';
+				if (ts.isIdentifier(decl.name)) {
+					add(decl.name.text, decl.initializer ?? 'declared without a value');
+				} else {
+					addBinding(decl.name, 'destructured value');
 				}
 			}
-		} else if (ts.isImportDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) {
-			if (importsName(statement, name)) {
-				return 'imported value';
+		} else if (ts.isImportEqualsDeclaration(statement)) {
+			add(statement.name.text, 'imported value');
+		} else if (ts.isImportDeclaration(statement)) {
+			const clause = statement.importClause;
+			if (clause?.name) {
+				add(clause.name.text, 'imported value');
 			}
-		} else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement))
-			&& statement.name?.text === name) {
-			return ts.isFunctionDeclaration(statement) ? 'function' : 'class or enum';
+			const bindings = clause?.namedBindings;
+			if (bindings && ts.isNamespaceImport(bindings)) {
+				add(bindings.name.text, 'imported value');
+			} else if (bindings) {
+				for (const e of bindings.elements) {
+					add(e.name.text, 'imported value');
+				}
+			}
+		} else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && statement.name) {
+			add(statement.name.text, ts.isFunctionDeclaration(statement) ? 'function' : 'class or enum');
 		}
 	}
-	return undefined;
-}
-
-function importsName(statement: ts.ImportDeclaration | ts.ImportEqualsDeclaration, name: string): boolean {
-	if (ts.isImportEqualsDeclaration(statement)) {
-		return statement.name.text === name;
-	}
-	const clause = statement.importClause;
-	if (!clause) {
-		return false;
-	}
-	if (clause.name?.text === name) {
-		return true;
-	}
-	const bindings = clause.namedBindings;
-	if (!bindings) {
-		return false;
-	}
-	return ts.isNamespaceImport(bindings) ? bindings.name.text === name : bindings.elements.some(e => e.name.text === name);
+	return names;
 }
 
 /** The object a call argument evaluates to; anything else becomes an empty object holding the reason. */
@@ -319,8 +336,7 @@ function stringifiedArgument(expr: ts.Expression): ts.Expression | undefined {
 }
 
 export function detectTypeScript(text: string, language: 'typescript' | 'javascript', options: TsDetectOptions, out: RequestSite[]): void {
-	const sf = ts.createSourceFile(options.fileName ?? (language === 'typescript' ? 'file.ts' : 'file.js'), text,
-		ts.ScriptTarget.Latest, true, scriptKind(language, options));
+	const sf = parse(text, language, options);
 	const evaluator = new Evaluator(sf, text);
 	const ordinals = new Map<string, number>();
 	const prefix = language === 'typescript' ? 'ts' : 'js';
@@ -381,7 +397,7 @@ export function detectTypeScript(text: string, language: 'typescript' | 'javascr
 			return;
 		}
 		const bodyProp = value.props.find(p => p.key === 'body');
-		const bodyExpr = findBodyExpression(arg);
+		const bodyExpr = findBodyExpression(arg, evaluator.scopes);
 		const inner = bodyExpr ? stringifiedArgument(bodyExpr) : undefined;
 		if (!bodyProp || !inner) {
 			return;
@@ -393,28 +409,132 @@ export function detectTypeScript(text: string, language: 'typescript' | 'javascr
 		}
 	};
 
-	const visit = (node: ts.Node): void => {
-		if (ts.isCallExpression(node)) {
+	// Candidates come from a text scan; the parser decides. Visiting only their ancestors is much cheaper
+	// than walking the whole tree of a large file.
+	const seen = new Set<ts.Node>();
+	candidatePattern.lastIndex = 0;
+	for (let match = candidatePattern.exec(text); match; match = candidatePattern.exec(text)) {
+		const name = match[1] ?? match[2];
+		const nameOffset = match.index + (match[1] ? match[0].indexOf(name) : match[0].lastIndexOf(name));
+		const token = tokenAt(sf, nameOffset);
+		const node = token?.parent?.parent;
+		if (!node || seen.has(node)) {
+			continue;
+		}
+		seen.add(node);
+		if (ts.isCallExpression(node) && node.expression === token.parent) {
 			const method = sdkMethod(node.expression);
 			if (method) {
 				visitCall(node, method);
 			}
-		} else if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && bedrockCommands.has(node.expression.text)) {
-			visitCommand(node, node.expression.text);
 		}
-		ts.forEachChild(node, visit);
-	};
-	visit(sf);
+		if (match[2] && ts.isNewExpression(token.parent) && token.parent.expression === token && !seen.has(token.parent)) {
+			seen.add(token.parent);
+			visitCommand(token.parent, name);
+		}
+	}
+}
+
+/** `.create(`, `.stream(`, `.countTokens(` (group 1) and `new …Command` (group 2): names the parser must confirm. */
+const candidatePattern = /\.\s*(create|stream|countTokens)\s*(?:<[^>]*>\s*)?\(|\bnew\s+(?:[\w$]+\s*\.\s*)*(InvokeModelCommand|InvokeModelWithResponseStreamCommand|ConverseCommand|ConverseStreamCommand)\b/g;
+
+/** The deepest node whose own text starts at or covers `offset` (an identifier token here). */
+function tokenAt(sf: ts.SourceFile, offset: number): ts.Identifier | undefined {
+	let current: ts.Node = sf;
+	for (;;) {
+		let next: ts.Node | undefined;
+		if (ts.isSourceFile(current) || ts.isBlock(current) || ts.isModuleBlock(current)) {
+			// Long statement lists (a big file's top level): binary search instead of a scan.
+			next = statementAt(current.statements, offset);
+			if (next) {
+				current = next;
+				continue;
+			}
+		}
+		ts.forEachChild(current, child => {
+			if (child.pos <= offset && offset < child.end) {
+				next = child;
+				return true;
+			}
+			return undefined;
+		});
+		if (!next) {
+			return ts.isIdentifier(current) ? current : undefined;
+		}
+		current = next;
+	}
+}
+
+function statementAt(statements: ts.NodeArray<ts.Statement>, offset: number): ts.Statement | undefined {
+	let lo = 0;
+	let hi = statements.length - 1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >> 1;
+		const statement = statements[mid];
+		if (offset < statement.pos) {
+			hi = mid - 1;
+		} else if (offset >= statement.end) {
+			lo = mid + 1;
+		} else {
+			return statement;
+		}
+	}
+	return undefined;
+}
+
+interface CachedSource {
+	readonly text: string;
+	readonly kind: ts.ScriptKind;
+	readonly sf: ts.SourceFile;
+}
+
+/** Last parse per file name, so an edit re-parses incrementally (the editor calls us on every change). */
+const sourceCache = new Map<string, CachedSource>();
+const maxCachedSources = 8;
+
+function parse(text: string, language: 'typescript' | 'javascript', options: TsDetectOptions): ts.SourceFile {
+	const kind = scriptKind(language, options);
+	const fileName = options.fileName;
+	const cached = fileName ? sourceCache.get(fileName) : undefined;
+	let sf: ts.SourceFile;
+	if (cached && cached.kind === kind) {
+		sf = cached.text === text ? cached.sf : ts.updateSourceFile(cached.sf, text, changeRange(cached.text, text));
+	} else {
+		sf = ts.createSourceFile(fileName ?? (language === 'typescript' ? 'file.ts' : 'file.js'), text,
+			{ languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, kind);
+	}
+	if (fileName) {
+		sourceCache.delete(fileName);
+		sourceCache.set(fileName, { text, kind, sf });
+		if (sourceCache.size > maxCachedSources) {
+			sourceCache.delete(sourceCache.keys().next().value!);
+		}
+	}
+	return sf;
+}
+
+/** The single span that differs between two texts (common prefix and suffix removed). */
+function changeRange(oldText: string, newText: string): ts.TextChangeRange {
+	const max = Math.min(oldText.length, newText.length);
+	let prefix = 0;
+	while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) {
+		prefix++;
+	}
+	let suffix = 0;
+	while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) {
+		suffix++;
+	}
+	return ts.createTextChangeRange(ts.createTextSpan(prefix, oldText.length - prefix - suffix), newText.length - prefix - suffix);
 }
 
 /** The expression written for `body:` in a command's argument (following a same-file identifier). */
-function findBodyExpression(arg: ts.Expression): ts.Expression | undefined {
+function findBodyExpression(arg: ts.Expression, scopes: ScopeCache): ts.Expression | undefined {
 	for (let hops = 0; hops < maxDepth; hops++) {
 		while (ts.isParenthesizedExpression(arg) || ts.isAsExpression(arg) || ts.isSatisfiesExpression(arg)) {
 			arg = arg.expression;
 		}
 		if (ts.isIdentifier(arg)) {
-			const found = resolveIdentifier(arg);
+			const found = resolveIdentifier(arg, scopes);
 			if (!found || typeof found === 'string') {
 				return undefined;
 			}
@@ -428,7 +548,7 @@ function findBodyExpression(arg: ts.Expression): ts.Expression | undefined {
 			if (ts.isPropertyAssignment(prop) && ts.isIdentifier(prop.name) && prop.name.text === 'body') {
 				let body = prop.initializer;
 				if (ts.isIdentifier(body)) {
-					const found = resolveIdentifier(body);
+					const found = resolveIdentifier(body, scopes);
 					if (found && typeof found !== 'string') {
 						body = found;
 					}
