@@ -24,7 +24,7 @@ export interface CorpusDoc {
 
 /** Reads a JSONL corpus, gzip-compressed or not (decided by the gzip magic bytes, not the name). */
 export function readCorpus(file: string, idField = 'id'): CorpusDoc[] {
-	let data = fs.readFileSync(file);
+	let data: Buffer = fs.readFileSync(file);
 	if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
 		data = zlib.gunzipSync(data);
 	}

@@ -20,6 +20,9 @@ export interface StreamRules {
 
 /** Free marker standing for the frame's own word end; never tiled. */
 const FRAME_EOW = 0x110010;
+/** Zero-cost barrier: no piece spans it. */
+export const SPLIT = 0x110011;
+const FLAGS = { h1: Number(process.env.H1 ?? 0), h2: Number(process.env.H2 ?? 3), h3: Number(process.env.H3 ?? 1), h4: Number(process.env.H4 ?? 0), h5: Number(process.env.H5 ?? 1), h6: Number(process.env.H6 ?? 0) };
 const APOSTROPHE = 0x27;
 const SPACE = 0x20;
 const DOTTED_CAPITAL_I = 0x130;
@@ -141,13 +144,13 @@ export class StreamBuilder {
 				while (j < to && isWordClass(charClass(cps[j]))) {
 					j++;
 				}
-				this.emitWord(cps, i, j, wordOpenedByContraction);
+				this.emitWord(cps, i, j, wordOpenedByContraction || (FLAGS.h2 === 4 && i > 0 && cps[i - 1] === APOSTROPHE));
 				wordOpenedByContraction = false;
 				i = j;
 				continue;
 			}
 			wordOpenedByContraction = false;
-			if (cp === APOSTROPHE) {
+			if (cp === APOSTROPHE && (FLAGS.h3 !== 1 || (i > 0 && charClass(cps[i - 1]) === CharClass.Letter))) {
 				const len = this.contractionAt(cps, i, to);
 				if (len > 0) {
 					for (let k = 0; k < len; k++) {
@@ -160,7 +163,18 @@ export class StreamBuilder {
 			}
 			switch (cls) {
 				case CharClass.Space:
-				case CharClass.Whitespace:
+				case CharClass.Whitespace: {
+					// A whitespace run before a non-space character leaves its last character on its own.
+					if (FLAGS.h4 && FLAGS.h4 < 3 && i + 1 < n && i > 0 && cps[i - 1] === cp && (FLAGS.h4 === 2 || cp === SPACE)) {
+						const nc = charClass(cps[i + 1]);
+						if (nc !== CharClass.Space && nc !== CharClass.Whitespace) {
+							this.push(SPLIT);
+						}
+					}
+					this.push(cp);
+					i++;
+					break;
+				}
 				case CharClass.Hard:
 				case CharClass.IdeoPunct:
 				case CharClass.AsciiDigit: {
@@ -174,13 +188,20 @@ export class StreamBuilder {
 					while (j < to && charClass(cps[j]) === cls && !(cps[j] === APOSTROPHE && this.contractionAt(cps, j, to) > 0)) {
 						j++;
 					}
-					if (leftSingle(i)) {
+					// A single punctuation character directly before a letter opens that word: no ⟨bow⟩.
+					const opensWord = FLAGS.h2 && j < to && isWordClass(charClass(cps[j])) && (FLAGS.h2 === 2 || j - i === 1) && (FLAGS.h2 < 3 || cps[j - 1] === APOSTROPHE);
+					if (leftSingle(i) && !opensWord) {
 						this.pushBow();
+					} else if (FLAGS.h5 && !opensWord && spaceAt(i - 1) && spaceAt(i - 2) && (FLAGS.h5 === 1 || this.rules.allcapsMin === null)) {
+						// The last space of a longer run opens the punctuation run.
+						this.len--;
+						this.push(SPLIT);
+						this.push(BOW);
 					}
 					for (let k = i; k < j; k++) {
 						this.push(cps[k]);
 					}
-					if (rightSingle(j)) {
+					if ((rightSingle(j) || (FLAGS.h6 === 1 && spaceAt(j))) && !(FLAGS.h4 === 3 && spaceAt(i - 1) && spaceAt(i - 2))) {
 						this.push(EOW);
 					}
 					i = j;

@@ -62,4 +62,41 @@ export class Tiler {
 		}
 		return ring[length & mask];
 	}
+
+	/** One minimum-cost tiling as [start, end, isPiece] spans (small inputs; for diagnostics). */
+	spans(stream: Int32Array, start: number, length: number): Array<[number, number, boolean]> {
+		const vocab = this.vocab;
+		const cost = new Int32Array(length + 1).fill(INF);
+		const from = new Int32Array(length + 1);
+		const piece = new Uint8Array(length + 1);
+		cost[0] = 0;
+		for (let p = 0; p < length; p++) {
+			if (cost[p] >= INF) {
+				continue;
+			}
+			const fb = cost[p] + vocab.byteCost(stream[start + p]);
+			if (fb < cost[p + 1]) {
+				cost[p + 1] = fb;
+				from[p + 1] = p;
+				piece[p + 1] = 0;
+			}
+			let node = 0;
+			for (let q = p; q < length; q++) {
+				node = vocab.child(node, stream[start + q]);
+				if (node < 0) {
+					break;
+				}
+				if (vocab.isPiece(node) && cost[p] + 1 < cost[q + 1]) {
+					cost[q + 1] = cost[p] + 1;
+					from[q + 1] = p;
+					piece[q + 1] = 1;
+				}
+			}
+		}
+		const out: Array<[number, number, boolean]> = [];
+		for (let q = length; q > 0; q = from[q]) {
+			out.push([from[q], q, piece[q] === 1]);
+		}
+		return out.reverse();
+	}
 }

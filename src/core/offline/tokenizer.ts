@@ -65,11 +65,17 @@ export class FamilyTokenizer {
 		const cps = toCodePoints(normalizeText(text, this.rules));
 		const { stream, start, length } = this.builder.build(cps, 0, cps.length);
 		const names: Record<number, string> = { 0x110000: '⟨bow⟩', 0x110001: '⟨eow⟩', 0x110002: '⟨shift⟩', 0x110003: '⟨caps⟩' };
-		let out = '';
-		for (let i = start; i < start + length; i++) {
-			out += names[stream[i]] ?? String.fromCodePoint(stream[i] > 0x10ffff ? 0xfffd : stream[i]);
-		}
-		return out;
+		const show = (a: number, b: number) => {
+			let out = '';
+			for (let i = a; i < b; i++) {
+				out += names[stream[i]] ?? String.fromCodePoint(stream[i] > 0x10ffff ? 0x2502 : stream[i]);
+			}
+			return out;
+		};
+		return this.tiler
+			.spans(stream, start, length)
+			.map(([a, b, isPiece]) => (isPiece ? show(start + a, start + b) : `⟨bytes ${show(start + a, start + b)}⟩`))
+			.join(' · ');
 	}
 }
 
