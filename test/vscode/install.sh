@@ -74,7 +74,8 @@ if [ -z "${npm_config_nodedir:-}" ] && [ -f "$prefix/include/node/node_api.h" ];
 fi
 
 step "installing code-server into .vscode-test-web"
-rm -rf "$dest"
+# Only the install is replaced; npm start's state in .vscode-test-web/start survives.
+rm -rf "$dest/node_modules" "$stamp"
 mkdir -p "$dest"
 cp "$manifest/package.json" "$manifest/package-lock.json" "$dest/"
 (
