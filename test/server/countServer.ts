@@ -11,6 +11,7 @@ import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import { allModels } from '../../src/core/cost';
 import { utf8CountRule } from './countRule';
 
 export type CountFn = (body: any, model: string) => number | Promise<number>;
@@ -33,6 +34,8 @@ export interface CountServerOptions {
 	validAccessKeyIds?: readonly string[];
 	/** Model ids that exist; others get 404 (Anthropic) / ValidationException (Bedrock). Default: any. */
 	models?: readonly string[];
+	/** What `GET /v1/models` lists; default: every model of the pricing table. */
+	modelInfos?: readonly ModelInfoEntry[];
 	/** `anthropic-version` values accepted; default: `2023-06-01` and `2026-10-21` (SDK 1.12). */
 	versions?: readonly string[];
 	/** Request body limit in bytes; default 32 MB as the real API. */
@@ -56,6 +59,42 @@ export interface Fault {
 	latencyMs?: number;
 	/** Destroy the connection instead of answering. */
 	drop?: boolean;
+}
+
+/** One model as the Models API describes it (SDK 1.12 `ModelInfo`). */
+export interface ModelInfoEntry {
+	readonly type: 'model';
+	readonly id: string;
+	readonly display_name: string;
+	readonly created_at: string;
+	readonly max_input_tokens: number | null;
+	readonly max_tokens: number | null;
+	readonly capabilities: null;
+	readonly lifecycle: 'active' | 'deprecated' | 'retired';
+	readonly line: null;
+	readonly deprecated_at: string | null;
+	readonly retires_at: string | null;
+	/** Other ids that `GET /v1/models/{id}` resolves to this entry (aliases); not sent. */
+	readonly aliases?: readonly string[];
+}
+
+/** The pricing table as Models API entries: dated id where there is one, windows from the table. */
+export function defaultModelInfos(): ModelInfoEntry[] {
+	return allModels().map((m) => ({
+		type: 'model',
+		id: m.ids[m.ids.length - 1],
+		display_name: m.displayName,
+		// Release dates are not in the pricing table; the list order, not this date, is what tests rely on.
+		created_at: '2026-09-20T00:00:00Z',
+		max_input_tokens: m.contextWindow,
+		max_tokens: m.maxOutput ?? null,
+		capabilities: null,
+		lifecycle: 'active',
+		line: null,
+		deprecated_at: null,
+		retires_at: null,
+		aliases: m.ids.slice(0, -1),
+	}));
 }
 
 export type RequestProvider = 'anthropic' | 'bedrock' | 'other';
@@ -474,6 +513,7 @@ export async function startCountServer(options: CountServerOptions = {}): Promis
 	const validKeys = options.validKeys ? new Set(options.validKeys) : undefined;
 	const validAccessKeyIds = options.validAccessKeyIds ? new Set(options.validAccessKeyIds) : undefined;
 	const models = options.models ? new Set(options.models) : undefined;
+	const modelInfos = options.modelInfos ?? defaultModelInfos();
 	const versions = new Set(options.versions ?? DEFAULT_VERSIONS);
 	const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
 	let count: CountFn = options.count ?? utf8CountRule;
@@ -491,13 +531,47 @@ export async function startCountServer(options: CountServerOptions = {}): Promis
 		pending.forEach((wake) => wake());
 	};
 
-	async function anthropic(record: RecordedRequest, raw: Record<string, string>, body: Buffer | undefined, fault: Fault | undefined): Promise<Reply> {
+	/** `GET /v1/models` (cursor pages like the real API) and `GET /v1/models/{id}` (ids and aliases). */
+	function modelsReply(path: string, query: URLSearchParams): Reply {
+		const ok = (value: unknown): Reply => ({ status: 200, headers: { 'content-type': 'application/json', 'request-id': requestId('req_') }, body: JSON.stringify(value) });
+		const strip = ({ aliases: _aliases, ...entry }: ModelInfoEntry): Omit<ModelInfoEntry, 'aliases'> => entry;
+		const one = /^\/v1\/models\/([^/]+)$/.exec(path);
+		if (one) {
+			const id = decodeURIComponent(one[1]);
+			const found = modelInfos.find((m) => m.id === id || m.aliases?.includes(id));
+			if (!found) {
+				throw new HttpError(404, 'not_found_error', `model: ${id}`);
+			}
+			return ok(strip(found));
+		}
+		const limitText = query.get('limit');
+		const limit = limitText === null ? 20 : Number(limitText);
+		if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+			throw invalid('limit: Input should be between 1 and 1000');
+		}
+		let start = 0;
+		let end = modelInfos.length;
+		const after = query.get('after_id');
+		const before = query.get('before_id');
+		if (after !== null) {
+			start = modelInfos.findIndex((m) => m.id === after) + 1;
+		} else if (before !== null) {
+			end = Math.max(0, modelInfos.findIndex((m) => m.id === before));
+		}
+		const page = before !== null && after === null ? modelInfos.slice(Math.max(start, end - limit), end) : modelInfos.slice(start, start + limit);
+		const hasMore = before !== null && after === null ? end - limit > start : start + limit < end;
+		return ok({ data: page.map(strip), has_more: hasMore, first_id: page[0]?.id ?? null, last_id: page[page.length - 1]?.id ?? null });
+	}
+
+	async function anthropic(record: RecordedRequest, raw: Record<string, string>, body: Buffer | undefined, fault: Fault | undefined, query: URLSearchParams): Promise<Reply> {
 		if (fault?.status !== undefined) {
 			const retryAfter = fault.retryAfter ?? (fault.status === 429 ? 1 : undefined);
 			return anthropicError(fault.status, fault.errorType, fault.message, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
 		}
 		try {
-			if (record.method !== 'POST' || record.path !== '/v1/messages/count_tokens') {
+			const isCount = record.method === 'POST' && record.path === '/v1/messages/count_tokens';
+			const isModels = record.method === 'GET' && /^\/v1\/models(\/[^/]+)?$/.test(record.path);
+			if (!isCount && !isModels) {
 				throw new HttpError(404, 'not_found_error', `Not Found: ${record.method} ${record.path}`);
 			}
 			let key: string | undefined = raw['x-api-key'];
@@ -516,6 +590,9 @@ export async function startCountServer(options: CountServerOptions = {}): Promis
 			}
 			if (!versions.has(version)) {
 				throw invalid(`anthropic-version: invalid version '${version}'`);
+			}
+			if (isModels) {
+				return modelsReply(record.path, query);
 			}
 			if (body === undefined) {
 				throw new HttpError(413, 'request_too_large', `Request exceeds the maximum allowed number of bytes (${maxBodyBytes}).`);
@@ -633,7 +710,7 @@ export async function startCountServer(options: CountServerOptions = {}): Promis
 		}
 		const reply = record.provider === 'bedrock'
 			? await bedrock(record, raw, body, fault)
-			: await anthropic(record, raw, body, fault);
+			: await anthropic(record, raw, body, fault, url.searchParams);
 		record.status = reply.status;
 		(res as http.ServerResponse).writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) });
 		res.end(reply.body);

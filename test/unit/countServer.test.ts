@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as util from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import { BedrockRuntimeClient, CountTokensCommand, ThrottlingException, ValidationException } from '@aws-sdk/client-bedrock-runtime';
-import { startCountServer, type CountServer } from '../server/countServer';
+import { defaultModelInfos, startCountServer, type CountServer } from '../server/countServer';
 import { stringTokens, utf8CountRule } from '../server/countRule';
 
 const KEY = 'sk-ant-test-0123456789';
@@ -327,6 +327,56 @@ describe('count server: Anthropic count_tokens through @anthropic-ai/sdk', funct
 			server.reset();
 			assert.equal(server.requests.length, 0);
 			assert.equal((await client.messages.countTokens(body)).input_tokens, 11);
+		});
+	});
+
+	describe('Models API', () => {
+		it('lists every model of the pricing table, page by page, with windows and max output', async () => {
+			const seen: Anthropic.Models.ModelInfo[] = [];
+			for await (const m of client.models.list({ limit: 4 })) {
+				seen.push(m);
+			}
+			const expected = defaultModelInfos();
+			assert.deepEqual(seen.map((m) => m.id), expected.map((m) => m.id));
+			assert.equal(server.requests.length, Math.ceil(expected.length / 4));
+			assert.ok(server.requests.every((r) => r.method === 'GET' && r.path === '/v1/models' && r.status === 200));
+			const sonnet = seen.find((m) => m.id === 'claude-sonnet-4-5-20250929');
+			assert.equal(sonnet?.max_input_tokens, 200_000);
+			assert.equal(sonnet?.max_tokens, 64_000);
+			assert.equal(sonnet?.display_name, 'Claude Sonnet 4.5');
+			assert.equal((sonnet as any)?.aliases, undefined);
+			assert.equal(seen.find((m) => m.id === 'claude-opus-5')?.max_input_tokens, 1_000_000);
+		});
+
+		it('retrieves a model by id or alias; unknown ids are NotFoundError', async () => {
+			assert.equal((await client.models.retrieve('claude-sonnet-4-5')).id, 'claude-sonnet-4-5-20250929');
+			assert.equal((await client.models.retrieve('claude-haiku-4-5-20251001')).max_input_tokens, 200_000);
+			const err = await rejects(client.models.retrieve('claude-nope'), Anthropic.NotFoundError);
+			assert.equal(err.type, 'not_found_error');
+		});
+
+		it('pages backwards with before_id and checks limit', async () => {
+			const ids = defaultModelInfos().map((m) => m.id);
+			const headers = { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' };
+			const back = await (await fetch(`${server.url}/v1/models?limit=2&before_id=${ids[3]}`, { headers })).json();
+			assert.deepEqual(back.data.map((m: { id: string }) => m.id), [ids[1], ids[2]]);
+			assert.equal(back.has_more, true);
+			assert.equal(back.first_id, ids[1]);
+			const bad = await fetch(`${server.url}/v1/models?limit=0`, { headers });
+			assert.equal(bad.status, 400);
+		});
+
+		it('serves the list given in options, and requires the key like count_tokens', async () => {
+			const custom = await startCountServer({ validKeys: [KEY], modelInfos: [{ type: 'model', id: 'claude-x', display_name: 'X', created_at: '2026-01-01T00:00:00Z', max_input_tokens: 1000, max_tokens: 10, capabilities: null, lifecycle: 'active', line: null, deprecated_at: null, retires_at: null }] });
+			try {
+				const c = new Anthropic({ apiKey: KEY, baseURL: custom.url, maxRetries: 0 });
+				const page = await c.models.list();
+				assert.deepEqual(page.data.map((m) => [m.id, m.max_input_tokens]), [['claude-x', 1000]]);
+				const wrong = new Anthropic({ apiKey: 'sk-ant-wrong', baseURL: custom.url, maxRetries: 0 });
+				await rejects(wrong.models.list(), Anthropic.AuthenticationError);
+			} finally {
+				await custom.close();
+			}
 		});
 	});
 
