@@ -60,6 +60,8 @@ export interface CodeServer {
 	port: number;
 	origin: string;
 	tmp: string;
+	/** Settles when the server process ends, with its exit code or signal. */
+	exited: Promise<number | string>;
 	/** The workbench URL for a folder (or .code-workspace file) with development/test paths in the payload. */
 	url(folder: string | undefined, extensionDevelopmentPaths: string[], extensionTestsPath?: string): string;
 	/** Kills the server's whole process group and removes its temporary folders. Safe to call twice. */
@@ -196,8 +198,11 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	let exited: number | string | undefined;
-	proc.on('exit', (code, signal) => {
-		exited = code ?? signal ?? 'unknown';
+	const exitedPromise = new Promise<number | string>(resolve => {
+		proc.on('exit', (code, signal) => {
+			exited = code ?? signal ?? 'unknown';
+			resolve(exited);
+		});
 	});
 	const recent: string[] = [];
 	const onData = (chunk: Buffer) => {
@@ -220,6 +225,7 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 		port,
 		origin,
 		tmp,
+		exited: exitedPromise,
 		url(folder, extensionDevelopmentPaths, extensionTestsPath) {
 			const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${path.resolve(p)}`;
 			const payload: [string, string][] = extensionDevelopmentPaths.map(p => ['extensionDevelopmentPath', remote(p)]);

@@ -84,8 +84,12 @@ async function main(): Promise<number> {
 			settings: settingsFromEnv(),
 			onOutput: verbose ? line => console.log(`[server] ${line}`) : undefined,
 		});
+		// Without these a crash would only surface at the global timeout.
+		void server.exited.then(code => stopWith(1, `code-server exited unexpectedly (${code})`));
 		session = await openBrowser({ tmpDir: path.join(server.tmp, 'browser') });
+		session.browser.on('disconnected', () => stopWith(1, 'the browser exited unexpectedly'));
 		const { page } = session;
+		page.on('crash', () => stopWith(1, 'the workbench page crashed'));
 		await page.exposeFunction('codeAutomationExit', (code: number) => stopWith(Number(code) || 0));
 		await page.exposeFunction('codeAutomationLog', (type: string, logArgs: unknown) => {
 			if (quiet) {
