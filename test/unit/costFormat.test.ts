@@ -36,7 +36,11 @@ describe('formatting', () => {
 
 	it('formatUsd: zero, tiny, negative and non-numbers', () => {
 		assert.equal(formatUsd(0), '$0.00');
-		assert.equal(formatUsd(0.00009), '<$0.0001');
+		// 32 tokens at $3/MTok: rounds to the last shown decimal.
+		assert.equal(formatUsd(0.000096), '$0.0001');
+		assert.equal(formatUsd(0.00005), '$0.0001');
+		assert.equal(formatUsd(0.0000499), '<$0.0001');
+		assert.equal(formatUsd(-0.00001), '-<$0.0001');
 		assert.equal(formatUsd(1e-12), '<$0.0001');
 		assert.equal(formatUsd(-0.5), '-$0.50');
 		assert.equal(formatUsd(-12.4), '-$12.40');

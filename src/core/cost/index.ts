@@ -450,7 +450,7 @@ export function formatTokens(n: number): string {
 
 /**
  * "$12.40", "$0.38", "$0.0039", "<$0.0001": two decimals from a dollar up; below, two significant digits
- * (at most four decimals) so small request costs stay readable.
+ * (at most four decimals, rounded) so small request costs stay readable; "<$0.0001" when that rounds to 0.
  */
 export function formatUsd(x: number): string {
 	if (!finite(x)) {
@@ -461,7 +461,8 @@ export function formatUsd(x: number): string {
 	if (a === 0) {
 		return '$0.00';
 	}
-	if (a < 0.0001) {
+	// Below what four decimals can show; from $0.00005 up the amount rounds to "$0.0001" like any other.
+	if (a < 0.00005) {
 		return `${sign}<$0.0001`;
 	}
 	if (a >= 1 || Number(a.toFixed(2)) >= 1) {
