@@ -545,8 +545,8 @@ function findBodyExpression(arg: ts.Expression, scopes: ScopeCache): ts.Expressi
 			return undefined;
 		}
 		for (const prop of arg.properties) {
-			if (ts.isPropertyAssignment(prop) && ts.isIdentifier(prop.name) && prop.name.text === 'body') {
-				let body = prop.initializer;
+			if ((ts.isPropertyAssignment(prop) || ts.isShorthandPropertyAssignment(prop)) && ts.isIdentifier(prop.name) && prop.name.text === 'body') {
+				let body: ts.Expression = ts.isPropertyAssignment(prop) ? prop.initializer : prop.name;
 				if (ts.isIdentifier(body)) {
 					const found = resolveIdentifier(body, scopes);
 					if (found && typeof found !== 'string') {
