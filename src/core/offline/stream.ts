@@ -22,7 +22,6 @@ export interface StreamRules {
 const FRAME_EOW = 0x110010;
 /** Zero-cost barrier: no piece spans it. */
 export const SPLIT = 0x110011;
-const FLAGS = { h1: Number(process.env.H1 ?? 0), h2: Number(process.env.H2 ?? 3), h3: Number(process.env.H3 ?? 1), h4: Number(process.env.H4 ?? 0), h5: Number(process.env.H5 ?? 1), h6: Number(process.env.H6 ?? 0) };
 const APOSTROPHE = 0x27;
 const SPACE = 0x20;
 const DOTTED_CAPITAL_I = 0x130;
@@ -34,7 +33,8 @@ export function normalizeText(text: string, rules: StreamRules): string {
 		s = s.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"');
 	}
 	if (rules.stripTrailingWhitespace) {
-		s = s.replace(/\s+$/u, '');
+		// Only spaces after the last visible character: a trailing newline still counts.
+		s = s.replace(/(\S) +$/u, '$1');
 	}
 	return s;
 }
@@ -144,13 +144,14 @@ export class StreamBuilder {
 				while (j < to && isWordClass(charClass(cps[j]))) {
 					j++;
 				}
-				this.emitWord(cps, i, j, wordOpenedByContraction || (FLAGS.h2 === 4 && i > 0 && cps[i - 1] === APOSTROPHE));
+				this.emitWord(cps, i, j, wordOpenedByContraction);
 				wordOpenedByContraction = false;
 				i = j;
 				continue;
 			}
 			wordOpenedByContraction = false;
-			if (cp === APOSTROPHE && (FLAGS.h3 !== 1 || (i > 0 && charClass(cps[i - 1]) === CharClass.Letter))) {
+			// Contractions only follow a letter (`don't`, `it's`); a quote opening `'string'` is punctuation.
+			if (cp === APOSTROPHE && i > 0 && charClass(cps[i - 1]) === CharClass.Letter) {
 				const len = this.contractionAt(cps, i, to);
 				if (len > 0) {
 					for (let k = 0; k < len; k++) {
@@ -158,23 +159,16 @@ export class StreamBuilder {
 					}
 					i += len;
 					wordOpenedByContraction = true;
+					if (i >= to || !isWordClass(charClass(cps[i]))) {
+						// A contraction ends its word: a following single space is absorbed like after ⟨eow⟩.
+						this.push(FRAME_EOW);
+					}
 					continue;
 				}
 			}
 			switch (cls) {
 				case CharClass.Space:
-				case CharClass.Whitespace: {
-					// A whitespace run before a non-space character leaves its last character on its own.
-					if (FLAGS.h4 && FLAGS.h4 < 3 && i + 1 < n && i > 0 && cps[i - 1] === cp && (FLAGS.h4 === 2 || cp === SPACE)) {
-						const nc = charClass(cps[i + 1]);
-						if (nc !== CharClass.Space && nc !== CharClass.Whitespace) {
-							this.push(SPLIT);
-						}
-					}
-					this.push(cp);
-					i++;
-					break;
-				}
+				case CharClass.Whitespace:
 				case CharClass.Hard:
 				case CharClass.IdeoPunct:
 				case CharClass.AsciiDigit: {
@@ -188,11 +182,11 @@ export class StreamBuilder {
 					while (j < to && charClass(cps[j]) === cls && !(cps[j] === APOSTROPHE && this.contractionAt(cps, j, to) > 0)) {
 						j++;
 					}
-					// A single punctuation character directly before a letter opens that word: no ⟨bow⟩.
-					const opensWord = FLAGS.h2 && j < to && isWordClass(charClass(cps[j])) && (FLAGS.h2 === 2 || j - i === 1) && (FLAGS.h2 < 3 || cps[j - 1] === APOSTROPHE);
+					// A lone apostrophe directly before a letter opens that word and takes no ⟨bow⟩ of its own.
+					const opensWord = j - i === 1 && cp === APOSTROPHE && j < to && isWordClass(charClass(cps[j]));
 					if (leftSingle(i) && !opensWord) {
 						this.pushBow();
-					} else if (FLAGS.h5 && !opensWord && spaceAt(i - 1) && spaceAt(i - 2) && (FLAGS.h5 === 1 || this.rules.allcapsMin === null)) {
+					} else if (!opensWord && spaceAt(i - 1) && spaceAt(i - 2)) {
 						// The last space of a longer run opens the punctuation run.
 						this.len--;
 						this.push(SPLIT);
@@ -201,7 +195,7 @@ export class StreamBuilder {
 					for (let k = i; k < j; k++) {
 						this.push(cps[k]);
 					}
-					if ((rightSingle(j) || (FLAGS.h6 === 1 && spaceAt(j))) && !(FLAGS.h4 === 3 && spaceAt(i - 1) && spaceAt(i - 2))) {
+					if (rightSingle(j)) {
 						this.push(EOW);
 					}
 					i = j;

@@ -238,7 +238,7 @@ class CompiledVocab implements Vocab {
 
 	byteCost(cp: number): number {
 		if (cp < 0x80 || cp >= 0x110000) {
-			return cp === 0x110011 ? 0 : 1;
+			return cp === 0x110011 || cp === 0x110010 ? 0 : 1;
 		}
 		const cached = this.byteCosts.get(cp);
 		if (cached !== undefined) {
