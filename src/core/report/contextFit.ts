@@ -1,0 +1,113 @@
+/**
+ * Context fit: when input + max_tokens is over the model's window (or the input over the token budget), the
+ * fewest oldest turns to drop for the request to fit, found by counting trimmed requests (binary search).
+ */
+import { formatTokens, lookupModel } from '../cost';
+import type { MessagesBody } from '../types';
+import { clone, hasToolResult, roleOf } from './edit';
+import { forModel } from './breakdown';
+import { Tally } from './pool';
+import type { ContextFitReport, CountFn, PriceOptions, RunOptions } from './types';
+
+export interface ContextFitOptions extends RunOptions, PriceOptions {
+	/** Input-token budget (settings); the request must also stay within it. */
+	budgetTokens?: number;
+	/** The model's window when known better than the table (e.g. from the Models API). */
+	contextWindow?: number;
+}
+
+/**
+ * Indices where a kept history may start: a user turn that is not a tool_result continuation. Cutting there
+ * keeps a user message first and never separates a tool_use from its tool_result (a result always sits in the
+ * user turn right after its call).
+ */
+export function turnStarts(messages: readonly unknown[]): number[] {
+	const starts: number[] = [];
+	for (let i = 1; i < messages.length; i++) {
+		if (roleOf(messages[i]) === 'user' && !hasToolResult(messages[i])) {
+			starts.push(i);
+		}
+	}
+	return starts;
+}
+
+/** The request without its oldest `turns` turns (0 = unchanged). */
+export function dropOldestTurns(body: MessagesBody, turns: number): MessagesBody {
+	if (turns <= 0) {
+		return clone(body);
+	}
+	const starts = turnStarts(body.messages);
+	const cut = starts[Math.min(turns, starts.length) - 1];
+	return { ...clone(body), messages: clone(body.messages.slice(cut)) };
+}
+
+export async function contextFit(body: MessagesBody, model: string, maxTokens: number, count: CountFn, options: ContextFitOptions = {}): Promise<ContextFitReport> {
+	const tally = new Tally(count, options.signal);
+	const request = forModel(body, model);
+	const window = options.contextWindow ?? lookupModel(model, options.overrides)?.contextWindow;
+	const budget = options.budgetTokens !== undefined && options.budgetTokens > 0 ? options.budgetTokens : undefined;
+	const output = Number.isFinite(maxTokens) && maxTokens > 0 ? maxTokens : 0;
+	const overOf = (tokens: number): ('window' | 'budget')[] => {
+		const over: ('window' | 'budget')[] = [];
+		if (window !== undefined && tokens + output > window) {
+			over.push('window');
+		}
+		if (budget !== undefined && tokens > budget) {
+			over.push('budget');
+		}
+		return over;
+	};
+	const total = await tally.tokens(request, model);
+	const over = overOf(total);
+	const droppable = turnStarts(request.messages).length;
+	const base = { model, total, maxTokens: output, contextWindow: window, budgetTokens: budget, over, droppableTurns: droppable };
+	const limits = [
+		...(window !== undefined ? [`${formatTokens(window)}-token window`] : []),
+		...(budget !== undefined ? [`${formatTokens(budget)}-token budget`] : []),
+	].join(' and ');
+	if (over.length === 0) {
+		const reason = limits ? `Fits the ${limits}.` : `No context window known for ${model} and no budget set.`;
+		return { ...base, fits: true, dropTurns: 0, droppedMessages: 0, trimmedTokens: total, probes: 0, approximate: tally.approximate, reason };
+	}
+	const counted = new Map<number, number>();
+	const probe = async (turns: number): Promise<number> => {
+		let tokens = counted.get(turns);
+		if (tokens === undefined) {
+			tokens = await tally.tokens(dropOldestTurns(request, turns), model);
+			counted.set(turns, tokens);
+		}
+		return tokens;
+	};
+	// Dropping more turns never adds tokens, so the smallest fitting number is found by bisection over
+	// [1, droppable]; first make sure dropping all but the last turn fits at all.
+	if (droppable === 0 || overOf(await probe(droppable)).length > 0) {
+		const reason = droppable === 0
+			? `Over the ${limits}, and there is no earlier turn to drop.`
+			: `Over the ${limits} even with only the last turn kept (${formatTokens(counted.get(droppable)!)} tokens): the system prompt, tools or the last turn must shrink.`;
+		return { ...base, fits: false, probes: counted.size, approximate: tally.approximate, reason };
+	}
+	let lo = 1;
+	let hi = droppable;
+	while (lo < hi) {
+		const mid = Math.floor((lo + hi) / 2);
+		if (overOf(await probe(mid)).length === 0) {
+			hi = mid;
+		} else {
+			lo = mid + 1;
+		}
+	}
+	const trimmedBody = dropOldestTurns(request, lo);
+	const droppedMessages = request.messages.length - trimmedBody.messages.length;
+	const trimmedTokens = counted.get(lo)!;
+	return {
+		...base,
+		fits: false,
+		dropTurns: lo,
+		droppedMessages,
+		trimmedTokens,
+		trimmedBody,
+		probes: counted.size,
+		approximate: tally.approximate,
+		reason: `Over the ${limits}: dropping the oldest ${lo} turn${lo === 1 ? '' : 's'} (${droppedMessages} message${droppedMessages === 1 ? '' : 's'}) brings the input to ${formatTokens(trimmedTokens)} tokens.`,
+	};
+}
