@@ -37,6 +37,8 @@ export interface BatchOptions {
 	readonly count: BatchCountFn;
 	/** Model for requests that do not name one. */
 	readonly defaultModel: string;
+	/** Count and price every request as this model, whatever the file says. */
+	readonly model?: string;
 	/** Lines counted at the same time (default 8). */
 	readonly concurrency?: number;
 	readonly onProgress?: (progress: BatchProgress) => void;
@@ -274,7 +276,10 @@ function parseLine(text: string): { sites: RequestSite[] } | { reason: string } 
 	return { reason: describeNonRequest(text) };
 }
 
-function modelOf(site: RequestSite, defaultModel: string): string {
+function modelOf(site: RequestSite, defaultModel: string, override: string | undefined): string {
+	if (override) {
+		return override;
+	}
 	if (site.provider === 'bedrock') {
 		return site.bedrock?.modelId || site.payload.model || defaultModel;
 	}
@@ -361,7 +366,7 @@ export async function estimateBatchFile(source: BatchSource, options: BatchOptio
 	};
 
 	const countSite = async (site: RequestSite, lineNumber: number): Promise<void> => {
-		const model = modelOf(site, options.defaultModel);
+		const model = modelOf(site, options.defaultModel, options.model);
 		let result: { inputTokens: number; approximate?: boolean };
 		try {
 			result = await options.count({ ...site.payload, model }, model, controller.signal);
