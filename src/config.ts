@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ModelOverrides } from './core/cost';
 import type { CountingMode } from './core/service';
 
 export const SECTION = 'claudeTokenMeter';
@@ -22,16 +23,31 @@ export interface Config {
 	};
 	readonly statusBar: { readonly enabled: boolean };
 	readonly codeLens: { readonly enabled: boolean };
+	readonly hover: { readonly enabled: boolean };
+	readonly diagnostics: { readonly enabled: boolean };
+	/** Per-model price/window overrides and additions (read by the pricing lookups). */
+	readonly modelOverrides: ModelOverrides;
+	readonly budget: { readonly maxInputTokens?: number; readonly maxCostUsd?: number };
+	readonly routing: { readonly haiku: number; readonly sonnet: number };
 }
 
 export type SettingId =
 	| 'enable' | 'countingMode' | 'debounceMs' | 'defaultModel'
 	| 'api.baseURL' | 'api.requestsPerMinute' | 'api.useEnvironmentKey'
 	| 'bedrock.enabled' | 'bedrock.region' | 'bedrock.modelId' | 'bedrock.endpoint'
-	| 'statusBar.enabled' | 'codeLens.enabled';
+	| 'statusBar.enabled' | 'codeLens.enabled' | 'hover.enabled' | 'diagnostics.enabled'
+	| 'pricing.overrides' | 'budget.maxInputTokens' | 'budget.maxCostUsd' | 'routing.haikuBelow' | 'routing.sonnetBelow';
 
 function clamp(n: number, lo: number, hi: number, fallback: number): number {
 	return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : fallback;
+}
+
+function positive(n: number | null | undefined): number | undefined {
+	return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+function objectSetting(v: unknown): ModelOverrides {
+	return v && typeof v === 'object' && !Array.isArray(v) ? (v as ModelOverrides) : {};
 }
 
 export function readConfig(): Config {
@@ -55,6 +71,17 @@ export function readConfig(): Config {
 		},
 		statusBar: { enabled: c.get('statusBar.enabled', true) },
 		codeLens: { enabled: c.get('codeLens.enabled', true) },
+		hover: { enabled: c.get('hover.enabled', true) },
+		diagnostics: { enabled: c.get('diagnostics.enabled', true) },
+		modelOverrides: objectSetting(c.get<unknown>('pricing.overrides')),
+		budget: {
+			maxInputTokens: positive(c.get<number | null>('budget.maxInputTokens', null)),
+			maxCostUsd: positive(c.get<number | null>('budget.maxCostUsd', null)),
+		},
+		routing: {
+			haiku: clamp(c.get('routing.haikuBelow', 1500), 0, 10_000_000, 1500),
+			sonnet: clamp(c.get('routing.sonnetBelow', 8000), 0, 10_000_000, 8000),
+		},
 	};
 }
 

@@ -1,9 +1,10 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { changed, checkEndpoint, readConfig, type Config } from './config';
 import { AnthropicCounter } from './core/count/anthropicCounter';
 import { BedrockCounter } from './core/count/bedrockCounter';
 import { RateLimiter } from './core/count/rateLimiter';
-import { detectRequests } from './core/detect';
+import { configurePythonParser, detectRequests } from './core/detect';
 import { TokenCountService, type ServiceOptions } from './core/service';
 import { rateLookup, modelChoices } from './core/cost/rates';
 import { createOfflineCounter } from './core/count/offline';
@@ -37,6 +38,11 @@ function serviceOptions(config: Config): ServiceOptions {
 export async function activate(context: vscode.ExtensionContext): Promise<TestApi> {
 	const log = new Log();
 	context.subscriptions.push(log);
+	// The bundle ships the tree-sitter runtime and the Python grammar next to extension.js.
+	configurePythonParser({
+		treeSitterWasm: path.join(context.extensionPath, 'dist', 'tree-sitter.wasm'),
+		pythonWasm: path.join(context.extensionPath, 'dist', 'tree-sitter-python.wasm'),
+	});
 	let config = readConfig();
 
 	const keys = new ApiKeyStore(context.secrets, () => config.api.useEnvironmentKey);
