@@ -246,7 +246,7 @@ const BASE_TABLE = buildTable(undefined);
 const tables = new WeakMap<object, ModelTable>();
 
 function tableFor(overrides: ModelOverrides | undefined): ModelTable {
-	if (!overrides) {
+	if (!overrides || Object.keys(overrides).length === 0) {
 		return BASE_TABLE;
 	}
 	let t = tables.get(overrides);
