@@ -80,7 +80,8 @@ mkdir -p "$dest"
 cp "$manifest/package.json" "$manifest/package-lock.json" "$dest/"
 (
 	cd "$dest"
-	export npm_config_unsafe_perm=true npm_config_yes=true npm_config_fund=false npm_config_audit=false
+	# prefer-offline: a reinstall on the same machine reuses the npm cache (also for the nested installs).
+	export npm_config_unsafe_perm=true npm_config_yes=true npm_config_fund=false npm_config_audit=false npm_config_prefer_offline=true
 	export TMPDIR="$tmp"
 	npm ci --no-audit --no-fund --loglevel=error
 ) > "$dest/install.log" 2>&1 || {
