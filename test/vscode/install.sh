@@ -25,7 +25,7 @@ if [ ${#need[@]} -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || sudo="sudo"
 	step "apt-get install ${need[*]}"
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 	step "apt packages installed in $(elapsed "$ta")"
 else
 	step "chromium, ripgrep, libkrb5-dev already present"
