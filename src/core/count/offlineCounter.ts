@@ -1,0 +1,31 @@
+import { countRequest } from '../offline';
+import type { CountRequest, CountResult, Counter } from '../types';
+import { throwIfAborted } from '../util/abort';
+
+/**
+ * Counts with the embedded tokenizer: no key, no network.
+ *
+ * `exact` is true only where the method reproduces count_tokens: a request of one user message whose
+ * content is plain text (a string or text blocks), with no system prompt, tools, images, documents or
+ * other blocks, on a recognised model. Everything else is `approximate`, with notes saying which part
+ * was estimated and how.
+ */
+export class OfflineCounter implements Counter {
+	readonly id = 'offline' as const;
+
+	async count(request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
+		throwIfAborted(signal);
+		const model = request.model || request.body?.model || '';
+		const r = countRequest(request.body, model);
+		// The count itself is synchronous; honour a cancellation that arrived meanwhile.
+		throwIfAborted(signal);
+		return {
+			inputTokens: r.inputTokens,
+			source: 'offline',
+			exact: r.plainText && !r.approximate,
+			approximate: r.approximate,
+			notes: r.notes,
+			family: r.family,
+		};
+	}
+}
