@@ -54,6 +54,12 @@ function cutMessages(body: MessagesBody, i: number, k: number, j?: number): { bo
 			notes.push(`${missing.length} empty tool_result block${missing.length === 1 ? '' : 's'} added after the prefix to keep the request valid`);
 		}
 	}
+	// A prefix ending in a tool_use turn gets the minimal answer the API requires after it.
+	const pending = roleOf(last) === 'assistant' ? [...toolUseIds(last)] : [];
+	if (pending.length > 0) {
+		messages.push({ role: 'user', content: pending.map((id) => ({ type: 'tool_result', tool_use_id: id })) });
+		notes.push('a user turn with empty tool_result blocks added after the prefix to keep the request valid');
+	}
 	return { body: { ...clone(body), messages }, standIn: false, notes };
 }
 

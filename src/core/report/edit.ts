@@ -102,7 +102,7 @@ function useAsText(use: Json): Json {
 export function repairMessages(messages: unknown[], copies: number, notes: string[]): boolean {
 	let standIn = false;
 	// A tool_result is valid only right after the assistant turn holding its tool_use, and every tool_use of an
-	// assistant turn followed by a user turn needs its result there (what the Messages API checks).
+	// assistant turn needs its result in the next user turn (what the Messages API checks).
 	for (let i = 0; i < messages.length; i++) {
 		const m = messages[i];
 		if (!isObject(m) || !Array.isArray(m.content)) {
@@ -129,7 +129,8 @@ export function repairMessages(messages: unknown[], copies: number, notes: strin
 		if (m.role === 'assistant') {
 			const uses = toolUseIds(m);
 			const follower = messages[i + 1];
-			if (uses.size > 0 && follower !== undefined) {
+			// A trailing tool_use is rejected too (conservatively): it needs a result after it.
+			if (uses.size > 0) {
 				const results = roleOf(follower) === 'user' ? toolResultIds(follower) : new Set<string>();
 				const missing = [...uses].filter((id) => !results.has(id));
 				if (missing.length > 0) {
