@@ -8,7 +8,10 @@ import { configurePythonParser, detectRequests } from './core/detect';
 import { TokenCountService, type ServiceOptions } from './core/service';
 import { rateLookup, modelChoices } from './core/cost/rates';
 import { createOfflineCounter } from './core/count/offline';
-import { CodeLensController, TokenCodeLensProvider } from './ui/codeLens';
+import { TokenCodeLensProvider } from './ui/codeLens';
+import { DiagnosticsController } from './ui/diagnostics';
+import { TokenHoverProvider } from './ui/hover';
+import { ConditionalRegistration } from './ui/toggle';
 import { Commands } from './ui/commands';
 import { DOCUMENT_SELECTOR, DocumentTracker } from './ui/documentTracker';
 import { Log } from './ui/log';
@@ -73,10 +76,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	const rates = rateLookup(() => config);
 	const tracker = new DocumentTracker(service, () => config.enable);
 	const statusBar = new StatusBarController(service, rates, () => config.enable && config.statusBar.enabled);
-	const codeLens = new CodeLensController(DOCUMENT_SELECTOR, () => new TokenCodeLensProvider(service, tracker, rates));
-	codeLens.setEnabled(config.enable && config.codeLens.enabled);
+	const codeLens = new ConditionalRegistration(() => {
+		const provider = new TokenCodeLensProvider(service, tracker, rates);
+		return vscode.Disposable.from(provider, vscode.languages.registerCodeLensProvider(DOCUMENT_SELECTOR, provider));
+	});
+	const hover = new ConditionalRegistration(() =>
+		vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new TokenHoverProvider(service, tracker, () => config.modelOverrides)));
+	const diagnostics = new DiagnosticsController(service, () => config, () => config.enable && config.diagnostics.enabled);
+	const applyToggles = () => {
+		codeLens.setEnabled(config.enable && config.codeLens.enabled);
+		hover.setEnabled(config.enable && config.hover.enabled);
+	};
+	applyToggles();
 	const commands = new Commands({ service, keys, log, models: () => modelChoices(config) });
-	context.subscriptions.push(tracker, statusBar, codeLens, commands);
+	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands);
 
 	const reportEndpoint = () => {
 		const problem = endpointProblem();
@@ -111,7 +124,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			}
 			limiter.setRpm(config.api.requestsPerMinute);
 			service.setOptions(serviceOptions(config));
-			codeLens.setEnabled(config.enable && config.codeLens.enabled);
+			applyToggles();
+			if (changed(e, 'budget.maxInputTokens', 'budget.maxCostUsd', 'diagnostics.enabled', 'pricing.overrides', 'enable')) {
+				diagnostics.refreshAll();
+			}
 			if (changed(e, 'api.baseURL', 'bedrock.region', 'bedrock.endpoint', 'api.useEnvironmentKey')) {
 				service.recountAll({ clearCache: true });
 			} else if (changed(e, 'countingMode', 'defaultModel', 'bedrock.enabled', 'bedrock.modelId', 'enable')) {

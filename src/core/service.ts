@@ -1,7 +1,7 @@
 import { CountScheduler } from './count/scheduler';
 import { CountError } from './count/errors';
 import type { RateLimiter } from './count/rateLimiter';
-import type { CountRequest, CountResult, Counter, RequestSite } from './types';
+import type { CountRequest, CountResult, Counter, MessagesBody, RequestSite } from './types';
 import { isCancellation } from './util/abort';
 import { Emitter } from './util/emitter';
 
@@ -196,6 +196,17 @@ export class TokenCountService {
 			throw new CountError('unknown', 'No counter is available.');
 		}
 		return this.runWithSignal(this.offlineScheduler, `adhoc-offline:${this.offlineScheduler.keyOf(request)}`, request, signal);
+	}
+
+	/**
+	 * A count function over arbitrary bodies for the site's provider and model (reports, hovers): exact when
+	 * a key is set, offline otherwise, cached and rate limited like every other call.
+	 */
+	countFnFor(provider: 'anthropic' | 'bedrock'): (body: MessagesBody, model: string, signal?: AbortSignal) => Promise<{ inputTokens: number; approximate: boolean }> {
+		return async (body, model, signal) => {
+			const r = await this.countNow({ provider, model, body: { ...body, model } }, signal);
+			return { inputTokens: r.inputTokens, approximate: r.approximate };
+		};
 	}
 
 	/** Whether exact counts are currently possible for a provider. */

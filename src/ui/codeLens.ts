@@ -54,33 +54,3 @@ export class TokenCodeLensProvider extends Disposable implements vscode.CodeLens
 		});
 	}
 }
-
-/** Registers the provider only while CodeLens is enabled, so a disabled lens costs nothing. */
-export class CodeLensController extends Disposable {
-	private registration: vscode.Disposable | undefined;
-	private provider: TokenCodeLensProvider | undefined;
-
-	constructor(
-		private readonly selector: vscode.DocumentSelector,
-		private readonly create: () => TokenCodeLensProvider,
-	) {
-		super();
-		this._register({ dispose: () => this.unregister() });
-	}
-
-	setEnabled(enabled: boolean): void {
-		if (enabled && !this.registration) {
-			this.provider = this.create();
-			this.registration = vscode.languages.registerCodeLensProvider(this.selector, this.provider);
-		} else if (!enabled) {
-			this.unregister();
-		}
-	}
-
-	private unregister(): void {
-		this.registration?.dispose();
-		this.provider?.dispose();
-		this.registration = undefined;
-		this.provider = undefined;
-	}
-}

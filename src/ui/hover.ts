@@ -1,0 +1,149 @@
+import * as vscode from 'vscode';
+import {
+	formatPct, formatRate, formatTokens, formatUsd, formatWindow, inputCost, lookupModel, worstCaseCost,
+	type ModelOverrides, PRICING_AS_OF,
+} from '../core/cost';
+import { withoutBlock, withoutMessage, withoutSystem, withoutTool } from '../core/report';
+import { bestResult, type SiteState, type TokenCountService } from '../core/service';
+import type { MessagesBody, SitePart } from '../core/types';
+import { isCancellation } from '../core/util/abort';
+import type { DocumentTracker } from './documentTracker';
+
+/** Which request-body edit removes a part, so that its share can be counted as a difference. */
+function bodyWithout(body: MessagesBody, part: SitePart): MessagesBody | undefined {
+	const segs = part.path.split('/').filter(Boolean);
+	if (segs[0] === 'system' && segs.length === 1) { return withoutSystem(body).body; }
+	if (segs[0] === 'tools' && segs.length === 2) { return withoutTool(body, Number(segs[1])).body; }
+	if (segs[0] === 'messages' && segs.length === 2) { return withoutMessage(body, Number(segs[1])).body; }
+	if (segs[0] === 'messages' && segs[2] === 'content' && segs.length === 4) {
+		return withoutBlock(body, [Number(segs[1]), Number(segs[3])]).body;
+	}
+	return undefined;
+}
+
+const PART_LABEL: Record<string, string> = {
+	system: 'System prompt', tool: 'Tool definition', tools: 'Tool definitions', message: 'Message', block: 'Content block', thinking: 'Thinking block',
+};
+
+/**
+ * Hovers inside a request: the rate card on `model`, the worst case on `max_tokens`, and on a message,
+ * content block, tool or the system prompt its own tokens and share of the request (counted as a
+ * difference through the same cached, rate-limited counter as everything else).
+ */
+export class TokenHoverProvider implements vscode.HoverProvider {
+	constructor(
+		private readonly service: TokenCountService,
+		private readonly tracker: DocumentTracker,
+		private readonly overrides: () => ModelOverrides,
+	) {}
+
+	async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+		await this.tracker.ensure(document);
+		const uri = document.uri.toString();
+		const offset = document.offsetAt(position);
+		const state = this.service.siteAt(uri, offset);
+		if (!state || token.isCancellationRequested) {
+			return undefined;
+		}
+		// The innermost part under the cursor (a block wins over its message).
+		const parts = state.site.parts
+			.filter((p) => p.range.start <= offset && offset <= p.range.end)
+			.sort((a, b) => (a.range.end - a.range.start) - (b.range.end - b.range.start));
+		const part = parts[0];
+		if (!part) {
+			return undefined;
+		}
+		const range = new vscode.Range(document.positionAt(part.range.start), document.positionAt(part.range.end));
+		const md = new vscode.MarkdownString('', true);
+		md.supportThemeIcons = true;
+		md.isTrusted = { enabledCommands: ['claudeTokenMeter.estimateRequest'] };
+		if (part.kind === 'model') {
+			this.modelCard(md, state);
+		} else if (part.kind === 'max_tokens') {
+			this.worstCase(md, state);
+		} else {
+			const controller = new AbortController();
+			const sub = token.onCancellationRequested(() => controller.abort());
+			try {
+				await this.share(md, state, part, controller.signal);
+			} catch (err) {
+				if (isCancellation(err)) { return undefined; }
+				md.appendMarkdown(`$(warning) Could not count this part: ${(err as Error).message}`);
+			} finally {
+				sub.dispose();
+			}
+		}
+		md.appendMarkdown(`\n\n[Estimate Request](command:claudeTokenMeter.estimateRequest)`);
+		return new vscode.Hover(md, range);
+	}
+
+	private modelCard(md: vscode.MarkdownString, state: SiteState): void {
+		const info = lookupModel(state.model, this.overrides());
+		if (!info) {
+			md.appendMarkdown(`**\`${state.model}\`** — no price: this model is not in the pricing table (${PRICING_AS_OF}). Add it in \`claudeTokenMeter.pricing.overrides\`.`);
+			return;
+		}
+		md.appendMarkdown(`**${info.displayName}** \`${state.model}\`\n\n`);
+		md.appendMarkdown('| | per MTok |\n|---|---:|\n');
+		md.appendMarkdown(`| Input | ${formatRate(info.input)} |\n| Output | ${formatRate(info.output)} |\n`);
+		md.appendMarkdown(`| Cache write 5 m | ${formatRate(info.cacheWrite5m)} |\n| Cache write 1 h | ${formatRate(info.cacheWrite1h)} |\n| Cache read | ${formatRate(info.cacheRead)} |\n`);
+		md.appendMarkdown(`| Batch input / output | ${formatRate(info.input * (1 - info.batchDiscount))} / ${formatRate(info.output * (1 - info.batchDiscount))} |\n\n`);
+		md.appendMarkdown(`Context window ${formatWindow(info.contextWindow)}${info.maxOutput ? ` · max output ${formatWindow(info.maxOutput)}` : ''}\n\n`);
+		const r = bestResult(state);
+		if (r) {
+			const cost = inputCost(r.inputTokens, info);
+			md.appendMarkdown(`This request: **${formatTokens(r.inputTokens)} tokens → ${formatUsd(cost)}** input (${formatUsd(inputCost(r.inputTokens, info, { batch: true }))} in a batch)`);
+		}
+		md.appendMarkdown(`\n\nPrices as of ${PRICING_AS_OF}.`);
+	}
+
+	private worstCase(md: vscode.MarkdownString, state: SiteState): void {
+		const info = lookupModel(state.model, this.overrides());
+		const r = bestResult(state);
+		const maxTokens = state.site.maxTokens;
+		if (!info) {
+			md.appendMarkdown(`**max_tokens ${maxTokens !== undefined ? formatTokens(maxTokens) : '?'}** — no price for \`${state.model}\`.`);
+			return;
+		}
+		if (!r || maxTokens === undefined) {
+			md.appendMarkdown('**Worst case**: waiting for the input count…');
+			return;
+		}
+		const thinking = (state.site.payload.thinking as { budget_tokens?: number } | undefined)?.budget_tokens;
+		const w = worstCaseCost(r.inputTokens, maxTokens, info, { thinkingBudget: thinking });
+		md.appendMarkdown(`**Worst case for this call: ${formatUsd(w.totalUsd)}**\n\n`);
+		md.appendMarkdown(`- input ${formatTokens(r.inputTokens)} tokens → ${formatUsd(w.inputUsd)}\n`);
+		md.appendMarkdown(`- output up to ${formatTokens(w.outputTokens)} tokens${thinking ? ` (thinking budget ${formatTokens(thinking)} included)` : ''} → ${formatUsd(w.outputUsd)}\n`);
+		const batch = worstCaseCost(r.inputTokens, maxTokens, info, { thinkingBudget: thinking, batch: true });
+		md.appendMarkdown(`- in a batch: ${formatUsd(batch.totalUsd)}\n\n`);
+		const used = r.inputTokens + maxTokens;
+		md.appendMarkdown(`Input + max_tokens = ${formatTokens(used)} of the ${formatWindow(info.contextWindow)} window (${formatPct((used / info.contextWindow) * 100)})`);
+		if (used > info.contextWindow) {
+			md.appendMarkdown(' — **does not fit**');
+		}
+	}
+
+	private async share(md: vscode.MarkdownString, state: SiteState, part: SitePart, signal: AbortSignal): Promise<void> {
+		const r = bestResult(state);
+		const label = PART_LABEL[part.kind] ?? part.kind;
+		if (!r) {
+			md.appendMarkdown(`**${label}** — waiting for the request's count…`);
+			return;
+		}
+		const without = bodyWithout(state.request.body, part);
+		if (!without) {
+			md.appendMarkdown(`**${label}** \`${part.path}\``);
+			return;
+		}
+		const count = this.service.countFnFor(state.site.provider);
+		const total = r.inputTokens;
+		const rest = await count(without, state.model, signal);
+		const tokens = Math.max(0, total - rest.inputTokens);
+		const info = lookupModel(state.model, this.overrides());
+		md.appendMarkdown(`**${label}** \`${part.path}\`: **${rest.approximate || r.approximate ? '≈' : ''}${formatTokens(tokens)} tokens**, ${formatPct(total ? (tokens / total) * 100 : 0)} of the request (${formatTokens(total)})`);
+		if (info) {
+			md.appendMarkdown(` · ${formatUsd(inputCost(tokens, info))}`);
+		}
+		md.appendMarkdown(`\n\nMeasured as the request's count minus its count without this ${label.toLowerCase()}.`);
+	}
+}
