@@ -48,6 +48,17 @@ export function parseArgs(argv: string[]): LaunchArgs {
 	return out;
 }
 
+// Workbench start-up chatter that says nothing about the tests; shown only with CTM_TEST_VERBOSE=1.
+const noise = [
+	/^Creating a socket \(/,
+	/^Resolv(ing|ed) connection token/,
+	/^\[Service Worker\]/,
+	/^Ignoring fetching additional builtin extensions/,
+	/^Updating additional builtin extensions cache/,
+	/^ChatSessionStore: /,
+	/^No search provider registered for scheme/,
+];
+
 // The extension host's console calls arrive as their argument lists (format string first).
 function formatLogArgs(args: unknown): string {
 	const list: unknown[] = Array.isArray(args) ? args : [args];
@@ -96,6 +107,9 @@ async function main(): Promise<number> {
 				return;
 			}
 			const text = formatLogArgs(logArgs);
+			if (!verbose && noise.some(re => re.test(text))) {
+				return;
+			}
 			if (type === 'error') {
 				console.error(text);
 			} else {

@@ -35,6 +35,14 @@ async function main(): Promise<number> {
 	const workspace = path.resolve(option(argv, '--workspace') ?? path.join(root, 'test', 'fixtures', 'workspace'));
 	const resultsOut = option(argv, '--results');
 
+	if (!fs.existsSync(path.join(extensionDevelopmentPath, 'package.json'))) {
+		console.error(`[integration] no extension at ${extensionDevelopmentPath}`);
+		return 1;
+	}
+	if (extensionDevelopmentPath === root && !fs.existsSync(path.join(root, 'dist', 'extension.js'))) {
+		console.warn('[integration] dist/extension.js is missing: run `npm run build` first, or the extension will not activate');
+	}
+
 	const requested = process.env.CTM_VSCODE;
 	const installed = codeServerEntry(root) !== undefined;
 	if (requested === 'web' && !installed) {
