@@ -23,12 +23,14 @@ const common = {
 	platform: 'node',
 	target: 'node20',
 	format: 'cjs',
+	// jsonc-parser's UMD build requires its parts dynamically, which a bundle cannot follow; take the ES build.
+	mainFields: ['module', 'main'],
 	minify: production,
 	sourcemap: !production,
 	sourcesContent: false,
 	logLevel: 'warning',
 	// The AWS SDK is loaded lazily and only for Bedrock counting; keep it a separate require in the bundle.
-	external: ['vscode'],
+	external: ['vscode', 'tree-sitter-python/tree-sitter-python.wasm'],
 };
 
 async function main() {

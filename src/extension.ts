@@ -143,7 +143,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	log.info(`Activated (mode ${serviceOptions(config).mode}, ${keys.has() ? 'API key set' : 'no API key'}).`);
 	return {
 		service,
-		whenIdle: () => service.whenIdle(),
+		whenIdle: async () => {
+			await tracker.flush();
+			await service.whenIdle();
+		},
 		statusText: () => statusBar.text,
 	};
 }

@@ -55,6 +55,13 @@ export class DocumentTracker extends Disposable {
 		}
 	}
 
+	/** Runs every pending re-scan now (tests and commands that need the store current). */
+	async flush(): Promise<void> {
+		const pending = [...this.timers.keys()];
+		const docs = vscode.workspace.textDocuments.filter((d) => pending.includes(d.uri.toString()));
+		await Promise.all(docs.map((d) => this.ensure(d)));
+	}
+
 	/** Brings one document up to date now (providers call this so they never show an older version). */
 	async ensure(doc: vscode.TextDocument): Promise<void> {
 		if (!this.enabled() || !isSupported(doc)) {

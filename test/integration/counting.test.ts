@@ -85,8 +85,11 @@ describe('Counting in a real VS Code', function () {
 
 	it('makes one call for a burst of keystrokes, and none for undo back to a counted text', async () => {
 		const editor = await openInEditor('burst.json');
-		await api.whenIdle();
-		const original = (await lensTitles(editor.document.uri))[0];
+		const original = await until(async () => {
+			await api.whenIdle();
+			const t = (await lensTitles(editor.document.uri))[0];
+			return t && !/offline|Counting|sync~spin/.test(t) ? t : undefined;
+		}, 'the exact figure before the burst');
 		server.reset();
 		const text = editor.document.getText();
 		let offset = text.indexOf('covering index') + 'covering index'.length;
@@ -127,8 +130,11 @@ describe('Counting in a real VS Code', function () {
 		await api.whenIdle();
 		const second = editor.document.getText().indexOf('Name three');
 		editor.selection = new vscode.Selection(editor.document.positionAt(second), editor.document.positionAt(second));
-		const text = await until(() => (/tok/.test(api.statusText()) && /\$/.test(api.statusText()) ? api.statusText() : undefined), 'status text');
-		assert.match(text, /[\d,]+ tok · \$[\d.]+ · [\d.]+% of 200K/);
+		const text = await until(() => (/^\$\(symbol-numeric\) [\d,]+ tok · \$[\d.]+ · [\d.]+% of 200K$/.test(api.statusText()) ? api.statusText() : undefined), 'the figure of the request under the cursor');
+		assert.ok(!/requests/.test(text), 'the site figure, not the file total');
+		// Outside every request the item shows the file total.
+		editor.selection = new vscode.Selection(new vscode.Position(0, 0), new vscode.Position(0, 0));
+		await until(() => /3 requests · [\d,]+ tok · \$[\d.]+$/.test(api.statusText()), 'the file total');
 	});
 
 	it('keeps the offline figure and reports the error when the endpoint fails', async () => {
