@@ -1,0 +1,465 @@
+import * as assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import * as zlib from 'node:zlib';
+import { OfflineCounter } from '../../src/core/count/offlineCounter';
+import {
+	countRequest,
+	countText,
+	countUserMessage,
+	decodeBase64,
+	familyForModel,
+	imageSize,
+	imageTokens,
+	pdfPageCount,
+} from '../../src/core/offline';
+import type { MessagesBody } from '../../src/core/types';
+import { isCancellation } from '../../src/core/util/abort';
+
+// ---- tiny real image headers -------------------------------------------------------------------
+
+function crc32(buf: Buffer): number {
+	let c = ~0;
+	for (const byte of buf) {
+		c ^= byte;
+		for (let k = 0; k < 8; k++) {
+			c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+		}
+	}
+	return ~c >>> 0;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+	const len = Buffer.alloc(4);
+	len.writeUInt32BE(data.length);
+	const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+	const crc = Buffer.alloc(4);
+	crc.writeUInt32BE(crc32(body));
+	return Buffer.concat([len, body, crc]);
+}
+
+/** A complete, valid PNG (grey, 8-bit) of the given size. */
+function png(width: number, height: number): Buffer {
+	const ihdr = Buffer.alloc(13);
+	ihdr.writeUInt32BE(width, 0);
+	ihdr.writeUInt32BE(height, 4);
+	ihdr[8] = 8;
+	ihdr[9] = 0;
+	const raw = Buffer.alloc((width + 1) * height);
+	return Buffer.concat([
+		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+		pngChunk('IHDR', ihdr),
+		pngChunk('IDAT', zlib.deflateSync(raw)),
+		pngChunk('IEND', Buffer.alloc(0)),
+	]);
+}
+
+/** JPEG header: SOI, an APP0 segment to skip, then SOF0 with the size. */
+function jpeg(width: number, height: number): Buffer {
+	const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
+	const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+	return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, sof, Buffer.from([0xff, 0xd9])]);
+}
+
+function gif(width: number, height: number): Buffer {
+	const b = Buffer.alloc(13);
+	b.write('GIF89a', 0, 'latin1');
+	b.writeUInt16LE(width, 6);
+	b.writeUInt16LE(height, 8);
+	return b;
+}
+
+function webpVp8x(width: number, height: number): Buffer {
+	const b = Buffer.alloc(30);
+	b.write('RIFF', 0, 'latin1');
+	b.writeUInt32LE(22, 4);
+	b.write('WEBP', 8, 'latin1');
+	b.write('VP8X', 12, 'latin1');
+	b.writeUInt32LE(10, 16);
+	b.writeUIntLE(width - 1, 24, 3);
+	b.writeUIntLE(height - 1, 27, 3);
+	return b;
+}
+
+function webpLossless(width: number, height: number): Buffer {
+	const b = Buffer.alloc(30);
+	b.write('RIFF', 0, 'latin1');
+	b.writeUInt32LE(22, 4);
+	b.write('WEBP', 8, 'latin1');
+	b.write('VP8L', 12, 'latin1');
+	b.writeUInt32LE(10, 16);
+	b[20] = 0x2f;
+	const bits = (width - 1) | ((height - 1) << 14);
+	b.writeUInt32LE(bits >>> 0, 21);
+	return b;
+}
+
+function pdf(pages: number): Buffer {
+	const kids = Array.from({ length: pages }, (_, i) => `${i + 3} 0 R`).join(' ');
+	let s = '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n';
+	s += `2 0 obj << /Type /Pages /Kids [${kids}] /Count ${pages} >> endobj\n`;
+	for (let i = 0; i < pages; i++) {
+		s += `${i + 3} 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >> endobj\n`;
+	}
+	return Buffer.from(`${s}trailer << /Root 1 0 R >>\n%%EOF\n`, 'latin1');
+}
+
+const b64 = (b: Buffer) => b.toString('base64');
+
+function userText(model: string, text: string): MessagesBody {
+	return { model, messages: [{ role: 'user', content: text }] };
+}
+
+// ---- tests ---------------------------------------------------------------------------------------
+
+describe('offline: familyForModel', () => {
+	const cases: Array<[string, string]> = [
+		['claude-2.1', 'v3'],
+		['claude-instant-1.2', 'v3'],
+		['claude-3-opus-20240229', 'v3'],
+		['claude-3-5-sonnet-20241022', 'v3'],
+		['claude-3-5-haiku-latest', 'v3'],
+		['claude-3-7-sonnet-latest', 'v3'],
+		['claude-sonnet-4-20250514', 'v3'],
+		['claude-opus-4-1', 'v3'],
+		['claude-sonnet-4-5-20250929', 'v3'],
+		['claude-haiku-4-5', 'v3'],
+		['claude-opus-4-6', 'v3'],
+		['claude-sonnet-4-6', 'v3'],
+		['anthropic.claude-3-5-sonnet-20240620-v1:0', 'v3'],
+		['us.anthropic.claude-sonnet-4-5-20250929-v1:0', 'v3'],
+		['claude-opus-4-7', 'v4.7'],
+		['claude-opus-4-8', 'v4.7'],
+		['claude-opus-4-9', 'v4.7'],
+		['eu.anthropic.claude-opus-4-7-v1:0', 'v4.7'],
+		['claude-opus-5', 'v5'],
+		['claude-sonnet-5', 'v5'],
+		['claude-fable-5', 'v5'],
+		['claude-mythos-5', 'v5'],
+	];
+	for (const [model, family] of cases) {
+		it(`${model} → ${family}`, () => {
+			const g = familyForModel(model);
+			assert.equal(g.family, family);
+			assert.equal(g.guessed, false);
+		});
+	}
+	it('maps unknown and future ids to the newest family, saying so', () => {
+		for (const model of ['claude-opus-6', 'claude-nova-7', 'gpt-4o', '']) {
+			const g = familyForModel(model);
+			assert.equal(g.family, 'v5', model);
+			assert.equal(g.guessed, true, model);
+			assert.ok(g.note && g.note.length > 0, model);
+		}
+	});
+});
+
+describe('offline: single user message', () => {
+	it('reproduces the published examples', () => {
+		// ctok's README: "hello, world" is 10 on v3, 15 on v4.7, 10 on v5.
+		assert.equal(countUserMessage('hello, world', 'v3'), 10);
+		assert.equal(countUserMessage('hello, world', 'v4.7'), 15);
+		assert.equal(countUserMessage('hello, world', 'v5'), 10);
+		// A one-character message: 12 on the v4.7 frame, 7 on v5 (DESIGN §4); v3's base is 8.
+		assert.equal(countUserMessage('a', 'v4.7'), 12);
+		assert.equal(countUserMessage('a', 'v5'), 7);
+		assert.equal(countUserMessage('a', 'v3'), 8);
+	});
+	it('countText is the message count without the frame', () => {
+		const text = 'The quick brown fox jumps over the lazy dog.';
+		for (const f of ['v3', 'v4.7', 'v5'] as const) {
+			const frame = countUserMessage('a', f) - countText('a', f);
+			assert.equal(countUserMessage(text, f), frame + countText(text, f));
+		}
+	});
+	it('counts more tokens on v4.7 than v3 for English', () => {
+		const text = 'Tokenizers fragment Latin words more in the newer family.';
+		assert.ok(countText(text, 'v4.7') > countText(text, 'v3'));
+	});
+	it('is additive over chunk boundaries (long inputs are counted in pieces)', () => {
+		const line = 'for (let i = 0; i < n; i++) { total += values[i] * 2; }\n';
+		const one = countText(line.repeat(2), 'v3') - countText(line, 'v3');
+		const many = countText(line.repeat(2000), 'v3');
+		assert.equal(many, countText(line, 'v3') + one * 1999);
+	});
+});
+
+describe('offline: adversarial text', function () {
+	this.timeout(60_000);
+	const inputs: Array<[string, string]> = [
+		['empty', ''],
+		['lone surrogates', '\ud800x\udc00y\udbff'],
+		['20,000 repeated characters', 'a'.repeat(20_000)],
+		['20,000 repeated dots', '.'.repeat(20_000)],
+		['20,000 newlines', '\n'.repeat(20_000)],
+		['combining marks only', '\u0301\u0302\u0303\u0308\u0327'.repeat(200)],
+		['control characters', '\u0000\u0001\u0007\u001b[31m\u007f\u0085\u2028\u2029'],
+		['emoji ZWJ sequences', '👩‍👩‍👧‍👦 👨🏽‍💻 🏳️‍🌈 🇺🇳'.repeat(50)],
+		['mixed scripts', 'Ελληνικά русский 中文 日本語 한국어 עברית العربية हिन्दी ไทย'],
+		['private use and unassigned', '\ue000\uf8ff\u{10ffff}\u0378'],
+	];
+	for (const [name, text] of inputs) {
+		it(`${name}: no throw, sane count`, () => {
+			for (const f of ['v3', 'v4.7', 'v5'] as const) {
+				const n = countText(text, f);
+				assert.ok(Number.isInteger(n) && n >= 0, `${f}: ${n}`);
+				assert.ok(n <= Buffer.byteLength(text, 'utf8') + 16, `${f}: ${n} tokens for ${text.length} chars`);
+				assert.ok(countUserMessage(text, f) >= n);
+			}
+		});
+	}
+	it('20,000 repeated characters stay linear (≈ the same time per character as 2,000)', () => {
+		for (const ch of ['a', '.', ' ', '\u0301', '中', '1']) {
+			countText(ch.repeat(2_000), 'v3');
+			const t0 = performance.now();
+			countText(ch.repeat(2_000), 'v3');
+			const small = performance.now() - t0;
+			const t1 = performance.now();
+			countText(ch.repeat(20_000), 'v3');
+			const large = performance.now() - t1;
+			// Linear would be 10×; allow generous noise on a busy machine, refuse quadratic (100×).
+			assert.ok(large < Math.max(50, small * 40), `${JSON.stringify(ch)}: ${small.toFixed(1)} ms vs ${large.toFixed(1)} ms`);
+		}
+	});
+	it('a 10 MB input counts without throwing', () => {
+		const text = 'Lorem ipsum dolor sit amet, 12345 — ünïcödé 中文 😀\n'.repeat(200_000);
+		assert.ok(text.length >= 10_000_000);
+		const n = countText(text, 'v4.7');
+		assert.ok(n > 1_000_000);
+	});
+});
+
+describe('offline: image headers', () => {
+	it('reads PNG dimensions', () => {
+		assert.deepEqual(imageSize(png(3, 2)), { width: 3, height: 2, format: 'png' });
+	});
+	it('reads JPEG dimensions past other segments', () => {
+		assert.deepEqual(imageSize(jpeg(640, 480)), { width: 640, height: 480, format: 'jpeg' });
+	});
+	it('reads GIF dimensions', () => {
+		assert.deepEqual(imageSize(gif(320, 200)), { width: 320, height: 200, format: 'gif' });
+	});
+	it('reads WebP (VP8X and lossless) dimensions', () => {
+		assert.deepEqual(imageSize(webpVp8x(1000, 750)), { width: 1000, height: 750, format: 'webp' });
+		assert.deepEqual(imageSize(webpLossless(17, 9)), { width: 17, height: 9, format: 'webp' });
+	});
+	it('rejects unknown or truncated bytes', () => {
+		assert.equal(imageSize(new Uint8Array([1, 2, 3])), undefined);
+		assert.equal(imageSize(png(3, 2).subarray(0, 10)), undefined);
+	});
+	it('decodes base64 strictly', () => {
+		assert.equal(decodeBase64('not base64!!'), undefined);
+		assert.deepEqual([...(decodeBase64('AQID') ?? [])], [1, 2, 3]);
+	});
+	it('prices images as width × height / 750 after resizing per family', () => {
+		assert.equal(imageTokens(1092, 1092, 'v3').tokens, 1590);
+		assert.equal(imageTokens(200, 200, 'v3').tokens, 54);
+		// v3: long edge ≤ 1568 and ≈ 1.15 MP.
+		const big = imageTokens(4000, 3000, 'v3');
+		assert.ok(Math.max(big.width, big.height) <= 1568);
+		assert.ok(big.tokens <= 1600);
+		// Opus 4.7+ and v5: long edge up to 2576, up to ≈ 4,784 tokens.
+		const hi = imageTokens(4000, 3000, 'v4.7');
+		assert.ok(Math.max(hi.width, hi.height) <= 2576);
+		assert.ok(hi.tokens > 1600 && hi.tokens <= 4784);
+	});
+});
+
+describe('offline: PDF page count', () => {
+	it('counts pages from the page tree', () => {
+		assert.equal(pdfPageCount(pdf(1)), 1);
+		assert.equal(pdfPageCount(pdf(7)), 7);
+	});
+	it('falls back to page objects and rejects non-PDFs', () => {
+		const noCount = Buffer.from(pdf(3).toString('latin1').replace(/\/Count \d+/, ''), 'latin1');
+		assert.equal(pdfPageCount(noCount), 3);
+		assert.equal(pdfPageCount(Buffer.from('hello')), undefined);
+	});
+});
+
+describe('offline: whole requests', () => {
+	it('a single plain-text user message is exact and matches countUserMessage', () => {
+		const r = countRequest(userText('claude-opus-4-7', 'Hello there, how are you?'), 'claude-opus-4-7');
+		assert.equal(r.approximate, false);
+		assert.equal(r.plainText, true);
+		assert.equal(r.family, 'v4.7');
+		assert.equal(r.inputTokens, countUserMessage('Hello there, how are you?', 'v4.7'));
+		const blocks = countRequest({ model: 'claude-opus-4-7', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello there, how are you?' }] }] }, 'claude-opus-4-7');
+		assert.equal(blocks.inputTokens, r.inputTokens);
+	});
+	it('system prompts and several messages add estimated framing', () => {
+		const one = countRequest(userText('claude-sonnet-4-5', 'Hi'), 'claude-sonnet-4-5');
+		const r = countRequest(
+			{ model: 'claude-sonnet-4-5', system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'Bye' }] },
+			'claude-sonnet-4-5',
+		);
+		assert.equal(r.approximate, true);
+		assert.ok(r.inputTokens > one.inputTokens + countText('Be brief.Hello!Bye', 'v3'));
+		assert.ok(r.notes.some((n) => /system/i.test(n)));
+		assert.ok(r.notes.some((n) => /3 messages/.test(n)));
+	});
+	it('tool definitions add the per-model tool-use prompt, auto/none vs any/tool', () => {
+		const tools = [{ name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+		const base = (model: string) => countRequest({ model, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, model).inputTokens;
+		const withTools = (model: string, tool_choice?: unknown) => countRequest({ model, tools, tool_choice, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, model);
+		const cases: Array<[string, number, number]> = [
+			['claude-opus-4-6', 497, 589],
+			['claude-opus-4-7', 675, 804],
+			['claude-opus-4-8', 290, 410],
+			['claude-opus-5', 286, 406],
+			['claude-sonnet-5', 354, 474],
+			['claude-sonnet-4-6', 497, 589],
+			['claude-haiku-4-5', 496, 588],
+			['claude-3-5-haiku-latest', 264, 355],
+		];
+		for (const [model, auto, any] of cases) {
+			const a = withTools(model, { type: 'auto' });
+			const n = withTools(model, { type: 'none' });
+			const y = withTools(model, { type: 'any' });
+			const t = withTools(model, { type: 'tool', name: 'get_weather' });
+			assert.equal(a.approximate, true);
+			assert.equal(a.inputTokens - n.inputTokens, 0, model);
+			assert.equal(y.inputTokens - a.inputTokens, any - auto, model);
+			assert.equal(t.inputTokens, y.inputTokens, model);
+			const defs = a.inputTokens - base(model) - auto;
+			assert.ok(defs > 10 && defs < 100, `${model}: definitions ${defs}`);
+			assert.equal(withTools(model).inputTokens, a.inputTokens, `${model}: auto is the default`);
+		}
+	});
+	it('tool_use and tool_result blocks are counted and marked approximate', () => {
+		const r = countRequest(
+			{
+				model: 'claude-opus-4-6',
+				messages: [
+					{ role: 'user', content: 'Weather?' },
+					{ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }] },
+					{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Sunny, 21 °C' }] },
+				],
+			},
+			'claude-opus-4-6',
+		);
+		assert.equal(r.approximate, true);
+		assert.ok(r.inputTokens > countUserMessage('Weather?', 'v3') + countText('get_weather{"city":"Paris"}Sunny, 21 °C', 'v3'));
+	});
+	it('images: dimensions from base64 headers, a note with the estimate', () => {
+		const body = (data: string): MessagesBody => ({
+			model: 'claude-sonnet-4-5',
+			messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data } }] }],
+		});
+		const r = countRequest(body(b64(png(1092, 1092))), 'claude-sonnet-4-5');
+		assert.equal(r.approximate, true);
+		assert.ok(r.notes.includes('image ≈ 1,590 tokens (1092×1092, estimated)'), r.notes.join(' | '));
+		assert.equal(r.inputTokens, countUserMessage('', 'v3') + 1590);
+		const j = countRequest(body(b64(jpeg(200, 200))), 'claude-sonnet-4-5');
+		assert.equal(j.inputTokens, countUserMessage('', 'v3') + 54);
+	});
+	it('images: invalid base64 and URL sources are notes, never throws', () => {
+		const bad = countRequest(
+			{ model: 'claude-opus-4-7', messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: '%%% not base64 %%%' } }] }] },
+			'claude-opus-4-7',
+		);
+		assert.equal(bad.approximate, true);
+		assert.ok(bad.notes.some((n) => /not valid base64/.test(n)));
+		const url = countRequest(
+			{ model: 'claude-opus-4-7', messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] }] },
+			'claude-opus-4-7',
+		);
+		assert.equal(url.approximate, true);
+		assert.ok(url.notes.some((n) => /URL/.test(n)));
+	});
+	it('PDFs: page count from the bytes, per-page estimate', () => {
+		const doc = (pages: number) =>
+			countRequest(
+				{ model: 'claude-opus-4-6', messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: b64(pdf(pages)) } }] }] },
+				'claude-opus-4-6',
+			);
+		const one = doc(1);
+		const three = doc(3);
+		assert.equal(one.approximate, true);
+		assert.ok(three.notes.some((n) => /3 pages/.test(n)), three.notes.join(' | '));
+		assert.equal(three.inputTokens - one.inputTokens, 2 * (one.inputTokens - countUserMessage('', 'v3')));
+		assert.ok(one.inputTokens - countUserMessage('', 'v3') >= 1500);
+	});
+	it('thinking: earlier assistant turns are excluded, the current turn counts', () => {
+		const thinking = 'Let me think about the weather in Paris carefully. '.repeat(20);
+		const earlier = countRequest(
+			{
+				model: 'claude-opus-4-6',
+				messages: [
+					{ role: 'user', content: 'Hi' },
+					{ role: 'assistant', content: [{ type: 'thinking', thinking, signature: 'sig' }, { type: 'text', text: 'Hello' }] },
+					{ role: 'user', content: 'Weather?' },
+				],
+			},
+			'claude-opus-4-6',
+		);
+		const without = countRequest(
+			{
+				model: 'claude-opus-4-6',
+				messages: [
+					{ role: 'user', content: 'Hi' },
+					{ role: 'assistant', content: [{ type: 'text', text: 'Hello' }] },
+					{ role: 'user', content: 'Weather?' },
+				],
+			},
+			'claude-opus-4-6',
+		);
+		// The thinking block still occupies a block slot; its text is not counted.
+		assert.ok(earlier.inputTokens - without.inputTokens <= 1, `${earlier.inputTokens} vs ${without.inputTokens}`);
+		const current = countRequest(
+			{
+				model: 'claude-opus-4-6',
+				messages: [
+					{ role: 'user', content: 'Weather?' },
+					{ role: 'assistant', content: [{ type: 'thinking', thinking, signature: 'sig' }, { type: 'tool_use', id: 't1', name: 'w', input: {} }] },
+					{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'Sunny' }] },
+				],
+			},
+			'claude-opus-4-6',
+		);
+		const currentWithout = countRequest(
+			{
+				model: 'claude-opus-4-6',
+				messages: [
+					{ role: 'user', content: 'Weather?' },
+					{ role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'w', input: {} }] },
+					{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'Sunny' }] },
+				],
+			},
+			'claude-opus-4-6',
+		);
+		assert.ok(current.inputTokens - currentWithout.inputTokens >= countText(thinking, 'v3'));
+	});
+	it('malformed bodies give notes, not exceptions', () => {
+		for (const body of [{}, { messages: 'x' }, { messages: [null, 5, { role: 'user' }] }, { model: 'x', messages: [{ role: 'user', content: [null, { type: 'weird' }] }] }]) {
+			const r = countRequest(body as unknown as MessagesBody, 'claude-opus-4-6');
+			assert.ok(Number.isFinite(r.inputTokens));
+		}
+	});
+});
+
+describe('offline: OfflineCounter', () => {
+	it('is exact for one plain-text user message, approximate otherwise', async () => {
+		const c = new OfflineCounter();
+		const plain = await c.count({ provider: 'anthropic', model: 'claude-opus-4-7', body: userText('claude-opus-4-7', 'hello, world') });
+		assert.deepEqual(plain, { inputTokens: 15, source: 'offline', exact: true, approximate: false, notes: [], family: 'v4.7' });
+		const tools = await c.count({
+			provider: 'anthropic',
+			model: 'claude-opus-4-7',
+			body: { ...userText('claude-opus-4-7', 'hello'), tools: [{ name: 'a', input_schema: { type: 'object' } }] },
+		});
+		assert.equal(tools.exact, false);
+		assert.equal(tools.approximate, true);
+		assert.ok(tools.notes.length > 0);
+	});
+	it('an unknown model is counted on the newest family and not exact', async () => {
+		const r = await new OfflineCounter().count({ provider: 'anthropic', model: 'claude-opus-9', body: userText('claude-opus-9', 'hi') });
+		assert.equal(r.family, 'v5');
+		assert.equal(r.exact, false);
+		assert.ok(r.notes.some((n) => /newest/.test(n)));
+	});
+	it('honours an AbortSignal that fired before the start', async () => {
+		const ac = new AbortController();
+		ac.abort();
+		await assert.rejects(new OfflineCounter().count({ provider: 'anthropic', model: 'claude-opus-4-7', body: userText('claude-opus-4-7', 'x') }, ac.signal), (e) => isCancellation(e));
+	});
+});
