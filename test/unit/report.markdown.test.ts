@@ -1,0 +1,91 @@
+import * as assert from 'node:assert/strict';
+import { estimateRequest, flattenSections, toMarkdown } from '../../src/core/report';
+import type { MessagesBody } from '../../src/core/types';
+import { fakeCounter } from './reportHelpers';
+
+const MODEL = 'claude-sonnet-4-5';
+
+function body(): MessagesBody {
+	return {
+		model: MODEL,
+		system: [{ type: 'text', text: 'Policy. '.repeat(200), cache_control: { type: 'ephemeral' } }],
+		tools: [
+			{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object' } },
+			{ name: 'lookup', description: 'Look | things up', input_schema: { type: 'object' } },
+		],
+		messages: [
+			{ role: 'user', content: [{ type: 'text', text: 'A | pipe and\na newline' }, { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/' } }] },
+			{ role: 'assistant', content: 'Sure.' },
+			{ role: 'user', content: 'Thanks' },
+		],
+	};
+}
+
+describe('report estimate and Markdown export', () => {
+	it('runs every analysis and shares one cache across them', async () => {
+		const fake = fakeCounter();
+		const report = await estimateRequest(body(), MODEL, fake.count, { maxTokens: 1024, models: ['claude-sonnet-4-5', 'claude-haiku-4-5'], title: 'request.json' });
+		assert.equal(report.model, MODEL);
+		assert.equal(report.breakdown.sections.length, 6);
+		assert.equal(report.models.length, 2);
+		assert.equal(report.cache.breakpoints.length, 1);
+		assert.equal(report.tools.tools.length, 2);
+		assert.equal(report.contextFit.fits, true);
+		assert.equal(report.routing.tokens, report.breakdown.total);
+		// The total (and the body for the report's own model) is asked once, however many parts need it.
+		const keys = fake.calls.map((c) => `${c.model} ${JSON.stringify(c.body)}`);
+		assert.equal(new Set(keys).size, keys.length);
+		const parts = report.breakdown.counts;
+		assert.ok(fake.calls.length < parts + 2 + 3 + 3 + 1, `${fake.calls.length} calls`);
+	});
+
+	it('exports every section, model, breakpoint, tool, the context fit and the routing hint', async () => {
+		const report = await estimateRequest(body(), MODEL, fakeCounter().count, { maxTokens: 1024, models: ['claude-sonnet-4-5', 'claude-haiku-4-5'], title: 'request.json' });
+		const md = toMarkdown(report);
+		assert.match(md, /^# request\.json$/m);
+		for (const { section } of flattenSections(report.breakdown.sections)) {
+			assert.ok(md.includes(`\`${section.path}\``), `missing ${section.path}`);
+			assert.ok(md.includes(section.label), `missing ${section.label}`);
+		}
+		assert.match(md, /\| Fixed frame \(message framing, tool-use system prompt\) \|/);
+		for (const m of report.models) {
+			assert.ok(md.includes(m.displayName), `missing ${m.displayName}`);
+		}
+		assert.ok(md.includes('`/system/0`'));
+		assert.ok(md.includes('get_weather') && md.includes('lookup'));
+		assert.ok(md.includes(report.contextFit.reason));
+		assert.ok(md.includes(report.routing.reason));
+		for (const heading of ['## Sections', '## Cost by model', '## Prompt caching', '## Tools', '## Context fit', '## Routing']) {
+			assert.ok(md.includes(heading), `missing ${heading}`);
+		}
+	});
+
+	it('keeps tables intact: pipes escaped, line breaks flattened, one column count per table', async () => {
+		const report = await estimateRequest(body(), MODEL, fakeCounter().count, { maxTokens: 1024, models: ['claude-sonnet-4-5'] });
+		const md = toMarkdown(report);
+		assert.ok(md.includes('A \\| pipe and a newline'));
+		const lines = md.split('\n');
+		let i = 0;
+		while (i < lines.length) {
+			if (!lines[i].startsWith('|')) {
+				i++;
+				continue;
+			}
+			const cols = (line: string) => line.replace(/\\\|/g, '').split('|').length;
+			const width = cols(lines[i]);
+			for (; i < lines.length && lines[i].startsWith('|'); i++) {
+				assert.equal(cols(lines[i]), width, lines[i]);
+			}
+		}
+	});
+
+	it('shows the trim when the request does not fit, and says when a figure is approximate', async () => {
+		const report = await estimateRequest(body(), MODEL, fakeCounter({ approximate: true }).count, {
+			maxTokens: 100, models: [MODEL], contextWindow: 0, budgetTokens: 1,
+		});
+		assert.equal(report.approximate, true);
+		const md = toMarkdown(report);
+		assert.match(md, /≈ [\d,]+ input tokens \(offline estimate\)/);
+		assert.match(md, /\| no \|/);
+	});
+});
