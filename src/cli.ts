@@ -1,0 +1,707 @@
+/**
+ * The headless front end: `claude-token-meter count <files...>` and `claude-token-meter batch <file.jsonl>`
+ * over the same core as the extension (detection, counting, cost). No `vscode` import.
+ *
+ * Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input (missing, unreadable or binary file, bad flag or
+ * number, missing API key) or a counting failure with --api. With --api there is no silent fallback to the
+ * offline figure: a CI check must not pass on a different kind of number than it asked for.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { estimateBatchFile, type BatchEstimate } from './core/batch';
+import { AnthropicCounter } from './core/count/anthropicCounter';
+import { CountError } from './core/count/errors';
+import { createOfflineCounter } from './core/count/offline';
+import { formatTokens, formatUsd, inputCost, lookupModel, worstCaseCost, type ModelInfo } from './core/cost';
+import { configurePythonParser, detectLanguage, detectRequests } from './core/detect';
+import { MAX_DOCUMENT_CHARS } from './core/service';
+import type { Counter, CountResult, RequestSite } from './core/types';
+import { isCancellation } from './core/util/abort';
+import { redact } from './core/util/redact';
+
+/** The model of requests that name none, as the extension's `claudeTokenMeter.defaultModel` default. */
+export const DEFAULT_MODEL = 'claude-sonnet-4-5';
+const API_CONCURRENCY = 4;
+const OFFLINE_CONCURRENCY = 8;
+
+/** A failure the user must fix (exit 2); the message is already phrased for them. */
+class UsageError extends Error {}
+
+/** One request site as `--json` prints it. Field order and names are part of the CLI's contract. */
+export interface JsonSite {
+	file: string;
+	/** 1-based. */
+	line: number;
+	/** 1-based, in UTF-16 code units (as editors count). */
+	column: number;
+	/** messages | batch-entry | bedrock-invoke | bedrock-converse */
+	kind: string;
+	model: string;
+	inputTokens: number;
+	/** The figure is the counting endpoint's own (--api). */
+	exact: boolean;
+	/** Part of the figure is estimated offline (tools, images, documents). */
+	approximate: boolean;
+	/** Parts that could not be resolved statically; they count as 0, so the figure is a lower bound. */
+	unresolved: { path: string; text: string; reason: string }[];
+	/** Input tokens at the model's standard input price; null when the model has no price. */
+	costUsd: number | null;
+	/** costUsd plus `max_tokens` of output; null without a price or without `max_tokens`. */
+	maxCostUsd: number | null;
+	maxTokens: number | null;
+	/** False when the model came from --model or the default rather than the file. */
+	modelFromFile: boolean;
+	overBudget: boolean;
+}
+
+interface Io {
+	out(text: string): void;
+	err(text: string): void;
+}
+
+interface CommonFlags {
+	json: boolean;
+	model?: string;
+	api: boolean;
+	baseUrl?: string;
+	key?: string;
+}
+
+const HELP = `claude-token-meter — input tokens and cost of Claude API requests
+
+Usage:
+  claude-token-meter count <files or folders...> [options]
+  claude-token-meter batch <file.jsonl> [options]
+  claude-token-meter --help | --version
+
+count   Finds every request in JSON/JSONC, JSONL, TypeScript/JavaScript and Python files
+        (folders are searched for those files) and prints one row per request site.
+batch   Streams a JSONL file of Messages requests or Message Batches entries
+        ({"custom_id", "params"}) of any size: tokens, cost at the Batch API price (-50 %),
+        worst-case output cost with max_tokens, split per model.
+
+Options:
+  --model M            Count and price every request for model M (default for requests
+                       that name none: ${DEFAULT_MODEL})
+  --json               Machine-readable output (count: an array of sites; batch: one object)
+  --budget-tokens N    count: exit 1 when a request has more than N input tokens
+  --budget-usd X       count: exit 1 when a request's input cost (costUsd) is above X dollars
+  --offline            Count with the built-in tokenizer; nothing is sent anywhere (default)
+  --api                Count exactly through the count_tokens endpoint, with the key from
+                       ANTHROPIC_API_KEY; a failure stops the run (exit 2), with no fallback
+  --base-url URL       Endpoint for --api (https, or http on localhost only)
+  -h, --help           Show this help
+  -v, --version        Show the version
+
+Marks: "≥" a lower bound (parts of the request could not be resolved statically);
+       "≈" partly estimated offline (tools, images, documents).
+Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input or counting failure.
+`;
+
+function version(): string {
+	// dist/cli.js and out/src/cli.js both sit below the package root.
+	let dir = __dirname;
+	for (let i = 0; i < 4; i++) {
+		const file = path.join(dir, 'package.json');
+		if (fs.existsSync(file)) {
+			try {
+				const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+				if (pkg.name === 'claude-token-meter' && pkg.version) {
+					return pkg.version;
+				}
+			} catch {
+				// fall through to the parent
+			}
+		}
+		dir = path.dirname(dir);
+	}
+	return 'unknown';
+}
+
+function parseNumber(flag: string, raw: string | undefined, integer: boolean): number | undefined {
+	if (raw === undefined) {
+		return undefined;
+	}
+	const text = raw.trim().replace(/_/g, '');
+	const value = Number(text);
+	if (text === '' || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
+		throw new UsageError(`${flag} expects a ${integer ? 'whole number' : 'number'} ≥ 0, got "${raw}".`);
+	}
+	return value;
+}
+
+/** http is allowed only for loopback: the body (the user's prompt) and the key travel in it. */
+function checkBaseUrl(url: string): void {
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		throw new UsageError(`--base-url is not a URL: ${url}`);
+	}
+	const host = parsed.hostname;
+	const loopback = host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host);
+	if (!(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
+		throw new UsageError(`--base-url must use https (plain http is allowed only for localhost): ${parsed.origin}`);
+	}
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', 'out', 'dist', '.vscode-test', '.vscode-test-web', '__pycache__', '.venv', 'venv']);
+
+/** Files named on the command line, folders expanded to the files detection reads. */
+function expandInputs(inputs: readonly string[]): string[] {
+	const files: string[] = [];
+	for (const input of inputs) {
+		let stat: fs.Stats;
+		try {
+			stat = fs.statSync(input);
+		} catch (err) {
+			const code = (err as NodeJS.ErrnoException).code;
+			throw new UsageError(code === 'ENOENT' ? `${input}: no such file or folder.` : `${input}: cannot be read (${code ?? (err as Error).message}).`);
+		}
+		if (stat.isDirectory()) {
+			const found: string[] = [];
+			walk(input, found);
+			files.push(...found.sort());
+		} else if (stat.isFile()) {
+			if (!detectLanguage('', input)) {
+				throw new UsageError(`${input}: not a file type requests are detected in (JSON, JSONC, JSONL, TypeScript, JavaScript, Python).`);
+			}
+			files.push(input);
+		} else {
+			throw new UsageError(`${input}: not a regular file.`);
+		}
+	}
+	return files;
+}
+
+function walk(dir: string, out: string[]): void {
+	let entries: fs.Dirent[];
+	try {
+		entries = fs.readdirSync(dir, { withFileTypes: true });
+	} catch (err) {
+		throw new UsageError(`${dir}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+	}
+	for (const entry of entries) {
+		const full = path.join(dir, entry.name);
+		if (entry.isDirectory()) {
+			if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) {
+				walk(full, out);
+			}
+		} else if (entry.isFile() && detectLanguage('', entry.name)) {
+			out.push(full);
+		}
+	}
+}
+
+/** The file as text; binary or oversized files are bad input. */
+function readText(file: string): string {
+	let buf: Buffer;
+	try {
+		buf = fs.readFileSync(file);
+	} catch (err) {
+		throw new UsageError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+	}
+	if (buf.subarray(0, 8192).includes(0)) {
+		throw new UsageError(`${file}: looks like a binary file (it contains NUL bytes).`);
+	}
+	let text: string;
+	try {
+		text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+	} catch {
+		throw new UsageError(`${file}: is not UTF-8 text.`);
+	}
+	if (text.length > MAX_DOCUMENT_CHARS) {
+		throw new UsageError(`${file}: larger than ${Math.round(MAX_DOCUMENT_CHARS / 1024 / 1024)} MB; for a JSONL batch file use "claude-token-meter batch".`);
+	}
+	return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** 1-based line and column of a UTF-16 offset. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+	let line = 1;
+	let lineStart = 0;
+	for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+		line++;
+		lineStart = i + 1;
+	}
+	return { line, column: offset - lineStart + 1 };
+}
+
+function displayPath(file: string): string {
+	const rel = path.relative(process.cwd(), path.resolve(file));
+	const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(file);
+	return shown.split(path.sep).join('/');
+}
+
+function modelFor(site: RequestSite, flags: CommonFlags): { model: string; fromFile: boolean } {
+	if (flags.model) {
+		return { model: flags.model, fromFile: false };
+	}
+	const named = site.provider === 'bedrock' ? site.bedrock?.modelId || site.payload.model : site.payload.model;
+	return named ? { model: named, fromFile: true } : { model: DEFAULT_MODEL, fromFile: false };
+}
+
+/** The counting endpoint knows Claude API ids, not Bedrock ids: map a Bedrock id to its row's id. */
+function apiModelId(model: string): string {
+	return lookupModel(model)?.id ?? model;
+}
+
+function makeCounter(flags: CommonFlags): Counter {
+	if (!flags.api) {
+		return createOfflineCounter();
+	}
+	const key = flags.key;
+	return new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, maxRetries: 2, timeoutMs: 30_000 });
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; the first failure stops the rest. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+	const results = new Array<R>(items.length);
+	let next = 0;
+	let failure: unknown;
+	const worker = async () => {
+		while (failure === undefined && next < items.length) {
+			const i = next++;
+			try {
+				results[i] = await fn(items[i], i);
+			} catch (err) {
+				failure ??= err;
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+	if (failure !== undefined) {
+		throw failure;
+	}
+	return results;
+}
+
+function costs(tokens: number, site: RequestSite, info: ModelInfo | undefined): { costUsd: number | null; maxCostUsd: number | null } {
+	if (!info) {
+		return { costUsd: null, maxCostUsd: null };
+	}
+	const costUsd = inputCost(tokens, info);
+	if (site.maxTokens === undefined) {
+		return { costUsd, maxCostUsd: null };
+	}
+	const thinking = site.payload.thinking as { budget_tokens?: unknown } | undefined;
+	const thinkingBudget = typeof thinking?.budget_tokens === 'number' ? thinking.budget_tokens : undefined;
+	return { costUsd, maxCostUsd: worstCaseCost(tokens, site.maxTokens, info, { thinkingBudget }).totalUsd };
+}
+
+function markOf(s: JsonSite): string {
+	return s.unresolved.length > 0 ? '≥' : s.approximate ? '≈' : '';
+}
+
+/** Like formatUsd, but amounts below $0.0001 keep two significant digits: a table of small requests stays informative. */
+function money(x: number): string {
+	if (x > 0 && x < 0.0001) {
+		return `$${x.toFixed(1 - Math.floor(Math.log10(x)))}`;
+	}
+	return formatUsd(x);
+}
+
+function usd(x: number | null, mark: string): string {
+	return x === null ? 'no price' : `${mark === '≥' ? '≥' : ''}${money(x)}`;
+}
+
+/** Columns padded to their widest cell; numbers right-aligned. */
+function table(header: string[], rows: string[][], right: ReadonlySet<number>): string {
+	const all = [header, ...rows];
+	const widths = header.map((_, c) => Math.max(...all.map((r) => [...(r[c] ?? '')].length)));
+	const line = (r: string[]) => r.map((cell, c) => {
+		const pad = ' '.repeat(widths[c] - [...cell].length);
+		return right.has(c) ? pad + cell : cell + pad;
+	}).join('  ').trimEnd();
+	return [line(header), ...rows.map(line)].join('\n');
+}
+
+async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: number; budgetUsd?: number }, io: Io): Promise<number> {
+	const docs = expandInputs(files).map((file) => ({ file, text: readText(file) }));
+	const counter = makeCounter(flags);
+	const found: { file: string; text: string; site: RequestSite }[] = [];
+	for (const doc of docs) {
+		const sites = await detectRequests(doc.text, '', { fileName: doc.file });
+		for (const site of sites) {
+			found.push({ ...doc, site });
+		}
+	}
+
+	const controller = new AbortController();
+	let offline: Counter | undefined;
+	const warnings: string[] = [];
+	const results = await mapLimit(found, flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY, async ({ file, text, site }): Promise<JsonSite> => {
+		const { model, fromFile } = modelFor(site, flags);
+		const countModel = flags.api ? apiModelId(model) : model;
+		const { line, column } = lineColumn(text, site.anchor.start);
+		const where = `${displayPath(file)}:${line}:${column}`;
+		let result: CountResult;
+		try {
+			result = await counter.count({ provider: 'anthropic', model: countModel, body: { ...site.payload, model: countModel } }, controller.signal);
+		} catch (err) {
+			// The endpoint refusing one request (400) is about that request: statically resolved parts may not
+			// form a valid one (e.g. no message left). Any other failure stops the run.
+			if (!(flags.api && err instanceof CountError && err.kind === 'invalid')) {
+				controller.abort();
+				throw err;
+			}
+			offline ??= createOfflineCounter();
+			result = await offline.count({ provider: 'anthropic', model, body: { ...site.payload, model } }, controller.signal);
+			warnings.push(`warning: ${where}: ${err.message}; the offline figure is shown instead.`);
+		}
+		const info = lookupModel(model);
+		return {
+			file: displayPath(file),
+			line,
+			column,
+			kind: site.shape,
+			model,
+			inputTokens: result.inputTokens,
+			exact: result.exact,
+			approximate: result.approximate,
+			unresolved: site.unresolved.map((u) => ({ path: u.path, text: u.text, reason: u.reason })),
+			...costs(result.inputTokens, site, info),
+			maxTokens: site.maxTokens ?? null,
+			modelFromFile: fromFile,
+			overBudget: false,
+		};
+	});
+
+	const over: string[] = [];
+	const unchecked = new Set<string>();
+	for (const s of results) {
+		const where = `${s.file}:${s.line}:${s.column}`;
+		if (flags.budgetTokens !== undefined && s.inputTokens > flags.budgetTokens) {
+			s.overBudget = true;
+			over.push(`${where}: ${markOf(s)}${formatTokens(s.inputTokens)} input tokens, over the budget of ${formatTokens(flags.budgetTokens)}`);
+		}
+		if (flags.budgetUsd !== undefined) {
+			if (s.costUsd === null) {
+				unchecked.add(s.model);
+			} else if (s.costUsd > flags.budgetUsd) {
+				s.overBudget = true;
+				over.push(`${where}: input cost ${formatUsd(s.costUsd)} on ${s.model}, over the budget of ${formatUsd(flags.budgetUsd)}`);
+			}
+		}
+	}
+
+	if (flags.json) {
+		io.out(JSON.stringify(results, null, 2) + '\n');
+	} else {
+		io.out(renderCountTable(results, docs.length, flags) + '\n');
+	}
+	for (const w of warnings.sort()) {
+		io.err(`${w}\n`);
+	}
+	for (const model of unchecked) {
+		io.err(`warning: no price for model ${model}: --budget-usd was not checked for its requests.\n`);
+	}
+	if (over.length > 0) {
+		io.err(`Budget exceeded by ${over.length} request${over.length === 1 ? '' : 's'}:\n${over.map((o) => `  ${o}`).join('\n')}\n`);
+		return 1;
+	}
+	return 0;
+}
+
+function renderCountTable(sites: readonly JsonSite[], fileCount: number, flags: CommonFlags): string {
+	if (sites.length === 0) {
+		return `No Claude requests found in ${fileCount} file${fileCount === 1 ? '' : 's'}.`;
+	}
+	const rows = sites.map((s) => {
+		const mark = markOf(s);
+		return [
+			`${s.file}:${s.line}:${s.column}`,
+			s.kind,
+			s.modelFromFile ? s.model : `${s.model}*`,
+			`${mark}${formatTokens(s.inputTokens)}`,
+			usd(s.costUsd, mark),
+			s.maxCostUsd === null ? (s.costUsd === null ? 'no price' : '—') : usd(s.maxCostUsd, mark),
+			s.overBudget ? 'over budget' : '',
+		];
+	});
+	let tokens = 0;
+	let cost = 0;
+	let maxCost = 0;
+	let unpriced = 0;
+	let lower = false;
+	let approx = false;
+	for (const s of sites) {
+		tokens += s.inputTokens;
+		lower ||= s.unresolved.length > 0;
+		approx ||= s.approximate;
+		if (s.costUsd === null) {
+			unpriced++;
+		} else {
+			cost += s.costUsd;
+			maxCost += s.maxCostUsd ?? s.costUsd;
+		}
+	}
+	const totalMark = lower ? '≥' : approx ? '≈' : '';
+	rows.push([
+		`Total (${sites.length} request${sites.length === 1 ? '' : 's'} in ${fileCount} file${fileCount === 1 ? '' : 's'})`,
+		'', '', `${totalMark}${formatTokens(tokens)}`, usd(cost, totalMark), usd(maxCost, totalMark), '',
+	]);
+	const body = table(['LOCATION', 'KIND', 'MODEL', 'TOKENS', 'COST', 'MAX COST', ''], rows, new Set([3, 4, 5]));
+	const notes: string[] = [];
+	notes.push(flags.api ? 'Counted exactly through count_tokens.' : 'Counted offline with the built-in tokenizer (nothing was sent).');
+	if (sites.some((s) => !s.modelFromFile)) {
+		notes.push(flags.model ? `* model set by --model.` : `* the request names no model: counted for ${DEFAULT_MODEL} (--model to change).`);
+	}
+	if (lower) {
+		notes.push('≥ parts could not be resolved statically and count as 0 (see --json "unresolved").');
+	}
+	if (approx) {
+		notes.push('≈ partly estimated (tools, images or documents counted offline).');
+	}
+	if (unpriced > 0) {
+		notes.push(`${unpriced} request${unpriced === 1 ? ' has' : 's have'} no price (unknown model): left out of the cost total.`);
+	}
+	if (sites.some((s) => s.maxCostUsd === null && s.costUsd !== null)) {
+		notes.push('MAX COST — : no max_tokens in the request (count_tokens calls), so no output bound; the total uses the input cost.');
+	}
+	notes.push('COST: input at the standard price; MAX COST: plus max_tokens of output.');
+	return `${body}\n\n${notes.join('\n')}`;
+}
+
+function batchJson(file: string, estimate: BatchEstimate, flags: CommonFlags): unknown {
+	return {
+		file: displayPath(file),
+		exact: flags.api,
+		...estimate,
+		maxTotalCostUsd: estimate.inputCostUsd + estimate.maxOutputCostUsd,
+	};
+}
+
+function renderBatch(file: string, e: BatchEstimate, flags: CommonFlags): string {
+	const mark = e.approximateRequests > 0 ? '≈' : '';
+	const rows = e.models.map((m) => [
+		m.model,
+		formatTokens(m.requests),
+		`${m.approximateRequests > 0 ? '≈' : ''}${formatTokens(m.inputTokens)}`,
+		m.inputCostUsd === null ? 'no price' : formatUsd(m.inputCostUsd),
+		formatTokens(m.maxOutputTokens),
+		m.maxOutputCostUsd === null ? 'no price' : formatUsd(m.maxOutputCostUsd),
+	]);
+	rows.push(['Total', formatTokens(e.requests), `${mark}${formatTokens(e.inputTokens)}`, formatUsd(e.inputCostUsd), formatTokens(e.maxOutputTokens), formatUsd(e.maxOutputCostUsd)]);
+	const lines = [
+		`${displayPath(file)}: ${formatTokens(e.requests)} request${e.requests === 1 ? '' : 's'} in ${formatTokens(e.lines)} line${e.lines === 1 ? '' : 's'}`
+			+ ` (${flags.api ? 'counted through count_tokens' : 'counted offline'}; Batch API price, -50 %)`,
+		'',
+		table(['MODEL', 'REQUESTS', 'INPUT TOKENS', 'INPUT COST', 'MAX OUTPUT TOKENS', 'MAX OUTPUT COST'], rows, new Set([1, 2, 3, 4, 5])),
+		'',
+		`Input cost at batch price:            ${formatUsd(e.inputCostUsd)}`,
+		`Worst case with max_tokens of output: ${formatUsd(e.inputCostUsd + e.maxOutputCostUsd)}`,
+	];
+	if (e.unknownModels.length > 0) {
+		lines.push(`No price for ${e.unknownModels.join(', ')}: ${formatTokens(e.unpricedRequests)} request${e.unpricedRequests === 1 ? '' : 's'} left out of the costs.`);
+	}
+	if (e.requestsWithoutMaxTokens > 0) {
+		lines.push(`${formatTokens(e.requestsWithoutMaxTokens)} request${e.requestsWithoutMaxTokens === 1 ? '' : 's'} without max_tokens: no output bound for ${e.requestsWithoutMaxTokens === 1 ? 'it' : 'them'}.`);
+	}
+	if (mark) {
+		lines.push(`≈ ${formatTokens(e.approximateRequests)} request${e.approximateRequests === 1 ? ' is' : 's are'} partly estimated (tools, images or documents counted offline).`);
+	}
+	for (const [label, p] of [['malformed', e.malformed], ['failed to count', e.failed]] as const) {
+		if (p.count > 0) {
+			const shown = p.lines.slice(0, 20).join(', ') + (p.count > 20 ? ', …' : '');
+			lines.push(`${formatTokens(p.count)} line${p.count === 1 ? '' : 's'} ${label}: ${shown}`);
+			for (const x of p.examples) {
+				lines.push(`  line ${x.line}: ${x.reason}`);
+			}
+		}
+	}
+	return lines.join('\n');
+}
+
+async function runBatch(file: string, flags: CommonFlags, io: Io): Promise<number> {
+	let stat: fs.Stats;
+	try {
+		stat = fs.statSync(file);
+	} catch (err) {
+		const code = (err as NodeJS.ErrnoException).code;
+		throw new UsageError(code === 'ENOENT' ? `${file}: no such file.` : `${file}: cannot be read (${code ?? (err as Error).message}).`);
+	}
+	if (!stat.isFile()) {
+		throw new UsageError(`${file}: not a file.`);
+	}
+	try {
+		fs.accessSync(file, fs.constants.R_OK);
+	} catch {
+		throw new UsageError(`${file}: cannot be read (permission denied).`);
+	}
+	const head = Buffer.alloc(Math.min(8192, stat.size));
+	const fd = fs.openSync(file, 'r');
+	try {
+		fs.readSync(fd, head, 0, head.length, 0);
+	} finally {
+		fs.closeSync(fd);
+	}
+	if (head.includes(0)) {
+		throw new UsageError(`${file}: looks like a binary file (it contains NUL bytes).`);
+	}
+
+	const counter = makeCounter(flags);
+	const controller = new AbortController();
+	let fatal: unknown;
+	const showProgress = !flags.json && process.stderr.isTTY;
+	const estimate = await estimateBatchFile(file, {
+		defaultModel: DEFAULT_MODEL,
+		model: flags.model,
+		concurrency: flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY,
+		signal: controller.signal,
+		onProgress: showProgress
+			? (p) => io.err(`\r${p.totalBytes ? Math.floor((p.bytesRead / p.totalBytes) * 100) : 0}% · ${formatTokens(p.lines)} lines · ${formatTokens(p.inputTokens)} tokens`)
+			: undefined,
+		count: async (body, model, signal) => {
+			const countModel = flags.api ? apiModelId(model) : model;
+			try {
+				return await counter.count({ provider: 'anthropic', model: countModel, body: { ...body, model: countModel } }, signal);
+			} catch (err) {
+				// With --api a key, network or endpoint failure is not about one line: stop the run.
+				if (flags.api && err instanceof CountError && err.kind !== 'invalid' && err.kind !== 'too-large') {
+					fatal ??= err;
+					controller.abort();
+				}
+				throw err;
+			}
+		},
+	}).catch((err) => {
+		if (fatal !== undefined && isCancellation(err)) {
+			throw fatal;
+		}
+		throw err;
+	});
+	if (showProgress) {
+		io.err('\r\x1b[K');
+	}
+	io.out((flags.json ? JSON.stringify(batchJson(file, estimate, flags), null, 2) : renderBatch(file, estimate, flags)) + '\n');
+	return 0;
+}
+
+/** Parses the arguments and runs; returns the exit code. Exported for in-process use. */
+export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+	let key: string | undefined;
+	try {
+		const { values, positionals } = parseArgs({
+			args: [...argv],
+			allowPositionals: true,
+			strict: true,
+			options: {
+				help: { type: 'boolean', short: 'h' },
+				version: { type: 'boolean', short: 'v' },
+				json: { type: 'boolean' },
+				model: { type: 'string' },
+				'budget-tokens': { type: 'string' },
+				'budget-usd': { type: 'string' },
+				offline: { type: 'boolean' },
+				api: { type: 'boolean' },
+				'base-url': { type: 'string' },
+			},
+		});
+		if (values.help) {
+			io.out(HELP);
+			return 0;
+		}
+		if (values.version) {
+			io.out(`${version()}\n`);
+			return 0;
+		}
+		const [command, ...rest] = positionals;
+		if (!command) {
+			io.err(HELP);
+			return 2;
+		}
+		if (values.offline && values.api) {
+			throw new UsageError('--offline and --api exclude each other.');
+		}
+		if (values['base-url'] !== undefined && !values.api) {
+			throw new UsageError('--base-url needs --api.');
+		}
+		if (values.model !== undefined && values.model.trim() === '') {
+			throw new UsageError('--model needs a model id.');
+		}
+		if (values['base-url'] !== undefined) {
+			checkBaseUrl(values['base-url']);
+		}
+		if (values.api) {
+			key = env.ANTHROPIC_API_KEY?.trim();
+			if (!key) {
+				throw new UsageError('--api needs an API key in the environment variable ANTHROPIC_API_KEY.');
+			}
+		}
+		const flags: CommonFlags = { json: Boolean(values.json), model: values.model?.trim(), api: Boolean(values.api), baseUrl: values['base-url'], key };
+		configureWasm();
+		switch (command) {
+			case 'count': {
+				if (rest.length === 0) {
+					throw new UsageError('count needs at least one file or folder.');
+				}
+				return await runCount(rest, {
+					...flags,
+					budgetTokens: parseNumber('--budget-tokens', values['budget-tokens'], true),
+					budgetUsd: parseNumber('--budget-usd', values['budget-usd'], false),
+				}, io);
+			}
+			case 'batch': {
+				if (rest.length !== 1) {
+					throw new UsageError('batch takes exactly one JSONL file.');
+				}
+				if (values['budget-tokens'] !== undefined || values['budget-usd'] !== undefined) {
+					throw new UsageError('--budget-tokens and --budget-usd apply to count, not batch.');
+				}
+				return await runBatch(rest[0], flags, io);
+			}
+			default:
+				throw new UsageError(`Unknown command "${command}". Use "count" or "batch" (--help for more).`);
+		}
+	} catch (err) {
+		const secrets = [key];
+		if (err instanceof UsageError) {
+			io.err(`claude-token-meter: ${redact(err.message, secrets)}\n`);
+		} else if (err instanceof CountError) {
+			io.err(`claude-token-meter: counting failed: ${redact(err.message, secrets)}\n`);
+		} else if ((err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+			io.err(`claude-token-meter: ${redact((err as Error).message, secrets)}\nRun "claude-token-meter --help" for the options.\n`);
+		} else {
+			io.err(`claude-token-meter: ${redact(String((err as Error)?.message ?? err), secrets)}\n`);
+		}
+		return 2;
+	}
+}
+
+/** The bundle ships the tree-sitter wasm files next to itself; outside it they come from node_modules. */
+function configureWasm(): void {
+	const runtime = path.join(__dirname, 'tree-sitter.wasm');
+	const python = path.join(__dirname, 'tree-sitter-python.wasm');
+	if (fs.existsSync(runtime) && fs.existsSync(python)) {
+		configurePythonParser({ treeSitterWasm: runtime, pythonWasm: python });
+	}
+}
+
+/** True when this file is the program node runs (directly or through the package's bin link). */
+function isEntryPoint(): boolean {
+	const script = process.argv[1];
+	if (!script) {
+		return false;
+	}
+	try {
+		return fs.realpathSync(script) === fs.realpathSync(__filename);
+	} catch {
+		return false;
+	}
+}
+
+if (isEntryPoint()) {
+	const io: Io = {
+		out: (text) => process.stdout.write(text),
+		err: (text) => process.stderr.write(text),
+	};
+	main(process.argv.slice(2), io).then(
+		(code) => { process.exitCode = code; },
+		(err) => {
+			process.stderr.write(`claude-token-meter: ${redact(String((err as Error)?.message ?? err), [process.env.ANTHROPIC_API_KEY])}\n`);
+			process.exitCode = 2;
+		},
+	);
+}

@@ -1,0 +1,537 @@
+/**
+ * Runs the built CLI (`node dist/cli.js`) as a child process, as users and CI do.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { lookupModel } from '../../src/core/cost';
+import { utf8CountRule } from '../server/countRule';
+import { startCountServer, type CountServer } from '../server/countServer';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const EXAMPLES = path.join(ROOT, 'examples');
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'cli');
+const KEY = 'sk-ant-cli-test-5f3a9c1e7b2d4068';
+
+interface Run {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+/** The environment without any real key, so no test can reach a real endpoint by accident. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = { ...process.env };
+	delete env.ANTHROPIC_API_KEY;
+	delete env.ANTHROPIC_BASE_URL;
+	return { ...env, ...extra };
+}
+
+function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+		child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+		child.on('error', reject);
+		child.on('close', (code) => resolve({ code, stdout, stderr }));
+	});
+}
+
+function newestMtime(dir: string): number {
+	let newest = 0;
+	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+		const full = path.join(dir, entry.name);
+		newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+	}
+	return newest;
+}
+
+interface Site {
+	file: string;
+	line: number;
+	column: number;
+	kind: string;
+	model: string;
+	inputTokens: number;
+	exact: boolean;
+	approximate: boolean;
+	unresolved: { path: string; text: string; reason: string }[];
+	costUsd: number | null;
+	maxCostUsd: number | null;
+	maxTokens: number | null;
+	modelFromFile: boolean;
+	overBudget: boolean;
+}
+
+const SITE_KEYS = ['file', 'line', 'column', 'kind', 'model', 'inputTokens', 'exact', 'approximate', 'unresolved', 'costUsd', 'maxCostUsd', 'maxTokens', 'modelFromFile', 'overBudget'];
+
+function close(actual: number | null, expected: number, what: string): void {
+	assert.ok(actual !== null && Math.abs(actual - expected) < 1e-12, `${what}: ${actual} ≠ ${expected}`);
+}
+
+/** The text at a 1-based line and column of a file. */
+function textAt(file: string, line: number, column: number): string {
+	const lines = fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n');
+	return lines[line - 1].slice(column - 1);
+}
+
+function parseSites(r: Run): Site[] {
+	assert.equal(r.code, 0, r.stderr);
+	return JSON.parse(r.stdout) as Site[];
+}
+
+describe('CLI (built dist/cli.js)', function () {
+	this.timeout(120_000);
+	let tmp: string;
+
+	before(() => {
+		const stale = !fs.existsSync(CLI) || fs.statSync(CLI).mtimeMs < newestMtime(path.join(ROOT, 'src'));
+		if (stale) {
+			execFileSync(process.execPath, ['esbuild.js'], { cwd: ROOT, stdio: 'inherit' });
+		}
+		tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-cli-'));
+	});
+	after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+	describe('help and version', () => {
+		it('prints the usage with --help and exits 0', async () => {
+			const r = await run(['--help']);
+			assert.equal(r.code, 0);
+			assert.match(r.stdout, /Usage:/);
+			assert.match(r.stdout, /claude-token-meter count <files or folders\.\.\.>/);
+			assert.match(r.stdout, /claude-token-meter batch <file\.jsonl>/);
+			for (const flag of ['--model', '--json', '--budget-tokens', '--budget-usd', '--offline', '--api', '--base-url']) {
+				assert.ok(r.stdout.includes(flag), flag);
+			}
+		});
+
+		it('prints the package version with --version', async () => {
+			const r = await run(['--version']);
+			assert.equal(r.code, 0);
+			const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+			assert.equal(r.stdout.trim(), pkg.version);
+		});
+
+		it('is an executable script with a shebang', () => {
+			assert.ok(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n'));
+		});
+	});
+
+	describe('count, offline', () => {
+		let sites: Site[];
+
+		before(async () => {
+			sites = parseSites(await run(['count', 'examples', '--json']));
+		});
+
+		it('finds the requests of every file type in examples/', () => {
+			const files = new Set(sites.map((s) => s.file));
+			for (const f of ['batch-requests.jsonl', 'classify.py', 'multi-turn-conversation.json', 'plain-request.json', 'several-requests.json', 'summarize.ts', 'support-agent-with-tools.json']) {
+				assert.ok(files.has(`examples/${f}`), `no site in ${f}`);
+			}
+			assert.equal(sites.filter((s) => s.file === 'examples/several-requests.json').length, 3);
+			assert.equal(sites.filter((s) => s.file === 'examples/batch-requests.jsonl').length, 4);
+			assert.equal(sites.filter((s) => s.file === 'examples/classify.py').length, 2);
+			assert.equal(sites.filter((s) => s.file === 'examples/summarize.ts').length, 2);
+		});
+
+		it('prints every field of a site with its type', () => {
+			for (const s of sites) {
+				assert.deepEqual(Object.keys(s), SITE_KEYS);
+				assert.equal(typeof s.file, 'string');
+				assert.ok(Number.isInteger(s.line) && s.line >= 1);
+				assert.ok(Number.isInteger(s.column) && s.column >= 1);
+				assert.ok(['messages', 'batch-entry', 'bedrock-invoke', 'bedrock-converse'].includes(s.kind), s.kind);
+				assert.equal(typeof s.model, 'string');
+				assert.ok(Number.isInteger(s.inputTokens) && s.inputTokens > 0, `${s.file}:${s.line} ${s.inputTokens}`);
+				assert.equal(typeof s.exact, 'boolean');
+				assert.equal(typeof s.approximate, 'boolean');
+				assert.ok(!(s.exact && s.approximate), 'an estimated figure is not exact');
+				assert.ok(Array.isArray(s.unresolved));
+				assert.equal(s.modelFromFile, true);
+				assert.equal(s.overBudget, false);
+			}
+		});
+
+		it('prices input at the standard rate, and adds max_tokens of output for the maximum', () => {
+			for (const s of sites) {
+				const info = lookupModel(s.model);
+				assert.ok(info, `${s.model} has a price`);
+				close(s.costUsd, (s.inputTokens * info.input) / 1e6, `${s.file}:${s.line} costUsd`);
+				if (s.maxTokens === null) {
+					assert.equal(s.maxCostUsd, null);
+				} else {
+					close(s.maxCostUsd, s.costUsd! + (s.maxTokens * info.output) / 1e6, `${s.file}:${s.line} maxCostUsd`);
+				}
+			}
+			const plain = sites.find((s) => s.file === 'examples/plain-request.json')!;
+			assert.equal(plain.maxTokens, JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'plain-request.json'), 'utf8')).max_tokens);
+		});
+
+		it('gives 1-based positions that point at the request', () => {
+			for (const s of sites.filter((x) => x.file.endsWith('.json') || x.file.endsWith('.jsonl'))) {
+				assert.ok(textAt(s.file, s.line, s.column).startsWith('{'), `${s.file}:${s.line}:${s.column}`);
+			}
+			const plain = sites.find((s) => s.file === 'examples/plain-request.json')!;
+			assert.deepEqual([plain.line, plain.column], [1, 1]);
+			const batch = sites.filter((s) => s.file === 'examples/batch-requests.jsonl');
+			assert.deepEqual(batch.map((s) => s.line), [1, 2, 3, 4]);
+			assert.ok(batch.every((s) => s.kind === 'batch-entry'));
+			for (const s of sites.filter((x) => x.file.endsWith('.ts') || x.file.endsWith('.py'))) {
+				assert.match(textAt(s.file, s.line, s.column), /messages\.(create|countTokens|count_tokens)\(/, `${s.file}:${s.line}:${s.column}`);
+			}
+		});
+
+		it('lists unresolved parts: summarize.ts passes a parameter as a message', () => {
+			const create = sites.find((s) => s.file === 'examples/summarize.ts' && s.maxTokens !== null)!;
+			assert.ok(create.unresolved.length >= 1);
+			const u = create.unresolved.find((x) => x.text.includes('reportText'));
+			assert.ok(u, JSON.stringify(create.unresolved));
+			assert.match(u.path, /^\/messages\/1/);
+			assert.equal(typeof u.reason, 'string');
+			const preflight = sites.find((s) => s.file === 'examples/summarize.ts' && s.maxTokens === null)!;
+			assert.deepEqual(preflight.unresolved, []);
+		});
+
+		it('prints a table with one row per site and a total that agree with --json', async () => {
+			const r = await run(['count', 'examples']);
+			assert.equal(r.code, 0, r.stderr);
+			const lines = r.stdout.split('\n');
+			assert.match(lines[0], /^LOCATION\s+KIND\s+MODEL\s+TOKENS\s+COST\s+MAX COST$/);
+			for (const s of sites) {
+				const row = lines.find((l) => l.startsWith(`${s.file}:${s.line}:${s.column} `));
+				assert.ok(row, `no row for ${s.file}:${s.line}:${s.column}`);
+				const mark = s.unresolved.length > 0 ? '≥' : s.approximate ? '≈' : '';
+				const tokens = `${mark}${s.inputTokens.toLocaleString('en-US')}`;
+				assert.ok(row.split(/\s+/).includes(tokens), `${row} lacks ${tokens}`);
+				assert.ok(row.includes(s.kind) && row.includes(s.model), row);
+			}
+			const total = lines.find((l) => l.startsWith('Total ('))!;
+			assert.match(total, new RegExp(`Total \\(${sites.length} requests in 7 files\\)`));
+			const sum = sites.reduce((a, s) => a + s.inputTokens, 0);
+			assert.ok(total.includes(`≥${sum.toLocaleString('en-US')}`), total);
+			assert.match(r.stdout, /Counted offline/);
+			assert.match(r.stdout, /≥ parts could not be resolved/);
+		});
+
+		it('counts the same file alike whether named alone or found in a folder', async () => {
+			const alone = parseSites(await run(['count', 'examples/several-requests.json', '--json']));
+			assert.deepEqual(alone, sites.filter((s) => s.file === 'examples/several-requests.json'));
+		});
+
+		it('--model counts and prices every request for that model', async () => {
+			const forced = parseSites(await run(['count', 'examples/several-requests.json', '--json', '--model', 'claude-opus-4-1']));
+			assert.equal(forced.length, 3);
+			for (const s of forced) {
+				assert.equal(s.model, 'claude-opus-4-1');
+				assert.equal(s.modelFromFile, false);
+				close(s.costUsd, (s.inputTokens * 15) / 1e6, 'opus 4.1 price');
+			}
+		});
+
+		it('fills the model of a request that names none with the default, and says so', async () => {
+			const [s] = parseSites(await run(['count', 'test/fixtures/cli/no-model.jsonc', '--json']));
+			assert.equal(s.kind, 'batch-entry');
+			assert.equal(s.model, 'claude-sonnet-4-5');
+			assert.equal(s.modelFromFile, false);
+			assert.deepEqual([s.line, s.column], [2, 1]);
+			const table = await run(['count', 'test/fixtures/cli/no-model.jsonc']);
+			assert.match(table.stdout, /claude-sonnet-4-5\*/);
+			assert.match(table.stdout, /names no model/);
+		});
+
+		it('shows "no price" for an unknown model, never a borrowed one', async () => {
+			const [s] = parseSites(await run(['count', 'test/fixtures/cli/unknown-model.json', '--json']));
+			assert.equal(s.model, 'claude-imaginary-7');
+			assert.equal(s.costUsd, null);
+			assert.equal(s.maxCostUsd, null);
+			const table = await run(['count', 'test/fixtures/cli/unknown-model.json']);
+			assert.match(table.stdout, /no price/);
+			assert.match(table.stdout, /1 request has no price/);
+		});
+
+		it('says so when a folder holds no requests', async () => {
+			const empty = path.join(tmp, 'empty');
+			fs.mkdirSync(empty);
+			fs.writeFileSync(path.join(empty, 'a.json'), '{"hello": 1}');
+			const r = await run(['count', empty]);
+			assert.equal(r.code, 0);
+			assert.match(r.stdout, /No Claude requests found in 1 file/);
+			const j = await run(['count', empty, '--json']);
+			assert.deepEqual(JSON.parse(j.stdout), []);
+		});
+	});
+
+	describe('budgets', () => {
+		it('exits 1 and names the sites over --budget-tokens', async () => {
+			const all = parseSites(await run(['count', 'examples/several-requests.json', '--json']));
+			const limit = Math.min(...all.map((s) => s.inputTokens));
+			const r = await run(['count', 'examples/several-requests.json', '--json', '--budget-tokens', String(limit)]);
+			assert.equal(r.code, 1);
+			const sites = JSON.parse(r.stdout) as Site[];
+			const over = sites.filter((s) => s.inputTokens > limit);
+			assert.ok(over.length >= 1);
+			assert.deepEqual(sites.filter((s) => s.overBudget), over);
+			assert.match(r.stderr, new RegExp(`Budget exceeded by ${over.length} request`));
+			for (const s of over) {
+				assert.ok(r.stderr.includes(`${s.file}:${s.line}:${s.column}`), r.stderr);
+			}
+			for (const s of sites.filter((x) => !x.overBudget)) {
+				assert.ok(!r.stderr.includes(`${s.file}:${s.line}:${s.column}:`), 'a site within budget is not named');
+			}
+		});
+
+		it('exits 0 when every site is within the budgets', async () => {
+			const r = await run(['count', 'examples', '--budget-tokens', '1000000', '--budget-usd', '100']);
+			assert.equal(r.code, 0, r.stderr);
+			assert.equal(r.stderr, '');
+		});
+
+		it('applies --budget-usd to costUsd per site and says which site and model', async () => {
+			const all = parseSites(await run(['count', 'examples/several-requests.json', '--json']));
+			const costs = all.map((s) => s.costUsd!).sort((a, b) => a - b);
+			// Between the cheapest and the dearest input cost: some sites over, some not.
+			const budget = (costs[0] + costs[costs.length - 1]) / 2;
+			const r = await run(['count', 'examples/several-requests.json', '--budget-usd', String(budget)]);
+			assert.equal(r.code, 1);
+			const over = all.filter((s) => s.costUsd! > budget);
+			assert.ok(over.length >= 1 && over.length < all.length);
+			for (const s of over) {
+				assert.ok(r.stderr.includes(`${s.file}:${s.line}:${s.column}: input cost`), r.stderr);
+				assert.ok(r.stderr.includes(s.model));
+			}
+			assert.match(r.stdout, /over budget/);
+			// maxCostUsd is not what the budget checks: a budget above every costUsd passes.
+			const pass = await run(['count', 'examples/several-requests.json', '--budget-usd', String(costs[costs.length - 1])]);
+			assert.equal(pass.code, 0, pass.stderr);
+		});
+
+		it('warns that --budget-usd cannot be checked for a model without a price', async () => {
+			const r = await run(['count', 'test/fixtures/cli/unknown-model.json', '--budget-usd', '0.01']);
+			assert.equal(r.code, 0);
+			assert.match(r.stderr, /no price for model claude-imaginary-7: --budget-usd was not checked/);
+		});
+	});
+
+	describe('bad input exits 2 with a message', () => {
+		const cases: [string, () => string[], RegExp][] = [
+			['a missing file', () => ['count', 'examples/nope.json'], /examples\/nope\.json: no such file or folder/],
+			['an unsupported file type', () => ['count', 'test/fixtures/cli/notes.txt'], /notes\.txt: not a file type requests are detected in/],
+			['an unknown flag', () => ['count', 'examples', '--frobnicate'], /Unknown option '--frobnicate'/],
+			['a non-numeric budget', () => ['count', 'examples', '--budget-tokens', 'lots'], /--budget-tokens expects a whole number ≥ 0, got "lots"/],
+			['a fractional token budget', () => ['count', 'examples', '--budget-tokens', '1.5'], /--budget-tokens expects a whole number/],
+			['a negative dollar budget', () => ['count', 'examples', '--budget-usd=-1'], /--budget-usd expects a number ≥ 0, got "-1"/],
+			['no command', () => [], /Usage:/],
+			['an unknown command', () => ['tally', 'examples'], /Unknown command "tally"/],
+			['count without files', () => ['count'], /count needs at least one file or folder/],
+			['--offline with --api', () => ['count', 'examples', '--offline', '--api'], /--offline and --api exclude each other/],
+			['--base-url without --api', () => ['count', 'examples', '--base-url', 'https://example.com'], /--base-url needs --api/],
+			['--api without a key', () => ['count', 'examples', '--api'], /--api needs an API key in the environment variable ANTHROPIC_API_KEY/],
+			['batch with two files', () => ['batch', 'a.jsonl', 'b.jsonl'], /batch takes exactly one JSONL file/],
+			['batch of a missing file', () => ['batch', 'examples/nope.jsonl'], /examples\/nope\.jsonl: no such file/],
+			['batch with a budget', () => ['batch', 'examples/batch-requests.jsonl', '--budget-usd', '1'], /apply to count, not batch/],
+		];
+		for (const [what, args, message] of cases) {
+			it(what, async () => {
+				const r = await run(args());
+				assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
+				assert.match(r.stderr, message);
+				assert.equal(r.stdout, '');
+			});
+		}
+
+		it('a binary file', async () => {
+			const file = path.join(tmp, 'blob.json');
+			fs.writeFileSync(file, Buffer.from([0x7b, 0x00, 0x01, 0x02, 0x7d]));
+			for (const args of [['count', file], ['batch', file]]) {
+				const r = await run(args);
+				assert.equal(r.code, 2);
+				assert.match(r.stderr, /looks like a binary file/);
+			}
+		});
+
+		it('a file that is not UTF-8', async () => {
+			const file = path.join(tmp, 'latin1.json');
+			fs.writeFileSync(file, Buffer.from('{"model": "caf\xe9", "messages": []}', 'latin1'));
+			const r = await run(['count', file]);
+			assert.equal(r.code, 2);
+			assert.match(r.stderr, /is not UTF-8 text/);
+		});
+
+		it('an unreadable file', async function () {
+			if (process.getuid?.() === 0) {
+				this.skip(); // root reads any file
+			}
+			const file = path.join(tmp, 'secret.json');
+			fs.writeFileSync(file, '{}');
+			fs.chmodSync(file, 0o000);
+			const r = await run(['count', file]);
+			assert.equal(r.code, 2);
+			assert.match(r.stderr, /cannot be read \(EACCES\)/);
+		});
+
+		it('--base-url over plain http to another host', async () => {
+			const r = await run(['count', 'examples', '--api', '--base-url', 'http://example.com'], { env: cleanEnv({ ANTHROPIC_API_KEY: KEY }) });
+			assert.equal(r.code, 2);
+			assert.match(r.stderr, /--base-url must use https \(plain http is allowed only for localhost\)/);
+		});
+	});
+
+	describe('count --api through the local counting server', () => {
+		let server: CountServer;
+
+		before(async () => { server = await startCountServer({ validKeys: [KEY] }); });
+		after(() => server.close());
+		beforeEach(() => server.reset());
+
+		const apiEnv = () => cleanEnv({ ANTHROPIC_API_KEY: KEY });
+
+		it('makes one count_tokens call per site, with the key, and prints the endpoint\'s figures', async () => {
+			const r = await run(['count', 'examples', '--json', '--api', '--base-url', server.url], { env: apiEnv() });
+			const sites = parseSites(r);
+			assert.equal(server.requests.length, sites.length, 'one request per site');
+			for (const req of server.requests) {
+				assert.equal(req.method, 'POST');
+				assert.equal(req.path, '/v1/messages/count_tokens');
+				assert.ok(req.keyEquals(KEY), 'the key arrived');
+				assert.equal((req.body as { max_tokens?: unknown }).max_tokens, undefined, 'max_tokens is not sent to count_tokens');
+			}
+			// The figures are the server's: the same multiset as its rule over the bodies it accepted.
+			const exact = sites.filter((s) => s.exact);
+			const accepted = server.requests.filter((q) => q.status === 200);
+			assert.deepEqual(exact.map((s) => s.inputTokens).sort((a, b) => a - b), accepted.map((q) => utf8CountRule(q.body)).sort((a, b) => a - b));
+			for (const s of exact) {
+				assert.equal(s.approximate, false);
+			}
+			// classify.py builds its messages with `EXAMPLES + [...]`, which is not resolved statically: the body has
+			// no message and the endpoint refuses it. That site keeps the offline figure, with a warning naming it.
+			const refused = sites.filter((s) => !s.exact);
+			assert.equal(server.requests.filter((q) => q.status === 400).length, refused.length);
+			assert.deepEqual(refused.map((s) => `${s.file}:${s.line}`), ['examples/classify.py:19']);
+			assert.ok(refused[0].unresolved.length > 0);
+			assert.match(r.stderr, /warning: examples\/classify\.py:19:15: The counting endpoint rejected the request \(400\).*the offline figure is shown instead/);
+			assert.ok(exact.length >= sites.length - 1);
+			const models = new Set(server.requests.map((q) => q.model));
+			assert.deepEqual([...models].sort(), [...new Set(sites.map((s) => s.model))].sort());
+			assert.ok(!r.stdout.includes(KEY) && !r.stderr.includes(KEY), 'the key is never printed');
+		});
+
+		it('prints the table with exact figures', async () => {
+			const r = await run(['count', 'examples/several-requests.json', '--api', '--base-url', server.url], { env: apiEnv() });
+			assert.equal(r.code, 0, r.stderr);
+			assert.match(r.stdout, /Counted exactly through count_tokens/);
+			assert.equal(server.requests.length, 3);
+			assert.ok(!r.stdout.includes(KEY) && !r.stderr.includes(KEY));
+		});
+
+		it('exits 2 with a clear message when the key is rejected, without printing it', async () => {
+			const wrong = 'sk-ant-wrong-key-0000000000000';
+			const r = await run(['count', 'examples/plain-request.json', '--api', '--base-url', server.url], { env: cleanEnv({ ANTHROPIC_API_KEY: wrong }) });
+			assert.equal(r.code, 2);
+			assert.match(r.stderr, /counting failed: The API key was rejected \(401\)/);
+			assert.equal(r.stdout, '');
+			assert.ok(!r.stderr.includes(wrong) && !r.stdout.includes(wrong));
+			assert.ok(server.requests.length >= 1);
+		});
+
+		it('exits 2 when the endpoint keeps failing, after the SDK\'s retries', async () => {
+			server.inject({ status: 529 }, 10);
+			const r = await run(['count', 'examples/plain-request.json', '--api', '--base-url', server.url], { env: apiEnv() });
+			assert.equal(r.code, 2);
+			assert.match(r.stderr, /counting failed: The counting endpoint is overloaded \(529\)/);
+			assert.equal(server.requests.length, 3, 'one call and two retries');
+			assert.ok(!r.stderr.includes(KEY));
+		});
+
+		it('exits 2 when the endpoint cannot be reached', async () => {
+			// A port that was free a moment ago: nothing listens there.
+			const port = await new Promise<number>((resolve) => {
+				const s = net.createServer().listen(0, '127.0.0.1', () => {
+					const p = (s.address() as net.AddressInfo).port;
+					s.close(() => resolve(p));
+				});
+			});
+			const r = await run(['count', 'examples/plain-request.json', '--api', '--base-url', `http://127.0.0.1:${port}`], { env: apiEnv() });
+			assert.equal(r.code, 2);
+			assert.match(r.stderr, /counting failed: Could not reach the counting endpoint/);
+			assert.ok(!r.stderr.includes(KEY));
+		});
+
+		it('applies budgets to the exact figures', async () => {
+			const r = await run(['count', 'examples/plain-request.json', '--api', '--base-url', server.url, '--budget-tokens', '1'], { env: apiEnv() });
+			assert.equal(r.code, 1);
+			assert.match(r.stderr, /examples\/plain-request\.json:1:1: \d+ input tokens, over the budget of 1/);
+		});
+	});
+
+	describe('batch', () => {
+		it('prints the per-model split at batch price for examples/batch-requests.jsonl', async () => {
+			const r = await run(['batch', 'examples/batch-requests.jsonl']);
+			assert.equal(r.code, 0, r.stderr);
+			assert.match(r.stdout, /examples\/batch-requests\.jsonl: 4 requests in 4 lines \(counted offline; Batch API price, -50 %\)/);
+			assert.match(r.stdout, /^MODEL\s+REQUESTS\s+INPUT TOKENS\s+INPUT COST\s+MAX OUTPUT TOKENS\s+MAX OUTPUT COST$/m);
+			assert.match(r.stdout, /^claude-haiku-4-5\s+4\s/m);
+			assert.match(r.stdout, /Input cost at batch price:/);
+			assert.match(r.stdout, /Worst case with max_tokens of output:/);
+		});
+
+		it('--json gives totals that match count --json at half the price', async () => {
+			const r = await run(['batch', 'examples/batch-requests.jsonl', '--json']);
+			assert.equal(r.code, 0, r.stderr);
+			const e = JSON.parse(r.stdout);
+			const sites = parseSites(await run(['count', 'examples/batch-requests.jsonl', '--json']));
+			assert.equal(e.file, 'examples/batch-requests.jsonl');
+			assert.equal(e.exact, false);
+			assert.equal(e.requests, 4);
+			assert.equal(e.lines, 4);
+			assert.equal(e.inputTokens, sites.reduce((a, s) => a + s.inputTokens, 0));
+			const standard = sites.reduce((a, s) => a + s.costUsd!, 0);
+			close(e.inputCostUsd, standard / 2, 'batch input cost is half the standard');
+			const output = sites.reduce((a, s) => a + (s.maxCostUsd! - s.costUsd!), 0);
+			close(e.maxOutputCostUsd, output / 2, 'batch output cost is half the standard');
+			close(e.maxTotalCostUsd, e.inputCostUsd + e.maxOutputCostUsd, 'total');
+			assert.equal(e.models.length, 1);
+			assert.deepEqual(Object.keys(e.models[0]), ['model', 'displayName', 'requests', 'inputTokens', 'approximateRequests', 'maxOutputTokens', 'inputCostUsd', 'maxOutputCostUsd']);
+			assert.deepEqual(e.malformed, { count: 0, lines: [], examples: [] });
+			assert.equal(e.bytesRead, fs.statSync(path.join(EXAMPLES, 'batch-requests.jsonl')).size);
+		});
+
+		it('reports malformed lines and unknown models', async () => {
+			const r = await run(['batch', 'test/fixtures/cli/batch-mixed.jsonl', '--json']);
+			assert.equal(r.code, 0, r.stderr);
+			const e = JSON.parse(r.stdout);
+			assert.equal(e.requests, 4);
+			assert.equal(e.blankLines, 1);
+			assert.deepEqual(e.malformed.lines, [3, 6]);
+			assert.match(e.malformed.examples[0].reason, /not valid JSON/);
+			assert.deepEqual(e.unknownModels, ['claude-imaginary-7']);
+			assert.equal(e.unpricedRequests, 1);
+			const table = await run(['batch', 'test/fixtures/cli/batch-mixed.jsonl']);
+			assert.match(table.stdout, /2 lines malformed: 3, 6/);
+			assert.match(table.stdout, /line 3: not valid JSON/);
+			assert.match(table.stdout, /No price for claude-imaginary-7: 1 request left out of the costs/);
+		});
+
+		it('--api counts each line once through count_tokens', async () => {
+			const server = await startCountServer({ validKeys: [KEY] });
+			try {
+				const r = await run(['batch', 'examples/batch-requests.jsonl', '--json', '--api', '--base-url', server.url], { env: cleanEnv({ ANTHROPIC_API_KEY: KEY }) });
+				assert.equal(r.code, 0, r.stderr);
+				const e = JSON.parse(r.stdout);
+				assert.equal(server.requests.length, 4);
+				assert.ok(server.requests.every((q) => q.keyEquals(KEY)));
+				assert.equal(e.exact, true);
+				assert.equal(e.inputTokens, server.requests.reduce((a, q) => a + utf8CountRule(q.body), 0));
+				assert.ok(!r.stdout.includes(KEY) && !r.stderr.includes(KEY));
+			} finally {
+				await server.close();
+			}
+		});
+	});
+});
