@@ -191,8 +191,7 @@ export class StreamBuilder {
 					if (leftSingle(i) && !opensWord) {
 						this.pushBow();
 					} else if (!opensWord && spaceAt(i - 1) && spaceAt(i - 2)) {
-						// The last space of a longer run opens the punctuation run.
-						this.len--;
+						// After a longer run the punctuation still opens with ⟨bow⟩, but the run keeps all its spaces.
 						this.push(SPLIT);
 						this.push(BOW);
 					}
