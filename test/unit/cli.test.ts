@@ -14,7 +14,6 @@ import { startCountServer, type CountServer } from '../server/countServer';
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const EXAMPLES = path.join(ROOT, 'examples');
-const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'cli');
 const KEY = 'sk-ant-cli-test-5f3a9c1e7b2d4068';
 
 interface Run {
@@ -335,6 +334,7 @@ describe('CLI (built dist/cli.js)', function () {
 			['--api without a key', () => ['count', 'examples', '--api'], /--api needs an API key in the environment variable ANTHROPIC_API_KEY/],
 			['batch with two files', () => ['batch', 'a.jsonl', 'b.jsonl'], /batch takes exactly one JSONL file/],
 			['batch of a missing file', () => ['batch', 'examples/nope.jsonl'], /examples\/nope\.jsonl: no such file/],
+			['batch of a folder', () => ['batch', 'examples'], /examples: not a file/],
 			['batch with a budget', () => ['batch', 'examples/batch-requests.jsonl', '--budget-usd', '1'], /apply to count, not batch/],
 		];
 		for (const [what, args, message] of cases) {
