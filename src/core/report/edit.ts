@@ -2,7 +2,9 @@
  * Edits of a request body that keep it acceptable to count_tokens. The differential figures of the report
  * count the request without one part; these functions make sure "without" is still a valid request:
  * at least one message, a user turn first, no tool_result without its tool_use (nor the reverse), no empty
- * message content, a forced `tool_choice` that names an existing tool.
+ * message content, a forced `tool_choice` that names an existing tool. The API has answered 400 to the first two
+ * ("messages: first message must use the \"user\" role", "text content blocks must be non-empty"); whether
+ * count_tokens still does, the edits do not rely on it.
  *
  * Where validity needs a stand-in (a placeholder message, a one-character text block, a stub tool), the edit
  * takes `copies`: called with 1 it is the request to count, with 2 the same request with the stand-in doubled,
