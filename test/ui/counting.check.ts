@@ -1,0 +1,80 @@
+// DOM checks in the real (offline) VS Code workbench: what a person sees in the status bar and CodeLens.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startCountServer } from '../server/countServer';
+import type { UiCheck } from '../vscode/uiChecks';
+import { waitFor } from '../vscode/uiCheck';
+
+const FIGURE = /[\d,]+ tok · <?\$[\d.]+ · [\d.]+% of 200K/;
+
+export const checks: UiCheck[] = [
+	{
+		name: 'status bar and CodeLens show the offline count of a JSON request with no key',
+		options: { settings: { 'claudeTokenMeter.countingMode': 'auto' } },
+		async run({ openFile, statusBarTexts, codeLensTexts, page }) {
+			await openFile('request.json');
+			await waitFor(async () => (await codeLensTexts()).some((t) => /tokens/.test(t)), 'a CodeLens with a token figure');
+			const lenses = await codeLensTexts();
+			assert.match(lenses.join('\n'), /[\d,]+ tokens · <?\$[\d.]+ · [\d.]+% of 200K · claude-sonnet-4-5 \(offline\)/);
+			// Put the cursor inside the request: the status bar shows that request's figure.
+			await page.keyboard.press('Control+End');
+			await page.keyboard.press('ArrowUp');
+			await page.keyboard.press('ArrowUp');
+			await page.keyboard.press('ArrowUp');
+			await waitFor(async () => (await statusBarTexts()).some((t) => FIGURE.test(t)), 'the status bar figure');
+			const item = (await statusBarTexts()).find((t) => FIGURE.test(t))!;
+			assert.match(item, /\(offline\)/);
+		},
+	},
+	{
+		name: 'with a key, the status bar shows the exact count from the counting endpoint and its tooltip',
+		async run(wb) {
+			const server = await startCountServer();
+			try {
+				await configure(wb, server.url);
+				await wb.openFile('several.json');
+				let seen: string[] = [];
+				await waitFor(async () => {
+					seen = await wb.codeLensTexts();
+					return seen.filter((t) => /tokens/.test(t) && !/offline/.test(t)).length === 3;
+				}, 'three exact CodeLenses', 20_000).catch((err) => {
+					throw new Error(`${(err as Error).message}; lenses: ${JSON.stringify(seen)}; calls: ${server.requests.length}`);
+				});
+				// Find puts the cursor inside the second request.
+				await wb.page.keyboard.press('Control+f');
+				await wb.page.keyboard.type('Name three');
+				await wb.page.keyboard.press('Enter');
+				await wb.page.keyboard.press('Escape');
+				await waitFor(async () => (await wb.statusBarTexts()).some((t) => FIGURE.test(t) && !/offline/.test(t)), 'an exact status bar figure', 20_000);
+				const tooltip = await wb.statusBarHover(FIGURE);
+				assert.match(tooltip, /count_tokens API \(exact\)/);
+				assert.match(tooltip, /claude-sonnet-4-5/);
+				assert.ok(server.requests.length >= 3, `the server was asked (${server.requests.length} calls)`);
+				assert.ok(server.requests.every((r) => r.keyEquals(KEY)));
+				const shot = await wb.screenshot('status-bar-and-codelens');
+				assert.ok(fs.statSync(shot).size > 10_000);
+			} finally {
+				await server.close();
+			}
+		},
+		options: { env: { ANTHROPIC_API_KEY: 'sk-ant-ui-check-0123456789' } },
+	},
+];
+
+const KEY = 'sk-ant-ui-check-0123456789';
+
+/**
+ * Points the running extension at the local server through the settings file, as a user would. The
+ * workbench is remote (the extension host runs in the server), so machine-scoped settings live in the
+ * server's Machine settings rather than the User settings.
+ */
+async function configure(wb: Parameters<UiCheck['run']>[0], url: string): Promise<void> {
+	const dir = path.join(wb.server.tmp, 'user-data', 'Machine');
+	fs.mkdirSync(dir, { recursive: true });
+	const settingsFile = path.join(dir, 'settings.json');
+	const current = fs.existsSync(settingsFile) ? JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown> : {};
+	current['claudeTokenMeter.api.baseURL'] = url;
+	current['claudeTokenMeter.api.useEnvironmentKey'] = true;
+	fs.writeFileSync(settingsFile, JSON.stringify(current, null, 2));
+}
