@@ -7,6 +7,7 @@ import * as ts from 'typescript';
 import type { RequestSite, SiteShape, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
+import { Bail, detectTypeScriptFast } from './tsFast';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
 
 export interface TsDetectOptions {
@@ -335,7 +336,25 @@ function stringifiedArgument(expr: ts.Expression): ts.Expression | undefined {
 	return undefined;
 }
 
+/**
+ * Requests in a TypeScript or JavaScript document. The fast path reads only the calls and the declarations
+ * they use; text it does not model (half-typed code, unusual syntax in a request) goes to the full parse.
+ */
 export function detectTypeScript(text: string, language: 'typescript' | 'javascript', options: TsDetectOptions, out: RequestSite[]): void {
+	try {
+		const kind = scriptKind(language, options);
+		detectTypeScriptFast(text, language, kind !== ts.ScriptKind.TS, options.bedrockModelId, out);
+		return;
+	} catch (e) {
+		if (!(e instanceof Bail)) {
+			throw e;
+		}
+	}
+	detectTypeScriptFull(text, language, options, out);
+}
+
+/** Detection with TypeScript's parser over the whole file (kept incremental per file name). */
+export function detectTypeScriptFull(text: string, language: 'typescript' | 'javascript', options: TsDetectOptions, out: RequestSite[]): void {
 	const sf = parse(text, language, options);
 	const evaluator = new Evaluator(sf, text);
 	const ordinals = new Map<string, number>();

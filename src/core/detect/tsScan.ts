@@ -1,0 +1,398 @@
+/**
+ * A single-pass lexical scanner for TypeScript / JavaScript: tokens (strings, template literals with nested
+ * substitutions, comments, regex literals by the usual heuristic) and matching brackets. Far cheaper than a
+ * full parse; the fast detector uses it to find call sites and declarations without parsing the file.
+ */
+
+export const enum Tok {
+	Ident,
+	Num,
+	Str,
+	/** A template literal without substitutions. */
+	Template,
+	TemplateHead,
+	TemplateMiddle,
+	TemplateTail,
+	Regex,
+	Punct,
+}
+
+export interface Scan {
+	readonly text: string;
+	readonly count: number;
+	readonly kind: Uint8Array;
+	readonly start: Int32Array;
+	readonly end: Int32Array;
+	/** 1 when a line break precedes the token (ASI and `as` rules depend on it). */
+	readonly newline: Uint8Array;
+	/** Index of the matching bracket (both ways), or of the next template piece; -1 when there is none. */
+	readonly match: Int32Array;
+	/** False when some bracket or template is not closed: the text is being typed. */
+	readonly balanced: boolean;
+	/** Identifiers that may start a call site (`create`, `stream`, `countTokens`, `new`), in order. */
+	readonly candidates: number[];
+	/** Identifiers that may start a declaration (`const`, `function`, `import` …), in order. */
+	readonly keywords: number[];
+	/** For each entry of `keywords`, the innermost open bracket around it (-1 at the top level). */
+	readonly keywordGroups: number[];
+	/** Every `(` and `{`, and every `=>`, in order. */
+	readonly parens: number[];
+	readonly braces: number[];
+	readonly arrows: number[];
+}
+
+/** Length of the punctuator starting with char c at i (longest match). */
+function punctLength(text: string, i: number, c: number): number {
+	const d = text.charCodeAt(i + 1);
+	const e = text.charCodeAt(i + 2);
+	switch (c) {
+		case 46: // .
+			return d === 46 && e === 46 ? 3 : 1;
+		case 61: // =
+		case 33: // !
+			if (c === 61 && d === 62) {
+				return 2;
+			}
+			return d === 61 ? (e === 61 ? 3 : 2) : 1;
+		case 60: // <
+			return d === 60 ? (e === 61 ? 3 : 2) : d === 61 ? 2 : 1;
+		case 62: // >
+			if (d === 62) {
+				return e === 62 ? (text.charCodeAt(i + 3) === 61 ? 4 : 3) : e === 61 ? 3 : 2;
+			}
+			return d === 61 ? 2 : 1;
+		case 38: // &
+		case 124: // |
+		case 42: // *
+			return d === c ? (e === 61 ? 3 : 2) : d === 61 ? 2 : 1;
+		case 63: // ?
+			if (d === 63) {
+				return e === 61 ? 3 : 2;
+			}
+			return d === 46 && !(e >= 48 && e <= 57) ? 2 : 1;
+		case 43: // +
+		case 45: // -
+			return d === c || d === 61 ? 2 : 1;
+		case 47: // /
+		case 37: // %
+		case 94: // ^
+			return d === 61 ? 2 : 1;
+		default:
+			return 1;
+	}
+}
+
+/** Identifier lengths and first letters worth remembering (see `candidates` and `keywords`). */
+function candidateWord(len: number, c: number): boolean {
+	return (len === 6 && (c === 99 || c === 115)) || (len === 11 && c === 99) || (len === 3 && c === 110);
+}
+
+function keywordWord(len: number, c: number): boolean {
+	switch (len) {
+		case 3: return c === 108 || c === 118; // let var
+		case 4: return c === 101; // enum
+		case 5: return c === 99 || c === 97; // const class async
+		case 6: return c === 105; // import
+		case 8: return c === 102 || c === 97; // function abstract
+		default: return false;
+	}
+}
+
+/** Keywords after which `/` starts a regex rather than a division. */
+const regexAfter = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'instanceof', 'yield', 'await']);
+
+/** ASCII classes: 1 identifier start, 2 digit, 4 white space (not line breaks). */
+const charClass = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+	if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 36 || c === 95 || c === 92) {
+		charClass[c] = 1;
+	} else if (c >= 48 && c <= 57) {
+		charClass[c] = 2;
+	} else if (c === 32 || c === 9 || c === 11 || c === 12) {
+		charClass[c] = 4;
+	}
+}
+
+function isIdentStart(c: number): boolean {
+	return c > 127 ? c !== 0x2028 && c !== 0x2029 && c !== 0xa0 && c !== 0xfeff : charClass[c] === 1;
+}
+
+function isIdentPart(c: number): boolean {
+	return c > 127 ? c !== 0x2028 && c !== 0x2029 && c !== 0xa0 && c !== 0xfeff : (charClass[c] & 3) !== 0;
+}
+
+export function scan(text: string): Scan {
+	const n = text.length;
+	let cap = Math.max(64, n >> 1);
+	const candidates: number[] = [];
+	const keywords: number[] = [];
+	const keywordGroups: number[] = [];
+	const parens: number[] = [];
+	const braces: number[] = [];
+	const arrows: number[] = [];
+	let kind = new Uint8Array(cap);
+	let start = new Int32Array(cap);
+	let end = new Int32Array(cap);
+	let newline = new Uint8Array(cap);
+	let count = 0;
+	let sawNewline = false;
+	let balanced = true;
+	// Open brackets and template substitutions (`${`), as token indices; template pieces are marked by kind.
+	const stack: number[] = [];
+	const openers: number[] = [];
+	const closers: number[] = [];
+
+	const push = (k: Tok, s: number, e: number): number => {
+		if (count === cap) {
+			cap *= 2;
+			const grow = <T extends Uint8Array | Int32Array>(a: T, make: (size: number) => T): T => {
+				const b = make(cap);
+				b.set(a);
+				return b;
+			};
+			kind = grow(kind, size => new Uint8Array(size));
+			start = grow(start, size => new Int32Array(size));
+			end = grow(end, size => new Int32Array(size));
+			newline = grow(newline, size => new Uint8Array(size));
+		}
+		kind[count] = k;
+		start[count] = s;
+		end[count] = e;
+		newline[count] = sawNewline ? 1 : 0;
+		sawNewline = false;
+		return count++;
+	};
+
+	/** Scans template text from `i` (after a backtick or a closing `}`); returns the end and whether it stopped at `${`. */
+	const templateText = (i: number): [number, boolean] => {
+		while (i < n) {
+			const c = text.charCodeAt(i);
+			if (c === 92) {
+				i += 2;
+			} else if (c === 96) {
+				return [i + 1, false];
+			} else if (c === 36 && text.charCodeAt(i + 1) === 123) {
+				return [i + 2, true];
+			} else {
+				i++;
+			}
+		}
+		balanced = false;
+		return [n, false];
+	};
+
+	const regexAllowed = (): boolean => {
+		if (count === 0) {
+			return true;
+		}
+		const k = kind[count - 1];
+		if (k === Tok.Punct) {
+			const c = text.charCodeAt(start[count - 1]);
+			return !((c === 41 || c === 93 || c === 125) && end[count - 1] - start[count - 1] === 1);
+		}
+		if (k === Tok.Ident) {
+			return regexAfter.has(text.slice(start[count - 1], end[count - 1]));
+		}
+		return k === Tok.TemplateHead || k === Tok.TemplateMiddle;
+	};
+
+	let i = 0;
+	if (text.startsWith('#!')) {
+		i = text.indexOf('\n');
+		if (i < 0) {
+			i = n;
+		}
+	}
+	while (i < n) {
+		const c = text.charCodeAt(i);
+		if (c < 128 && charClass[c] === 4) {
+			i++;
+			continue;
+		}
+		if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) {
+			sawNewline = true;
+			i++;
+			continue;
+		}
+		if (c === 32 || c === 9 || c === 11 || c === 12 || c === 0xa0 || c === 0xfeff) {
+			i++;
+			continue;
+		}
+		if (c === 47) {
+			const d = text.charCodeAt(i + 1);
+			if (d === 47) {
+				const nl = text.indexOf('\n', i);
+				i = nl < 0 ? n : nl;
+				continue;
+			}
+			if (d === 42) {
+				const close = text.indexOf('*/', i + 2);
+				const stop = close < 0 ? n : close + 2;
+				if (text.slice(i, stop).includes('\n')) {
+					sawNewline = true;
+				}
+				i = stop;
+				continue;
+			}
+			if (regexAllowed()) {
+				let j = i + 1;
+				let inClass = false;
+				let ok = false;
+				while (j < n) {
+					const r = text.charCodeAt(j);
+					if (r === 10 || r === 13) {
+						break;
+					}
+					if (r === 92) {
+						j += 2;
+						continue;
+					}
+					if (r === 91) {
+						inClass = true;
+					} else if (r === 93) {
+						inClass = false;
+					} else if (r === 47 && !inClass) {
+						ok = true;
+						j++;
+						break;
+					}
+					j++;
+				}
+				if (ok) {
+					while (j < n && isIdentPart(text.charCodeAt(j))) {
+						j++;
+					}
+					push(Tok.Regex, i, j);
+					i = j;
+					continue;
+				}
+			}
+		}
+		if (isIdentStart(c) || (c === 35 && isIdentStart(text.charCodeAt(i + 1)))) {
+			let j = i + 1;
+			while (j < n && isIdentPart(text.charCodeAt(j))) {
+				j++;
+			}
+			const t = push(Tok.Ident, i, j);
+			if (candidateWord(j - i, c)) {
+				candidates.push(t);
+			} else if (keywordWord(j - i, c)) {
+				keywords.push(t);
+				keywordGroups.push(stack.length > 0 ? stack[stack.length - 1] : -1);
+			}
+			i = j;
+			continue;
+		}
+		if ((c >= 48 && c <= 57) || (c === 46 && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57)) {
+			let j = i + 1;
+			while (j < n) {
+				const d = text.charCodeAt(j);
+				if (isIdentPart(d) || d === 46) {
+					j++;
+				} else if ((d === 43 || d === 45) && (text.charCodeAt(j - 1) | 32) === 101 && !/^0[xX]/.test(text.slice(i, j))) {
+					j++;
+				} else {
+					break;
+				}
+			}
+			push(Tok.Num, i, j);
+			i = j;
+			continue;
+		}
+		if (c === 34 || c === 39) {
+			let j = i + 1;
+			while (j < n) {
+				const d = text.charCodeAt(j);
+				if (d === 92) {
+					j += 2;
+				} else if (d === c) {
+					j++;
+					break;
+				} else if (d === 10 || d === 13) {
+					balanced = false;
+					break;
+				} else {
+					j++;
+				}
+			}
+			push(Tok.Str, i, Math.min(j, n));
+			i = j;
+			continue;
+		}
+		if (c === 96) {
+			const [j, open] = templateText(i + 1);
+			const t = push(open ? Tok.TemplateHead : Tok.Template, i, j);
+			if (open) {
+				stack.push(t);
+			}
+			i = j;
+			continue;
+		}
+		if (c === 125 && stack.length > 0 && kind[stack[stack.length - 1]] !== Tok.Punct) {
+			// `}` closing a template substitution: the template continues.
+			const [j, open] = templateText(i + 1);
+			const t = push(open ? Tok.TemplateMiddle : Tok.TemplateTail, i, j);
+			openers.push(stack.pop()!);
+			closers.push(t);
+			if (open) {
+				stack.push(t);
+			}
+			i = j;
+			continue;
+		}
+		// Punctuation, longest first.
+		const len = punctLength(text, i, c);
+		const t = push(Tok.Punct, i, i + len);
+		i += len;
+		if (len !== 1) {
+			if (len === 2 && c === 61 && text.charCodeAt(i - 1) === 62) {
+				arrows.push(t);
+			}
+			continue;
+		}
+		if (c === 40 || c === 91 || c === 123) {
+			stack.push(t);
+			if (c === 40) {
+				parens.push(t);
+			} else if (c === 123) {
+				braces.push(t);
+			}
+		} else if (c === 41 || c === 93 || c === 125) {
+			const want = c === 41 ? 40 : c === 93 ? 91 : 123;
+			let k = stack.length - 1;
+			while (k >= 0 && !(kind[stack[k]] === Tok.Punct && text.charCodeAt(start[stack[k]]) === want)) {
+				k--;
+			}
+			if (k < 0 || k !== stack.length - 1) {
+				balanced = false;
+			}
+			if (k >= 0) {
+				openers.push(stack[k]);
+				closers.push(t);
+				stack.length = k;
+			}
+		}
+	}
+	if (stack.length > 0) {
+		balanced = false;
+	}
+	const match = new Int32Array(count).fill(-1);
+	for (let m = 0; m < openers.length; m++) {
+		match[openers[m]] = closers[m];
+		if (kind[closers[m]] === Tok.Punct) {
+			match[closers[m]] = openers[m];
+		}
+	}
+	return { text, count, kind, start, end, newline, match, balanced, candidates, keywords, keywordGroups, parens, braces, arrows };
+}
+
+/** Token text. */
+export function tokText(s: Scan, i: number): string {
+	return s.text.slice(s.start[i], s.end[i]);
+}
+
+/** True when token i is exactly `value` (an identifier, keyword or punctuator). */
+export function isTok(s: Scan, i: number, value: string): boolean {
+	return i >= 0 && i < s.count && s.end[i] - s.start[i] === value.length && s.text.startsWith(value, s.start[i])
+		&& (s.kind[i] === Tok.Ident || s.kind[i] === Tok.Punct);
+}

@@ -1,0 +1,106 @@
+import * as assert from 'node:assert/strict';
+import { detectRequests } from '../../src/core/detect';
+import { Bail, detectTypeScriptFast } from '../../src/core/detect/tsFast';
+import { detectTypeScriptFull } from '../../src/core/detect/typescript';
+import { scan, Tok } from '../../src/core/detect/tsScan';
+import type { RequestSite } from '../../src/core/types';
+import { readFixture } from './detectHelpers';
+import { repeatTo, tsBlock } from '../../bench/detect';
+
+type Language = 'typescript' | 'javascript';
+
+/** Runs the fast path; undefined when it hands the text to the full parse. */
+function fast(text: string, language: Language, jsx = false): RequestSite[] | undefined {
+	const out: RequestSite[] = [];
+	try {
+		detectTypeScriptFast(text, language, jsx, undefined, out);
+	} catch (e) {
+		if (e instanceof Bail) {
+			return undefined;
+		}
+		throw e;
+	}
+	return out;
+}
+
+function full(text: string, language: Language, fileName?: string): RequestSite[] {
+	const out: RequestSite[] = [];
+	detectTypeScriptFull(text, language, { fileName }, out);
+	return out;
+}
+
+describe('detect: fast TypeScript path', () => {
+	for (const [name, language, jsx] of [['support.ts', 'typescript', false], ['scopes.ts', 'typescript', false], ['bedrock.js', 'javascript', true]] as const) {
+		it(`reads ${name} without a full parse, exactly as the full parse does`, () => {
+			const text = readFixture(name);
+			const quick = fast(text, language, jsx);
+			assert.ok(quick, 'the fast path handled the file');
+			assert.deepEqual(quick, full(text, language, name));
+		});
+	}
+
+	it('matches the full parse on the benchmark corpus', () => {
+		const text = repeatTo(tsBlock, 'import Anthropic from \'@anthropic-ai/sdk\';\n', 30_000);
+		const quick = fast(text, 'typescript');
+		assert.ok(quick);
+		assert.ok(quick.length > 20);
+		assert.deepEqual(quick, full(text, 'typescript'));
+	});
+
+	it('hands unusual or half-typed text to the full parse, with the same result through detectRequests', async () => {
+		const cases = [
+			'client.messages.create({ model: "m", messages: [{ role: "user", content: "x" }, { role: ',
+			'client.messages.create({ model: "m", messages: [{ role: "user", content: (() => "x")() }], handler: x => x });',
+			'client.messages.create<Params>({ model: "m", messages: [] });',
+			'client.messages.create({ model: "m", messages: [{ role: "user", content: a < b }] });',
+			'client.messages.create({ model: "m", messages: [{ role: "user", content: function () { return 1; } }] });',
+		];
+		for (const text of cases) {
+			assert.equal(fast(text, 'typescript'), undefined, text);
+			assert.deepEqual(await detectRequests(text, 'typescript'), full(text, 'typescript').sort((a, b) => a.range.start - b.range.start), text);
+		}
+	});
+
+	it('finds nothing, quickly, in code without calls', () => {
+		const text = repeatTo(tsBlock, '', 20_000).replace(/messages\.(create|countTokens)/g, 'messages.list');
+		assert.deepEqual(fast(text, 'typescript'), []);
+	});
+
+	it('gives identical results for edits that change scopes', () => {
+		const base = readFixture('scopes.ts');
+		const edits = [
+			base.replace('const local = ', 'const localRenamed = '),
+			base.replace('question: string,', 'question: string, local: string,'),
+			base.replace('const MODEL = \'claude-opus-4-1\';', ''),
+			base.replace('enum Role', 'const Role = { User: "assistant" };\nenum Unused'),
+		];
+		for (const text of edits) {
+			const quick = fast(text, 'typescript');
+			assert.ok(quick);
+			assert.deepEqual(quick, full(text, 'typescript'));
+		}
+	});
+});
+
+describe('detect: TypeScript scanner', () => {
+	it('skips strings, comments, templates and regex literals and matches brackets', () => {
+		const text = 'a(`x ${ {b: "}"} } y ${`${c}`}`, /[)]\\//g, \'(\') // )\n/* ( */ b[1] / 2';
+		const s = scan(text);
+		assert.ok(s.balanced);
+		const kinds = Array.from(s.kind.subarray(0, s.count));
+		assert.ok(kinds.includes(Tok.Regex));
+		assert.equal(kinds.filter(k => k === Tok.TemplateHead).length, 2);
+		const open = 1;
+		assert.equal(text.slice(s.start[open], s.end[open]), '(');
+		assert.equal(text.slice(s.start[s.match[open]], s.end[s.match[open]]), ')');
+		assert.equal(s.start[s.match[open]], text.indexOf(') //'));
+		const slash = kinds.lastIndexOf(Tok.Punct);
+		assert.equal(text.slice(s.start[slash], s.end[slash]), '/');
+	});
+
+	it('reports unbalanced text', () => {
+		assert.equal(scan('f({ a: [1, 2 }').balanced, false);
+		assert.equal(scan('`open ${x').balanced, false);
+		assert.equal(scan('"unterminated\nx').balanced, false);
+	});
+});
