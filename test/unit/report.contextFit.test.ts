@@ -104,7 +104,8 @@ describe('report context fit', () => {
 		assert.deepEqual(r.over, ['budget']);
 		assert.equal(r.dropTurns, bruteForce(body, (t) => t <= budget));
 		assert.equal(r.dropTurns, 2);
-		assert.match(r.reason, /budget/);
+		assert.match(r.reason, /^Over the [\d,]+-token budget: dropping the oldest 2 turns/);
+		assert.doesNotMatch(r.reason, /window/);
 	});
 
 	it('uses the model\'s window from the price table, counting max_tokens', async () => {
@@ -113,6 +114,7 @@ describe('report context fit', () => {
 		const r = await contextFit(body, MODEL, 200_000 - total + 1, fakeCounter().count);
 		assert.deepEqual(r.over, ['window']);
 		assert.equal(r.dropTurns, 1);
+		assert.match(r.reason, /^Over the 200,000-token window \(with max_tokens\): dropping the oldest 1 turn \(2 messages\)/);
 	});
 
 	it('says so when even the last turn alone does not fit', async () => {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { currentModels } from '../../src/core/cost';
 import { estimateRequest, flattenSections, toMarkdown } from '../../src/core/report';
 import type { MessagesBody } from '../../src/core/types';
 import { fakeCounter } from './reportHelpers';
@@ -37,6 +38,13 @@ describe('report estimate and Markdown export', () => {
 		assert.equal(new Set(keys).size, keys.length);
 		const parts = report.breakdown.counts;
 		assert.ok(fake.calls.length < parts + 2 + 3 + 3 + 1, `${fake.calls.length} calls`);
+	});
+
+	it('prices the request\'s own model first, then the current lineup without repeating it', async () => {
+		const report = await estimateRequest(body(), 'claude-haiku-4-5-20251001', fakeCounter().count);
+		const ids = report.models.map((m) => m.model);
+		assert.equal(ids[0], 'claude-haiku-4-5-20251001');
+		assert.deepEqual(ids.slice(1), currentModels().map((m) => m.id).filter((id) => id !== 'claude-haiku-4-5'));
 	});
 
 	it('exports every section, model, breakpoint, tool, the context fit and the routing hint', async () => {

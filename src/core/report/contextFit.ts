@@ -61,12 +61,14 @@ export async function contextFit(body: MessagesBody, model: string, maxTokens: n
 	const over = overOf(total);
 	const droppable = turnStarts(request.messages).length;
 	const base = { model, total, maxTokens: output, contextWindow: window, budgetTokens: budget, over, droppableTurns: droppable };
-	const limits = [
-		...(window !== undefined ? [`${formatTokens(window)}-token window`] : []),
-		...(budget !== undefined ? [`${formatTokens(budget)}-token budget`] : []),
-	].join(' and ');
+	const describe = (which: readonly ('window' | 'budget')[]) => which
+		.map((w) => (w === 'window' ? `${formatTokens(window!)}-token window (with max_tokens)` : `${formatTokens(budget!)}-token budget`))
+		.join(' and ');
+	// Name only the limits that are exceeded; when it fits, every limit that was checked.
+	const limits = describe(over);
 	if (over.length === 0) {
-		const reason = limits ? `Fits the ${limits}.` : `No context window known for ${model} and no budget set.`;
+		const checked = describe([...(window !== undefined ? ['window' as const] : []), ...(budget !== undefined ? ['budget' as const] : [])]);
+		const reason = checked ? `Fits the ${checked}.` : `No context window known for ${model} and no budget set.`;
 		return { ...base, fits: true, dropTurns: 0, droppedMessages: 0, trimmedTokens: total, probes: 0, approximate: tally.approximate, reason };
 	}
 	const counted = new Map<number, number>();

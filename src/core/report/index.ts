@@ -3,7 +3,7 @@
  * routing for one request, all counted through an injected count function (API or offline). Pure: the
  * webview and the CLI render the same `Report`.
  */
-import type { ModelOverrides, RoutingThresholds } from '../cost';
+import { currentModels, lookupModel, type ModelOverrides, type RoutingThresholds } from '../cost';
 import type { MessagesBody } from '../types';
 import { breakdown } from './breakdown';
 import { cacheAnalysis } from './cache';
@@ -28,7 +28,7 @@ export { repairMessages, withoutBlock, withoutMessage, withoutSystem, withoutToo
 export interface EstimateOptions {
 	/** `max_tokens` of the call (not part of a counted body). */
 	maxTokens?: number;
-	/** Models for the side-by-side costs; the current lineup when omitted. */
+	/** Models for the side-by-side costs; when omitted, `model` and then the current lineup. */
 	models?: readonly string[];
 	/** The count function is the offline tokenizer (one count per family in the model table). */
 	offline?: boolean;
@@ -52,7 +52,9 @@ export async function estimateRequest(body: MessagesBody, model: string, count: 
 	const run = { concurrency: options.concurrency, signal: options.signal };
 	const priced = { ...run, overrides: options.overrides };
 	const b = await breakdown(body, model, c, run);
-	const models = await costAcrossModels(body, options.models, c, { ...priced, offline: options.offline, maxTokens: options.maxTokens });
+	// The request's own model first, then the lineup, so the report always prices what the request names.
+	const lineup = options.models ?? [model, ...currentModels(options.overrides).map((m) => m.id).filter((id) => lookupModel(id, options.overrides) !== lookupModel(model, options.overrides))];
+	const models = await costAcrossModels(body, lineup, c, { ...priced, offline: options.offline, maxTokens: options.maxTokens });
 	const cache = await cacheAnalysis(body, model, c, priced);
 	const tools = await toolAudit(body, model, c, run);
 	const fit = await contextFit(body, model, options.maxTokens ?? 0, c, { ...priced, budgetTokens: options.budgetTokens, contextWindow: options.contextWindow });

@@ -38,7 +38,9 @@ export function toMarkdown(report: Report): string {
 	sectionRows.push(['Fixed frame (message framing, tool-use system prompt)', '', formatTokens(b.overhead), formatPct(b.overheadPct)]);
 	sectionRows.push(['**Total**', '', `**${formatTokens(b.total)}**`, '100%']);
 	out.push(...table(['Section', 'Path', 'Tokens', 'Share'], sectionRows, ['l', 'l', 'r', 'r']), '');
-	out.push('Image and document rows (↳) are part of their message\'s figure.', '');
+	if (b.sections.some((s) => (s.children ?? []).length > 0)) {
+		out.push('Image and document rows (↳) are part of their message\'s figure.', '');
+	}
 
 	out.push('## Cost by model', '');
 	out.push(...table(

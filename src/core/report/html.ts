@@ -1,0 +1,136 @@
+/**
+ * The "Estimate Request" report as an HTML fragment for the webview. Pure and deterministic: every value is
+ * escaped here, the page adds no inline style or script, so it runs under a strict Content-Security-Policy.
+ */
+import { formatPct, formatTokens, formatUsd, formatWindow } from '../cost';
+import { flattenSections } from './breakdown';
+import type { Report } from './types';
+
+export function escapeHtml(text: string): string {
+	return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const e = escapeHtml;
+const usd = (x: number | undefined) => (x === undefined ? '<span class="muted">no price</span>' : e(formatUsd(x)));
+
+/** Bar widths in whole percent, as classes (`w0`…`w100`): inline styles would need 'unsafe-inline'. */
+function bar(pct: number, kind: string): string {
+	const w = Math.max(0, Math.min(100, Math.round(pct)));
+	return `<div class="bar"><div class="fill ${e(kind)} w${w}"></div></div>`;
+}
+
+export interface ReportHtmlContext {
+	/** Where the request lives, e.g. "request.json:12". */
+	readonly source?: string;
+	/** "exact (count_tokens API)" or "offline estimate". */
+	readonly countedBy: string;
+	/** Button commands are only offered when the panel can run them. */
+	readonly canCopyTrimmed: boolean;
+}
+
+export function reportHtml(report: Report, ctx: ReportHtmlContext): string {
+	const b = report.breakdown;
+	const approx = report.approximate ? '≈' : '';
+	const out: string[] = [];
+	out.push('<header>');
+	out.push(`<h1>${e(report.title ?? 'Request estimate')}</h1>`);
+	out.push(`<div class="total"><span class="big">${approx}${e(formatTokens(b.total))}</span> input tokens on <code>${e(report.model)}</code></div>`);
+	const main = report.models.find((m) => m.model === report.model) ?? report.models[0];
+	out.push('<div class="facts">');
+	if (main) {
+		out.push(`<span>Input ${usd(main.inputUsd)}</span>`);
+		out.push(`<span>Batch ${usd(main.batchInputUsd)}</span>`);
+		if (main.worstCaseUsd !== undefined) { out.push(`<span>Worst case with max_tokens ${usd(main.worstCaseUsd)}</span>`); }
+		if (main.contextWindow) { out.push(`<span>${e(formatPct((b.total / main.contextWindow) * 100))} of ${e(formatWindow(main.contextWindow))}</span>`); }
+	}
+	out.push(`<span class="muted">${e(ctx.countedBy)}${ctx.source ? ` · ${e(ctx.source)}` : ''}</span>`);
+	out.push('</div>');
+	out.push('<div class="actions"><button data-command="export">Export as Markdown</button> <button data-command="recount" class="secondary">Recount</button></div>');
+	out.push('</header>');
+
+	// Sections: a horizontal bar per section, scaled to the largest.
+	out.push('<section><h2>Where the tokens go</h2><table class="sections"><thead><tr><th>Section</th><th class="num">Tokens</th><th class="num">Share</th><th class="chart"></th></tr></thead><tbody>');
+	for (const { section: s, depth } of flattenSections(b.sections)) {
+		out.push(`<tr class="${depth ? 'child' : ''}"><td>${depth ? '↳ ' : ''}${e(s.label)}${s.preview ? `<div class="preview">${e(s.preview)}</div>` : ''}</td>` +
+			`<td class="num">${e(formatTokens(s.tokens))}</td><td class="num">${e(formatPct(s.pct))}</td><td class="chart">${bar(s.pct, s.kind)}</td></tr>`);
+	}
+	out.push(`<tr class="overhead"><td>Fixed frame <span class="muted">(message framing, tool-use system prompt)</span></td><td class="num">${e(formatTokens(b.overhead))}</td><td class="num">${e(formatPct(b.overheadPct))}</td><td class="chart">${bar(b.overheadPct, 'overhead')}</td></tr>`);
+	out.push(`<tr class="sum"><td>Total</td><td class="num">${e(formatTokens(b.total))}</td><td class="num">100%</td><td></td></tr>`);
+	out.push('</tbody></table></section>');
+
+	// Cost on every current model.
+	out.push('<section><h2>Cost on each model</h2><table><thead><tr><th>Model</th><th class="num">Tokens</th><th class="num">Input</th><th class="num">Batch</th><th class="num">Worst case</th><th class="num">Window</th></tr></thead><tbody>');
+	for (const m of report.models) {
+		const mine = m.model === report.model ? ' class="mine"' : '';
+		out.push(`<tr${mine}><td>${e(m.displayName)} <code>${e(m.model)}</code>${m.known ? '' : ' <span class="muted">(no price)</span>'}</td>` +
+			`<td class="num">${m.approximate ? '≈' : ''}${e(formatTokens(m.tokens))}</td><td class="num">${usd(m.inputUsd)}</td><td class="num">${usd(m.batchInputUsd)}</td>` +
+			`<td class="num">${m.worstCaseUsd !== undefined ? usd(m.worstCaseUsd) : '—'}</td>` +
+			`<td class="num">${m.contextWindow ? e(formatWindow(m.contextWindow)) : '—'}${m.fits === false ? ' <span class="bad">over</span>' : ''}</td></tr>`);
+	}
+	out.push('</tbody></table></section>');
+
+	// Routing.
+	const r = report.routing;
+	out.push(`<section><h2>Routing hint</h2><p>${e(r.reason)}${r.model ? ` Suggested: <code>${e(r.model.id)}</code>.` : ''}</p>` +
+		`<p class="muted">Thresholds: Haiku below ${e(formatTokens(r.thresholds.haiku))}, Sonnet below ${e(formatTokens(r.thresholds.sonnet))} tokens (settings claudeTokenMeter.routing.*).</p></section>`);
+
+	// Prompt caching.
+	const c = report.cache;
+	out.push('<section><h2>Prompt caching</h2>');
+	if (c.breakpoints.length === 0) {
+		out.push('<p class="muted">No <code>cache_control</code> breakpoint in this request.</p>');
+	} else {
+		out.push('<table><thead><tr><th>Breakpoint</th><th class="num">Prefix tokens</th><th>Cacheable?</th><th class="num">First call</th><th class="num">Later calls</th><th class="num">Break-even</th></tr></thead><tbody>');
+		for (const bp of c.breakpoints) {
+			const ok = bp.eligible === undefined ? '<span class="muted">unknown minimum</span>' : bp.eligible ? '<span class="good">yes</span>' : `<span class="bad">no, below ${e(formatTokens(bp.minCacheable ?? 0))}</span>`;
+			out.push(`<tr><td>${e(bp.label)} <span class="muted">(${e(bp.ttl)})</span></td><td class="num">${bp.approximate ? '≈' : ''}${e(formatTokens(bp.prefixTokens))}</td><td>${ok}</td>` +
+				`<td class="num">${usd(bp.firstCallUsd)}</td><td class="num">${usd(bp.laterCallUsd)}</td><td class="num">${bp.breakEvenCalls !== undefined ? `${bp.breakEvenCalls} calls` : '—'}</td></tr>`);
+		}
+		out.push('</tbody></table>');
+	}
+	if (c.baselineUsd !== undefined) { out.push(`<p class="muted">Without caching: ${usd(c.baselineUsd)} per call.</p>`); }
+	for (const w of c.warnings) { out.push(`<p class="warn">${e(w)}</p>`); }
+	out.push('</section>');
+
+	// Tools.
+	const t = report.tools;
+	if (t.tools.length) {
+		out.push(`<section><h2>Tool overhead</h2><p>${e(formatTokens(t.definitionsTokens))} tokens of tool definitions plus ${e(formatTokens(t.systemPromptTokens))} for the tool-use system prompt (tool_choice ${e(t.toolChoice)}).</p>`);
+		out.push('<table><thead><tr><th>Tool</th><th class="num">Tokens</th><th class="num">Share</th><th class="chart"></th></tr></thead><tbody>');
+		for (const tool of t.tools) {
+			out.push(`<tr><td><code>${e(tool.name)}</code></td><td class="num">${e(formatTokens(tool.tokens))}</td><td class="num">${e(formatPct(tool.pct))}</td><td class="chart">${bar(tool.pct, 'tool')}</td></tr>`);
+		}
+		out.push('</tbody></table></section>');
+	}
+
+	// Context fit.
+	const f = report.contextFit;
+	out.push('<section><h2>Context fit</h2>');
+	out.push(`<p class="${f.fits ? 'good' : 'bad'}">${e(f.reason)}</p>`);
+	if (!f.fits && f.trimmedBody && ctx.canCopyTrimmed) {
+		out.push(`<p>Dropping the ${e(String(f.dropTurns))} oldest turn(s) (${e(String(f.droppedMessages ?? 0))} messages) brings it to ${e(formatTokens(f.trimmedTokens ?? 0))} tokens. <button data-command="copyTrimmed">Copy trimmed request</button></p>`);
+	}
+	out.push('</section>');
+	if (report.approximate) {
+		out.push('<p class="muted">≈ Some figures are offline estimates (images, documents, tool definitions or message framing). Set an API key for exact counts.</p>');
+	}
+	return out.join('\n');
+}
+
+/** The full page around the fragment, with the strict CSP the webview enforces. */
+export function reportPage(body: string, res: { cspSource: string; nonce: string; styleUri: string; scriptUri: string }): string {
+	return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${res.cspSource}; script-src 'nonce-${res.nonce}'; img-src ${res.cspSource};">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${e(res.styleUri)}">
+<title>Claude Token Meter: Estimate</title>
+</head>
+<body>
+${body}
+<script nonce="${res.nonce}" src="${e(res.scriptUri)}"></script>
+</body>
+</html>`;
+}
