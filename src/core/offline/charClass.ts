@@ -10,7 +10,7 @@ export const enum CharClass {
 	Whitespace = 2,
 	/** Letters that form words (Latin, Cyrillic, Arabic, Brahmic, kana …). */
 	Letter = 3,
-	/** Han, Hangul, astral letters, other numbers, private use …: tiled as they are, never markers. */
+	/** Han, Hangul, every astral code point, other numbers, private use …: tiled as they are, never markers. */
 	Hard = 4,
 	/** A combining mark that stays inside its word (vowel signs, points, combining letters). */
 	Mark = 5,
@@ -90,12 +90,17 @@ function classify(cp: number): CharClass {
 		// A lone surrogate: the API sees U+FFFD in its place.
 		return CharClass.Punct;
 	}
+	if (cp > 0xffff) {
+		// No piece holds an astral code point and none takes a marker: letters, marks, punctuation and
+		// emoji alike are spelled in bytes.
+		return CharClass.Hard;
+	}
 	const ch = String.fromCodePoint(cp);
 	if (cp !== 0xa0 && reWhite.test(ch)) {
 		return CharClass.Whitespace;
 	}
 	if (reLetter.test(ch)) {
-		return cp > 0xffff || reHan.test(ch) ? CharClass.Hard : CharClass.Letter;
+		return reHan.test(ch) ? CharClass.Hard : CharClass.Letter;
 	}
 	if (reMark.test(ch)) {
 		return isKillerMark(cp) ? CharClass.Killer : CharClass.Mark;
