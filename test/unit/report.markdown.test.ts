@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { currentModels } from '../../src/core/cost';
-import { estimateRequest, flattenSections, toMarkdown } from '../../src/core/report';
+import { currentModels, formatTokens } from '../../src/core/cost';
+import { dropOldestTurns, estimateRequest, flattenSections, toMarkdown } from '../../src/core/report';
 import type { MessagesBody } from '../../src/core/types';
-import { fakeCounter } from './reportHelpers';
+import { isCancellation } from '../../src/core/util/abort';
+import { fakeCounter, fakeTokens } from './reportHelpers';
 
 const MODEL = 'claude-sonnet-4-5';
 
@@ -87,13 +88,27 @@ describe('report estimate and Markdown export', () => {
 		}
 	});
 
+	it('stops counting when cancelled part-way', async () => {
+		const controller = new AbortController();
+		const fake = fakeCounter({ delayMs: 10 });
+		const p = estimateRequest(body(), MODEL, fake.count, { maxTokens: 1024, concurrency: 2, signal: controller.signal });
+		await new Promise((r) => setTimeout(r, 25));
+		controller.abort();
+		await assert.rejects(p, (err: unknown) => isCancellation(err));
+		const made = fake.calls.length;
+		await new Promise((r) => setTimeout(r, 50));
+		assert.equal(fake.calls.length, made);
+	});
+
 	it('shows the trim when the request does not fit, and says when a figure is approximate', async () => {
-		const report = await estimateRequest(body(), MODEL, fakeCounter({ approximate: true }).count, {
-			maxTokens: 100, models: [MODEL], contextWindow: 0, budgetTokens: 1,
-		});
+		const budget = fakeTokens(dropOldestTurns(body(), 1));
+		const report = await estimateRequest(body(), MODEL, fakeCounter({ approximate: true }).count, { maxTokens: 100, models: [MODEL], budgetTokens: budget });
 		assert.equal(report.approximate, true);
+		assert.equal(report.contextFit.dropTurns, 1);
 		const md = toMarkdown(report);
 		assert.match(md, /≈ [\d,]+ input tokens \(offline estimate\)/);
-		assert.match(md, /\| no \|/);
+		assert.ok(md.includes(`| no | 1 | ${formatTokens(budget)} |`), md);
+		const impossible = await estimateRequest(body(), MODEL, fakeCounter().count, { maxTokens: 100, models: [MODEL], budgetTokens: 1 });
+		assert.match(toMarkdown(impossible), /\| no \| not enough \| — \|/);
 	});
 });
