@@ -41,7 +41,7 @@ export interface JsonSite {
 	inputTokens: number;
 	/** The figure is the counting endpoint's own (--api). */
 	exact: boolean;
-	/** Part of the figure is estimated offline (tools, images, documents). */
+	/** Part of the figure is estimated offline (anything beyond one plain-text user message). */
 	approximate: boolean;
 	/** Parts that could not be resolved statically; they count as 0, so the figure is a lower bound. */
 	unresolved: { path: string; text: string; reason: string }[];
@@ -72,14 +72,14 @@ const HELP = `claude-token-meter — input tokens and cost of Claude API request
 
 Usage:
   claude-token-meter count <files or folders...> [options]
-  claude-token-meter batch <file.jsonl> [options]
+  claude-token-meter batch <file.jsonl | -> [options]
   claude-token-meter --help | --version
 
 count   Finds every request in JSON/JSONC, JSONL, TypeScript/JavaScript and Python files
         (folders are searched for those files) and prints one row per request site.
 batch   Streams a JSONL file of Messages requests or Message Batches entries
         ({"custom_id", "params"}) of any size: tokens, cost at the Batch API price (-50 %),
-        worst-case output cost with max_tokens, split per model.
+        worst-case output cost with max_tokens, split per model ("-" reads standard input).
 
 Options:
   --model M            Count and price every request for model M (default for requests
@@ -95,7 +95,7 @@ Options:
   -v, --version        Show the version
 
 Marks: "≥" a lower bound (parts of the request could not be resolved statically);
-       "≈" partly estimated offline (tools, images, documents).
+       "≈" partly estimated offline (anything beyond one plain-text user message).
 Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input or counting failure.
 `;
 
@@ -381,7 +381,7 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 				unchecked.add(s.model);
 			} else if (s.costUsd > flags.budgetUsd) {
 				s.overBudget = true;
-				over.push(`${where}: input cost ${formatUsd(s.costUsd)} on ${s.model}, over the budget of ${formatUsd(flags.budgetUsd)}`);
+				over.push(`${where}: input cost ${money(s.costUsd)} on ${s.model}, over the budget of ${money(flags.budgetUsd)}`);
 			}
 		}
 	}
@@ -452,7 +452,7 @@ function renderCountTable(sites: readonly JsonSite[], fileCount: number, flags: 
 		notes.push('≥ parts could not be resolved statically and count as 0 (see --json "unresolved").');
 	}
 	if (approx) {
-		notes.push('≈ partly estimated (tools, images or documents counted offline).');
+		notes.push('≈ partly estimated offline (anything beyond one plain-text user message: system, tools, several turns, images, documents).');
 	}
 	if (unpriced > 0) {
 		notes.push(`${unpriced} request${unpriced === 1 ? ' has' : 's have'} no price (unknown model): left out of the cost total.`);
@@ -466,7 +466,7 @@ function renderCountTable(sites: readonly JsonSite[], fileCount: number, flags: 
 
 function batchJson(file: string, estimate: BatchEstimate, flags: CommonFlags): unknown {
 	return {
-		file: displayPath(file),
+		file: batchName(file),
 		exact: flags.api,
 		...estimate,
 		maxTotalCostUsd: estimate.inputCostUsd + estimate.maxOutputCostUsd,
@@ -479,19 +479,19 @@ function renderBatch(file: string, e: BatchEstimate, flags: CommonFlags): string
 		m.model,
 		formatTokens(m.requests),
 		`${m.approximateRequests > 0 ? '≈' : ''}${formatTokens(m.inputTokens)}`,
-		m.inputCostUsd === null ? 'no price' : formatUsd(m.inputCostUsd),
+		m.inputCostUsd === null ? 'no price' : money(m.inputCostUsd),
 		formatTokens(m.maxOutputTokens),
-		m.maxOutputCostUsd === null ? 'no price' : formatUsd(m.maxOutputCostUsd),
+		m.maxOutputCostUsd === null ? 'no price' : money(m.maxOutputCostUsd),
 	]);
-	rows.push(['Total', formatTokens(e.requests), `${mark}${formatTokens(e.inputTokens)}`, formatUsd(e.inputCostUsd), formatTokens(e.maxOutputTokens), formatUsd(e.maxOutputCostUsd)]);
+	rows.push(['Total', formatTokens(e.requests), `${mark}${formatTokens(e.inputTokens)}`, money(e.inputCostUsd), formatTokens(e.maxOutputTokens), money(e.maxOutputCostUsd)]);
 	const lines = [
-		`${displayPath(file)}: ${formatTokens(e.requests)} request${e.requests === 1 ? '' : 's'} in ${formatTokens(e.lines)} line${e.lines === 1 ? '' : 's'}`
+		`${batchName(file)}: ${formatTokens(e.requests)} request${e.requests === 1 ? '' : 's'} in ${formatTokens(e.lines)} line${e.lines === 1 ? '' : 's'}`
 			+ ` (${flags.api ? 'counted through count_tokens' : 'counted offline'}; Batch API price, -50 %)`,
 		'',
 		table(['MODEL', 'REQUESTS', 'INPUT TOKENS', 'INPUT COST', 'MAX OUTPUT TOKENS', 'MAX OUTPUT COST'], rows, new Set([1, 2, 3, 4, 5])),
 		'',
-		`Input cost at batch price:            ${formatUsd(e.inputCostUsd)}`,
-		`Worst case with max_tokens of output: ${formatUsd(e.inputCostUsd + e.maxOutputCostUsd)}`,
+		`Input cost at batch price:            ${money(e.inputCostUsd)}`,
+		`Worst case with max_tokens of output: ${money(e.inputCostUsd + e.maxOutputCostUsd)}`,
 	];
 	if (e.unknownModels.length > 0) {
 		lines.push(`No price for ${e.unknownModels.join(', ')}: ${formatTokens(e.unpricedRequests)} request${e.unpricedRequests === 1 ? '' : 's'} left out of the costs.`);
@@ -500,7 +500,7 @@ function renderBatch(file: string, e: BatchEstimate, flags: CommonFlags): string
 		lines.push(`${formatTokens(e.requestsWithoutMaxTokens)} request${e.requestsWithoutMaxTokens === 1 ? '' : 's'} without max_tokens: no output bound for ${e.requestsWithoutMaxTokens === 1 ? 'it' : 'them'}.`);
 	}
 	if (mark) {
-		lines.push(`≈ ${formatTokens(e.approximateRequests)} request${e.approximateRequests === 1 ? ' is' : 's are'} partly estimated (tools, images or documents counted offline).`);
+		lines.push(`≈ ${formatTokens(e.approximateRequests)} request${e.approximateRequests === 1 ? ' is' : 's are'} partly estimated offline (system, tools, several turns, images, documents).`);
 	}
 	for (const [label, p] of [['malformed', e.malformed], ['failed to count', e.failed]] as const) {
 		if (p.count > 0) {
@@ -514,7 +514,7 @@ function renderBatch(file: string, e: BatchEstimate, flags: CommonFlags): string
 	return lines.join('\n');
 }
 
-async function runBatch(file: string, flags: CommonFlags, io: Io): Promise<number> {
+function checkBatchFile(file: string): void {
 	let stat: fs.Stats;
 	try {
 		stat = fs.statSync(file);
@@ -540,12 +540,23 @@ async function runBatch(file: string, flags: CommonFlags, io: Io): Promise<numbe
 	if (head.includes(0)) {
 		throw new UsageError(`${file}: looks like a binary file (it contains NUL bytes).`);
 	}
+}
 
+/** "-" reads standard input. */
+function batchName(file: string): string {
+	return file === '-' ? 'stdin' : displayPath(file);
+}
+
+async function runBatch(file: string, flags: CommonFlags, io: Io): Promise<number> {
+	if (file !== '-') {
+		checkBatchFile(file);
+	}
+	const source = file === '-' ? process.stdin : file;
 	const counter = makeCounter(flags);
 	const controller = new AbortController();
 	let fatal: unknown;
 	const showProgress = !flags.json && process.stderr.isTTY;
-	const estimate = await estimateBatchFile(file, {
+	const estimate = await estimateBatchFile(source, {
 		defaultModel: DEFAULT_MODEL,
 		model: flags.model,
 		concurrency: flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY,

@@ -30,13 +30,16 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 	return { ...env, ...extra };
 }
 
-function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<Run> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: options.env ?? cleanEnv(), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+		if (options.input !== undefined) {
+			child.stdin!.end(options.input);
+		}
 		let stdout = '';
 		let stderr = '';
-		child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-		child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+		child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+		child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
 		child.on('error', reject);
 		child.on('close', (code) => resolve({ code, stdout, stderr }));
 	});
@@ -104,7 +107,7 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.equal(r.code, 0);
 			assert.match(r.stdout, /Usage:/);
 			assert.match(r.stdout, /claude-token-meter count <files or folders\.\.\.>/);
-			assert.match(r.stdout, /claude-token-meter batch <file\.jsonl>/);
+			assert.match(r.stdout, /claude-token-meter batch <file\.jsonl \| ->/);
 			for (const flag of ['--model', '--json', '--budget-tokens', '--budget-usd', '--offline', '--api', '--base-url']) {
 				assert.ok(r.stdout.includes(flag), flag);
 			}
@@ -253,6 +256,15 @@ describe('CLI (built dist/cli.js)', function () {
 			const table = await run(['count', 'test/fixtures/cli/unknown-model.json']);
 			assert.match(table.stdout, /no price/);
 			assert.match(table.stdout, /1 request has no price/);
+		});
+
+		it('prices a Bedrock request by its Bedrock model id', async () => {
+			const [s] = parseSites(await run(['count', 'test/fixtures/cli/bedrock-converse.json', '--json']));
+			assert.equal(s.kind, 'bedrock-converse');
+			assert.equal(s.model, 'anthropic.claude-haiku-4-5-20251001-v1:0');
+			assert.equal(s.maxTokens, 300);
+			close(s.costUsd, (s.inputTokens * 1) / 1e6, 'Haiku 4.5 input');
+			close(s.maxCostUsd, s.costUsd! + (300 * 5) / 1e6, 'Haiku 4.5 with output');
 		});
 
 		it('says so when a folder holds no requests', async () => {
@@ -463,6 +475,16 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.ok(!r.stderr.includes(KEY));
 		});
 
+		it('asks the endpoint for the Claude API id of a Bedrock model', async () => {
+			const r = await run(['count', 'test/fixtures/cli/bedrock-converse.json', '--json', '--api', '--base-url', server.url], { env: apiEnv() });
+			const [s] = parseSites(r);
+			assert.equal(server.requests.length, 1);
+			assert.equal(server.requests[0].model, 'claude-haiku-4-5');
+			assert.equal(s.model, 'anthropic.claude-haiku-4-5-20251001-v1:0');
+			assert.equal(s.exact, true);
+			assert.equal(s.inputTokens, utf8CountRule(server.requests[0].body));
+		});
+
 		it('applies budgets to the exact figures', async () => {
 			const r = await run(['count', 'examples/plain-request.json', '--api', '--base-url', server.url, '--budget-tokens', '1'], { env: apiEnv() });
 			assert.equal(r.code, 1);
@@ -516,6 +538,19 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.match(table.stdout, /2 lines malformed: 3, 6/);
 			assert.match(table.stdout, /line 3: not valid JSON/);
 			assert.match(table.stdout, /No price for claude-imaginary-7: 1 request left out of the costs/);
+		});
+
+		it('reads standard input with "-"', async () => {
+			const text = fs.readFileSync(path.join(EXAMPLES, 'batch-requests.jsonl'), 'utf8');
+			const fromStdin = await run(['batch', '-', '--json'], { input: text });
+			assert.equal(fromStdin.code, 0, fromStdin.stderr);
+			const fromFile = JSON.parse((await run(['batch', 'examples/batch-requests.jsonl', '--json'])).stdout);
+			const e = JSON.parse(fromStdin.stdout);
+			assert.equal(e.file, 'stdin');
+			assert.equal(e.totalBytes, undefined);
+			assert.equal(e.requests, fromFile.requests);
+			assert.equal(e.inputTokens, fromFile.inputTokens);
+			assert.equal(e.bytesRead, fromFile.bytesRead);
 		});
 
 		it('--api counts each line once through count_tokens', async () => {
