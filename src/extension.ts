@@ -5,11 +5,13 @@ import { AnthropicCounter } from './core/count/anthropicCounter';
 import { BedrockCounter } from './core/count/bedrockCounter';
 import { RateLimiter } from './core/count/rateLimiter';
 import { configurePythonParser, detectRequests } from './core/detect';
+import type { Report } from './core/report';
 import { TokenCountService, type ServiceOptions } from './core/service';
 import { rateLookup, modelChoices } from './core/cost/rates';
 import { createOfflineCounter } from './core/count/offline';
 import { TokenCodeLensProvider } from './ui/codeLens';
 import { DiagnosticsController } from './ui/diagnostics';
+import { EstimatePanel } from './ui/estimatePanel';
 import { TokenHoverProvider } from './ui/hover';
 import { ConditionalRegistration } from './ui/toggle';
 import { Commands } from './ui/commands';
@@ -24,6 +26,8 @@ export interface TestApi {
 	/** Resolves once every scan and count in flight has settled. */
 	whenIdle(): Promise<void>;
 	statusText(): string;
+	/** The report currently shown by "Estimate Request". */
+	lastReport(): Report | undefined;
 }
 
 function serviceOptions(config: Config): ServiceOptions {
@@ -89,7 +93,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	};
 	applyToggles();
 	const commands = new Commands({ service, keys, log, models: () => modelChoices(config) });
-	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands);
+	const estimate = new EstimatePanel(context.extensionUri, service, tracker, () => config, log);
+	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate);
 
 	const reportEndpoint = () => {
 		const problem = endpointProblem();
@@ -148,6 +153,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			await service.whenIdle();
 		},
 		statusText: () => statusBar.text,
+		lastReport: () => estimate.lastReport,
 	};
 }
 

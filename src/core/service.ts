@@ -114,6 +114,11 @@ export class TokenCountService {
 		this.bedrockScheduler?.setDebounce(options.debounceMs);
 	}
 
+	/** The uris of every document in the store. */
+	documents(): string[] {
+		return [...this.docs.keys()];
+	}
+
 	get(uri: string): DocumentState | undefined {
 		return this.docs.get(uri);
 	}

@@ -35,7 +35,10 @@ export class DocumentTracker extends Disposable {
 				this.schedule(e.document);
 			}
 		}));
-		this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.scanVisible()));
+		this._register(vscode.window.onDidChangeVisibleTextEditors(() => {
+			this.forgetHidden();
+			this.scanVisible();
+		}));
 		this._register(vscode.workspace.onDidOpenTextDocument((doc) => {
 			if (vscode.window.visibleTextEditors.some((e) => e.document === doc)) {
 				this.schedule(doc, 0);
@@ -47,6 +50,20 @@ export class DocumentTracker extends Disposable {
 		}));
 		this._register({ dispose: () => { for (const t of this.timers.values()) { clearTimeout(t); } this.timers.clear(); } });
 		this.scanVisible();
+	}
+
+	/**
+	 * Drops documents no editor shows any more: they are not recounted when the key or settings change, so
+	 * no calls are spent on them. Showing one again scans it afresh (the request cache still answers).
+	 */
+	private forgetHidden(): void {
+		const visible = new Set(vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()));
+		for (const uri of this.service.documents()) {
+			if (!visible.has(uri)) {
+				this.cancel(uri);
+				this.service.forget(uri);
+			}
+		}
 	}
 
 	scanVisible(): void {

@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { lookupModel, type ModelOverrides } from '../core/cost';
+import { estimateRequest, toMarkdown, type Report } from '../core/report';
+import { reportHtml, reportPage, escapeHtml } from '../core/report/html';
+import type { SiteState, TokenCountService } from '../core/service';
+import { isCancellation } from '../core/util/abort';
+import { Disposable } from './dispose';
+import type { DocumentTracker } from './documentTracker';
+import type { Log } from './log';
+
+export interface EstimateSettings {
+	readonly modelOverrides: ModelOverrides;
+	readonly budget: { readonly maxInputTokens?: number };
+	readonly routing: { readonly haiku: number; readonly sonnet: number };
+}
+
+interface Target {
+	readonly uri: vscode.Uri;
+	readonly state: SiteState;
+	readonly line: number;
+}
+
+/**
+ * The "Estimate Request" report: one webview panel, reused, for the request at the cursor (or the one whose
+ * CodeLens was clicked). All counting goes through the shared service, so it is cached and rate limited.
+ */
+export class EstimatePanel extends Disposable {
+	private panel: vscode.WebviewPanel | undefined;
+	private target: Target | undefined;
+	private report: Report | undefined;
+	private running: AbortController | undefined;
+
+	constructor(
+		private readonly extensionUri: vscode.Uri,
+		private readonly service: TokenCountService,
+		private readonly tracker: DocumentTracker,
+		private readonly settings: () => EstimateSettings,
+		private readonly log: Log,
+	) {
+		super();
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.estimateRequest', (uri?: unknown, siteId?: unknown) => this.run(uri, siteId)));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.copyTrimmedRequest', () => this.copyTrimmed()));
+		this._register({ dispose: () => { this.running?.abort(); this.panel?.dispose(); } });
+	}
+
+	/** The report on screen (for tests and the export command). */
+	get lastReport(): Report | undefined {
+		return this.report;
+	}
+
+	async run(uriArg?: unknown, siteIdArg?: unknown): Promise<Report | undefined> {
+		const target = await this.resolveTarget(uriArg, siteIdArg);
+		if (!target) {
+			return undefined;
+		}
+		this.target = target;
+		const panel = this.ensurePanel();
+		panel.title = `Estimate: ${target.state.model}`;
+		this.show(`<p class="status">Counting the sections of the request on ${escapeHtml(target.state.model)}…</p>`);
+		this.running?.abort();
+		const controller = new AbortController();
+		this.running = controller;
+		try {
+			const report = await vscode.window.withProgress({
+				location: vscode.ProgressLocation.Notification,
+				title: 'Claude Token Meter: estimating request',
+				cancellable: true,
+			}, (_progress, token) => {
+				token.onCancellationRequested(() => controller.abort());
+				return this.estimate(target, controller.signal);
+			});
+			if (controller.signal.aborted || this.running !== controller) {
+				return undefined;
+			}
+			this.report = report;
+			const exact = this.service.canCountExactly(target.state.site.provider);
+			this.show(reportHtml(report, {
+				source: `${vscode.workspace.asRelativePath(target.uri)}:${target.line + 1}`,
+				countedBy: exact ? 'exact counts (count_tokens API)' : 'offline estimate (no API key)',
+				canCopyTrimmed: true,
+			}));
+			return report;
+		} catch (err) {
+			if (isCancellation(err)) {
+				this.show('<p class="status">Cancelled.</p>');
+				return undefined;
+			}
+			const message = (err as Error)?.message ?? String(err);
+			this.log.warn(`Estimate failed: ${message}`);
+			this.show(`<p class="status bad">Could not estimate this request: ${escapeHtml(message)}</p>`);
+			return undefined;
+		} finally {
+			if (this.running === controller) { this.running = undefined; }
+		}
+	}
+
+	private estimate(target: Target, signal: AbortSignal): Promise<Report> {
+		const s = this.settings();
+		const state = target.state;
+		const model = state.model;
+		const body = state.request.body;
+		const offline = !this.service.canCountExactly(state.site.provider);
+		return estimateRequest(body, model, this.service.countFnFor(state.site.provider), {
+			maxTokens: state.site.maxTokens,
+			offline,
+			budgetTokens: s.budget.maxInputTokens,
+			contextWindow: lookupModel(model, s.modelOverrides)?.contextWindow,
+			thresholds: s.routing,
+			overrides: s.modelOverrides,
+			concurrency: 4,
+			signal,
+			title: `${vscode.workspace.asRelativePath(target.uri)} · line ${target.line + 1}`,
+			cached: true,
+		});
+	}
+
+	private async resolveTarget(uriArg: unknown, siteIdArg: unknown): Promise<Target | undefined> {
+		let uri: vscode.Uri | undefined = uriArg instanceof vscode.Uri ? uriArg : undefined;
+		const editor = vscode.window.activeTextEditor;
+		uri ??= editor?.document.uri;
+		if (!uri) {
+			void vscode.window.showInformationMessage('Claude Token Meter: open a file with a Claude request first.');
+			return undefined;
+		}
+		const document = await vscode.workspace.openTextDocument(uri);
+		await this.tracker.ensure(document);
+		const doc = this.service.get(uri.toString());
+		const sites = doc?.sites ?? [];
+		if (sites.length === 0) {
+			void vscode.window.showInformationMessage('Claude Token Meter: no Claude request found in this file.');
+			return undefined;
+		}
+		let state = typeof siteIdArg === 'string' ? sites.find((s) => s.site.id === siteIdArg) : undefined;
+		if (!state && editor && editor.document.uri.toString() === uri.toString()) {
+			state = this.service.siteAt(uri.toString(), editor.document.offsetAt(editor.selection.active));
+		}
+		if (!state && sites.length === 1) {
+			state = sites[0];
+		}
+		if (!state) {
+			const pick = await vscode.window.showQuickPick(sites.map((s) => ({
+				label: `Line ${document.positionAt(s.site.anchor.start).line + 1}`,
+				description: s.model,
+				state: s,
+			})), { title: 'Which request?' });
+			state = pick?.state;
+		}
+		if (!state) {
+			return undefined;
+		}
+		return { uri, state, line: document.positionAt(state.site.anchor.start).line };
+	}
+
+	private ensurePanel(): vscode.WebviewPanel {
+		if (this.panel) {
+			this.panel.reveal(vscode.ViewColumn.Beside, true);
+			return this.panel;
+		}
+		const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+		const panel = vscode.window.createWebviewPanel('claudeTokenMeter.report', 'Estimate', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+			enableScripts: true,
+			localResourceRoots: [media],
+		});
+		panel.onDidDispose(() => {
+			this.panel = undefined;
+			this.running?.abort();
+		});
+		panel.webview.onDidReceiveMessage((msg: { command?: string }) => {
+			if (msg?.command === 'export') { void this.exportMarkdown(); }
+			if (msg?.command === 'copyTrimmed') { void this.copyTrimmed(); }
+			if (msg?.command === 'recount' && this.target) { void this.run(this.target.uri, this.target.state.site.id); }
+		});
+		this.panel = panel;
+		return panel;
+	}
+
+	private show(fragment: string): void {
+		if (!this.panel) { return; }
+		const webview = this.panel.webview;
+		const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+		webview.html = reportPage(fragment, {
+			cspSource: webview.cspSource,
+			nonce: randomBytes(16).toString('base64'),
+			styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'report.css')).toString(),
+			scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'report.js')).toString(),
+		});
+	}
+
+	private async exportMarkdown(): Promise<void> {
+		if (!this.report) { return; }
+		const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: toMarkdown(this.report) });
+		await vscode.window.showTextDocument(doc, vscode.ViewColumn.Active);
+	}
+
+	/** Copies the request without the oldest turns that had to go for it to fit (max_tokens kept). */
+	private async copyTrimmed(): Promise<void> {
+		const fit = this.report?.contextFit;
+		if (!fit?.trimmedBody) {
+			void vscode.window.showInformationMessage('Claude Token Meter: the request fits; nothing to trim.');
+			return;
+		}
+		const maxTokens = this.target?.state.site.maxTokens;
+		const body = maxTokens !== undefined ? { ...fit.trimmedBody, max_tokens: maxTokens } : fit.trimmedBody;
+		await vscode.env.clipboard.writeText(JSON.stringify(body, null, 2));
+		void vscode.window.showInformationMessage(`Claude Token Meter: copied the request without its ${fit.dropTurns} oldest turn(s).`);
+	}
+}

@@ -1,0 +1,104 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TestApi } from '../../src/extension';
+import { activateExtension, openInEditor, setting, until } from './helpers';
+
+function hoverText(hovers: vscode.Hover[] | undefined): string {
+	return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+}
+
+async function hoverAt(editor: vscode.TextEditor, needle: string, delta = 2): Promise<string> {
+	const offset = editor.document.getText().indexOf(needle) + delta;
+	assert.ok(offset >= delta, `"${needle}" is in the document`);
+	const position = editor.document.positionAt(offset);
+	return hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position));
+}
+
+describe('Cost surfaces in a real VS Code', function () {
+	this.timeout(40_000);
+	let api: TestApi;
+
+	before(async () => {
+		await setting('countingMode', 'offline');
+		api = await activateExtension();
+	});
+
+	after(async () => {
+		await setting('countingMode', undefined);
+		await setting('budget.maxInputTokens', undefined);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	it('hovering model shows the rate card and this request\'s cost', async () => {
+		const editor = await openInEditor('report.json');
+		await api.whenIdle();
+		const text = await hoverAt(editor, '"claude-sonnet-4-5"');
+		assert.match(text, /Claude Sonnet 4\.5/);
+		assert.match(text, /Input \| \$3(\.00)?/);
+		assert.match(text, /Cache write 5 m \| \$3\.75/);
+		assert.match(text, /Cache read \| \$0\.30/);
+		assert.match(text, /This request: \*\*[\d,]+ tokens → \$[\d.]+\*\*/);
+	});
+
+	it('hovering max_tokens shows the worst case of the whole call', async () => {
+		const editor = await openInEditor('report.json');
+		await api.whenIdle();
+		const text = await hoverAt(editor, '2048', 1);
+		assert.match(text, /Worst case for this call: \$[\d.]+/);
+		// 2,048 output tokens at $15/MTok alone are $0.0307.
+		assert.match(text, /output up to 2,048 tokens → \$0\.031/);
+	});
+
+	it('hovering a message shows its tokens and share of the request', async () => {
+		const editor = await openInEditor('report.json');
+		await api.whenIdle();
+		const text = await hoverAt(editor, 'It is NW-104233', 3);
+		assert.match(text, /\*\*[\d,.≈]+ tokens\*\*, [\d.]+% of the request/);
+	});
+
+	it('reports a request that cannot fit the context window as an error, with a quick fix', async () => {
+		const editor = await openInEditor('huge.json');
+		const diagnostics = await until(async () => {
+			await api.whenIdle();
+			const d = vscode.languages.getDiagnostics(editor.document.uri).filter((x) => x.source === 'Claude Token Meter');
+			return d.length ? d : undefined;
+		}, 'a context-window diagnostic');
+		assert.equal(diagnostics[0].severity, vscode.DiagnosticSeverity.Error);
+		assert.match(diagnostics[0].message, /does not fit Claude Haiku 4\.5's 200K context window/);
+		const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, diagnostics[0].range);
+		const fix = (actions ?? []).find((a) => /Switch model to/.test(a.title));
+		assert.ok(fix, 'a switch-model quick fix');
+		assert.ok(fix.edit, 'the quick fix edits the model');
+	});
+
+	it('warns when a request is over the token budget', async () => {
+		await setting('budget.maxInputTokens', 20);
+		const editor = await openInEditor('report.json');
+		const warning = await until(async () => {
+			await api.whenIdle();
+			return vscode.languages.getDiagnostics(editor.document.uri).find((x) => x.source === 'Claude Token Meter' && x.severity === vscode.DiagnosticSeverity.Warning);
+		}, 'a budget warning');
+		assert.match(warning.message, /over budget: [≈≥]?[\d,]+ input tokens > budget 20/);
+		await setting('budget.maxInputTokens', undefined);
+		await until(async () => vscode.languages.getDiagnostics(editor.document.uri).every((x) => x.severity !== vscode.DiagnosticSeverity.Warning), 'the warning to clear');
+	});
+
+	it('"Estimate Request" opens the report in a webview, and its sections add up to the total', async () => {
+		const editor = await openInEditor('report.json');
+		await api.whenIdle();
+		const at = editor.document.getText().indexOf('broken pole');
+		editor.selection = new vscode.Selection(editor.document.positionAt(at), editor.document.positionAt(at));
+		await vscode.commands.executeCommand('claudeTokenMeter.estimateRequest');
+		const report = await until(() => api.lastReport(), 'the report');
+		const tab = await until(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+			.find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('claudeTokenMeter.report')), 'the report tab');
+		assert.match(tab.label, /Estimate/);
+		const b = report.breakdown;
+		const sum = b.sections.reduce((n, s) => n + s.tokens, 0) + b.overhead;
+		assert.equal(sum, b.total, 'sections + frame overhead = total');
+		assert.deepEqual(b.sections.map((s) => s.kind), ['system', 'tool', 'message', 'message', 'message']);
+		assert.ok(report.models.length >= 3, 'cost on several models');
+		assert.equal(report.cache.breakpoints.length, 1, 'the system prompt\'s cache_control breakpoint');
+		assert.equal(report.tools.tools[0].name, 'lookup_order');
+	});
+});
