@@ -175,6 +175,26 @@ describe('report removals keep the request valid', () => {
 		assert.match(last.content[1].text, /^get_weather \{"city":"Paris"\}$/);
 	});
 
+	it('a request that itself ends in a tool_use keeps it; one that comes to end in a tool_use gets it rewritten', () => {
+		const body: MessagesBody = {
+			model: MODEL,
+			tools: [weather],
+			messages: [
+				{ role: 'user', content: 'a' },
+				{ role: 'assistant', content: [{ type: 'tool_use', id: 'x', name: 'get_weather', input: {} }] },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'x', content: 'r' }] },
+				{ role: 'assistant', content: [{ type: 'tool_use', id: 'y', name: 'get_weather', input: {} }] },
+			],
+		};
+		const e = withoutMessage(body, 0);
+		assert.equal((e.body.messages.at(-1) as any).content[0].type, 'tool_use');
+		assert.equal((e.body.messages[1] as any).content[0].type, 'tool_use');
+		const cut = withoutMessage(body, 3);
+		assert.equal((cut.body.messages.at(-1) as any).role, 'user');
+		const ends = withoutMessage({ ...body, messages: body.messages.slice(0, 3) }, 2).body.messages.at(-1) as any;
+		assert.deepEqual(ends.content, [{ type: 'text', text: 'get_weather {}' }]);
+	});
+
 	it('removing the only block of a message leaves a one-character stand-in', () => {
 		const body: MessagesBody = { model: MODEL, messages: [{ role: 'user', content: [png] }] };
 		const e = withoutBlock(body, [0, 0]);

@@ -99,9 +99,10 @@ function useAsText(use: Json): Json {
 /**
  * Makes a message list valid after something was taken out: orphaned tool_use/tool_result blocks become plain
  * content, empty messages get a one-character text block, the list starts with a user turn and is not empty.
+ * `keepTrailingToolUse`: the last message is the request's own last message, left as the user wrote it.
  * Mutates `messages`.
  */
-export function repairMessages(messages: unknown[], copies: number, notes: string[]): boolean {
+export function repairMessages(messages: unknown[], copies: number, notes: string[], keepTrailingToolUse = false): boolean {
 	let standIn = false;
 	// A tool_result is valid only right after the assistant turn holding its tool_use, and every tool_use of an
 	// assistant turn needs its result in the next user turn (what the Messages API checks).
@@ -131,8 +132,8 @@ export function repairMessages(messages: unknown[], copies: number, notes: strin
 		if (m.role === 'assistant') {
 			const uses = toolUseIds(m);
 			const follower = messages[i + 1];
-			// A trailing tool_use is rejected too (conservatively): it needs a result after it.
-			if (uses.size > 0) {
+			// A trailing tool_use is rejected too (conservatively) unless the request itself ended that way.
+			if (uses.size > 0 && !(follower === undefined && keepTrailingToolUse)) {
 				const results = roleOf(follower) === 'user' ? toolResultIds(follower) : new Set<string>();
 				const missing = [...uses].filter((id) => !results.has(id));
 				if (missing.length > 0) {
@@ -166,7 +167,7 @@ export function withoutMessage(body: MessagesBody, index: number, copies = 1): E
 	const messages = clone(body.messages);
 	messages.splice(index, 1);
 	const notes: string[] = [];
-	const standIn = repairMessages(messages, copies, notes);
+	const standIn = repairMessages(messages, copies, notes, index !== body.messages.length - 1);
 	return { body: withMessages(body, messages), standIn, notes };
 }
 
@@ -193,7 +194,7 @@ export function withoutBlock(body: MessagesBody, path: readonly number[], copies
 		blocks.splice(path[1], 1);
 	}
 	const notes: string[] = [];
-	const standIn = repairMessages(messages, copies, notes);
+	const standIn = repairMessages(messages, copies, notes, true);
 	return { body: withMessages(body, messages), standIn, notes };
 }
 
