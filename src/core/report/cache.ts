@@ -54,8 +54,9 @@ function cutMessages(body: MessagesBody, i: number, k: number, j?: number): { bo
 			notes.push(`${missing.length} empty tool_result block${missing.length === 1 ? '' : 's'} added after the prefix to keep the request valid`);
 		}
 	}
-	// A prefix ending in a tool_use turn gets the minimal answer the API requires after it.
-	const pending = roleOf(last) === 'assistant' ? [...toolUseIds(last)] : [];
+	// A prefix ending in a tool_use turn gets the minimal answer the API requires after it (unless the request
+	// itself ends there).
+	const pending = roleOf(last) === 'assistant' && i < body.messages.length - 1 ? [...toolUseIds(last)] : [];
 	if (pending.length > 0) {
 		messages.push({ role: 'user', content: pending.map((id) => ({ type: 'tool_result', tool_use_id: id })) });
 		notes.push('a user turn with empty tool_result blocks added after the prefix to keep the request valid');
