@@ -109,9 +109,149 @@ function collect(root: Node, text: string, base: number, language: SiteLanguage,
 	}
 }
 
+/** Thrown by the strict reader on anything irregular; jsonc-parser then reads the text with its recovery. */
+class Irregular extends Error { }
+
+const controlOrBreak = /[\u0000-\u001f]/;
+const numberPattern = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * A strict JSONC reader (comments and trailing commas allowed) that builds the same nodes as jsonc-parser's
+ * `parseTree`, but jumps over long strings (base64 images) with `indexOf` instead of reading them character
+ * by character. Returns undefined for empty, malformed or unusual text, which `parseTree` then reads.
+ */
+export function parseTreeFast(text: string): Node | undefined {
+	let i = 0;
+	const n = text.length;
+	const skip = (): void => {
+		for (;;) {
+			const c = text.charCodeAt(i);
+			if (c === 32 || c === 10 || c === 13 || c === 9) {
+				i++;
+			} else if (c === 47 && text.charCodeAt(i + 1) === 47) {
+				const nl = text.indexOf('\n', i);
+				i = nl < 0 ? n : nl;
+			} else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+				const close = text.indexOf('*/', i + 2);
+				if (close < 0) {
+					throw new Irregular();
+				}
+				i = close + 2;
+			} else {
+				return;
+			}
+		}
+	};
+	const string = (): Node => {
+		const start = i;
+		let j = i + 1;
+		for (;;) {
+			j = text.indexOf('"', j);
+			if (j < 0) {
+				throw new Irregular();
+			}
+			let backslashes = 0;
+			while (text.charCodeAt(j - 1 - backslashes) === 92) {
+				backslashes++;
+			}
+			if (backslashes % 2 === 0) {
+				break;
+			}
+			j++;
+		}
+		const raw = text.slice(start, j + 1);
+		// jsonc-parser ends a string at a line break and reports raw control characters: leave those to it.
+		if (controlOrBreak.test(raw)) {
+			throw new Irregular();
+		}
+		let value: string;
+		try {
+			value = raw.includes('\\') ? JSON.parse(raw) as string : raw.slice(1, -1);
+		} catch {
+			throw new Irregular();
+		}
+		i = j + 1;
+		return { type: 'string', offset: start, length: i - start, value } as Node;
+	};
+	const value = (depth: number): Node => {
+		if (depth > 500) {
+			throw new Irregular();
+		}
+		const c = text.charCodeAt(i);
+		const start = i;
+		if (c === 34) {
+			return string();
+		}
+		if (c === 123 || c === 91) {
+			const node = { type: c === 123 ? 'object' : 'array', offset: start, length: 0, children: [] as Node[] } as Node;
+			const close = c === 123 ? 125 : 93;
+			i++;
+			skip();
+			while (text.charCodeAt(i) !== close) {
+				if (c === 123) {
+					if (text.charCodeAt(i) !== 34) {
+						throw new Irregular();
+					}
+					const key = string();
+					skip();
+					if (text.charCodeAt(i) !== 58) {
+						throw new Irregular();
+					}
+					i++;
+					skip();
+					const v = value(depth + 1);
+					node.children!.push({ type: 'property', offset: key.offset, length: v.offset + v.length - key.offset, children: [key, v] } as Node);
+				} else {
+					node.children!.push(value(depth + 1));
+				}
+				skip();
+				if (text.charCodeAt(i) === 44) {
+					i++;
+					skip();
+				} else if (text.charCodeAt(i) !== close) {
+					throw new Irregular();
+				}
+			}
+			i++;
+			(node as { length: number }).length = i - start;
+			return node;
+		}
+		numberPattern.lastIndex = i;
+		const number = numberPattern.exec(text);
+		if (number) {
+			i += number[0].length;
+			return { type: 'number', offset: start, length: i - start, value: Number(number[0]) } as Node;
+		}
+		for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+			if (text.startsWith(word, i)) {
+				i += word.length;
+				return { type: v === null ? 'null' : 'boolean', offset: start, length: word.length, value: v } as Node;
+			}
+		}
+		throw new Irregular();
+	};
+	try {
+		skip();
+		if (i >= n) {
+			return undefined;
+		}
+		const root = value(0);
+		skip();
+		if (i < n) {
+			throw new Irregular();
+		}
+		return root;
+	} catch (e) {
+		if (e instanceof Irregular) {
+			return undefined;
+		}
+		throw e;
+	}
+}
+
 /** JSON or JSONC document: requests at the top level, in arrays, nested anywhere. */
 export function detectJson(text: string, options: JsonDetectOptions, out: RequestSite[]): void {
-	const root = parseTree(text, [], parseOptions);
+	const root = parseTreeFast(text) ?? parseTree(text, [], parseOptions);
 	if (root) {
 		collect(root, text, 0, 'json', options, pointer => `json:${pointer}`, out);
 	}
@@ -130,7 +270,7 @@ export function detectJsonl(text: string, options: JsonDetectOptions, out: Reque
 		const line = text.slice(lineStart, lineEnd);
 		if (line.includes('messages')) {
 			const errors: ParseError[] = [];
-			const root = parseTree(line, errors, parseOptions);
+			const root = parseTreeFast(line) ?? parseTree(line, errors, parseOptions);
 			if (root && errors.length === 0) {
 				const found: RequestSite[] = [];
 				const customId = root.type === 'object' ? customIdOf(root) : undefined;

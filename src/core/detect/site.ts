@@ -131,6 +131,9 @@ class Builder {
 }
 
 function escapePointer(key: string): string {
+	if (!key.includes('~') && !key.includes('/')) {
+		return key; // the usual case: no regex work for every key of every request
+	}
 	return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 

@@ -1157,7 +1157,7 @@ const commands = new Set(['InvokeModelCommand', 'InvokeModelWithResponseStreamCo
  * anything the fast path does not model; `out` is then untouched.
  */
 export function detectTypeScriptFast(text: string, language: 'typescript' | 'javascript', jsx: boolean, bedrockModelId: string | undefined, out: RequestSite[]): void {
-	const s = scan(text);
+	const s = scan(text, true);
 	if (!s.balanced) {
 		bail();
 	}

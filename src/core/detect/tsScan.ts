@@ -121,7 +121,14 @@ function isIdentPart(c: number): boolean {
 	return c > 127 ? c !== 0x2028 && c !== 0x2029 && c !== 0xa0 && c !== 0xfeff : (charClass[c] & 3) !== 0;
 }
 
-export function scan(text: string): Scan {
+/** Token buffers kept between scans when the caller allows it (detection runs on every edit). */
+let pool: { kind: Uint8Array; start: Int32Array; end: Int32Array; newline: Uint8Array } | undefined;
+
+/**
+ * Scans the whole text. With `reuse`, the token arrays are shared with the previous reusing scan, so its
+ * result must no longer be in use.
+ */
+export function scan(text: string, reuse = false): Scan {
 	const n = text.length;
 	let cap = Math.max(64, n >> 1);
 	const candidates: number[] = [];
@@ -130,10 +137,13 @@ export function scan(text: string): Scan {
 	const parens: number[] = [];
 	const braces: number[] = [];
 	const arrows: number[] = [];
-	let kind = new Uint8Array(cap);
-	let start = new Int32Array(cap);
-	let end = new Int32Array(cap);
-	let newline = new Uint8Array(cap);
+	if (reuse && pool && pool.kind.length >= cap) {
+		cap = pool.kind.length;
+	}
+	let kind = reuse && pool && pool.kind.length === cap ? pool.kind : new Uint8Array(cap);
+	let start = reuse && pool && pool.start.length === cap ? pool.start : new Int32Array(cap);
+	let end = reuse && pool && pool.end.length === cap ? pool.end : new Int32Array(cap);
+	let newline = reuse && pool && pool.newline.length === cap ? pool.newline : new Uint8Array(cap);
 	let count = 0;
 	let sawNewline = false;
 	let balanced = true;
@@ -375,6 +385,9 @@ export function scan(text: string): Scan {
 	}
 	if (stack.length > 0) {
 		balanced = false;
+	}
+	if (reuse) {
+		pool = { kind, start, end, newline };
 	}
 	const match = new Int32Array(count).fill(-1);
 	for (let m = 0; m < openers.length; m++) {
