@@ -90,7 +90,8 @@ Options:
   --offline            Count with the built-in tokenizer; nothing is sent anywhere (default)
   --api                Count exactly through the count_tokens endpoint, with the key from
                        ANTHROPIC_API_KEY; a failure stops the run (exit 2), with no fallback
-  --base-url URL       Endpoint for --api (https, or http on localhost only)
+  --base-url URL       Endpoint for --api (https, or http on localhost only); default
+                       ANTHROPIC_BASE_URL, else https://api.anthropic.com
   -h, --help           Show this help
   -v, --version        Show the version
 
@@ -132,17 +133,17 @@ function parseNumber(flag: string, raw: string | undefined, integer: boolean): n
 }
 
 /** http is allowed only for loopback: the body (the user's prompt) and the key travel in it. */
-function checkBaseUrl(url: string): void {
+function checkBaseUrl(url: string, source: string): void {
 	let parsed: URL;
 	try {
 		parsed = new URL(url);
 	} catch {
-		throw new UsageError(`--base-url is not a URL: ${url}`);
+		throw new UsageError(`${source} is not a URL: ${url}`);
 	}
 	const host = parsed.hostname;
 	const loopback = host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host);
 	if (!(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
-		throw new UsageError(`--base-url must use https (plain http is allowed only for localhost): ${parsed.origin}`);
+		throw new UsageError(`${source} must use https (plain http is allowed only for localhost): ${parsed.origin}`);
 	}
 }
 
@@ -198,8 +199,15 @@ function walk(dir: string, out: string[]): void {
 function readText(file: string): string {
 	let buf: Buffer;
 	try {
+		// Checked before reading: a huge file is refused without being loaded.
+		if (fs.statSync(file).size > MAX_DOCUMENT_CHARS) {
+			throw new UsageError(`${file}: larger than ${Math.round(MAX_DOCUMENT_CHARS / 1024 / 1024)} MB; for a JSONL batch file use "claude-token-meter batch".`);
+		}
 		buf = fs.readFileSync(file);
 	} catch (err) {
+		if (err instanceof UsageError) {
+			throw err;
+		}
 		throw new UsageError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
 	}
 	if (buf.subarray(0, 8192).includes(0)) {
@@ -469,6 +477,7 @@ function batchJson(file: string, estimate: BatchEstimate, flags: CommonFlags): u
 		file: batchName(file),
 		exact: flags.api,
 		...estimate,
+		totalBytes: estimate.totalBytes ?? null,
 		maxTotalCostUsd: estimate.inputCostUsd + estimate.maxOutputCostUsd,
 	};
 }
@@ -632,8 +641,11 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
 		if (values.model !== undefined && values.model.trim() === '') {
 			throw new UsageError('--model needs a model id.');
 		}
-		if (values['base-url'] !== undefined) {
-			checkBaseUrl(values['base-url']);
+		// The SDK would read ANTHROPIC_BASE_URL by itself; take it here so the https rule applies to it too.
+		const envBaseUrl = values.api ? env.ANTHROPIC_BASE_URL?.trim() || undefined : undefined;
+		const baseUrl = values['base-url'] ?? envBaseUrl;
+		if (baseUrl !== undefined) {
+			checkBaseUrl(baseUrl, values['base-url'] !== undefined ? '--base-url' : 'ANTHROPIC_BASE_URL');
 		}
 		if (values.api) {
 			key = env.ANTHROPIC_API_KEY?.trim();
@@ -641,7 +653,7 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
 				throw new UsageError('--api needs an API key in the environment variable ANTHROPIC_API_KEY.');
 			}
 		}
-		const flags: CommonFlags = { json: Boolean(values.json), model: values.model?.trim(), api: Boolean(values.api), baseUrl: values['base-url'], key };
+		const flags: CommonFlags = { json: Boolean(values.json), model: values.model?.trim(), api: Boolean(values.api), baseUrl, key };
 		configureWasm();
 		switch (command) {
 			case 'count': {

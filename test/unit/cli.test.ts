@@ -388,6 +388,22 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.match(r.stderr, /cannot be read \(EACCES\)/);
 		});
 
+		it('ANTHROPIC_BASE_URL over plain http to another host', async () => {
+			const r = await run(['count', 'examples', '--api'], { env: cleanEnv({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: 'http://example.com' }) });
+			assert.equal(r.code, 2);
+			assert.match(r.stderr, /ANTHROPIC_BASE_URL must use https/);
+		});
+
+		it('a file too large to scan', async () => {
+			const file = path.join(tmp, 'huge.json');
+			const fd = fs.openSync(file, 'w');
+			fs.ftruncateSync(fd, 64 * 1024 * 1024 + 1); // sparse: no real disk use
+			fs.closeSync(fd);
+			const r = await run(['count', file]);
+			assert.equal(r.code, 2);
+			assert.match(r.stderr, /larger than 64 MB; for a JSONL batch file use "claude-token-meter batch"/);
+		});
+
 		it('--base-url over plain http to another host', async () => {
 			const r = await run(['count', 'examples', '--api', '--base-url', 'http://example.com'], { env: cleanEnv({ ANTHROPIC_API_KEY: KEY }) });
 			assert.equal(r.code, 2);
@@ -432,6 +448,13 @@ describe('CLI (built dist/cli.js)', function () {
 			const models = new Set(server.requests.map((q) => q.model));
 			assert.deepEqual([...models].sort(), [...new Set(sites.map((s) => s.model))].sort());
 			assert.ok(!r.stdout.includes(KEY) && !r.stderr.includes(KEY), 'the key is never printed');
+		});
+
+		it('takes the endpoint from ANTHROPIC_BASE_URL when --base-url is not given', async () => {
+			const r = await run(['count', 'examples/plain-request.json', '--json', '--api'], { env: cleanEnv({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url }) });
+			const [s] = parseSites(r);
+			assert.equal(server.requests.length, 1);
+			assert.equal(s.exact, true);
 		});
 
 		it('prints the table with exact figures', async () => {
@@ -547,7 +570,7 @@ describe('CLI (built dist/cli.js)', function () {
 			const fromFile = JSON.parse((await run(['batch', 'examples/batch-requests.jsonl', '--json'])).stdout);
 			const e = JSON.parse(fromStdin.stdout);
 			assert.equal(e.file, 'stdin');
-			assert.equal(e.totalBytes, undefined);
+			assert.equal(e.totalBytes, null);
 			assert.equal(e.requests, fromFile.requests);
 			assert.equal(e.inputTokens, fromFile.inputTokens);
 			assert.equal(e.bytesRead, fromFile.bytesRead);
