@@ -78,3 +78,33 @@ async function configure(wb: Parameters<UiCheck['run']>[0], url: string): Promis
 	current['claudeTokenMeter.api.useEnvironmentKey'] = true;
 	fs.writeFileSync(settingsFile, JSON.stringify(current, null, 2));
 }
+
+checks.push(
+	{
+		name: 'the Estimate Request report renders in a webview',
+		options: { settings: { 'claudeTokenMeter.countingMode': 'offline' }, width: 1500, height: 950 },
+		async run(wb) {
+			await wb.openFile('report.json');
+			await waitFor(async () => (await wb.codeLensTexts()).some((t) => /tokens/.test(t)), 'the CodeLens');
+			await wb.runCommand('Claude Token Meter: Estimate Request');
+			// The report lives in the webview's nested iframe.
+			let text = '';
+			await waitFor(async () => {
+				for (const frame of wb.page.frames()) {
+					const body = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+					if (/Where the tokens go/.test(body)) { text = body; return true; }
+				}
+				return false;
+			}, 'the report page', 30_000);
+			assert.match(text, /input tokens on claude-sonnet-4-5/);
+			assert.match(text, /Cost on each model/);
+			assert.match(text, /Prompt caching/);
+			assert.match(text, /lookup_order/);
+			assert.match(text, /Fixed frame/);
+			await waitFor(async () => !(await wb.page.locator('.notifications-toasts').innerText().catch(() => '')).includes('estimating'), 'the progress notification to close', 30_000);
+			await new Promise((r) => setTimeout(r, 1500));
+			const shot = await wb.screenshot('estimate-report');
+			assert.ok(fs.statSync(shot).size > 20_000);
+		},
+	},
+);

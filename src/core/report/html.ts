@@ -13,9 +13,12 @@ export function escapeHtml(text: string): string {
 const e = escapeHtml;
 const usd = (x: number | undefined) => (x === undefined ? '<span class="muted">no price</span>' : e(formatUsd(x)));
 
-/** Bar widths in whole percent, as classes (`w0`…`w100`): inline styles would need 'unsafe-inline'. */
-function bar(pct: number, kind: string): string {
-	const w = Math.max(0, Math.min(100, Math.round(pct)));
+/**
+ * Bar widths in whole percent of the largest row, as classes (`w0`…`w100`): inline styles would need
+ * 'unsafe-inline'.
+ */
+function bar(pct: number, kind: string, largest = 100): string {
+	const w = Math.max(0, Math.min(100, Math.round(largest > 0 ? (pct / largest) * 100 : 0)));
 	return `<div class="bar"><div class="fill ${e(kind)} w${w}"></div></div>`;
 }
 
@@ -49,12 +52,13 @@ export function reportHtml(report: Report, ctx: ReportHtmlContext): string {
 	out.push('</header>');
 
 	// Sections: a horizontal bar per section, scaled to the largest.
+	const largest = Math.max(b.overheadPct, ...b.sections.map((s) => s.pct));
 	out.push('<section><h2>Where the tokens go</h2><table class="sections"><thead><tr><th>Section</th><th class="num">Tokens</th><th class="num">Share</th><th class="chart"></th></tr></thead><tbody>');
 	for (const { section: s, depth } of flattenSections(b.sections)) {
 		out.push(`<tr class="${depth ? 'child' : ''}"><td>${depth ? '↳ ' : ''}${e(s.label)}${s.preview ? `<div class="preview">${e(s.preview)}</div>` : ''}</td>` +
-			`<td class="num">${e(formatTokens(s.tokens))}</td><td class="num">${e(formatPct(s.pct))}</td><td class="chart">${bar(s.pct, s.kind)}</td></tr>`);
+			`<td class="num">${e(formatTokens(s.tokens))}</td><td class="num">${e(formatPct(s.pct))}</td><td class="chart">${bar(s.pct, s.kind, largest)}</td></tr>`);
 	}
-	out.push(`<tr class="overhead"><td>Fixed frame <span class="muted">(message framing, tool-use system prompt)</span></td><td class="num">${e(formatTokens(b.overhead))}</td><td class="num">${e(formatPct(b.overheadPct))}</td><td class="chart">${bar(b.overheadPct, 'overhead')}</td></tr>`);
+	out.push(`<tr class="overhead"><td>Fixed frame <span class="muted">(message framing, tool-use system prompt)</span></td><td class="num">${e(formatTokens(b.overhead))}</td><td class="num">${e(formatPct(b.overheadPct))}</td><td class="chart">${bar(b.overheadPct, 'overhead', largest)}</td></tr>`);
 	out.push(`<tr class="sum"><td>Total</td><td class="num">${e(formatTokens(b.total))}</td><td class="num">100%</td><td></td></tr>`);
 	out.push('</tbody></table></section>');
 
@@ -97,8 +101,9 @@ export function reportHtml(report: Report, ctx: ReportHtmlContext): string {
 	if (t.tools.length) {
 		out.push(`<section><h2>Tool overhead</h2><p>${e(formatTokens(t.definitionsTokens))} tokens of tool definitions plus ${e(formatTokens(t.systemPromptTokens))} for the tool-use system prompt (tool_choice ${e(t.toolChoice)}).</p>`);
 		out.push('<table><thead><tr><th>Tool</th><th class="num">Tokens</th><th class="num">Share</th><th class="chart"></th></tr></thead><tbody>');
+		const largestTool = Math.max(...t.tools.map((x) => x.pct));
 		for (const tool of t.tools) {
-			out.push(`<tr><td><code>${e(tool.name)}</code></td><td class="num">${e(formatTokens(tool.tokens))}</td><td class="num">${e(formatPct(tool.pct))}</td><td class="chart">${bar(tool.pct, 'tool')}</td></tr>`);
+			out.push(`<tr><td><code>${e(tool.name)}</code></td><td class="num">${e(formatTokens(tool.tokens))}</td><td class="num">${e(formatPct(tool.pct))}</td><td class="chart">${bar(tool.pct, 'tool', largestTool)}</td></tr>`);
 		}
 		out.push('</tbody></table></section>');
 	}
