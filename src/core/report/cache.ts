@@ -8,7 +8,7 @@ import type { MessagesBody } from '../types';
 import { forModel } from './breakdown';
 import { blocksOf, blockType, clone, isObject, type Json, placeholderMessage, roleOf, toolName, toolResultIds, toolUseIds, withToolsUpTo } from './edit';
 import { DEFAULT_CONCURRENCY, runBounded, Tally } from './pool';
-import type { CacheAnalysis, CacheBreakpoint, CountFn, PriceOptions, RunOptions } from './types';
+import type { CacheAnalysis, CacheBreakpoint, CountFn, PricingOptions, RunOptions } from './types';
 
 /** The API accepts at most this many breakpoints per request. */
 export const MAX_BREAKPOINTS = 4;
@@ -165,7 +165,7 @@ function scenario(info: ModelInfo, total: number, segments: readonly { tokens: n
 	return { firstCallUsd, laterCallUsd, breakEvenCalls: breakEven(firstCallUsd, laterCallUsd, baseline) };
 }
 
-export async function cacheAnalysis(body: MessagesBody, model: string, count: CountFn, options: RunOptions & PriceOptions = {}): Promise<CacheAnalysis> {
+export async function cacheAnalysis(body: MessagesBody, model: string, count: CountFn, options: RunOptions & PricingOptions = {}): Promise<CacheAnalysis> {
 	const tally = new Tally(count, options.signal);
 	const request = forModel(body, model);
 	const info = lookupModel(model, options.overrides);

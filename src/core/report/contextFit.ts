@@ -7,9 +7,9 @@ import type { MessagesBody } from '../types';
 import { clone, hasToolResult, roleOf } from './edit';
 import { forModel } from './breakdown';
 import { Tally } from './pool';
-import type { ContextFitReport, CountFn, PriceOptions, RunOptions } from './types';
+import type { ContextFitReport, CountFn, PricingOptions, RunOptions } from './types';
 
-export interface ContextFitOptions extends RunOptions, PriceOptions {
+export interface ContextFitOptions extends RunOptions, PricingOptions {
 	/** Input-token budget (settings); the request must also stay within it. */
 	budgetTokens?: number;
 	/** The model's window when known better than the table (e.g. from the Models API). */

@@ -9,9 +9,9 @@ import { familyForModel } from '../offline/families';
 import type { MessagesBody } from '../types';
 import { forModel } from './breakdown';
 import { DEFAULT_CONCURRENCY, runBounded, Tally } from './pool';
-import type { CountFn, ModelCost, PriceOptions, RunOptions } from './types';
+import type { CountFn, ModelCost, PricingOptions, RunOptions } from './types';
 
-export interface ModelCostOptions extends RunOptions, PriceOptions {
+export interface ModelCostOptions extends RunOptions, PricingOptions {
 	/** The count function is the offline tokenizer: share one count per tokenizer family. */
 	offline?: boolean;
 	/** `max_tokens` of the call, for the worst case and the window check. */

@@ -169,7 +169,7 @@ export interface RoutingAdvice {
 	readonly reason: string;
 }
 
-export interface PriceOptions {
+export interface PricingOptions {
 	/** User overrides of the price table (settings). */
 	overrides?: ModelOverrides;
 }
