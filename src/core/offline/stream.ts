@@ -139,7 +139,6 @@ export class StreamBuilder {
 			this.push(SPACE);
 		}
 		let i = from;
-		let wordOpenedByContraction = false;
 		while (i < to) {
 			const cp = cps[i];
 			const cls = charClass(cp);
@@ -148,12 +147,10 @@ export class StreamBuilder {
 				while (j < to && isWordClass(charClass(cps[j]))) {
 					j++;
 				}
-				this.emitWord(cps, i, j, wordOpenedByContraction);
-				wordOpenedByContraction = false;
+				this.emitWord(cps, i, j);
 				i = j;
 				continue;
 			}
-			wordOpenedByContraction = false;
 			// Contractions only follow a letter (`don't`, `it's`); a quote opening `'string'` is punctuation.
 			if (cp === APOSTROPHE && i > 0 && charClass(cps[i - 1]) === CharClass.Letter) {
 				const len = this.contractionAt(cps, i, to);
@@ -162,7 +159,6 @@ export class StreamBuilder {
 						this.push(cps[i + k]);
 					}
 					i += len;
-					wordOpenedByContraction = true;
 					if (i >= to || !isWordClass(charClass(cps[i]))) {
 						// A contraction ends its word: a following single space is absorbed like after ⟨eow⟩.
 						this.push(FRAME_EOW);
@@ -223,12 +219,16 @@ export class StreamBuilder {
 					continue outer;
 				}
 			}
+			// `i'tuto`, `ke'sa`: a suffix followed by more of the word is no contraction.
+			if (i + c.length < to && isWordClass(charClass(cps[i + c.length]))) {
+				continue;
+			}
 			return c.length;
 		}
 		return 0;
 	}
 
-	private emitWord(cps: Int32Array, i: number, j: number, noBow: boolean): void {
+	private emitWord(cps: Int32Array, i: number, j: number): void {
 		const headIsMark = charClass(cps[i]) === CharClass.Mark;
 		let mode = 0; // 0 literal, 1 shift, 2 caps
 		if (!headIsMark && isUpper(cps[i]) && cps[i] !== DOTTED_CAPITAL_I) {
@@ -260,12 +260,8 @@ export class StreamBuilder {
 			}
 		}
 		const caseMarker = mode === 1 ? SHIFT : mode === 2 ? CAPS : 0;
-		if (!noBow) {
-			// The case marker stands before the word's ⟨bow⟩; the seam looks through it.
-			this.pushBow(caseMarker);
-		} else if (caseMarker) {
-			this.push(caseMarker);
-		}
+		// The case marker stands before the word's ⟨bow⟩; the seam looks through it.
+		this.pushBow(caseMarker);
 		for (let k = i; k < j; k++) {
 			const c = cps[k];
 			if (mode === 2 || (mode === 1 && k === i)) {
