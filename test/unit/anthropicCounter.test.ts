@@ -1,0 +1,104 @@
+import * as assert from 'node:assert/strict';
+import { AnthropicCounter } from '../../src/core/count/anthropicCounter';
+import { CountError, retryAfterMs, toCountError } from '../../src/core/count/errors';
+import { startCountServer, type CountServer } from '../server/countServer';
+import type { CountRequest } from '../../src/core/types';
+import { isCancellation } from '../../src/core/util/abort';
+import { redact } from '../../src/core/util/redact';
+
+const KEY = 'sk-ant-unit-abcdefghijklmnop';
+const request: CountRequest = {
+	provider: 'anthropic', model: 'claude-sonnet-4-5',
+	body: { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello there' }] },
+};
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+	try { await p; } catch (e) { return e; }
+	assert.fail('expected a failure');
+}
+
+describe('AnthropicCounter through the SDK against the local server', function () {
+	this.timeout(20_000);
+	let server: CountServer;
+	before(async () => { server = await startCountServer({ validKeys: [KEY] }); });
+	after(async () => server.close());
+	beforeEach(() => server.reset());
+
+	const counter = (key: string | null = KEY) => new AnthropicCounter({ getApiKey: () => key ?? undefined, baseURL: server?.url, maxRetries: 0, timeoutMs: 3_000 });
+
+	it('counts exactly and sends the key and version headers', async () => {
+		server.setCount(() => 42);
+		const r = await counter().count(request);
+		assert.deepEqual(r, { inputTokens: 42, source: 'api', exact: true, approximate: false, notes: [] });
+		assert.equal(server.requests.length, 1);
+		assert.ok(server.requests[0].keyEquals(KEY));
+		assert.ok(server.requests[0].headers['anthropic-version']);
+		server.setCount();
+	});
+
+	it('fails with no-key before any call when no key is set', async () => {
+		const err = await failure(counter(null).count(request));
+		assert.ok(err instanceof CountError && err.kind === 'no-key');
+		assert.equal(server.requests.length, 0);
+	});
+
+	it('maps a rejected key to auth without echoing the key', async () => {
+		const err = await failure(counter('sk-ant-wrong-key-123456').count(request));
+		assert.ok(err instanceof CountError);
+		assert.equal(err.kind, 'auth');
+		assert.ok(!err.message.includes('sk-ant-wrong-key-123456'));
+	});
+
+	it('maps 429 with retry-after to rate-limit with the wait', async () => {
+		server.inject({ status: 429, retryAfter: 7 });
+		const err = await failure(counter().count(request));
+		assert.ok(err instanceof CountError);
+		assert.equal(err.kind, 'rate-limit');
+		assert.equal(err.retryAfterMs, 7000);
+		assert.ok(err.transient);
+	});
+
+	it('maps 529, 500, 413 and 400 to their kinds, with the API message for 400', async () => {
+		for (const [status, kind] of [[529, 'overloaded'], [500, 'server'], [413, 'too-large'], [403, 'permission'], [404, 'not-found']] as const) {
+			server.inject({ status });
+			const err = await failure(counter().count(request));
+			assert.ok(err instanceof CountError, `status ${status}`);
+			assert.equal(err.kind, kind, `status ${status}`);
+		}
+		const bad = await failure(counter().count({ ...request, body: { ...request.body, max_tokens: 5 } }));
+		assert.ok(bad instanceof CountError && bad.kind === 'invalid');
+		assert.match(bad.message, /max_tokens/);
+	});
+
+	it('maps a dropped connection to network', async () => {
+		server.inject({ drop: true });
+		const err = await failure(counter().count(request));
+		assert.ok(err instanceof CountError && err.kind === 'network', String(err));
+	});
+
+	it('is cancelled by its AbortSignal, which is not an error', async () => {
+		server.inject({ latencyMs: 2_000 });
+		const controller = new AbortController();
+		const p = counter().count(request, controller.signal);
+		setTimeout(() => controller.abort(), 50);
+		assert.ok(isCancellation(await failure(p)));
+	});
+});
+
+describe('error helpers', () => {
+	it('reads retry-after in seconds, as a date, and retry-after-ms', () => {
+		assert.equal(retryAfterMs({ 'retry-after': '3' }), 3000);
+		assert.equal(retryAfterMs({ 'retry-after-ms': '250' }), 250);
+		assert.equal(retryAfterMs({ 'retry-after': new Date(10_000).toUTCString() }, 4_000), 6000);
+		assert.equal(retryAfterMs({}), undefined);
+	});
+
+	it('redacts keys from every message', () => {
+		assert.equal(redact('key sk-ant-api03-AbC_123 failed'), 'key sk-ant-«redacted» failed');
+		assert.equal(redact('x-api-key: secret123', []), 'x-api-key: «redacted»');
+		assert.equal(redact('authorization: Bearer abc.def', []), 'authorization: Bearer «redacted»');
+		assert.equal(redact('my key is hunter22 ok', ['hunter22']), 'my key is «redacted» ok');
+		const e = toCountError(new Error('connect ECONNREFUSED with sk-ant-zzz'), []);
+		assert.ok(e instanceof CountError && e.kind === 'network' && !e.message.includes('sk-ant-zzz'));
+	});
+});
