@@ -4,15 +4,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { detectRequests } from '../src/core/detect';
-
-export interface DetectBenchRow {
-	readonly name: string;
-	readonly bytes: number;
-	readonly sites: number;
-	readonly firstMs: number;
-	readonly medianMs: number;
-	readonly goalMs?: number;
-}
+import { parseTreeFast } from '../src/core/detect/json';
+import { Bail, detectTypeScriptFast } from '../src/core/detect/tsFast';
 
 /** A block of TypeScript as an application writes it: constants, helpers, a few SDK calls. */
 export function tsBlock(i: number): string {
@@ -158,51 +151,105 @@ function bigJson(bytes: number): string {
 	return JSON.stringify(requests, null, '\t');
 }
 
-/**
- * `mode`: 'cold' parses from scratch every run (no file name, so no parse cache); 'unchanged' detects the
- * same text again (the editor's re-detection after a save or a focus change); 'edit' changes one character
- * in the middle of the text before each run, so the parser works incrementally as it does while typing.
- */
-async function measure(name: string, text: string, languageId: string, ext: string, mode: 'cold' | 'unchanged' | 'edit', runs: number, goalMs?: number): Promise<DetectBenchRow> {
-	const fileName = mode === 'cold' ? undefined : `bench-${mode}-${text.length}.${ext}`;
-	let t = performance.now();
-	const sites = await detectRequests(text, languageId, { fileName });
-	const firstMs = performance.now() - t;
-	const edited = text.slice(0, text.length >> 1) + (text[text.length >> 1] === 'x' ? 'y' : 'x') + text.slice((text.length >> 1) + 1);
-	const times: number[] = [];
-	for (let i = 0; i < runs; i++) {
-		const input = mode === 'edit' && i % 2 === 0 ? edited : text;
-		t = performance.now();
-		await detectRequests(input, languageId, { fileName });
-		times.push(performance.now() - t);
+export type Mode = 'from scratch' | 'after edit' | 'unchanged';
+
+export interface DetectBenchRow {
+	readonly name: string;
+	readonly mode: Mode;
+	readonly bytes: number;
+	readonly sites: number;
+	/** Which reader served the document: the fast TS path or the full parse, the fast JSON reader or jsonc-parser. */
+	readonly path: string;
+	readonly medianMs: number;
+	/** Median CPU time of the process per run: what the run costs when the machine is busy with other work. */
+	readonly cpuMedianMs: number;
+	readonly minMs: number;
+	readonly goalMs?: number;
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)];
+}
+
+function pathOf(text: string, languageId: string): string {
+	if (languageId === 'json') {
+		return parseTreeFast(text) ? 'fast JSON' : 'jsonc-parser';
 	}
-	times.sort((a, b) => a - b);
-	return { name: `${name} (${mode})`, bytes: text.length, sites: sites.length, firstMs, medianMs: times[Math.floor(times.length / 2)], goalMs };
+	if (languageId !== 'typescript') {
+		return 'tree-sitter';
+	}
+	try {
+		detectTypeScriptFast(text, 'typescript', false, undefined, []);
+		return 'fast';
+	} catch (e) {
+		if (e instanceof Bail) {
+			return 'full parse';
+		}
+		throw e;
+	}
+}
+
+/**
+ * 'from scratch' detects without a file name, so nothing is cached between runs; 'unchanged' detects the
+ * same text again under one file name (a re-detection after a save or a focus change); 'after edit' changes
+ * one character in the middle before each run, as typing does.
+ */
+async function measure(name: string, text: string, languageId: string, ext: string, mode: Mode, runs: number, goalMs?: number): Promise<DetectBenchRow> {
+	const fileName = mode === 'from scratch' ? undefined : `bench-${mode.replace(' ', '-')}-${text.length}.${ext}`;
+	const sites = await detectRequests(text, languageId, { fileName });
+	const middle = text.length >> 1;
+	const edited = text.slice(0, middle) + (text[middle] === 'x' ? 'y' : 'x') + text.slice(middle + 1);
+	const wall: number[] = [];
+	const cpu: number[] = [];
+	for (let i = 0; i < runs; i++) {
+		const input = mode === 'after edit' && i % 2 === 0 ? edited : text;
+		const cpu0 = process.cpuUsage();
+		const t = performance.now();
+		await detectRequests(input, languageId, { fileName });
+		wall.push(performance.now() - t);
+		const used = process.cpuUsage(cpu0);
+		cpu.push((used.user + used.system) / 1000);
+	}
+	return {
+		name, mode, bytes: text.length, sites: sites.length, path: pathOf(text, languageId),
+		medianMs: median(wall), cpuMedianMs: median(cpu), minMs: Math.min(...wall), goalMs,
+	};
+}
+
+/** TypeScript of about `bytes` with SDK calls only in the first `withCalls` blocks. */
+export function tsDocument(bytes: number, withCalls = Infinity): string {
+	const header = `import Anthropic from '@anthropic-ai/sdk';\n`;
+	return repeatTo(i => i < withCalls ? tsBlock(i) : tsBlock(i).replace(/messages\.(create|countTokens)\(/g, 'models.list('), header, bytes);
 }
 
 export async function run(print: (line: string) => void = console.log): Promise<DetectBenchRow[]> {
-	const header = `import Anthropic from '@anthropic-ai/sdk';\n`;
-	const ts100k = repeatTo(tsBlock, header, 100_000);
-	const ts1m = repeatTo(tsBlock, header, 1_000_000);
+	const ts100k = tsDocument(100_000);
+	const ts1m = tsDocument(1_000_000);
 	const py1m = repeatTo(pyBlock, 'import anthropic\n', 1_000_000);
 	const json20m = bigJson(20_000_000);
-	const none = ts1m.replace(/messages/g, 'messagez');
+	// Typing a new call in the middle of the file: the brackets are open until the call is finished.
+	const cut = ts100k.indexOf('export async function answer', ts100k.length >> 1);
+	const halfTyped = ts100k.slice(0, cut) + 'const draft = client.messages.create({ model: \'claude-haiku-4-5\', messages: [{ role: \'user\', content: \n\n' + ts100k.slice(cut);
 	const rows = [
-		await measure('TypeScript 100 KB', ts100k, 'typescript', 'ts', 'cold', 20, 5),
-		await measure('TypeScript 100 KB', ts100k, 'typescript', 'ts', 'edit', 30, 5),
-		await measure('TypeScript 100 KB', ts100k, 'typescript', 'ts', 'unchanged', 30, 5),
-		await measure('TypeScript 1 MB', ts1m, 'typescript', 'ts', 'cold', 5, 50),
-		await measure('TypeScript 1 MB', ts1m, 'typescript', 'ts', 'edit', 10, 50),
-		await measure('TypeScript 1 MB, no request', none, 'typescript', 'ts', 'cold', 10),
-		await measure('JSON 20 MB, base64 images', json20m, 'json', 'json', 'cold', 5, 150),
-		await measure('Python 1 MB', py1m, 'python', 'py', 'cold', 3),
-		await measure('Python 1 MB', py1m, 'python', 'py', 'edit', 6),
+		await measure('TypeScript, many calls', ts100k, 'typescript', 'ts', 'from scratch', 41, 5),
+		await measure('TypeScript, many calls', ts100k, 'typescript', 'ts', 'after edit', 41, 5),
+		await measure('TypeScript, many calls', ts100k, 'typescript', 'ts', 'unchanged', 41, 5),
+		await measure('TypeScript, one call', tsDocument(100_000, 1), 'typescript', 'ts', 'from scratch', 41, 5),
+		await measure('TypeScript, no call', tsDocument(100_000, 0), 'typescript', 'ts', 'from scratch', 41, 5),
+		await measure('TypeScript, half-typed call', halfTyped, 'typescript', 'ts', 'from scratch', 11),
+		await measure('TypeScript, half-typed call', halfTyped, 'typescript', 'ts', 'after edit', 11),
+		await measure('TypeScript, many calls', ts1m, 'typescript', 'ts', 'from scratch', 11, 50),
+		await measure('TypeScript, many calls', ts1m, 'typescript', 'ts', 'after edit', 11, 50),
+		await measure('JSON, base64 images', json20m, 'json', 'json', 'from scratch', 11, 150),
+		await measure('Python, many calls', py1m, 'python', 'py', 'from scratch', 3),
+		await measure('Python, many calls', py1m, 'python', 'py', 'after edit', 6),
 	];
-	print('| document (mode) | size | sites | first run ms | median ms | goal ms |');
-	print('|---|---:|---:|---:|---:|---:|');
+	print('| document | mode | size | sites | path | median ms | CPU median ms | min ms | goal ms |');
+	print('|---|---|---:|---:|---|---:|---:|---:|---:|');
 	for (const r of rows) {
 		const size = r.bytes >= 1e6 ? `${(r.bytes / 1e6).toFixed(1)} MB` : `${(r.bytes / 1e3).toFixed(0)} KB`;
-		print(`| ${r.name} | ${size} | ${r.sites} | ${r.firstMs.toFixed(1)} | ${r.medianMs.toFixed(1)} | ${r.goalMs ?? '–'} |`);
+		print(`| ${r.name} | ${r.mode} | ${size} | ${r.sites} | ${r.path} | ${r.medianMs.toFixed(1)} | ${r.cpuMedianMs.toFixed(1)} | ${r.minMs.toFixed(1)} | ${r.goalMs ?? '–'} |`);
 	}
 	return rows;
 }

@@ -603,8 +603,10 @@ interface Scope {
 	readonly start: number;
 	readonly end: number;
 	/** Block scopes list their declarations lazily. */
-	readonly decls?: number[];
+	decls?: number[];
 	names?: Map<string, Binding>;
+	/** Parameters: the `(` whose names are read on the first lookup. */
+	readonly params?: number;
 	/** Parameters, loop variables or a caught value. */
 	readonly reason?: string;
 	parent?: Scope;
@@ -654,7 +656,8 @@ class Resolver {
 				continue;
 			}
 			if (scope.reason !== undefined) {
-				if (scope.names!.has(name)) {
+				scope.names ??= this.paramNames(scope.params!);
+				if (scope.names.has(name)) {
 					return scope.reason;
 				}
 				continue;
@@ -689,12 +692,12 @@ class Resolver {
 	private build(): Scope[] {
 		const s = this.s;
 		const scopes: Scope[] = [];
-		const declsByGroup = new Map<number, number[]>();
 		const rootDecls: number[] = [];
+		const blockOf = new Map<number, Scope>();
 		for (const i of s.braces) {
-			const decls: number[] = [];
-			declsByGroup.set(i, decls);
-			scopes.push({ start: s.start[i], end: s.end[s.match[i]], decls });
+			const scope: Scope = { start: s.start[i], end: s.end[s.match[i]] };
+			blockOf.set(i, scope);
+			scopes.push(scope);
 		}
 		for (const i of s.parens) {
 			this.paramScope(i, scopes);
@@ -712,7 +715,14 @@ class Resolver {
 			const word = tokText(s, i);
 			if ((word === 'const' || word === 'let' || word === 'var' || word === 'function' || word === 'class' || word === 'enum'
 				|| word === 'import' || word === 'async' || word === 'abstract') && this.isStatementStart(i)) {
-				(group < 0 ? rootDecls : declsByGroup.get(group))?.push(i);
+				if (group < 0) {
+					rootDecls.push(i);
+				} else {
+					const block = blockOf.get(group);
+					if (block) {
+						(block.decls ??= []).push(i);
+					}
+				}
 			}
 		});
 		scopes.push({ start: 0, end: s.text.length + 1, decls: rootDecls });
@@ -726,12 +736,6 @@ class Resolver {
 			stack.push(scope);
 		}
 		return scopes;
-	}
-
-	private newList(map: Map<number, number[]>, key: number): number[] {
-		const list: number[] = [];
-		map.set(key, list);
-		return list;
 	}
 
 	/** Parameters of a function, loop variables of a `for`, a caught value: scopes over the group and its body. */
@@ -773,6 +777,13 @@ class Resolver {
 		} else {
 			return;
 		}
+		scopes.push({ start: s.start[open], end, params: open, reason: 'parameter' });
+	}
+
+	/** Names in a parameter list (type names after `:` and default values after `=` excluded). */
+	private paramNames(open: number): Map<string, Binding> {
+		const s = this.s;
+		const close = s.match[open];
 		const names = new Map<string, Binding>();
 		for (let i = open + 1; i < close; i++) {
 			if (s.kind[i] === Tok.Ident && !isTok(s, i - 1, ':') && !isTok(s, i - 1, '.') && !isTok(s, i - 1, '=')
@@ -781,7 +792,7 @@ class Resolver {
 				names.set(tokText(s, i), '');
 			}
 		}
-		scopes.push({ start: s.start[open], end, names, reason: 'parameter' });
+		return names;
 	}
 
 	private arrowBodyEnd(arrow: number): number {

@@ -122,7 +122,7 @@ function isIdentPart(c: number): boolean {
 }
 
 /** Token buffers kept between scans when the caller allows it (detection runs on every edit). */
-let pool: { kind: Uint8Array; start: Int32Array; end: Int32Array; newline: Uint8Array } | undefined;
+let pool: { kind: Uint8Array; start: Int32Array; end: Int32Array; newline: Uint8Array; match: Int32Array } | undefined;
 
 /**
  * Scans the whole text. With `reuse`, the token arrays are shared with the previous reusing scan, so its
@@ -144,13 +144,18 @@ export function scan(text: string, reuse = false): Scan {
 	let start = reuse && pool && pool.start.length === cap ? pool.start : new Int32Array(cap);
 	let end = reuse && pool && pool.end.length === cap ? pool.end : new Int32Array(cap);
 	let newline = reuse && pool && pool.newline.length === cap ? pool.newline : new Uint8Array(cap);
+	let match = reuse && pool && pool.match.length === cap ? pool.match : new Int32Array(cap);
 	let count = 0;
 	let sawNewline = false;
 	let balanced = true;
 	// Open brackets and template substitutions (`${`), as token indices; template pieces are marked by kind.
 	const stack: number[] = [];
-	const openers: number[] = [];
-	const closers: number[] = [];
+	const link = (opener: number, closer: number): void => {
+		match[opener] = closer;
+		if (kind[closer] === Tok.Punct) {
+			match[closer] = opener;
+		}
+	};
 
 	const push = (k: Tok, s: number, e: number): number => {
 		if (count === cap) {
@@ -164,7 +169,9 @@ export function scan(text: string, reuse = false): Scan {
 			start = grow(start, size => new Int32Array(size));
 			end = grow(end, size => new Int32Array(size));
 			newline = grow(newline, size => new Uint8Array(size));
+			match = grow(match, size => new Int32Array(size));
 		}
+		match[count] = -1;
 		kind[count] = k;
 		start[count] = s;
 		end[count] = e;
@@ -342,8 +349,7 @@ export function scan(text: string, reuse = false): Scan {
 			// `}` closing a template substitution: the template continues.
 			const [j, open] = templateText(i + 1);
 			const t = push(open ? Tok.TemplateMiddle : Tok.TemplateTail, i, j);
-			openers.push(stack.pop()!);
-			closers.push(t);
+			link(stack.pop()!, t);
 			if (open) {
 				stack.push(t);
 			}
@@ -377,8 +383,7 @@ export function scan(text: string, reuse = false): Scan {
 				balanced = false;
 			}
 			if (k >= 0) {
-				openers.push(stack[k]);
-				closers.push(t);
+				link(stack[k], t);
 				stack.length = k;
 			}
 		}
@@ -387,14 +392,7 @@ export function scan(text: string, reuse = false): Scan {
 		balanced = false;
 	}
 	if (reuse) {
-		pool = { kind, start, end, newline };
-	}
-	const match = new Int32Array(count).fill(-1);
-	for (let m = 0; m < openers.length; m++) {
-		match[openers[m]] = closers[m];
-		if (kind[closers[m]] === Tok.Punct) {
-			match[closers[m]] = openers[m];
-		}
+		pool = { kind, start, end, newline, match };
 	}
 	return { text, count, kind, start, end, newline, match, balanced, candidates, keywords, keywordGroups, parens, braces, arrows };
 }
