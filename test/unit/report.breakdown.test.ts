@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { breakdown, flattenSections, memoCount, runBounded, toolAudit, withoutBlock, withoutMessage, withoutTool } from '../../src/core/report';
+import { breakdown, flattenSections, measurePart, memoCount, runBounded, toolAudit, withoutBlock, withoutMessage, withoutTool } from '../../src/core/report';
 import type { CountFn } from '../../src/core/report';
 import type { MessagesBody } from '../../src/core/types';
 import { isCancellation } from '../../src/core/util/abort';
 import {
-	assertValidRequest, DOCUMENT_TOKENS, fakeCounter, FRAME, IMAGE_TOKENS, messageCost, systemCost, tick, TOOL_PROMPT_ANY, TOOL_PROMPT_AUTO, toolCost,
+	assertValidRequest, DOCUMENT_TOKENS, fakeCounter, fakeTokens, FRAME, IMAGE_TOKENS, messageCost, systemCost, tick, TOOL_PROMPT_ANY, TOOL_PROMPT_AUTO, toolCost,
 } from './reportHelpers';
 
 const MODEL = 'claude-sonnet-4-5';
@@ -134,6 +134,42 @@ describe('report breakdown', () => {
 		const rows = flattenSections(b.sections);
 		assert.equal(rows.length, b.sections.length + 2);
 		assert.deepEqual(rows.filter((r) => r.depth === 1).map((r) => r.section.kind), ['image', 'document']);
+	});
+});
+
+describe('report single-part measure', () => {
+	it('gives every section the figure the breakdown gives it', async () => {
+		const body = rich();
+		const b = await breakdown(body, MODEL, fakeCounter().count);
+		for (const { section } of flattenSections(b.sections)) {
+			const part = await measurePart(body, MODEL, section.path, fakeCounter().count, { total: b.total });
+			assert.equal(part?.tokens, section.tokens, section.path);
+		}
+	});
+
+	it('measures any content block, also the only one of a message, and ignores paths that name nothing', async () => {
+		const body = rich();
+		const fake = fakeCounter();
+		const text = await measurePart(body, MODEL, '/messages/0/content/0', fake.count);
+		assert.equal(text?.tokens, 'What does this chart say?'.length);
+		assert.equal(text?.total, fakeTokens(body));
+		const single: MessagesBody = { model: MODEL, messages: [{ role: 'user', content: [{ type: 'text', text: 'hello world' }] }] };
+		const lone = await measurePart(single, MODEL, '/messages/0/content/0', fakeCounter().count);
+		assert.equal(lone?.tokens, 'hello world'.length);
+		assert.ok(lone?.notes.some((n) => /stand-in/.test(n)));
+		// Taking out a tool_result turns its tool_use into text; the figure carries the difference and says so.
+		const result = await measurePart(body, MODEL, '/messages/4/content/0', fakeCounter().count);
+		assert.ok(result?.notes.some((n) => /kept as text/.test(n)));
+		for (const path of ['/messages/9', '/messages/2/content/0', '/tools/5', '/model', '/messages/0/content/7', '/messages/x']) {
+			assert.equal(await measurePart(body, MODEL, path, fake.count), undefined, path);
+		}
+		assert.equal(await measurePart({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }, MODEL, '/system', fake.count), undefined);
+	});
+
+	it('with the total given, costs one count (two with a stand-in)', async () => {
+		const fake = fakeCounter();
+		await measurePart(rich(), MODEL, '/messages/1', fake.count, { total: 1 });
+		assert.equal(fake.calls.length, 1);
 	});
 });
 

@@ -204,6 +204,60 @@ export async function breakdown(body: MessagesBody, model: string, count: CountF
 	};
 }
 
+/**
+ * The target for one part of the request by path: `/system`, `/tools/i`, `/messages/i`, or any content block
+ * `/messages/i/content/k` (and `/messages/i/content/k/content/j` inside a tool_result). Undefined when the
+ * path names nothing that can be taken out.
+ */
+export function targetForPath(body: MessagesBody, path: string): SectionTarget | undefined {
+	const segs = path.split('/').slice(1);
+	const n = segs.slice(1).map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
+	if (segs[0] === 'system' && segs.length === 1) {
+		return hasSystem(body) ? sectionTargets(body)[0] : undefined;
+	}
+	if (segs[0] === 'tools' && segs.length === 2 && n[0] < (body.tools ?? []).length) {
+		return sectionTargets(body).find((t) => t.path === path);
+	}
+	if (segs[0] !== 'messages' || !(n[0] < body.messages.length)) {
+		return undefined;
+	}
+	const m = n[0];
+	if (segs.length === 2) {
+		return sectionTargets(body).find((t) => t.path === path);
+	}
+	const blocks = blocksOf(body.messages[m]);
+	const block = blocks?.[n[2]];
+	if (segs[2] !== 'content' || block === undefined) {
+		return undefined;
+	}
+	const type = blockType(block) ?? 'block';
+	if (segs.length === 4) {
+		return { kind: type === 'image' || type === 'document' ? type : 'message', label: `${type} block in message ${m + 1}`, path, edit: (copies) => withoutBlock(body, [m, n[2]], copies), children: [] };
+	}
+	const inner = isObject(block) && Array.isArray(block.content) ? block.content[n[4]] : undefined;
+	if (segs.length === 6 && segs[4] === 'content' && inner !== undefined) {
+		const innerType = blockType(inner) ?? 'block';
+		return { kind: innerType === 'image' || innerType === 'document' ? innerType : 'message', label: `${innerType} in a tool result of message ${m + 1}`, path, edit: (copies) => withoutBlock(body, [m, n[2], n[4]], copies), children: [] };
+	}
+	return undefined;
+}
+
+/**
+ * One part's differential tokens, measured like a breakdown section (stand-ins accounted for): for hovers,
+ * which need a single figure. `total` skips the count of the whole request when the caller has it.
+ */
+export async function measurePart(body: MessagesBody, model: string, path: string, count: CountFn, options: { signal?: AbortSignal; total?: number } = {}): Promise<{ tokens: number; total: number; pct: number; notes: string[]; approximate: boolean } | undefined> {
+	const request = forModel(body, model);
+	const target = targetForPath(request, path);
+	if (!target) {
+		return undefined;
+	}
+	const tally = new Tally(count, options.signal);
+	const total = options.total ?? await tally.tokens(request, model);
+	const m = await measure(target, total, model, tally);
+	return { tokens: m.tokens, total, pct: pctOf(m.tokens, total), notes: m.notes, approximate: tally.approximate };
+}
+
 /** Sections and their children in display order, with their depth (0 top level, 1 image/document). */
 export function flattenSections(sections: readonly Section[]): { section: Section; depth: number }[] {
 	const rows: { section: Section; depth: number }[] = [];

@@ -15,7 +15,7 @@ import { toolAudit } from './tools';
 import type { CountFn, Report } from './types';
 
 export * from './types';
-export { breakdown, flattenSections, sectionTargets } from './breakdown';
+export { breakdown, flattenSections, measurePart, sectionTargets, targetForPath } from './breakdown';
 export { breakEven, breakpointSites, cacheAnalysis, MAX_BREAKPOINTS } from './cache';
 export { contextFit, dropOldestTurns, turnStarts, type ContextFitOptions } from './contextFit';
 export { costAcrossModels, familyOf, type ModelCostOptions } from './models';
