@@ -302,6 +302,11 @@ function markOf(s: JsonSite): string {
 	return s.unresolved.length > 0 ? '≥' : s.approximate ? '≈' : '';
 }
 
+/** Drops floating-point noise (0.00008300000000000001) from printed amounts; a picodollar is far below any price. */
+function roundUsd(x: number | null): number | null {
+	return x === null ? null : Math.round(x * 1e12) / 1e12;
+}
+
 /** Like formatUsd, but amounts below $0.0001 keep two significant digits: a table of small requests stays informative. */
 function money(x: number): string {
 	if (x > 0 && x < 0.0001) {
@@ -395,7 +400,7 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	}
 
 	if (flags.json) {
-		io.out(JSON.stringify(results, null, 2) + '\n');
+		io.out(JSON.stringify(results.map((r) => ({ ...r, costUsd: roundUsd(r.costUsd), maxCostUsd: roundUsd(r.maxCostUsd) })), null, 2) + '\n');
 	} else {
 		io.out(renderCountTable(results, docs.length, flags) + '\n');
 	}
@@ -466,7 +471,7 @@ function renderCountTable(sites: readonly JsonSite[], fileCount: number, flags: 
 		notes.push(`${unpriced} request${unpriced === 1 ? ' has' : 's have'} no price (unknown model): left out of the cost total.`);
 	}
 	if (sites.some((s) => s.maxCostUsd === null && s.costUsd !== null)) {
-		notes.push('MAX COST — : no max_tokens in the request (count_tokens calls), so no output bound; the total uses the input cost.');
+		notes.push('— in MAX COST: the request has no max_tokens (a count_tokens call), so its output has no bound; the total counts its input only.');
 	}
 	notes.push('COST: input at the standard price; MAX COST: plus max_tokens of output.');
 	return `${body}\n\n${notes.join('\n')}`;
@@ -477,8 +482,11 @@ function batchJson(file: string, estimate: BatchEstimate, flags: CommonFlags): u
 		file: batchName(file),
 		exact: flags.api,
 		...estimate,
+		inputCostUsd: roundUsd(estimate.inputCostUsd),
+		maxOutputCostUsd: roundUsd(estimate.maxOutputCostUsd),
+		models: estimate.models.map((m) => ({ ...m, displayName: m.displayName ?? null, inputCostUsd: roundUsd(m.inputCostUsd), maxOutputCostUsd: roundUsd(m.maxOutputCostUsd) })),
 		totalBytes: estimate.totalBytes ?? null,
-		maxTotalCostUsd: estimate.inputCostUsd + estimate.maxOutputCostUsd,
+		maxTotalCostUsd: roundUsd(estimate.inputCostUsd + estimate.maxOutputCostUsd),
 	};
 }
 

@@ -74,7 +74,8 @@ interface Site {
 const SITE_KEYS = ['file', 'line', 'column', 'kind', 'model', 'inputTokens', 'exact', 'approximate', 'unresolved', 'costUsd', 'maxCostUsd', 'maxTokens', 'modelFromFile', 'overBudget'];
 
 function close(actual: number | null, expected: number, what: string): void {
-	assert.ok(actual !== null && Math.abs(actual - expected) < 1e-12, `${what}: ${actual} ≠ ${expected}`);
+	// Printed amounts are rounded to 1e-12 dollars.
+	assert.ok(actual !== null && Math.abs(actual - expected) < 1e-11, `${what}: ${actual} ≠ ${expected}`);
 }
 
 /** The text at a 1-based line and column of a file. */
@@ -141,6 +142,11 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.equal(sites.filter((s) => s.file === 'examples/batch-requests.jsonl').length, 4);
 			assert.equal(sites.filter((s) => s.file === 'examples/classify.py').length, 2);
 			assert.equal(sites.filter((s) => s.file === 'examples/summarize.ts').length, 2);
+		});
+
+		it('prints amounts without floating-point noise', async () => {
+			const raw = (await run(['count', 'examples', '--json'])).stdout;
+			assert.doesNotMatch(raw, /"(costUsd|maxCostUsd)": \d+\.\d*0000000\d/);
 		});
 
 		it('prints every field of a site with its type', () => {
@@ -557,6 +563,8 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.match(e.malformed.examples[0].reason, /not valid JSON/);
 			assert.deepEqual(e.unknownModels, ['claude-imaginary-7']);
 			assert.equal(e.unpricedRequests, 1);
+			const unknown = e.models.find((m: { model: string }) => m.model === 'claude-imaginary-7');
+			assert.deepEqual([unknown.displayName, unknown.inputCostUsd, unknown.maxOutputCostUsd], [null, null, null]);
 			const table = await run(['batch', 'test/fixtures/cli/batch-mixed.jsonl']);
 			assert.match(table.stdout, /2 lines malformed: 3, 6/);
 			assert.match(table.stdout, /line 3: not valid JSON/);
