@@ -48,6 +48,33 @@ describe('report estimate and Markdown export', () => {
 		assert.deepEqual(ids.slice(1), currentModels().map((m) => m.id).filter((id) => id !== 'claude-haiku-4-5'));
 	});
 
+	it('never mutates the request it is given', async () => {
+		const deepFreeze = <T>(v: T): T => {
+			if (v && typeof v === 'object') {
+				Object.values(v).forEach(deepFreeze);
+				Object.freeze(v);
+			}
+			return v;
+		};
+		const frozen = deepFreeze(body());
+		const withToolExchange = deepFreeze({
+			...body(),
+			messages: [
+				{ role: 'user', content: 'q' },
+				{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'lookup', input: {}, cache_control: { type: 'ephemeral' } }] },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'x' } }] }] },
+				{ role: 'assistant', content: 'a' },
+				{ role: 'user', content: 'z' },
+			],
+		} as MessagesBody);
+		for (const b of [frozen, withToolExchange]) {
+			const before = JSON.stringify(b);
+			const report = await estimateRequest(b, MODEL, fakeCounter().count, { maxTokens: 10, budgetTokens: 1200, models: [MODEL] });
+			assert.equal(JSON.stringify(b), before);
+			assert.ok(report.breakdown.sections.length > 0);
+		}
+	});
+
 	it('exports every section, model, breakpoint, tool, the context fit and the routing hint', async () => {
 		const report = await estimateRequest(body(), MODEL, fakeCounter().count, { maxTokens: 1024, models: ['claude-sonnet-4-5', 'claude-haiku-4-5'], title: 'request.json' });
 		const md = toMarkdown(report);

@@ -6,7 +6,7 @@
 import { cacheReadCost, cacheWriteCost, type CacheTtl, inputCost, lookupModel, type ModelInfo } from '../cost';
 import type { MessagesBody } from '../types';
 import { forModel } from './breakdown';
-import { blocksOf, blockType, clone, isObject, type Json, placeholderMessage, roleOf, toolName, toolResultIds, toolUseIds, withToolsUpTo } from './edit';
+import { blocksOf, blockType, isObject, type Json, placeholderMessage, roleOf, toolName, toolResultIds, toolUseIds, withToolsUpTo } from './edit';
 import { DEFAULT_CONCURRENCY, runBounded, Tally } from './pool';
 import type { CacheAnalysis, CacheBreakpoint, CountFn, PricingOptions, RunOptions } from './types';
 
@@ -36,14 +36,14 @@ function placeholders(copies: number): Json[] {
 
 /** Cut the history after block `k` (and inner block `j` of a tool_result) of message `i`. */
 function cutMessages(body: MessagesBody, i: number, k: number, j?: number): { body: MessagesBody; standIn: boolean; notes: string[] } {
-	const messages = clone(body.messages.slice(0, i + 1));
-	const last = messages[i] as Json;
-	const blocks = (blocksOf(last) ?? []).slice(0, k + 1);
+	const messages = body.messages.slice(0, i + 1);
+	const blocks = (blocksOf(messages[i]) ?? []).slice(0, k + 1);
 	if (j !== undefined) {
 		const result = blocks[k] as Json;
 		blocks[k] = { ...result, content: (result.content as unknown[]).slice(0, j + 1) };
 	}
-	last.content = blocks;
+	const last: Json = { ...(messages[i] as Json), content: blocks };
+	messages[i] = last;
 	const notes: string[] = [];
 	// Results cut off after the breakpoint would leave tool_use blocks unanswered: answer them minimally.
 	if (roleOf(last) === 'user' && i > 0 && roleOf(messages[i - 1]) === 'assistant') {
@@ -61,7 +61,7 @@ function cutMessages(body: MessagesBody, i: number, k: number, j?: number): { bo
 		messages.push({ role: 'user', content: pending.map((id) => ({ type: 'tool_result', tool_use_id: id })) });
 		notes.push('a user turn with empty tool_result blocks added after the prefix to keep the request valid');
 	}
-	return { body: { ...clone(body), messages }, standIn: false, notes };
+	return { body: { ...body, messages }, standIn: false, notes };
 }
 
 /** Every breakpoint, in the order the API processes the prompt. */
@@ -75,8 +75,7 @@ export function breakpointSites(body: MessagesBody): BreakpointSite[] {
 				label: `Tool ${toolName(tool) ?? `#${t + 1}`}`,
 				ttl: ttlOf(tool.cache_control),
 				truncate: (copies) => {
-					const cut = withToolsUpTo(body, t);
-					delete cut.system;
+					const { system: _system, ...cut } = withToolsUpTo(body, t);
 					return { body: { ...cut, messages: placeholders(copies) }, standIn: true, notes: [] };
 				},
 			});
@@ -91,7 +90,7 @@ export function breakpointSites(body: MessagesBody): BreakpointSite[] {
 					label: `System block ${s + 1}`,
 					ttl: ttlOf(block.cache_control),
 					truncate: (copies) => ({
-						body: { ...clone(body), system: clone((body.system as unknown[]).slice(0, s + 1)), messages: placeholders(copies) },
+						body: { ...body, system: (body.system as unknown[]).slice(0, s + 1), messages: placeholders(copies) },
 						standIn: true,
 						notes: [],
 					}),

@@ -31,14 +31,14 @@ export function turnStarts(messages: readonly unknown[]): number[] {
 	return starts;
 }
 
-/** The request without its oldest `turns` turns (0 = unchanged). */
+/** The request without its oldest `turns` turns (0 = unchanged); shares the kept parts with `body`. */
 export function dropOldestTurns(body: MessagesBody, turns: number): MessagesBody {
 	if (turns <= 0) {
-		return clone(body);
+		return { ...body };
 	}
 	const starts = turnStarts(body.messages);
 	const cut = starts[Math.min(turns, starts.length) - 1];
-	return { ...clone(body), messages: clone(body.messages.slice(cut)) };
+	return { ...body, messages: body.messages.slice(cut) };
 }
 
 export async function contextFit(body: MessagesBody, model: string, maxTokens: number, count: CountFn, options: ContextFitOptions = {}): Promise<ContextFitReport> {
@@ -98,7 +98,8 @@ export async function contextFit(body: MessagesBody, model: string, maxTokens: n
 			lo = mid + 1;
 		}
 	}
-	const trimmedBody = dropOldestTurns(request, lo);
+	// The trimmed body leaves this module (to be copied or edited): give it its own objects.
+	const trimmedBody = clone(dropOldestTurns(request, lo));
 	const droppedMessages = request.messages.length - trimmedBody.messages.length;
 	const trimmedTokens = counted.get(lo)!;
 	return {

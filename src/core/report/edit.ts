@@ -9,6 +9,9 @@
  * Where validity needs a stand-in (a placeholder message, a one-character text block, a stub tool), the edit
  * takes `copies`: called with 1 it is the request to count, with 2 the same request with the stand-in doubled,
  * so that the stand-in's own cost is count(copies 2) − count(copies 1) and can be added back.
+ *
+ * Edits share every unchanged part with the original (objects are copied only where they change): a large
+ * request is edited once per section, and neither the original nor an edit is ever mutated afterwards.
  */
 import type { MessagesBody } from '../types';
 
@@ -111,6 +114,10 @@ export function repairMessages(messages: unknown[], copies: number, notes: strin
 		if (!isObject(m) || !Array.isArray(m.content)) {
 			continue;
 		}
+		// Messages may be shared with the original request: replace, never mutate.
+		const replace = (content: unknown[]) => {
+			messages[i] = { ...m, content };
+		};
 		if (m.role === 'user' && hasToolResult(m)) {
 			const prev = messages[i - 1];
 			const uses = roleOf(prev) === 'assistant' ? toolUseIds(prev) : new Set<string>();
@@ -125,27 +132,29 @@ export function repairMessages(messages: unknown[], copies: number, notes: strin
 				}
 			}
 			if (changed) {
-				m.content = next;
+				replace(next);
 				notes.push(`tool_result without its tool_use in message ${i + 1} kept as plain content`);
 			}
 		}
 		if (m.role === 'assistant') {
-			const uses = toolUseIds(m);
+			const current = messages[i] as Json;
+			const uses = toolUseIds(current);
 			const follower = messages[i + 1];
 			// A trailing tool_use is rejected too (conservatively) unless the request itself ended that way.
 			if (uses.size > 0 && !(follower === undefined && keepTrailingToolUse)) {
 				const results = roleOf(follower) === 'user' ? toolResultIds(follower) : new Set<string>();
 				const missing = [...uses].filter((id) => !results.has(id));
 				if (missing.length > 0) {
-					m.content = (m.content as unknown[]).map((b) => blockType(b) === 'tool_use' && missing.includes(String((b as Json).id)) ? useAsText(b as Json) : b);
+					replace((current.content as unknown[]).map((b) => blockType(b) === 'tool_use' && missing.includes(String((b as Json).id)) ? useAsText(b as Json) : b));
 					notes.push(`tool_use without its tool_result in message ${i + 1} kept as text`);
 				}
 			}
 		}
 	}
-	for (const m of messages) {
+	for (let i = 0; i < messages.length; i++) {
+		const m = messages[i];
 		if (isObject(m) && isEmptyContent(m)) {
-			m.content = Array.from({ length: copies }, placeholderBlock);
+			messages[i] = { ...m, content: Array.from({ length: copies }, placeholderBlock) };
 			standIn = true;
 			notes.push('an emptied message holds a one-character stand-in');
 		}
@@ -159,12 +168,12 @@ export function repairMessages(messages: unknown[], copies: number, notes: strin
 }
 
 function withMessages(body: MessagesBody, messages: unknown[]): MessagesBody {
-	return { ...clone(body), messages };
+	return { ...body, messages };
 }
 
 /** The request without message `index`. */
 export function withoutMessage(body: MessagesBody, index: number, copies = 1): Edited {
-	const messages = clone(body.messages);
+	const messages = body.messages.slice();
 	messages.splice(index, 1);
 	const notes: string[] = [];
 	const standIn = repairMessages(messages, copies, notes, index !== body.messages.length - 1);
@@ -176,31 +185,29 @@ export function withoutMessage(body: MessagesBody, index: number, copies = 1): E
  * block inside a tool_result's content.
  */
 export function withoutBlock(body: MessagesBody, path: readonly number[], copies = 1): Edited {
-	const messages = clone(body.messages);
+	const messages = body.messages.slice();
 	const msg = messages[path[0]];
-	const blocks = blocksOf(msg);
-	if (!blocks) {
+	const original = blocksOf(msg);
+	if (!original) {
 		throw new Error(`message ${path[0]} has no content blocks`);
 	}
+	const blocks = original.slice();
 	if (path.length === 3) {
-		const result = blocks[path[1]] as Json;
-		const inner = result.content as unknown[];
-		inner.splice(path[2], 1);
-		if (inner.length === 0) {
-			// A tool_result may have no content at all.
-			delete result.content;
-		}
+		const { content, ...result } = blocks[path[1]] as Json;
+		const inner = (content as unknown[]).filter((_, j) => j !== path[2]);
+		// A tool_result may have no content at all.
+		blocks[path[1]] = inner.length > 0 ? { ...result, content: inner } : result;
 	} else {
 		blocks.splice(path[1], 1);
 	}
+	messages[path[0]] = { ...(msg as Json), content: blocks };
 	const notes: string[] = [];
 	const standIn = repairMessages(messages, copies, notes, true);
 	return { body: withMessages(body, messages), standIn, notes };
 }
 
 export function withoutSystem(body: MessagesBody): Edited {
-	const next = clone(body);
-	delete next.system;
+	const { system: _system, ...next } = body;
 	return { body: next, standIn: false, notes: [] };
 }
 
@@ -248,8 +255,8 @@ function fixToolChoice(body: MessagesBody, tools: unknown[]): void {
  * the fixed frame, not to whichever tool happens to be alone.
  */
 export function withoutTool(body: MessagesBody, index: number, copies = 1): Edited {
-	const next = clone(body);
-	const tools = [...(next.tools ?? [])];
+	const next = { ...body };
+	const tools = [...(body.tools ?? [])];
 	tools.splice(index, 1);
 	const notes: string[] = [];
 	let standIn = false;
@@ -266,20 +273,18 @@ export function withoutTool(body: MessagesBody, index: number, copies = 1): Edit
 
 /** The request without any tools (and so without `tool_choice`). */
 export function withoutTools(body: MessagesBody): MessagesBody {
-	const next = clone(body);
-	delete next.tools;
-	delete next.tool_choice;
+	const { tools: _tools, tool_choice: _choice, ...next } = body;
 	return next;
 }
 
 /** `body`'s system, tools and settings with a single placeholder message (or `copies` of them). */
 export function withPlaceholderMessages(body: MessagesBody, copies = 1): MessagesBody {
-	return { ...clone(body), messages: Array.from({ length: copies }, placeholderMessage) };
+	return { ...body, messages: Array.from({ length: copies }, placeholderMessage) };
 }
 
 /** Tools replaced by `copies` stub tools, tool_choice kept (pointing at a stub when it forces one). */
 export function withStubTools(body: MessagesBody, copies: number): MessagesBody {
-	const next = clone(body);
+	const next = { ...body };
 	const tools = stubNames(new Set(), copies).map(stubTool);
 	next.tools = tools;
 	fixToolChoice(next, tools);
@@ -288,8 +293,8 @@ export function withStubTools(body: MessagesBody, copies: number): MessagesBody 
 
 /** Tools cut after `index` (for the prefix of a breakpoint on that tool). */
 export function withToolsUpTo(body: MessagesBody, index: number): MessagesBody {
-	const next = clone(body);
-	const tools = (next.tools ?? []).slice(0, index + 1);
+	const next = { ...body };
+	const tools = (body.tools ?? []).slice(0, index + 1);
 	next.tools = tools;
 	fixToolChoice(next, tools);
 	return next;
