@@ -8,6 +8,7 @@ import { configurePythonParser, detectRequests } from './core/detect';
 import type { Report } from './core/report';
 import { TokenCountService, type ServiceOptions } from './core/service';
 import { rateLookup, modelChoices } from './core/cost/rates';
+import { limitsFromModelsApi, mergeLiveLimits, type LiveModelLimits } from './core/cost/liveModels';
 import { createOfflineCounter } from './core/count/offline';
 import { TokenCodeLensProvider } from './ui/codeLens';
 import { DiagnosticsController } from './ui/diagnostics';
@@ -77,7 +78,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	}, serviceOptions(config));
 	context.subscriptions.push({ dispose: () => service.dispose() });
 
-	const rates = rateLookup(() => config);
+	// Context windows from the Models API refine the pricing table once a key is set; cached for a day.
+	const LIVE_KEY = 'claudeTokenMeter.liveModelLimits';
+	let live: LiveModelLimits[] = context.globalState.get<{ at: number; limits: LiveModelLimits[] }>(LIVE_KEY)?.limits ?? [];
+	let merged: { live: LiveModelLimits[]; user: Config['modelOverrides']; overrides: Config['modelOverrides'] } | undefined;
+	const pricing = (): Config => {
+		if (merged?.live !== live || merged.user !== config.modelOverrides) {
+			merged = { live, user: config.modelOverrides, overrides: mergeLiveLimits(live, config.modelOverrides) };
+		}
+		return { ...config, modelOverrides: merged.overrides };
+	};
+	const refreshLiveLimits = async (force = false) => {
+		const cached = context.globalState.get<{ at: number; limits: LiveModelLimits[] }>(LIVE_KEY);
+		if (!force && cached && Date.now() - cached.at < 24 * 3600_000) { return; }
+		if (!keys.has() || endpointProblem() || serviceOptions(config).mode === 'offline') { return; }
+		try {
+			live = limitsFromModelsApi(await api.listModels());
+			await context.globalState.update(LIVE_KEY, { at: Date.now(), limits: live });
+			log.info(`Context windows of ${live.length} models read from the Models API.`);
+			statusBar.update();
+			diagnostics.refreshAll();
+		} catch (err) {
+			log.warn(`Could not read the Models API (the pricing table's windows stay in use): ${(err as Error).message}`);
+		}
+	};
+
+	const rates = rateLookup(pricing);
 	const tracker = new DocumentTracker(service, () => config.enable);
 	const statusBar = new StatusBarController(service, rates, () => config.enable && config.statusBar.enabled);
 	const codeLens = new ConditionalRegistration(() => {
@@ -85,15 +111,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		return vscode.Disposable.from(provider, vscode.languages.registerCodeLensProvider(DOCUMENT_SELECTOR, provider));
 	});
 	const hover = new ConditionalRegistration(() =>
-		vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new TokenHoverProvider(service, tracker, () => config.modelOverrides)));
-	const diagnostics = new DiagnosticsController(service, () => config, () => config.enable && config.diagnostics.enabled);
+		vscode.languages.registerHoverProvider(DOCUMENT_SELECTOR, new TokenHoverProvider(service, tracker, () => pricing().modelOverrides)));
+	const diagnostics = new DiagnosticsController(service, pricing, () => config.enable && config.diagnostics.enabled);
 	const applyToggles = () => {
 		codeLens.setEnabled(config.enable && config.codeLens.enabled);
 		hover.setEnabled(config.enable && config.hover.enabled);
 	};
 	applyToggles();
-	const commands = new Commands({ service, keys, log, models: () => modelChoices(config) });
-	const estimate = new EstimatePanel(context.extensionUri, service, tracker, () => config, log);
+	const commands = new Commands({ service, keys, log, models: () => modelChoices(pricing()) });
+	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
 	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate);
 
 	const reportEndpoint = () => {
@@ -110,6 +136,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			log.info(keys.has() ? 'API key available: counting exactly.' : 'No API key: counting offline.');
 			service.recountAll();
 			statusBar.update();
+			void refreshLiveLimits(true);
 		}),
 		vscode.workspace.onDidGrantWorkspaceTrust(() => {
 			service.setOptions(serviceOptions(config));
@@ -145,6 +172,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		}),
 	);
 
+	void refreshLiveLimits();
 	log.info(`Activated (mode ${serviceOptions(config).mode}, ${keys.has() ? 'API key set' : 'no API key'}).`);
 	return {
 		service,

@@ -29,6 +29,9 @@ describe('Counting in a real VS Code', function () {
 
 	beforeEach(() => server.reset());
 
+	/** count_tokens calls only (the Models API is read too once a key is set). */
+	const counts = () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens');
+
 	it('shows offline figures with no key set, and sends nothing', async () => {
 		const editor = await openInEditor('request.json');
 		const titles = await until(async () => {
@@ -40,7 +43,7 @@ describe('Counting in a real VS Code', function () {
 		assert.match(titles[0], /claude-sonnet-4-5/);
 		assert.match(titles[0], /\$\d/);
 		assert.ok(tokensIn(titles[0]) > 10);
-		assert.equal(server.requests.length, 0, 'no call without a key');
+		assert.equal(counts().length, 0, 'no call without a key');
 	});
 
 	it('stores the key through the command and counts exactly through the SDK', async () => {
@@ -51,8 +54,8 @@ describe('Counting in a real VS Code', function () {
 			const t = await lensTitles(editor.document.uri);
 			return t.length === 1 && !/offline|Counting/.test(t[0]) ? t : undefined;
 		}, 'an exact CodeLens');
-		assert.equal(server.requests.length, 1, 'one count_tokens call');
-		const req = server.requests[0];
+		assert.equal(counts().length, 1, 'one count_tokens call');
+		const req = counts()[0];
 		assert.equal(req.path, '/v1/messages/count_tokens');
 		assert.ok(req.keyEquals(KEY), 'the server received the stored key');
 		assert.ok(req.authScheme === 'bearer' || req.authScheme === 'x-api-key');
@@ -64,13 +67,16 @@ describe('Counting in a real VS Code', function () {
 		const inspected = JSON.stringify(vscode.workspace.getConfiguration('claudeTokenMeter'));
 		assert.ok(!inspected.includes(KEY));
 		assert.match(titles[0], /[\d,]+ tokens · \$[\d.]+ · [\d.]+% of 200K · claude-sonnet-4-5/);
+		// With a key, context windows are read from the Models API, with the same key.
+		const models = await until(() => server.requests.find((r) => r.path.startsWith('/v1/models')), 'a Models API call');
+		assert.ok(models.keyEquals(KEY));
 	});
 
 	it('recounts an edited request after the debounce with exactly one new call', async () => {
 		const editor = await openInEditor('request.json');
 		await api.whenIdle();
 		const before = tokensIn((await lensTitles(editor.document.uri))[0]);
-		const calls = server.requests.length;
+		const calls = counts().length;
 		const text = editor.document.getText();
 		const at = editor.document.positionAt(text.indexOf('covering index') + 'covering index'.length);
 		await editor.edit((b) => b.insert(at, ', when it helps, and how it differs from a clustered index in PostgreSQL and MySQL'));
@@ -80,7 +86,7 @@ describe('Counting in a real VS Code', function () {
 			return t && !/offline|Counting/.test(t) && tokensIn(t) !== before ? tokensIn(t) : undefined;
 		}, 'the figure to change');
 		assert.ok(after > before, `figure grew from ${before} to ${after}`);
-		assert.equal(server.requests.length - calls, 1, 'exactly one call for the settled edit');
+		assert.equal(counts().length - calls, 1, 'exactly one call for the settled edit');
 	});
 
 	it('makes one call for a burst of keystrokes, and none for undo back to a counted text', async () => {
@@ -99,7 +105,7 @@ describe('Counting in a real VS Code', function () {
 			await new Promise((r) => setTimeout(r, 40));
 		}
 		await api.whenIdle();
-		assert.equal(server.requests.length, 1, `one call after the burst, got ${server.requests.length}`);
+		assert.equal(counts().length, 1, `one call after the burst, got ${counts().length}`);
 		const edited = (await lensTitles(editor.document.uri))[0];
 		assert.notEqual(edited, original);
 		// Undo every keystroke: the original text was counted before, so the cache answers.
@@ -109,7 +115,7 @@ describe('Counting in a real VS Code', function () {
 		await until(async () => editor.document.getText() === text, 'undo to restore the text');
 		await api.whenIdle();
 		assert.equal((await lensTitles(editor.document.uri))[0], original);
-		assert.equal(server.requests.length, 1, 'undo costs no call');
+		assert.equal(counts().length, 1, 'undo costs no call');
 		await vscode.commands.executeCommand('workbench.action.files.revert');
 	});
 

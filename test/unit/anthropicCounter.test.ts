@@ -102,3 +102,30 @@ describe('error helpers', () => {
 		assert.ok(e instanceof CountError && e.kind === 'network' && !e.message.includes('sk-ant-zzz'));
 	});
 });
+
+describe('context windows from the Models API', function () {
+	this.timeout(20_000);
+	it('lists models through the SDK and refines the table, never pricing unknown models', async () => {
+		const { limitsFromModelsApi, mergeLiveLimits } = await import('../../src/core/cost/liveModels');
+		const { lookupModel } = await import('../../src/core/cost');
+		const server = await startCountServer();
+		try {
+			const counter = new AnthropicCounter({ getApiKey: () => KEY, baseURL: server.url, maxRetries: 0 });
+			const entries = await counter.listModels();
+			assert.ok(entries.length > 5, `models listed (${entries.length})`);
+			const limits = limitsFromModelsApi(entries);
+			assert.ok(limits.every((l) => l.contextWindow === undefined || l.contextWindow > 0));
+			// A live window different from the table wins; the user's override wins over both.
+			const merged = mergeLiveLimits([
+				{ id: 'claude-haiku-4-5', contextWindow: 300_000, maxOutput: 70_000 },
+				{ id: 'claude-brand-new-9', contextWindow: 2_000_000 },
+			], { 'claude-haiku-4-5': { maxOutput: 64_000 } });
+			assert.equal(lookupModel('claude-haiku-4-5', merged)?.contextWindow, 300_000);
+			assert.equal(lookupModel('claude-haiku-4-5', merged)?.maxOutput, 64_000);
+			assert.equal(lookupModel('claude-brand-new-9', merged), undefined, 'no borrowed price for an unknown model');
+			assert.deepEqual(limitsFromModelsApi([{ id: 'x' }, null, { id: 'y', max_input_tokens: 1000 }]), [{ id: 'y', contextWindow: 1000, maxOutput: undefined }]);
+		} finally {
+			await server.close();
+		}
+	});
+});

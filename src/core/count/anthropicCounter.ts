@@ -45,6 +45,24 @@ export class AnthropicCounter implements Counter {
 		}
 	}
 
+	/** Every model the key can use, from the Models API (paged), as the SDK returns them. */
+	async listModels(signal?: AbortSignal): Promise<unknown[]> {
+		const key = await this.options.getApiKey();
+		if (!key) {
+			throw new CountError('no-key', 'No API key is set.');
+		}
+		try {
+			const out: unknown[] = [];
+			for await (const model of this.clientFor(key).models.list({ limit: 100 }, { signal })) {
+				out.push(model);
+				if (out.length > 2000) { break; }
+			}
+			return out;
+		} catch (err) {
+			throw toCountError(err, [key]);
+		}
+	}
+
 	private clientFor(key: string): Anthropic {
 		if (!this.client || this.clientKey !== key) {
 			const logger = this.options.logger;
