@@ -22,8 +22,9 @@ export interface VocabMeta {
 }
 
 /**
- * A vocabulary compiled for tiling: a trie over code points whose edges live in one open-addressing
- * hash table (typed arrays), so the tiler walks it without allocating.
+ * A vocabulary compiled for tiling: a trie over code points. Edges out of the root for BMP code points
+ * sit in a direct table (every tiling step starts there); all other edges live in one open-addressing
+ * hash table. Everything is typed arrays, so the tiler walks it without allocating.
  */
 export interface Vocab {
 	readonly meta: VocabMeta;
@@ -38,6 +39,37 @@ export interface Vocab {
 	byteCost(cp: number): number;
 	/** True when the stream spelled by these code points is one piece. */
 	has(stream: readonly number[]): boolean;
+	/**
+	 * True when no piece holds `a` directly followed by `b`, so every tiling has a boundary between
+	 * them and the two sides can be counted apart. Conservative: false when unsure. Only markers and
+	 * ASCII whitespace are ever cut points (see `isCutCandidate`).
+	 */
+	cutBetween(a: number, b: number): boolean;
+}
+
+/** Code points whose neighbours the vocabulary records: markers and ASCII whitespace. */
+export function isCutCandidate(cp: number): boolean {
+	return cp >= BOW ? cp < BOW + 32 : cp <= 0x20 && (cp === 0x20 || (cp >= 0x09 && cp <= 0x0d));
+}
+
+function candidateSlot(cp: number): number {
+	return cp >= BOW ? cp - BOW + 0x21 : cp;
+}
+
+/** `meta` as the file spells it. */
+interface RawVocabMeta {
+	family: string;
+	base: number;
+	message_overhead: number;
+	fold_quotes: boolean;
+	allcaps_min: number | null;
+	digit_group: number;
+}
+
+/** A vocabulary file reduced to what compiling needs: `meta` and the piece names by group. */
+interface VocabSource {
+	readonly meta: RawVocabMeta;
+	readonly tokens: Record<string, Record<string, unknown>>;
 }
 
 const FILES: Record<VocabFamily, string> = { 'v3': 'pieces_v3.json', 'v4.7': 'pieces_v4_7.json' };
@@ -78,59 +110,61 @@ export function offlineDataDir(): string {
 /** Converts a piece in marker notation (`⟨bow⟩the⟨eow⟩`) to stream code points. */
 export function pieceToStream(piece: string): number[] {
 	const out: number[] = [];
+	forEachStreamCp(piece, (cp) => out.push(cp));
+	return out;
+}
+
+function forEachStreamCp(piece: string, f: (cp: number) => void): void {
 	let i = 0;
 	while (i < piece.length) {
-		if (piece.startsWith('⟨', i)) {
+		// 0x27e8 is '⟨'.
+		if (piece.charCodeAt(i) === 0x27e8) {
 			const close = piece.indexOf('⟩', i);
 			const name = close > 0 ? piece.slice(i + 1, close) : '';
 			const marker = MARKER_NAMES[name];
 			if (marker !== undefined) {
-				out.push(marker);
+				f(marker);
 				i = close + 1;
 				continue;
 			}
 		}
 		const cp = piece.codePointAt(i)!;
-		out.push(cp);
+		f(cp);
 		i += cp > 0xffff ? 2 : 1;
 	}
-	return out;
-}
-
-interface RawFile {
-	meta: {
-		family: string;
-		base: number;
-		message_overhead: number;
-		fold_quotes: boolean;
-		allcaps_min: number | null;
-		digit_group: number;
-	};
-	tokens: Record<string, Record<string, unknown>>;
 }
 
 function hashEdge(node: number, cp: number): number {
-	let h = Math.imul(node, 0x9e3779b1) ^ Math.imul(cp + 0x7f4a7c15, 0x85ebca77);
-	h ^= h >>> 15;
-	h = Math.imul(h, 0x2c1b3c6d);
-	return (h ^ (h >>> 12)) >>> 0;
+	const h = Math.imul(node, 0x9e3779b1) ^ Math.imul(cp, 0x85ebca77);
+	return h ^ (h >>> 15);
 }
+
+/** Children of the root on BMP code points: a direct table. */
+const ROOT_DIRECT = 0x10000;
 
 class CompiledVocab implements Vocab {
 	readonly meta: VocabMeta;
 	readonly pieceCount: number;
 	readonly maxPieceLength: number;
 	readonly contractions: readonly string[];
-	private readonly keyNode: Int32Array;
-	private readonly keyCp: Int32Array;
-	private readonly value: Int32Array;
-	private readonly mask: number;
-	private readonly terminal: Uint8Array;
-	private readonly prefix2: Set<number>;
-	private readonly prefix3: Set<number>;
-	private readonly byteCosts = new Map<number, number>();
+	private readonly root = new Int32Array(ROOT_DIRECT).fill(-1);
+	/** Edges as [node, cp, child] triples, so one probe touches one cache line. */
+	private table: Int32Array;
+	private mask: number;
+	private edges = 0;
+	private terminal: Uint8Array;
+	private readonly prefix2 = new Set<number>();
+	private readonly prefix3 = new Set<number>();
+	/** Byte-fallback cost per BMP code point, 0 = not computed yet. */
+	private readonly bmpByteCost = new Uint8Array(0x10000);
+	private readonly astralByteCost = new Map<number, number>();
+	/** Per cut candidate: some piece has it followed (preceded) by a non-candidate code point. */
+	private readonly joinsRight = new Uint8Array(0x21 + 32);
+	private readonly joinsLeft = new Uint8Array(0x21 + 32);
+	/** Candidate pairs that occur inside a piece, as `a * 2^21 + b`. */
+	private readonly candidatePairs = new Set<number>();
 
-	constructor(raw: RawFile) {
+	constructor(raw: VocabSource) {
 		const m = raw.meta;
 		this.meta = {
 			family: m.family,
@@ -140,12 +174,28 @@ class CompiledVocab implements Vocab {
 			allcapsMin: m.allcaps_min ?? null,
 			digitGroup: m.digit_group,
 		};
-		const pieces: number[][] = [];
 		const contractions: string[] = [];
-		this.prefix2 = new Set();
-		this.prefix3 = new Set();
-		for (const [group, entries] of Object.entries(raw.tokens)) {
-			for (const key of Object.keys(entries)) {
+		// Stream length is at most the UTF-16 length, so this bounds the number of trie nodes.
+		const groups = Object.entries(raw.tokens).map(([name, entries]) => [name, Object.keys(entries)] as const);
+		let bound = 1;
+		for (const [, keys] of groups) {
+			for (const key of keys) {
+				bound += key.length;
+			}
+		}
+		// Most edges share prefixes: start at a quarter of the bound and grow at half load.
+		let size = 1024;
+		while (size * 4 < bound) {
+			size <<= 1;
+		}
+		this.mask = size - 1;
+		this.table = new Int32Array(size * 3).fill(-1);
+		this.terminal = new Uint8Array(bound);
+		let nodes = 1;
+		let pieces = 0;
+		let maxLen = 0;
+		for (const [group, keys] of groups) {
+			for (const key of keys) {
 				if (group === 'bytes_fallback') {
 					const v = parseInt(key, 16);
 					if (key.length === 4) {
@@ -158,64 +208,95 @@ class CompiledVocab implements Vocab {
 				if (group === 'contractions') {
 					contractions.push(key);
 				}
-				pieces.push(pieceToStream(key));
+				pieces++;
+				let node = 0;
+				let len = 0;
+				let prev = -1;
+				forEachStreamCp(key, (cp) => {
+					let next = this.child(node, cp);
+					if (next < 0) {
+						next = nodes++;
+						this.insert(node, cp, next);
+					}
+					node = next;
+					if (prev >= 0) {
+						this.notePair(prev, cp);
+					}
+					prev = cp;
+					len++;
+				});
+				this.terminal[node] = 1;
+				maxLen = Math.max(maxLen, len);
 			}
 		}
-		this.pieceCount = pieces.length;
-		this.contractions = contractions;
-		let edges = 0;
-		let maxLen = 0;
-		for (const p of pieces) {
-			edges += p.length;
-			maxLen = Math.max(maxLen, p.length);
-		}
+		this.terminal = this.terminal.slice(0, nodes);
+		this.pieceCount = pieces;
 		this.maxPieceLength = maxLen;
-		let size = 1;
-		while (size < edges * 2) {
-			size <<= 1;
+		this.contractions = contractions;
+	}
+
+	private notePair(a: number, b: number): void {
+		const ca = isCutCandidate(a);
+		const cb = isCutCandidate(b);
+		if (ca && cb) {
+			this.candidatePairs.add(a * 0x200000 + b);
+		} else if (ca) {
+			this.joinsRight[candidateSlot(a)] = 1;
+		} else if (cb) {
+			this.joinsLeft[candidateSlot(b)] = 1;
 		}
-		this.mask = size - 1;
-		this.keyNode = new Int32Array(size).fill(-1);
-		this.keyCp = new Int32Array(size);
-		this.value = new Int32Array(size);
-		const terminal = new Uint8Array(edges + 1);
-		let nodes = 1;
-		for (const p of pieces) {
-			let node = 0;
-			for (const cp of p) {
-				let next = this.child(node, cp);
-				if (next < 0) {
-					next = nodes++;
-					this.insert(node, cp, next);
-				}
-				node = next;
-			}
-			terminal[node] = 1;
-		}
-		this.terminal = terminal;
 	}
 
 	private insert(node: number, cp: number, child: number): void {
-		let slot = hashEdge(node, cp) & this.mask;
-		while (this.keyNode[slot] !== -1) {
-			slot = (slot + 1) & this.mask;
+		if (node === 0 && cp < ROOT_DIRECT) {
+			this.root[cp] = child;
+			return;
 		}
-		this.keyNode[slot] = node;
-		this.keyCp[slot] = cp;
-		this.value[slot] = child;
+		if ((this.edges + 1) * 2 > this.mask + 1) {
+			this.grow();
+		}
+		this.place(node, cp, child);
+		this.edges++;
+	}
+
+	private place(node: number, cp: number, child: number): void {
+		const table = this.table;
+		const mask = this.mask;
+		let slot = hashEdge(node, cp) & mask;
+		while (table[slot * 3] !== -1) {
+			slot = (slot + 1) & mask;
+		}
+		table[slot * 3] = node;
+		table[slot * 3 + 1] = cp;
+		table[slot * 3 + 2] = child;
+	}
+
+	private grow(): void {
+		const old = this.table;
+		this.mask = this.mask * 2 + 1;
+		this.table = new Int32Array((this.mask + 1) * 3).fill(-1);
+		for (let i = 0; i < old.length; i += 3) {
+			if (old[i] !== -1) {
+				this.place(old[i], old[i + 1], old[i + 2]);
+			}
+		}
 	}
 
 	child(node: number, cp: number): number {
+		if (node === 0 && cp < ROOT_DIRECT) {
+			return cp >= 0 ? this.root[cp] : -1;
+		}
 		const mask = this.mask;
-		const keyNode = this.keyNode;
+		const table = this.table;
 		let slot = hashEdge(node, cp) & mask;
 		for (;;) {
-			const k = keyNode[slot];
+			const at = slot * 3;
+			const k = table[at];
+			if (k === node && table[at + 1] === cp) {
+				return table[at + 2];
+			}
 			if (k === -1) {
 				return -1;
-			}
-			if (k === node && this.keyCp[slot] === cp) {
-				return this.value[slot];
 			}
 			slot = (slot + 1) & mask;
 		}
@@ -236,14 +317,43 @@ class CompiledVocab implements Vocab {
 		return this.isPiece(node);
 	}
 
+	cutBetween(a: number, b: number): boolean {
+		const ca = isCutCandidate(a);
+		const cb = isCutCandidate(b);
+		if (ca && cb) {
+			return !this.candidatePairs.has(a * 0x200000 + b);
+		}
+		if (ca) {
+			return this.joinsRight[candidateSlot(a)] === 0;
+		}
+		if (cb) {
+			return this.joinsLeft[candidateSlot(b)] === 0;
+		}
+		return false;
+	}
+
 	byteCost(cp: number): number {
 		if (cp < 0x80 || cp >= 0x110000) {
 			return cp === 0x110011 || cp === 0x110010 ? 0 : 1;
 		}
-		const cached = this.byteCosts.get(cp);
-		if (cached !== undefined) {
-			return cached;
+		if (cp < 0x10000) {
+			const known = this.bmpByteCost[cp];
+			if (known !== 0) {
+				return known;
+			}
+			const cost = this.computeByteCost(cp);
+			this.bmpByteCost[cp] = cost;
+			return cost;
 		}
+		let cost = this.astralByteCost.get(cp);
+		if (cost === undefined) {
+			cost = this.computeByteCost(cp);
+			this.astralByteCost.set(cp, cost);
+		}
+		return cost;
+	}
+
+	private computeByteCost(cp: number): number {
 		// Lone surrogates reach the API as U+FFFD.
 		const c = cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp;
 		const bytes = Buffer.from(String.fromCodePoint(c), 'utf8');
@@ -255,9 +365,20 @@ class CompiledVocab implements Vocab {
 		if (n >= 2 && this.prefix2.has((bytes[0] << 8) | bytes[1])) {
 			cost = Math.min(cost, 1 + n - 2);
 		}
-		this.byteCosts.set(cp, cost);
 		return cost;
 	}
+}
+
+/** Compiles a vocabulary file's text (exported for tests and the benchmark). */
+export function compileVocab(text: string, file?: string): Vocab {
+	let raw: VocabSource;
+	try {
+		// JSON.parse is native and beats a scanner written in (cold) JavaScript; the compact cache skips both.
+		raw = JSON.parse(text) as VocabSource;
+	} catch (err) {
+		throw new Error(`${file ?? 'vocabulary'}: ${(err as Error).message}`);
+	}
+	return new CompiledVocab(raw);
 }
 
 const cache = new Map<VocabFamily, Vocab>();
@@ -268,8 +389,7 @@ export function loadVocab(family: VocabFamily): Vocab {
 	let v = cache.get(family);
 	if (!v) {
 		const file = path.join(offlineDataDir(), FILES[family]);
-		const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as RawFile;
-		v = new CompiledVocab(raw);
+		v = compileVocab(fs.readFileSync(file, 'utf8'), file);
 		cache.set(family, v);
 		for (const l of loadListeners) {
 			l(family);
