@@ -410,8 +410,9 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	for (const model of unchecked) {
 		io.err(`warning: no price for model ${model}: --budget-usd was not checked for its requests.\n`);
 	}
-	if (over.length > 0) {
-		io.err(`Budget exceeded by ${over.length} request${over.length === 1 ? '' : 's'}:\n${over.map((o) => `  ${o}`).join('\n')}\n`);
+	const overSites = results.filter((s) => s.overBudget).length;
+	if (overSites > 0) {
+		io.err(`Budget exceeded by ${overSites} request${overSites === 1 ? '' : 's'}:\n${over.map((o) => `  ${o}`).join('\n')}\n`);
 		return 1;
 	}
 	return 0;

@@ -329,6 +329,14 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.equal(pass.code, 0, pass.stderr);
 		});
 
+		it('counts a site over both budgets once, naming both', async () => {
+			const r = await run(['count', 'examples/support-agent-with-tools.json', '--budget-tokens', '1', '--budget-usd', '0.000001']);
+			assert.equal(r.code, 1);
+			assert.match(r.stderr, /Budget exceeded by 1 request:/);
+			assert.match(r.stderr, /support-agent-with-tools\.json:1:1: ≈[\d,]+ input tokens, over the budget of 1\n/);
+			assert.match(r.stderr, /support-agent-with-tools\.json:1:1: input cost \$[\d.]+ on claude-opus-4-5, over the budget of \$0\.000001/);
+		});
+
 		it('warns that --budget-usd cannot be checked for a model without a price', async () => {
 			const r = await run(['count', 'test/fixtures/cli/unknown-model.json', '--budget-usd', '0.01']);
 			assert.equal(r.code, 0);
