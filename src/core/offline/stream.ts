@@ -62,6 +62,10 @@ export function toCodePoints(s: string): Int32Array {
 	return out.subarray(0, n);
 }
 
+function isPunctRun(c: CharClass): boolean {
+	return c === CharClass.Punct || c === CharClass.Killer;
+}
+
 function isWordClass(c: CharClass): boolean {
 	return c === CharClass.Letter || c === CharClass.Mark;
 }
@@ -151,18 +155,17 @@ export class StreamBuilder {
 				i = j;
 				continue;
 			}
-			// Contractions only follow a letter (`don't`, `it's`); a quote opening `'string'` is punctuation.
-			if (cp === APOSTROPHE && i > 0 && charClass(cps[i - 1]) === CharClass.Letter) {
+			// A contraction splits off wherever its apostrophe starts a run (`don't`, `say 's1`), but not after
+			// punctuation, whose run swallows the apostrophe (`)'s`, `<'m'`).
+			if (cp === APOSTROPHE && (i === 0 || !isPunctRun(charClass(cps[i - 1])))) {
 				const len = this.contractionAt(cps, i, to);
 				if (len > 0) {
 					for (let k = 0; k < len; k++) {
 						this.push(cps[i + k]);
 					}
 					i += len;
-					if (i >= to || !isWordClass(charClass(cps[i]))) {
-						// A contraction ends its word: a following single space is absorbed like after ⟨eow⟩.
-						this.push(FRAME_EOW);
-					}
+					// A contraction ends its word: a following single space is absorbed like after ⟨eow⟩.
+					this.push(FRAME_EOW);
 					continue;
 				}
 			}
@@ -179,7 +182,7 @@ export class StreamBuilder {
 				default: {
 					// Punctuation, killer marks and non-ASCII digits: markers only against one space.
 					let j = i + 1;
-					while (j < to && charClass(cps[j]) === cls && !(cps[j] === APOSTROPHE && this.contractionAt(cps, j, to) > 0)) {
+					while (j < to && charClass(cps[j]) === cls) {
 						j++;
 					}
 					// A lone apostrophe directly before a letter opens that word and takes no ⟨bow⟩ of its own.
