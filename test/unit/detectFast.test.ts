@@ -6,7 +6,7 @@ import { Bail, detectTypeScriptFast } from '../../src/core/detect/tsFast';
 import { detectTypeScriptFull } from '../../src/core/detect/typescript';
 import { scan, Tok } from '../../src/core/detect/tsScan';
 import type { RequestSite } from '../../src/core/types';
-import { readFixture } from './detectHelpers';
+import { readFixture, slice } from './detectHelpers';
 import { repeatTo, tsBlock } from '../../bench/detect';
 
 type Language = 'typescript' | 'javascript';
@@ -49,9 +49,8 @@ describe('detect: fast TypeScript path', () => {
 		assert.deepEqual(quick, full(text, 'typescript'));
 	});
 
-	it('hands unusual or half-typed text to the full parse, with the same result through detectRequests', async () => {
+	it('hands unusual text to the full parse, with the same result through detectRequests', async () => {
 		const cases = [
-			'client.messages.create({ model: "m", messages: [{ role: "user", content: "x" }, { role: ',
 			'client.messages.create({ model: "m", messages: [{ role: "user", content: (() => "x")() }], handler: x => x });',
 			'client.messages.create<Params>({ model: "m", messages: [] });',
 			'client.messages.create({ model: "m", messages: [{ role: "user", content: a < b }] });',
@@ -61,6 +60,52 @@ describe('detect: fast TypeScript path', () => {
 			assert.equal(fast(text, 'typescript'), undefined, text);
 			assert.deepEqual(await detectRequests(text, 'typescript'), full(text, 'typescript').sort((a, b) => a.range.start - b.range.start), text);
 		}
+	});
+
+	it('reads half-typed calls with a bounded extent and keeps exact offsets for the calls after them', async () => {
+		const done = 'client.messages.create({ model: "m2", messages: [{ role: "user", content: "after" }] })';
+		const typing = 'const draft = client.messages.create({ model: "m", messages: [{ role: "user", content: "x" }, { role: \n\n';
+		const text = `const a = 1;\n${typing}export function later() {\n\treturn ${done};\n}\n`;
+		const quick = fast(text, 'typescript');
+		assert.ok(quick);
+		assert.equal(quick.length, 2);
+		assert.equal(slice(text, quick[0].range), typing.slice('const draft = '.length).trimEnd());
+		assert.deepEqual(quick[0].payload, { model: 'm', messages: [{ role: 'user', content: 'x' }] });
+		assert.equal(slice(text, quick[1].range), done);
+		assert.deepEqual(quick[1].payload, { model: 'm2', messages: [{ role: 'user', content: 'after' }] });
+		// The call after the half-typed one is read exactly as in the finished file.
+		const finished = full(text.replace('{ role: \n', '{ role: "user", content: "y" }] });\n'), 'typescript');
+		assert.deepEqual(quick[1].payload, finished[1].payload);
+
+		const unterminated = 'client.messages.create({ model: "m", messages: [{ role: "user", content: "still typ\n';
+		const open = fast(unterminated, 'typescript');
+		assert.ok(open);
+		assert.deepEqual(open[0].payload.messages, [{ role: 'user', content: 'still typ' }]);
+		assert.equal(open[0].range.end, unterminated.indexOf('\n'));
+	});
+
+	it('keeps reading the rest of the file when a string loses its closing quote', () => {
+		const text = readFixture('support.ts');
+		const broken = text.replace('\'Then stop.\'', '\'Then stop.x');
+		assert.equal(broken.length, text.length);
+		const quick = fast(broken, 'typescript');
+		assert.ok(quick);
+		const before = full(text, 'typescript');
+		assert.deepEqual(quick.map(s => s.id), before.map(s => s.id));
+		for (let i = 0; i < before.length; i++) {
+			if (before[i].id !== 'ts:messages.stream#0') {
+				assert.deepEqual(quick[i], before[i], before[i].id);
+			}
+		}
+		const stream = quick.find(s => s.id === 'ts:messages.stream#0')!;
+		assert.equal(stream.payload.model, 'claude-sonnet-4-5');
+	});
+
+	it('keeps brackets of finished code that merely starts lines with statement words', () => {
+		const text = 'foo(\nfunction bar() { return 1; }\n);\nclient.messages.create({ model: "m", messages: [{ role: "user", content: "z" }] });\n';
+		const quick = fast(text, 'typescript');
+		assert.ok(quick);
+		assert.deepEqual(quick, full(text, 'typescript'));
 	});
 
 	it('finds nothing, quickly, in code without calls', () => {

@@ -78,7 +78,8 @@ export function cookString(raw: string, template: boolean): string {
 }
 
 class Parser {
-	constructor(private readonly s: Scan, private readonly jsx: boolean) { }
+	/** `lenient`: the scan closed brackets of half-typed code, so a property may still lack its value. */
+	constructor(private readonly s: Scan, private readonly jsx: boolean, private readonly lenient = false) { }
 
 	private p = 0;
 
@@ -290,9 +291,12 @@ class Parser {
 		const s = this.startOf(t);
 		const e = this.endOf(t);
 		switch (this.kind()) {
-			case Tok.Str:
+			case Tok.Str: {
 				this.p++;
-				return { k: 'lit', s, e, v: cookString(this.s.text.slice(s + 1, e - 1), false) };
+				// A string still being typed ends at the line end, as in TypeScript.
+				const closed = e - s >= 2 && this.s.text.charCodeAt(e - 1) === this.s.text.charCodeAt(s);
+				return { k: 'lit', s, e, v: cookString(this.s.text.slice(s + 1, closed ? e - 1 : e), false) };
+			}
 			case Tok.Template:
 				this.p++;
 				return { k: 'lit', s, e, v: cookString(this.s.text.slice(s + 1, e - 1), true) };
@@ -407,11 +411,7 @@ class Parser {
 			} else {
 				items.push(this.assignment());
 			}
-			if (this.is(',')) {
-				this.p++;
-			} else if (this.p !== close) {
-				bail();
-			}
+			this.commaOr(close);
 		}
 		this.p++;
 		return { k: 'arr', s, e: this.endOf(close), items };
@@ -466,6 +466,9 @@ class Parser {
 				}
 				if (this.is(':')) {
 					this.p++;
+					if (this.lenient && this.p === close) {
+						continue; // `key:` with its value not typed yet
+					}
 					const value = this.assignment();
 					props.push({ k: 'prop', s: ps, e: value.e, key, value });
 				} else if (this.is('(') || this.is('<')) {
@@ -491,7 +494,10 @@ class Parser {
 		if (this.is(',')) {
 			this.p++;
 		} else if (this.p !== close) {
-			bail();
+			if (!this.lenient) {
+				bail();
+			}
+			this.p = close; // half-typed: what follows a broken element is not part of this list
 		}
 	}
 
@@ -695,7 +701,7 @@ class Resolver {
 		const rootDecls: number[] = [];
 		const blockOf = new Map<number, Scope>();
 		for (const i of s.braces) {
-			const scope: Scope = { start: s.start[i], end: s.end[s.match[i]] };
+			const scope: Scope = { start: s.start[i], end: s.match[i] < 0 ? s.text.length : s.end[s.match[i]] };
 			blockOf.set(i, scope);
 			scopes.push(scope);
 		}
@@ -742,6 +748,9 @@ class Resolver {
 	private paramScope(open: number, scopes: Scope[]): void {
 		const s = this.s;
 		const close = s.match[open];
+		if (close < 0) {
+			return;
+		}
 		const before = open - 1;
 		if (isTok(s, before, 'if') || isTok(s, before, 'while') || isTok(s, before, 'switch') || isTok(s, before, 'with')) {
 			return;
@@ -821,7 +830,7 @@ class Resolver {
 		for (let i = t; i < s.count; i++) {
 			if (s.kind[i] === Tok.Punct) {
 				const text = tokText(s, i);
-				if (text === ',' || text === ';' || text === ')' || text === ']' || text === '}') {
+				if (text === ',' || text === ';' || text === ')' || text === ']' || text === '}' || text === '') {
 					return i;
 				}
 				if ((text === '(' || text === '[' || text === '{') && s.match[i] > 0) {
@@ -1168,11 +1177,12 @@ const commands = new Set(['InvokeModelCommand', 'InvokeModelWithResponseStreamCo
  * anything the fast path does not model; `out` is then untouched.
  */
 export function detectTypeScriptFast(text: string, language: 'typescript' | 'javascript', jsx: boolean, bedrockModelId: string | undefined, out: RequestSite[]): void {
-	const s = scan(text, true);
-	if (!s.balanced) {
-		bail();
+	let s = scan(text, true);
+	const typing = !s.balanced;
+	if (typing) {
+		s = scan(text, true, true);
 	}
-	const parser = new Parser(s, jsx || language === 'javascript');
+	const parser = new Parser(s, jsx || language === 'javascript', typing);
 	const resolver = new Resolver(s, parser);
 	const evaluator = new FastEvaluator(text, resolver);
 	const found: RequestSite[] = [];

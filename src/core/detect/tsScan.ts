@@ -124,11 +124,26 @@ function isIdentPart(c: number): boolean {
 /** Token buffers kept between scans when the caller allows it (detection runs on every edit). */
 let pool: { kind: Uint8Array; start: Int32Array; end: Int32Array; newline: Uint8Array; match: Int32Array } | undefined;
 
+/** Words that start a line only as a new statement: where a half-typed call's open brackets end. */
+const statementWords = new Set(['function', 'class', 'export', 'import', 'const', 'let', 'var', 'interface', 'enum', 'declare']);
+
+/** Indentation of the line holding offset, in characters. */
+function indentAt(text: string, offset: number): number {
+	let i = text.lastIndexOf('\n', offset - 1) + 1;
+	const lineStart = i;
+	while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) {
+		i++;
+	}
+	return i - lineStart;
+}
+
 /**
  * Scans the whole text. With `reuse`, the token arrays are shared with the previous reusing scan, so its
- * result must no longer be in use.
+ * result must no longer be in use. With `recover` (for text being typed), brackets left open inside an
+ * expression are closed by zero-width closing tokens before the next line that starts a statement at the
+ * expression's indentation or less, and at the end of the text; stray closing brackets are ignored.
  */
-export function scan(text: string, reuse = false): Scan {
+export function scan(text: string, reuse = false, recover = false): Scan {
 	const n = text.length;
 	let cap = Math.max(64, n >> 1);
 	const candidates: number[] = [];
@@ -196,6 +211,38 @@ export function scan(text: string, reuse = false): Scan {
 		}
 		balanced = false;
 		return [n, false];
+	};
+
+	/** Zero-width closers for stack[k..], innermost first, right after the last real token. */
+	const closeFrom = (k: number): void => {
+		const at = count > 0 ? end[count - 1] : 0;
+		const keepNewline = sawNewline;
+		while (stack.length > k) {
+			const opener = stack.pop()!;
+			sawNewline = false;
+			link(opener, push(Tok.Punct, at, at));
+		}
+		sawNewline = keepNewline;
+	};
+
+	/** Before a statement word at a line start: where an open call or array (and what it holds) must end. */
+	const recoverAt = (i: number, j: number): void => {
+		if (!sawNewline || stack.length === 0 || !statementWords.has(text.slice(i, j))) {
+			return;
+		}
+		let k = 0;
+		while (k < stack.length && !(kind[stack[k]] === Tok.Punct && text.charCodeAt(start[stack[k]]) !== 123)) {
+			k++;
+		}
+		if (k === stack.length || i - (text.lastIndexOf('\n', i - 1) + 1) > indentAt(text, start[stack[k]])) {
+			return;
+		}
+		for (let m = k; m < stack.length; m++) {
+			if (kind[stack[m]] !== Tok.Punct) {
+				return; // inside a template substitution: leave it
+			}
+		}
+		closeFrom(k);
 	};
 
 	const regexAllowed = (): boolean => {
@@ -290,6 +337,9 @@ export function scan(text: string, reuse = false): Scan {
 			while (j < n && isIdentPart(text.charCodeAt(j))) {
 				j++;
 			}
+			if (recover) {
+				recoverAt(i, j);
+			}
 			const t = push(Tok.Ident, i, j);
 			if (candidateWord(j - i, c)) {
 				candidates.push(t);
@@ -358,6 +408,30 @@ export function scan(text: string, reuse = false): Scan {
 		}
 		// Punctuation, longest first.
 		const len = punctLength(text, i, c);
+		if (len === 1 && (c === 41 || c === 93 || c === 125)) {
+			const want = c === 41 ? 40 : c === 93 ? 91 : 123;
+			let k = stack.length - 1;
+			while (k >= 0 && !(kind[stack[k]] === Tok.Punct && text.charCodeAt(start[stack[k]]) === want)) {
+				k--;
+			}
+			if (k < 0 || k !== stack.length - 1) {
+				balanced = false;
+				if (recover && k < 0) {
+					i++; // a stray closing bracket: leave it out
+					continue;
+				}
+				if (recover && stack.slice(k + 1).every(o => kind[o] === Tok.Punct)) {
+					closeFrom(k + 1); // brackets opened in between end where this one closes
+				}
+			}
+			const t = push(Tok.Punct, i, i + 1);
+			i++;
+			if (k >= 0) {
+				link(stack[k], t);
+				stack.length = k;
+			}
+			continue;
+		}
 		const t = push(Tok.Punct, i, i + len);
 		i += len;
 		if (len !== 1) {
@@ -373,23 +447,13 @@ export function scan(text: string, reuse = false): Scan {
 			} else if (c === 123) {
 				braces.push(t);
 			}
-		} else if (c === 41 || c === 93 || c === 125) {
-			const want = c === 41 ? 40 : c === 93 ? 91 : 123;
-			let k = stack.length - 1;
-			while (k >= 0 && !(kind[stack[k]] === Tok.Punct && text.charCodeAt(start[stack[k]]) === want)) {
-				k--;
-			}
-			if (k < 0 || k !== stack.length - 1) {
-				balanced = false;
-			}
-			if (k >= 0) {
-				link(stack[k], t);
-				stack.length = k;
-			}
 		}
 	}
 	if (stack.length > 0) {
 		balanced = false;
+		if (recover && stack.every(t => kind[t] === Tok.Punct)) {
+			closeFrom(0);
+		}
 	}
 	if (reuse) {
 		pool = { kind, start, end, newline, match };
