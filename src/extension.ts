@@ -5,6 +5,7 @@ import { AnthropicCounter } from './core/count/anthropicCounter';
 import { BedrockCounter } from './core/count/bedrockCounter';
 import { RateLimiter } from './core/count/rateLimiter';
 import { configurePythonParser, detectRequests } from './core/detect';
+import type { BatchEstimate } from './core/batch';
 import type { Report } from './core/report';
 import { TokenCountService, type ServiceOptions } from './core/service';
 import { rateLookup, modelChoices } from './core/cost/rates';
@@ -15,6 +16,7 @@ import { DiagnosticsController } from './ui/diagnostics';
 import { EstimatePanel } from './ui/estimatePanel';
 import { TokenHoverProvider } from './ui/hover';
 import { ConditionalRegistration } from './ui/toggle';
+import { BatchCommand } from './ui/batchCommand';
 import { Commands } from './ui/commands';
 import { DOCUMENT_SELECTOR, DocumentTracker } from './ui/documentTracker';
 import { Log } from './ui/log';
@@ -29,6 +31,8 @@ export interface TestApi {
 	statusText(): string;
 	/** The report currently shown by "Estimate Request". */
 	lastReport(): Report | undefined;
+	/** The totals of the last "Estimate Batch File". */
+	lastBatchEstimate(): BatchEstimate | undefined;
 }
 
 function serviceOptions(config: Config): ServiceOptions {
@@ -120,7 +124,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	applyToggles();
 	const commands = new Commands({ service, keys, log, models: () => modelChoices(pricing()) });
 	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
-	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate);
+	const batch = new BatchCommand(service, pricing, log);
+	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch);
 
 	const reportEndpoint = () => {
 		const problem = endpointProblem();
@@ -182,6 +187,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		},
 		statusText: () => statusBar.text,
 		lastReport: () => estimate.lastReport,
+		lastBatchEstimate: () => batch.lastEstimate,
 	};
 }
 

@@ -214,6 +214,15 @@ export class TokenCountService {
 		};
 	}
 
+	/** Counts with the offline tokenizer only, whatever the mode (bulk work such as batch files). */
+	async countOffline(request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
+		if (!this.offlineScheduler) {
+			throw new CountError('unknown', 'The offline counter is not available.');
+		}
+		const key = this.offlineScheduler.keyOf(request);
+		return this.offlineScheduler.peek(key) ?? this.runWithSignal(this.offlineScheduler, `adhoc-offline:${key}`, request, signal);
+	}
+
 	/** Whether exact counts are currently possible for a provider. */
 	canCountExactly(provider: 'anthropic' | 'bedrock'): boolean {
 		if (this.options.mode === 'offline') { return false; }

@@ -3,23 +3,11 @@ import {
 	formatPct, formatRate, formatTokens, formatUsd, formatWindow, inputCost, lookupModel, worstCaseCost,
 	type ModelOverrides, PRICING_AS_OF,
 } from '../core/cost';
-import { withoutBlock, withoutMessage, withoutSystem, withoutTool } from '../core/report';
+import { measurePart } from '../core/report';
 import { bestResult, type SiteState, type TokenCountService } from '../core/service';
-import type { MessagesBody, SitePart } from '../core/types';
+import type { SitePart } from '../core/types';
 import { isCancellation } from '../core/util/abort';
 import type { DocumentTracker } from './documentTracker';
-
-/** Which request-body edit removes a part, so that its share can be counted as a difference. */
-function bodyWithout(body: MessagesBody, part: SitePart): MessagesBody | undefined {
-	const segs = part.path.split('/').filter(Boolean);
-	if (segs[0] === 'system' && segs.length === 1) { return withoutSystem(body).body; }
-	if (segs[0] === 'tools' && segs.length === 2) { return withoutTool(body, Number(segs[1])).body; }
-	if (segs[0] === 'messages' && segs.length === 2) { return withoutMessage(body, Number(segs[1])).body; }
-	if (segs[0] === 'messages' && segs[2] === 'content' && segs.length === 4) {
-		return withoutBlock(body, [Number(segs[1]), Number(segs[3])]).body;
-	}
-	return undefined;
-}
 
 const PART_LABEL: Record<string, string> = {
 	system: 'System prompt', tool: 'Tool definition', tools: 'Tool definitions', message: 'Message', block: 'Content block', thinking: 'Thinking block',
@@ -130,17 +118,18 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 			md.appendMarkdown(`**${label}** — waiting for the request's count…`);
 			return;
 		}
-		const without = bodyWithout(state.request.body, part);
-		if (!without) {
+		const count = this.service.countFnFor(state.site.provider);
+		const total = r.inputTokens;
+		// Stand-ins keep the request valid without the part; measurePart adds their own cost back.
+		const measured = await measurePart(state.request.body, state.model, part.path, count, { total, signal });
+		if (!measured) {
 			md.appendMarkdown(`**${label}** \`${part.path}\``);
 			return;
 		}
-		const count = this.service.countFnFor(state.site.provider);
-		const total = r.inputTokens;
-		const rest = await count(without, state.model, signal);
-		const tokens = Math.max(0, total - rest.inputTokens);
+		const tokens = Math.max(0, measured.tokens);
+		const approximate = measured.approximate || r.approximate;
 		const info = lookupModel(state.model, this.overrides());
-		md.appendMarkdown(`**${label}** \`${part.path}\`: **${rest.approximate || r.approximate ? '≈' : ''}${formatTokens(tokens)} tokens**, ${formatPct(total ? (tokens / total) * 100 : 0)} of the request (${formatTokens(total)})`);
+		md.appendMarkdown(`**${label}** \`${part.path}\`: **${approximate ? '≈' : ''}${formatTokens(tokens)} tokens**, ${formatPct(total ? (tokens / total) * 100 : 0)} of the request (${formatTokens(total)})`);
 		if (info) {
 			md.appendMarkdown(` · ${formatUsd(inputCost(tokens, info))}`);
 		}

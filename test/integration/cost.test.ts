@@ -102,3 +102,28 @@ describe('Cost surfaces in a real VS Code', function () {
 		assert.equal(report.tools.tools[0].name, 'lookup_order');
 	});
 });
+
+describe('Estimate Batch File in a real VS Code', function () {
+	this.timeout(30_000);
+	it('streams a JSONL file and totals it at the batch price, reporting malformed lines', async () => {
+		await setting('countingMode', 'offline');
+		const api = await activateExtension();
+		const uri = (await openInEditor('batch.jsonl')).document.uri;
+		const estimate = await vscode.commands.executeCommand<{ requests: number }>('claudeTokenMeter.estimateBatchFile', uri);
+		assert.ok(estimate, 'an estimate');
+		const e = api.lastBatchEstimate()!;
+		assert.equal(e.requests, 4);
+		assert.equal(e.malformed.count, 1);
+		assert.deepEqual(e.malformed.lines, [5]);
+		assert.equal(e.models.length, 1);
+		assert.equal(e.models[0].model, 'claude-haiku-4-5');
+		assert.ok(e.inputTokens > 40);
+		// Haiku 4.5 input is $1/MTok, halved in a batch.
+		assert.ok(Math.abs(e.inputCostUsd - (e.inputTokens * 0.5) / 1e6) < 1e-12);
+		const summary = await until(() => vscode.workspace.textDocuments.find((d) => d.languageId === 'markdown' && d.getText().startsWith('# Batch estimate')), 'the summary document');
+		assert.match(summary.getText(), /4 requests/);
+		assert.match(summary.getText(), /Malformed lines: 1/);
+		await setting('countingMode', undefined);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+});

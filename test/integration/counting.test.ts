@@ -12,6 +12,8 @@ describe('Counting in a real VS Code', function () {
 	let api: TestApi;
 
 	before(async () => {
+		// Only the documents a test opens are visible, so only they are counted.
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		server = await startCountServer();
 		await setting('api.baseURL', server.url);
 		await setting('debounceMs', 300);
