@@ -134,12 +134,16 @@ export class StreamBuilder {
 	build(cps: Int32Array, from: number, to: number): { stream: Int32Array; start: number; length: number } {
 		this.len = 0;
 		const n = cps.length;
-		const lead = this.rules.leadingSpace && from === 0;
+		const atStart = this.rules.leadingSpace && from === 0;
+		// A text that opens with a space uses it as the frame's own space instead of adding one.
+		const lead = atStart && !(n > 0 && cps[0] === SPACE);
 		const spaceAt = (j: number): boolean => (j >= 0 ? j < n && cps[j] === SPACE : j === -1 && lead);
 		const leftSingle = (i: number): boolean => spaceAt(i - 1) && !spaceAt(i - 2);
 		const rightSingle = (j: number): boolean => j < n && cps[j] === SPACE && !(j + 1 < n && cps[j + 1] === SPACE);
-		if (lead) {
+		if (atStart) {
 			this.push(FRAME_EOW);
+		}
+		if (lead) {
 			this.push(SPACE);
 		}
 		let i = from;
@@ -206,7 +210,7 @@ export class StreamBuilder {
 			}
 		}
 		let start = 0;
-		if (lead && this.buf[0] === FRAME_EOW) {
+		if (atStart && this.buf[0] === FRAME_EOW) {
 			start = 1;
 		}
 		return { stream: this.buf, start, length: this.len - start };
