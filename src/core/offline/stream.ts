@@ -28,7 +28,8 @@ const DOTTED_CAPITAL_I = 0x130;
 
 /** NFC, quote folding and (v5) the trailing-whitespace strip: the text the stream is built from. */
 export function normalizeText(text: string, rules: StreamRules): string {
-	let s = text.normalize("NFC").replace(/\u00a0/g, " ");
+	// Private-use characters cost nothing: the API's count drops them (measured on U+F8FF).
+	let s = text.normalize("NFC").replace(/\u00a0/g, " ").replace(/\p{Co}/gu, "");
 	if (rules.foldQuotes) {
 		s = s.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"');
 	}
