@@ -133,7 +133,7 @@ describe('CountScheduler', () => {
 
 	it('pauses the limiter when the endpoint says retry-after', async () => {
 		const counter = new ManualCounter();
-		let now = 1_000_000;
+		const now = 1_000_000;
 		const limiter = new RateLimiter(100, () => now);
 		const s = new CountScheduler(counter, { debounceMs: 0, limiter });
 		const p = s.schedule('site', req('x'));

@@ -1,0 +1,79 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TestApi } from '../../src/extension';
+import { activateExtension, lensTitles, openInEditor, setting, tokensIn, until } from './helpers';
+
+describe('Requests in code, in a real VS Code', function () {
+	this.timeout(40_000);
+	let api: TestApi;
+
+	before(async () => {
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await setting('countingMode', 'offline');
+		api = await activateExtension();
+	});
+
+	after(async () => {
+		await setting('countingMode', undefined);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	it('puts a CodeLens on each SDK call in a TypeScript file, with ≥ where a value is only known at run time', async () => {
+		const editor = await openInEditor('agent.ts');
+		const titles = await until(async () => {
+			await api.whenIdle();
+			const t = await lensTitles(editor.document.uri);
+			return t.length === 2 && t.every((x) => /tokens/.test(x)) ? t : undefined;
+		}, 'two lenses in agent.ts');
+		// messages.create(...) has `reportText`, a parameter: counted as at least.
+		assert.match(titles[0], /^≥[\d,]+ tokens · ≥\$[\d.]+ .* claude-sonnet-4-5/);
+		assert.match(titles[1], /^≈?[\d,]+ tokens · .* claude-haiku-4-5/);
+		// The lens sits on the line of the call.
+		const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri, 10);
+		const createLine = editor.document.positionAt(editor.document.getText().indexOf('client.messages.create')).line;
+		assert.ok(lenses.some((l) => l.range.start.line === createLine), 'a lens on the create() line');
+		// The system prompt const and the typed tools array were resolved: the figure covers them.
+		const site = api.service.siteAt(editor.document.uri.toString(), editor.document.getText().indexOf('max_tokens: 1024'));
+		assert.ok(site, 'a site under max_tokens');
+		assert.match(JSON.stringify(site.request.body.system), /executive audience/);
+		assert.equal((site.request.body.tools as unknown[]).length, 1);
+		assert.deepEqual(site.site.unresolved.map((u) => u.text), ['reportText']);
+	});
+
+	it('recounts a TypeScript call when a resolved const changes', async () => {
+		const editor = await openInEditor('agent.ts');
+		await api.whenIdle();
+		const before = tokensIn((await lensTitles(editor.document.uri))[1]);
+		const at = editor.document.positionAt(editor.document.getText().indexOf('lead with customer impact'));
+		await editor.edit((b) => b.insert(at, 'use plain words, '));
+		const after = await until(async () => {
+			await api.whenIdle();
+			const t = tokensIn((await lensTitles(editor.document.uri))[1]);
+			return t !== before ? t : undefined;
+		}, 'the countTokens figure to change with SYSTEM_PROMPT');
+		assert.ok(after > before);
+		await vscode.commands.executeCommand('workbench.action.files.revert');
+	});
+
+	it('puts a CodeLens on each call in a Python file', async () => {
+		const editor = await openInEditor('classify.py');
+		const titles = await until(async () => {
+			await api.whenIdle();
+			const t = await lensTitles(editor.document.uri);
+			return t.length === 2 && t.every((x) => /tokens/.test(x)) ? t : undefined;
+		}, 'two lenses in classify.py');
+		assert.match(titles[0], /claude-haiku-4-5/);
+		const site = api.service.siteAt(editor.document.uri.toString(), editor.document.getText().indexOf('count_tokens('));
+		assert.ok(site, 'the count_tokens call is a site');
+		assert.match(JSON.stringify(site.request.body), /The settings page gives an error/);
+		assert.match(JSON.stringify(site.request.body.system), /classifier for customer emails/);
+	});
+
+	it('shows nothing for a file without requests', async () => {
+		const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'export const add = (a: number, b: number) => a + b;\n' });
+		await vscode.window.showTextDocument(doc);
+		await api.whenIdle();
+		assert.deepEqual(await lensTitles(doc.uri), []);
+		assert.equal(api.service.get(doc.uri.toString())?.sites.length ?? 0, 0);
+	});
+});
