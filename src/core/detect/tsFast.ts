@@ -699,12 +699,8 @@ class Resolver {
 		const s = this.s;
 		const scopes: Scope[] = [];
 		const rootDecls: number[] = [];
+		// Only blocks that declare something can bind a name: the others need no scope.
 		const blockOf = new Map<number, Scope>();
-		for (const i of s.braces) {
-			const scope: Scope = { start: s.start[i], end: s.match[i] < 0 ? s.text.length : s.end[s.match[i]] };
-			blockOf.set(i, scope);
-			scopes.push(scope);
-		}
 		for (const i of s.parens) {
 			this.paramScope(i, scopes);
 		}
@@ -724,10 +720,13 @@ class Resolver {
 				if (group < 0) {
 					rootDecls.push(i);
 				} else {
-					const block = blockOf.get(group);
-					if (block) {
-						(block.decls ??= []).push(i);
+					let block = blockOf.get(group);
+					if (!block) {
+						block = { start: s.start[group], end: s.match[group] < 0 ? s.text.length : s.end[s.match[group]], decls: [] };
+						blockOf.set(group, block);
+						scopes.push(block);
 					}
+					block.decls!.push(i);
 				}
 			}
 		});
