@@ -1,0 +1,18 @@
+// `npm run bench`: every benchmark in one run, each printing its own table.
+import { run as detect } from './detect';
+import { run as offline } from './offline';
+
+async function main(): Promise<void> {
+	const only = process.argv[2];
+	const all: [string, () => Promise<void>][] = [['detect', detect], ['offline', offline]];
+	for (const [name, run] of all) {
+		if (only && only !== name) { continue; }
+		console.log(`\n=== ${name} ===`);
+		await run();
+	}
+}
+
+main().catch((err) => {
+	console.error(err);
+	process.exit(1);
+});
