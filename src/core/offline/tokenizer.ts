@@ -22,6 +22,12 @@ const FRAME: Record<Family, { overhead?: number; leadingSpace: boolean; stripTra
 	'v5': { overhead: 6, leadingSpace: false, stripTrailingWhitespace: true },
 };
 
+/**
+ * Both families split the same contraction suffixes off a word; the v4.7 vocabulary merely lacks single
+ * pieces for `'m`, `'ll` and `'d`, which then tile as an apostrophe plus letters.
+ */
+const CONTRACTIONS: readonly string[] = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"];
+
 /** A family's loaded tokenizer: vocabulary, stream rules and a reusable tiler. */
 export class FamilyTokenizer {
 	readonly messageOverhead: number;
@@ -35,7 +41,7 @@ export class FamilyTokenizer {
 		this.rules = {
 			foldQuotes: vocab.meta.foldQuotes,
 			allcapsMin: vocab.meta.allcapsMin,
-			contractions: vocab.contractions,
+			contractions: CONTRACTIONS,
 			leadingSpace: frame.leadingSpace,
 			stripTrailingWhitespace: frame.stripTrailingWhitespace,
 		};
