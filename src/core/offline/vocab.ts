@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 /** Marker code points live above Unicode so they can never collide with text. */
@@ -147,25 +148,50 @@ class CompiledVocab implements Vocab {
 	readonly pieceCount: number;
 	readonly maxPieceLength: number;
 	readonly contractions: readonly string[];
-	private readonly root = new Int32Array(ROOT_DIRECT).fill(-1);
+	private readonly root: Int32Array;
 	/** Edges as [node, cp, child] triples, so one probe touches one cache line. */
 	private table: Int32Array;
 	private mask: number;
-	private edges = 0;
+	private edges: number;
 	private terminal: Uint8Array;
-	private readonly prefix2 = new Set<number>();
-	private readonly prefix3 = new Set<number>();
+	private readonly prefix2: Set<number>;
+	private readonly prefix3: Set<number>;
 	/** Byte-fallback cost per BMP code point, 0 = not computed yet. */
 	private readonly bmpByteCost = new Uint8Array(0x10000);
 	private readonly astralByteCost = new Map<number, number>();
 	/** Per cut candidate: some piece has it followed (preceded) by a non-candidate code point. */
-	private readonly joinsRight = new Uint8Array(0x21 + 32);
-	private readonly joinsLeft = new Uint8Array(0x21 + 32);
+	private readonly joinsRight: Uint8Array;
+	private readonly joinsLeft: Uint8Array;
 	/** Candidate pairs that occur inside a piece, as `a * 2^21 + b`. */
-	private readonly candidatePairs = new Set<number>();
+	private readonly candidatePairs: Set<number>;
 
-	constructor(raw: VocabSource) {
+	constructor(raw: VocabSource | Buffer) {
+		if (Buffer.isBuffer(raw)) {
+			const c = readCompact(raw);
+			this.meta = c.meta;
+			this.pieceCount = c.pieceCount;
+			this.maxPieceLength = c.maxPieceLength;
+			this.contractions = c.contractions;
+			this.mask = c.mask;
+			this.edges = c.edges;
+			this.root = c.arrays[0] as Int32Array;
+			this.table = c.arrays[1] as Int32Array;
+			this.terminal = c.arrays[2] as Uint8Array;
+			this.joinsRight = c.arrays[3] as Uint8Array;
+			this.joinsLeft = c.arrays[4] as Uint8Array;
+			this.prefix2 = new Set(c.prefix2);
+			this.prefix3 = new Set(c.prefix3);
+			this.candidatePairs = new Set(c.candidatePairs);
+			return;
+		}
 		const m = raw.meta;
+		this.edges = 0;
+		this.candidatePairs = new Set<number>();
+		this.joinsLeft = new Uint8Array(0x21 + 32);
+		this.joinsRight = new Uint8Array(0x21 + 32);
+		this.prefix3 = new Set<number>();
+		this.prefix2 = new Set<number>();
+		this.root = new Int32Array(ROOT_DIRECT).fill(-1);
 		this.meta = {
 			family: m.family,
 			base: m.base,
@@ -302,6 +328,36 @@ class CompiledVocab implements Vocab {
 		}
 	}
 
+	/** The compiled form as bytes (see `readCompact`). */
+	toCompact(): Buffer {
+		const header = Buffer.from(
+			JSON.stringify({
+				meta: this.meta,
+				pieceCount: this.pieceCount,
+				maxPieceLength: this.maxPieceLength,
+				contractions: this.contractions,
+				mask: this.mask,
+				edges: this.edges,
+				prefix2: [...this.prefix2],
+				prefix3: [...this.prefix3],
+				candidatePairs: [...this.candidatePairs],
+			}),
+			'utf8',
+		);
+		const arrays = [this.root, this.table, this.terminal, this.joinsRight, this.joinsLeft];
+		const parts: Buffer[] = [];
+		const lead = Buffer.alloc(12 + 4 * arrays.length);
+		lead.write(COMPACT_MAGIC, 0, 'latin1');
+		lead.writeUInt32LE(header.length, 4);
+		lead.writeUInt32LE(arrays.length, 8);
+		arrays.forEach((a, k) => lead.writeUInt32LE(a.byteLength, 12 + 4 * k));
+		parts.push(lead, header);
+		for (const a of arrays) {
+			parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+		}
+		return Buffer.concat(parts);
+	}
+
 	isPiece(node: number): boolean {
 		return this.terminal[node] === 1;
 	}
@@ -369,16 +425,149 @@ class CompiledVocab implements Vocab {
 	}
 }
 
-/** Compiles a vocabulary file's text (exported for tests and the benchmark). */
-export function compileVocab(text: string, file?: string): Vocab {
-	let raw: VocabSource;
+/** Bumped whenever the compiled layout changes; part of the cache file name. */
+const COMPACT_MAGIC = 'CTV1';
+
+interface CompactVocab {
+	meta: VocabMeta;
+	pieceCount: number;
+	maxPieceLength: number;
+	contractions: string[];
+	mask: number;
+	edges: number;
+	prefix2: number[];
+	prefix3: number[];
+	candidatePairs: number[];
+	arrays: Array<Int32Array | Uint8Array>;
+}
+
+/** Parses `toCompact` output: magic, header length, array count and sizes, JSON header, then the arrays. */
+function readCompact(buf: Buffer): CompactVocab {
+	if (buf.length < 12 || buf.toString('latin1', 0, 4) !== COMPACT_MAGIC) {
+		throw new Error('not a compiled vocabulary');
+	}
+	const headerLength = buf.readUInt32LE(4);
+	const count = buf.readUInt32LE(8);
+	let at = 12 + 4 * count;
+	const header = JSON.parse(buf.toString('utf8', at, at + headerLength)) as Omit<CompactVocab, 'arrays'>;
+	at += headerLength;
+	const kinds = [Int32Array, Int32Array, Uint8Array, Uint8Array, Uint8Array];
+	const arrays: Array<Int32Array | Uint8Array> = [];
+	for (let k = 0; k < count; k++) {
+		const bytes = buf.readUInt32LE(12 + 4 * k);
+		if (at + bytes > buf.length || k >= kinds.length) {
+			throw new Error('truncated compiled vocabulary');
+		}
+		// Copied out: the file buffer need not be 4-byte aligned.
+		const copy = new Uint8Array(bytes);
+		copy.set(buf.subarray(at, at + bytes));
+		arrays.push(kinds[k] === Int32Array ? new Int32Array(copy.buffer) : copy);
+		at += bytes;
+	}
+	if (arrays.length !== kinds.length || (arrays[1].length !== (header.mask + 1) * 3)) {
+		throw new Error('inconsistent compiled vocabulary');
+	}
+	return { ...header, arrays };
+}
+
+let cacheDirOverride: string | null | undefined;
+
+/**
+ * Where compiled vocabularies are cached (`null`: nowhere). By default a folder in the system temp
+ * directory; the extension may point it at its global storage.
+ */
+export function setOfflineCacheDir(dir: string | null | undefined): void {
+	cacheDirOverride = dir;
+}
+
+function cacheDirs(): string[] {
+	// A build may ship compiled vocabularies next to the bundle (dist/ctok-compact); they are read first.
+	const dirs = [path.join(__dirname, 'ctok-compact')];
+	if (cacheDirOverride !== null) {
+		dirs.push(cacheDirOverride ?? path.join(os.tmpdir(), 'claude-token-meter-ctok'));
+	}
+	return dirs;
+}
+
+/**
+ * Names the compiled form of a vocabulary file after its size and a hash of its first and last 64 KB
+ * (the head holds `meta.built`), so an edited or replaced file never reuses a stale cache.
+ */
+export function compactFileName(jsonFile: string): string {
+	const fd = fs.openSync(jsonFile, 'r');
+	try {
+		const size = fs.fstatSync(fd).size;
+		const chunk = Buffer.alloc(Math.min(size, 1 << 16));
+		let h = 0x811c9dc5;
+		for (const pos of [0, Math.max(0, size - chunk.length)]) {
+			const n = fs.readSync(fd, chunk, 0, chunk.length, pos);
+			for (let i = 0; i < n; i++) {
+				h = Math.imul(h ^ chunk[i], 0x01000193);
+			}
+		}
+		const base = path.basename(jsonFile).replace(/\.json$/, '');
+		return `${base}.${COMPACT_MAGIC}.${size.toString(36)}.${(h >>> 0).toString(36)}.bin`;
+	} finally {
+		fs.closeSync(fd);
+	}
+}
+
+/** Writes the compiled form of a vocabulary file into `dir` (build step or cache); returns its path. */
+export function writeCompactVocab(jsonFile: string, dir: string): string {
+	const v = new CompiledVocab(parseSource(fs.readFileSync(jsonFile, 'utf8'), jsonFile));
+	return writeCompact(v, dir, compactFileName(jsonFile));
+}
+
+function writeCompact(v: CompiledVocab, dir: string, name: string): string {
+	fs.mkdirSync(dir, { recursive: true });
+	const target = path.join(dir, name);
+	// Write then rename, so a concurrent reader never sees half a file.
+	const tmp = `${target}.${process.pid}.tmp`;
+	fs.writeFileSync(tmp, v.toCompact());
+	fs.renameSync(tmp, target);
+	return target;
+}
+
+function parseSource(text: string, file?: string): VocabSource {
 	try {
 		// JSON.parse is native and beats a scanner written in (cold) JavaScript; the compact cache skips both.
-		raw = JSON.parse(text) as VocabSource;
+		return JSON.parse(text) as VocabSource;
 	} catch (err) {
 		throw new Error(`${file ?? 'vocabulary'}: ${(err as Error).message}`);
 	}
-	return new CompiledVocab(raw);
+}
+
+/** Compiled vocabulary for a JSON file: from a compact copy when one matches, else compiled and cached. */
+function loadCompiled(jsonFile: string): CompiledVocab {
+	const name = compactFileName(jsonFile);
+	const dirs = cacheDirs();
+	for (const dir of dirs) {
+		let buf: Buffer;
+		try {
+			buf = fs.readFileSync(path.join(dir, name));
+		} catch {
+			continue;
+		}
+		try {
+			return new CompiledVocab(buf);
+		} catch {
+			// A damaged copy: fall through and rebuild.
+		}
+	}
+	const v = new CompiledVocab(parseSource(fs.readFileSync(jsonFile, 'utf8'), jsonFile));
+	if (dirs.length > 1) {
+		try {
+			writeCompact(v, dirs[dirs.length - 1], name);
+		} catch {
+			// Caching is an optimisation; a read-only or full disk only costs the next load time.
+		}
+	}
+	return v;
+}
+
+/** Compiles a vocabulary file's text (exported for tests and the benchmark). */
+export function compileVocab(text: string, file?: string): Vocab {
+	return new CompiledVocab(parseSource(text, file));
 }
 
 const cache = new Map<VocabFamily, Vocab>();
@@ -389,7 +578,7 @@ export function loadVocab(family: VocabFamily): Vocab {
 	let v = cache.get(family);
 	if (!v) {
 		const file = path.join(offlineDataDir(), FILES[family]);
-		v = compileVocab(fs.readFileSync(file, 'utf8'), file);
+		v = loadCompiled(file);
 		cache.set(family, v);
 		for (const l of loadListeners) {
 			l(family);
