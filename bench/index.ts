@@ -4,7 +4,7 @@ import { run as offline } from './offline';
 
 async function main(): Promise<void> {
 	const only = process.argv[2];
-	const all: [string, () => Promise<void>][] = [['detect', detect], ['offline', offline]];
+	const all: [string, () => Promise<unknown>][] = [['detect', detect], ['offline', offline]];
 	for (const [name, run] of all) {
 		if (only && only !== name) { continue; }
 		console.log(`\n=== ${name} ===`);
