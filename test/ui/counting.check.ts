@@ -108,3 +108,21 @@ checks.push(
 		},
 	},
 );
+
+checks.push({
+	name: 'README screenshot: a TypeScript file from examples/ with its CodeLenses and status bar',
+	options: { workspace: path.resolve(__dirname, '../../../examples'), settings: { 'claudeTokenMeter.countingMode': 'offline', 'editor.minimap.enabled': false }, width: 1400, height: 820 },
+	async run(wb) {
+		await wb.openFile('summarize.ts');
+		await waitFor(async () => (await wb.codeLensTexts()).filter((t) => /tokens/.test(t)).length === 2, 'two CodeLenses');
+		await wb.page.keyboard.press('Control+f');
+		await wb.page.keyboard.type('Summarise the incident below');
+		await wb.page.keyboard.press('Enter');
+		await wb.page.keyboard.press('Escape');
+		await waitFor(async () => (await wb.statusBarTexts()).some((t) => /≥[\d,]+ tok/.test(t)), 'the status bar figure of the create() call');
+		await wb.statusBarHover(/≥[\d,]+ tok/);
+		await new Promise((r) => setTimeout(r, 800));
+		const shot = await wb.screenshot('readme');
+		assert.ok(fs.statSync(shot).size > 20_000);
+	},
+});
