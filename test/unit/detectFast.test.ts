@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseTree } from 'jsonc-parser';
+import * as ts from 'typescript';
 import { detectRequests } from '../../src/core/detect';
 import { parseTreeFast } from '../../src/core/detect/json';
 import { Bail, detectTypeScriptFast } from '../../src/core/detect/tsFast';
@@ -106,6 +107,35 @@ describe('detect: fast TypeScript path', () => {
 		const quick = fast(text, 'typescript');
 		assert.ok(quick);
 		assert.deepEqual(quick, full(text, 'typescript'));
+	});
+
+	it('on random edits, throws nothing but Bail and matches the full parse whenever the result is valid code', () => {
+		const bases = ['support.ts', 'scopes.ts'].map(readFixture);
+		const chars = '(){}[]\'"`,:;./\\ \nx=>$!?<-+*#0';
+		let seed = 11;
+		const rnd = (n: number): number => {
+			seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+			return seed % n;
+		};
+		let compared = 0;
+		for (let iter = 0; iter < 300; iter++) {
+			let text = bases[iter % bases.length];
+			for (let e = 1 + rnd(3); e > 0; e--) {
+				const at = rnd(text.length);
+				const op = rnd(3);
+				text = op === 0 ? text.slice(0, at) + text.slice(at + 1 + rnd(5))
+					: text.slice(0, at) + chars[rnd(chars.length)] + text.slice(op === 1 ? at : at + 1);
+			}
+			const quick = fast(text, 'typescript');
+			// Syntax errors only (no type check): `parseDiagnostics` is not in the public typings.
+			const sf = ts.createSourceFile('a.ts', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS) as unknown as { parseDiagnostics: unknown[] };
+			const valid = sf.parseDiagnostics.length === 0;
+			if (quick && valid && scan(text).balanced) {
+				assert.deepEqual(quick, full(text, 'typescript'), text);
+				compared++;
+			}
+		}
+		assert.ok(compared > 50, `${compared} valid variants compared`);
 	});
 
 	it('finds nothing, quickly, in code without calls', () => {

@@ -7,7 +7,7 @@ import * as ts from 'typescript';
 import type { RequestSite, SiteShape, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
-import { Bail, detectTypeScriptFast } from './tsFast';
+import { detectTypeScriptFast } from './tsFast';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
 
 export interface TsDetectOptions {
@@ -345,10 +345,8 @@ export function detectTypeScript(text: string, language: 'typescript' | 'javascr
 		const kind = scriptKind(language, options);
 		detectTypeScriptFast(text, language, kind !== ts.ScriptKind.TS, options.bedrockModelId, out);
 		return;
-	} catch (e) {
-		if (!(e instanceof Bail)) {
-			throw e;
-		}
+	} catch {
+		// `Bail`, or any surprise in the fast path: the full parse decides (the fast path leaves `out` alone).
 	}
 	detectTypeScriptFull(text, language, options, out);
 }
