@@ -10,7 +10,7 @@ export const enum CharClass {
 	Whitespace = 2,
 	/** Letters that form words (Latin, Cyrillic, Arabic, Brahmic, kana …). */
 	Letter = 3,
-	/** Han, Hangul, every astral code point, other numbers, private use …: tiled as they are, never markers. */
+	/** Han, Hangul, every astral code point, letter numbers, private use …: tiled as they are, never markers. */
 	Hard = 4,
 	/** A combining mark that stays inside its word: an Alphabetic mark (vowel signs, points, combining letters). */
 	Mark = 5,
@@ -82,8 +82,9 @@ function classify(cp: number): CharClass {
 	if (reHan.test(ch)) {
 		return CharClass.Hard;
 	}
-	const cat = /^\p{N}$/u.test(ch) ? 'N' : /^[\p{Co}\p{Cn}\p{Cs}]$/u.test(ch) ? 'C' : '';
-	if (cat === 'N' || cat === 'C') {
+	// Letter numbers, private use and unassigned code points take no markers. Other numbers (², ½)
+	// behave as punctuation: the vocabulary holds `²⟨eow⟩` and `²}-.⟨eow⟩`.
+	if (/^[\p{Nl}\p{Co}\p{Cn}\p{Cs}]$/u.test(ch)) {
 		return CharClass.Hard;
 	}
 	return CharClass.Punct;
