@@ -73,7 +73,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 
 	const service = new TokenCountService({
 		detect: detectRequests,
-		offline: createOfflineCounter(context.extensionPath),
+		offline: createOfflineCounter(context.extensionPath, context.globalStorageUri.fsPath),
 		api: apiProxy,
 		bedrock: bedrockProxy,
 		limiter,
