@@ -751,10 +751,12 @@ class Resolver {
 			return;
 		}
 		const before = open - 1;
-		if (isTok(s, before, 'if') || isTok(s, before, 'while') || isTok(s, before, 'switch') || isTok(s, before, 'with')) {
+		// `promise.catch(…)`, `x.if(…)`: a method named like a keyword is an ordinary call.
+		const keyword = (i: number, word: string): boolean => isTok(s, i, word) && !isTok(s, i - 1, '.') && !isTok(s, i - 1, '?.');
+		if (keyword(before, 'if') || keyword(before, 'while') || keyword(before, 'switch') || keyword(before, 'with')) {
 			return;
 		}
-		if (isTok(s, before, 'for') || isTok(s, before, 'await') && isTok(s, before - 1, 'for')) {
+		if (keyword(before, 'for') || isTok(s, before, 'await') && keyword(before - 1, 'for')) {
 			if (isTok(s, open + 1, 'const') || isTok(s, open + 1, 'let') || isTok(s, open + 1, 'var')) {
 				const names = new Map<string, Binding>();
 				this.bindingNames(open + 2, names, '');
@@ -762,7 +764,7 @@ class Resolver {
 			}
 			return;
 		}
-		if (isTok(s, before, 'catch')) {
+		if (keyword(before, 'catch')) {
 			const names = new Map<string, Binding>();
 			this.bindingNames(open + 1, names, '');
 			scopes.push({ start: s.start[open], end: this.statementEnd(close + 1), names, reason: 'caught value' });

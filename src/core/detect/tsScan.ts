@@ -122,6 +122,7 @@ function isIdentPart(c: number): boolean {
 }
 
 /** Token buffers kept between scans when the caller allows it (detection runs on every edit). */
+const maxPooledTokens = 1 << 18;
 let pool: { kind: Uint8Array; start: Int32Array; end: Int32Array; newline: Uint8Array; match: Int32Array } | undefined;
 
 /** Words that start a line only as a new statement: where a half-typed call's open brackets end. */
@@ -145,7 +146,8 @@ function indentAt(text: string, offset: number): number {
  */
 export function scan(text: string, reuse = false, recover = false): Scan {
 	const n = text.length;
-	let cap = Math.max(64, n >> 1);
+	// About one token per four characters in typical code; the arrays grow when that is not enough.
+	let cap = Math.max(64, n >> 2);
 	const candidates: number[] = [];
 	const keywords: number[] = [];
 	const keywordGroups: number[] = [];
@@ -455,7 +457,8 @@ export function scan(text: string, reuse = false, recover = false): Scan {
 			closeFrom(0);
 		}
 	}
-	if (reuse) {
+	// Keep buffers only for ordinary file sizes, so one huge file does not pin its arrays for good.
+	if (reuse && cap <= maxPooledTokens) {
 		pool = { kind, start, end, newline, match };
 	}
 	return { text, count, kind, start, end, newline, match, balanced, candidates, keywords, keywordGroups, parens, braces, arrows };
