@@ -40,6 +40,10 @@ describe('offline tokenizer accuracy on recorded count_tokens results', function
 					it('never under-counts', () => {
 						assert.equal(get().undercounts, 0);
 					});
+					it('reproduces every recorded count exactly', () => {
+						const r = get();
+						assert.deepEqual(r.misses.slice(0, 5), [], `${r.exact}/${r.docs} exact`);
+					});
 				});
 			}
 		});

@@ -28,6 +28,8 @@ const FRAME: Record<Family, { overhead?: number; leadingSpace: boolean; stripTra
  */
 const CONTRACTIONS: readonly string[] = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"];
 
+const MARKER_NAMES: Record<number, string> = { 0x110000: '⟨bow⟩', 0x110001: '⟨eow⟩', 0x110002: '⟨shift⟩', 0x110003: '⟨caps⟩' };
+
 /** A family's loaded tokenizer: vocabulary, stream rules and a reusable tiler. */
 export class FamilyTokenizer {
 	readonly messageOverhead: number;
@@ -66,15 +68,29 @@ export class FamilyTokenizer {
 		return total;
 	}
 
+	/**
+	 * The marked stream of a text in the vocabulary's notation, before tiling (for debugging and tests).
+	 * Zero-cost barriers are left out.
+	 */
+	stream(text: string): string {
+		const cps = toCodePoints(normalizeText(text, this.rules));
+		const { stream, start, length } = this.builder.build(cps, 0, cps.length);
+		let out = '';
+		for (let i = start; i < start + length; i++) {
+			const cp = stream[i];
+			out += MARKER_NAMES[cp] ?? (cp > 0x10ffff ? '' : String.fromCodePoint(cp));
+		}
+		return out;
+	}
+
 	/** The marked stream of a text, in the vocabulary's notation (for debugging and tests). */
 	explain(text: string): string {
 		const cps = toCodePoints(normalizeText(text, this.rules));
 		const { stream, start, length } = this.builder.build(cps, 0, cps.length);
-		const names: Record<number, string> = { 0x110000: '⟨bow⟩', 0x110001: '⟨eow⟩', 0x110002: '⟨shift⟩', 0x110003: '⟨caps⟩' };
 		const show = (a: number, b: number) => {
 			let out = '';
 			for (let i = a; i < b; i++) {
-				out += names[stream[i]] ?? String.fromCodePoint(stream[i] > 0x10ffff ? 0x2502 : stream[i]);
+				out += MARKER_NAMES[stream[i]] ?? String.fromCodePoint(stream[i] > 0x10ffff ? 0x2502 : stream[i]);
 			}
 			return out;
 		};
