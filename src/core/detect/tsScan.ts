@@ -82,18 +82,26 @@ function punctLength(text: string, i: number, c: number): number {
 	}
 }
 
-/** Identifier lengths and first letters worth remembering (see `candidates` and `keywords`). */
-function candidateWord(len: number, c: number): boolean {
-	return (len === 6 && (c === 99 || c === 115)) || (len === 11 && c === 99) || (len === 3 && c === 110);
+/**
+ * Identifiers worth remembering (see `candidates` and `keywords`), told apart by length, first, second and
+ * last letter, so common words like `client`, `string` or `system` are not collected.
+ */
+function candidateWord(len: number, c: number, c2: number, last: number): boolean {
+	switch (len) {
+		case 3: return c === 110 && last === 119; // new
+		case 6: return (c === 99 && c2 === 114 && last === 101) || (c === 115 && c2 === 116 && last === 109); // create stream
+		case 11: return c === 99 && last === 115; // countTokens
+		default: return false;
+	}
 }
 
-function keywordWord(len: number, c: number): boolean {
+function keywordWord(len: number, c: number, last: number): boolean {
 	switch (len) {
-		case 3: return c === 108 || c === 118; // let var
-		case 4: return c === 101; // enum
-		case 5: return c === 99 || c === 97; // const class async
-		case 6: return c === 105; // import
-		case 8: return c === 102 || c === 97; // function abstract
+		case 3: return (c === 108 && last === 116) || (c === 118 && last === 114); // let var
+		case 4: return c === 101 && last === 109; // enum
+		case 5: return (c === 99 && (last === 116 || last === 115)) || (c === 97 && last === 99); // const class async
+		case 6: return c === 105 && last === 116; // import
+		case 8: return (c === 102 && last === 110) || (c === 97 && last === 116); // function abstract
 		default: return false;
 	}
 }
@@ -343,9 +351,10 @@ export function scan(text: string, reuse = false, recover = false): Scan {
 				recoverAt(i, j);
 			}
 			const t = push(Tok.Ident, i, j);
-			if (candidateWord(j - i, c)) {
+			const last = text.charCodeAt(j - 1);
+			if (candidateWord(j - i, c, text.charCodeAt(i + 1), last)) {
 				candidates.push(t);
-			} else if (keywordWord(j - i, c)) {
+			} else if (keywordWord(j - i, c, last)) {
 				keywords.push(t);
 				keywordGroups.push(stack.length > 0 ? stack[stack.length - 1] : -1);
 			}
