@@ -1,6 +1,6 @@
 /**
- * JSON / JSONC and JSONL front end. jsonc-parser is error tolerant and gives offsets; a long string
- * (a base64 image) is one token for it, so even large files parse quickly.
+ * JSON / JSONC and JSONL front end. Regular text is read by a strict reader that jumps over long strings
+ * (base64 images); jsonc-parser, which is error tolerant and gives the same tree with offsets, reads the rest.
  */
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
 import type { RequestSite, SiteLanguage, TextRange } from '../types';

@@ -1,7 +1,8 @@
 /**
- * TypeScript / JavaScript front end: finds SDK calls with TypeScript's own parser (tolerant of half-typed
- * code) and evaluates their argument statically. No type checker: identifiers are resolved by walking the
- * enclosing blocks of the same file, which is fast and covers how requests are usually written.
+ * TypeScript / JavaScript front end. `tsFast.ts` reads most files without parsing them whole; this module
+ * holds the full path it falls back to: TypeScript's own parser (tolerant of half-typed code) and a static
+ * evaluation of the call's argument. No type checker: identifiers are resolved by walking the enclosing
+ * blocks of the same file, which is fast and covers how requests are usually written.
  */
 import * as ts from 'typescript';
 import type { RequestSite, SiteShape, TextRange } from '../types';
