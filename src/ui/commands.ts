@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { formatTokens, formatUsd } from '../core/cost';
+import type { RateLookup } from '../core/present';
 import type { TokenCountService } from '../core/service';
 import { SECTION, readConfig } from '../config';
 import { Disposable } from './dispose';
@@ -9,6 +11,7 @@ export interface CommandDeps {
 	readonly service: TokenCountService;
 	readonly keys: ApiKeyStore;
 	readonly log: Log;
+	readonly rates: RateLookup;
 	/** Model ids offered by Select Model, with a label each. */
 	readonly models: () => { id: string; label: string; detail?: string }[];
 }
@@ -22,6 +25,7 @@ export class Commands extends Disposable {
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.showLog', () => deps.log.show()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.recount', () => deps.service.recountAll({ clearCache: true })));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.selectModel', () => this.selectModel()));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.countSelection', () => this.countSelection()));
 	}
 
 	/**
@@ -54,6 +58,35 @@ export class Commands extends Disposable {
 		await this.deps.keys.clear();
 		this.deps.log.info('API key removed from secret storage.');
 		void vscode.window.showInformationMessage('Claude Token Meter: API key cleared. Counting continues offline.');
+	}
+
+	/**
+	 * Counts the selection (or the whole document) as one user message on the default model. Plain text is
+	 * only ever sent when the user asks like this, and only to the configured endpoint with a key set.
+	 */
+	private async countSelection(): Promise<string | undefined> {
+		const editor = vscode.window.activeTextEditor;
+		if (!editor) {
+			return undefined;
+		}
+		const text = editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection);
+		if (!text.trim()) {
+			void vscode.window.showInformationMessage('Claude Token Meter: nothing to count.');
+			return undefined;
+		}
+		const model = readConfig().defaultModel;
+		try {
+			const r = await this.deps.service.countNow({ provider: 'anthropic', model, body: { model, messages: [{ role: 'user', content: text }] } });
+			const rate = this.deps.rates(model);
+			const cost = rate ? ` · ${formatUsd((r.inputTokens * rate.inputPerMTok) / 1e6)}` : ' · no price';
+			const what = editor.selection.isEmpty ? 'The document' : 'The selection';
+			const message = `${what} as one user message on ${model}: ${r.approximate ? '≈' : ''}${formatTokens(r.inputTokens)} tokens${cost} (${r.source === 'offline' ? 'offline' : 'exact'}).`;
+			void vscode.window.showInformationMessage(`Claude Token Meter: ${message}`);
+			return message;
+		} catch (err) {
+			void vscode.window.showErrorMessage(`Claude Token Meter: could not count: ${(err as Error).message}`);
+			return undefined;
+		}
 	}
 
 	private async selectModel(): Promise<void> {

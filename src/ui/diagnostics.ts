@@ -9,6 +9,7 @@ export const DIAGNOSTIC_SOURCE = 'Claude Token Meter';
 export const enum DiagnosticCode {
 	OverBudget = 'over-budget',
 	OverWindow = 'over-context-window',
+	OverMaxOutput = 'max-tokens-over-model-limit',
 }
 
 export interface DiagnosticsSettings {
@@ -20,6 +21,8 @@ export interface DiagnosticsSettings {
 interface FixData {
 	readonly modelPart?: SitePart;
 	readonly suggestions: readonly string[];
+	/** For max_tokens over the model's limit: the part and the largest value the model accepts. */
+	readonly maxTokensFix?: { readonly part: SitePart; readonly value: number };
 }
 
 /**
@@ -74,6 +77,17 @@ export class DiagnosticsController extends Disposable {
 				this.fixes.set(d, { modelPart, suggestions: larger.slice(0, 3) });
 				out.push(d);
 			}
+			const maxPart = s.site.parts.find((p) => p.kind === 'max_tokens');
+			if (info.maxOutput && s.site.maxTokens !== undefined && s.site.maxTokens > info.maxOutput) {
+				const at = maxPart?.range ?? anchor;
+				const d = new vscode.Diagnostic(new vscode.Range(document.positionAt(at.start), document.positionAt(at.end)),
+					`max_tokens ${formatTokens(s.site.maxTokens)} is above ${info.displayName}'s maximum output of ${formatTokens(info.maxOutput)}: the API will reject this call.`,
+					vscode.DiagnosticSeverity.Error);
+				d.source = DIAGNOSTIC_SOURCE;
+				d.code = DiagnosticCode.OverMaxOutput;
+				this.fixes.set(d, { suggestions: [], maxTokensFix: maxPart ? { part: maxPart, value: info.maxOutput } : undefined });
+				out.push(d);
+			}
 			const usd = inputCost(r.inputTokens, info);
 			const check = budgetCheck(r.inputTokens, usd, { maxTokens: budget.maxInputTokens, maxUsd: budget.maxCostUsd });
 			if (check.over) {
@@ -102,6 +116,15 @@ export class DiagnosticsController extends Disposable {
 		for (const d of context.diagnostics) {
 			if (d.source !== DIAGNOSTIC_SOURCE) { continue; }
 			const data = this.fixes.get(d);
+			if (data?.maxTokensFix) {
+				const { part, value } = data.maxTokensFix;
+				const action = new vscode.CodeAction(`Set max_tokens to ${value}`, vscode.CodeActionKind.QuickFix);
+				action.diagnostics = [d];
+				action.edit = new vscode.WorkspaceEdit();
+				action.edit.replace(document.uri, new vscode.Range(document.positionAt(part.range.start), document.positionAt(part.range.end)), String(value));
+				action.isPreferred = true;
+				actions.push(action);
+			}
 			if (!data?.modelPart) { continue; }
 			const part = data.modelPart;
 			const range = new vscode.Range(document.positionAt(part.range.start), document.positionAt(part.range.end));

@@ -69,6 +69,13 @@ describe('Cost surfaces in a real VS Code', function () {
 		const fix = (actions ?? []).find((a) => /Switch model to/.test(a.title));
 		assert.ok(fix, 'a switch-model quick fix');
 		assert.ok(fix.edit, 'the quick fix edits the model');
+		// 199,990 is also above Haiku 4.5's maximum output: the API would reject the call.
+		const limit = diagnostics.find((d) => d.code === 'max-tokens-over-model-limit');
+		assert.ok(limit, 'a max_tokens diagnostic');
+		assert.match(limit.message, /max_tokens 199,990 is above Claude Haiku 4\.5's maximum output of 64,000/);
+		const setMax = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, limit.range))
+			.find((a) => a.title === 'Set max_tokens to 64000');
+		assert.ok(setMax?.edit, 'a quick fix lowering max_tokens');
 	});
 
 	it('warns when a request is over the token budget', async () => {

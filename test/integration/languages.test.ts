@@ -69,6 +69,18 @@ describe('Requests in code, in a real VS Code', function () {
 		assert.match(JSON.stringify(site.request.body.system), /classifier for customer emails/);
 	});
 
+	it('counts a selection of plain text as one user message, on request only', async () => {
+		const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'hello, world\nsecond line that is not selected' });
+		const editor = await vscode.window.showTextDocument(doc);
+		await api.whenIdle();
+		assert.equal(api.service.get(doc.uri.toString()), undefined, 'plain text is not scanned by itself');
+		editor.selection = new vscode.Selection(0, 0, 0, 12);
+		const message = await vscode.commands.executeCommand<string>('claudeTokenMeter.countSelection');
+		// "hello, world" is 10 tokens as one user message on the v3 family (the default model's).
+		assert.match(message, /^The selection as one user message on claude-sonnet-4-5: 10 tokens · /);
+		assert.match(message, /\(offline\)/);
+	});
+
 	it('shows nothing for a file without requests', async () => {
 		const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'export const add = (a: number, b: number) => a + b;\n' });
 		await vscode.window.showTextDocument(doc);
