@@ -19,12 +19,12 @@ describe('Requests in code, in a real VS Code', function () {
 	});
 
 	it('puts a CodeLens on each SDK call in a TypeScript file, with ≥ where a value is only known at run time', async () => {
-		const editor = await openInEditor('agent.ts');
+		const editor = await openInEditor('../../../examples/summarize.ts');
 		const titles = await until(async () => {
 			await api.whenIdle();
 			const t = await lensTitles(editor.document.uri);
 			return t.length === 2 && t.every((x) => /tokens/.test(x)) ? t : undefined;
-		}, 'two lenses in agent.ts');
+		}, 'two lenses in summarize.ts');
 		// messages.create(...) has `reportText`, a parameter: counted as at least.
 		assert.match(titles[0], /^≥[\d,]+ tokens · ≥\$[\d.]+ .* claude-sonnet-4-5/);
 		assert.match(titles[1], /^≈?[\d,]+ tokens · .* claude-haiku-4-5/);
@@ -41,7 +41,7 @@ describe('Requests in code, in a real VS Code', function () {
 	});
 
 	it('recounts a TypeScript call when a resolved const changes', async () => {
-		const editor = await openInEditor('agent.ts');
+		const editor = await openInEditor('../../../examples/summarize.ts');
 		await api.whenIdle();
 		const before = tokensIn((await lensTitles(editor.document.uri))[1]);
 		const at = editor.document.positionAt(editor.document.getText().indexOf('lead with customer impact'));
@@ -56,7 +56,7 @@ describe('Requests in code, in a real VS Code', function () {
 	});
 
 	it('puts a CodeLens on each call in a Python file', async () => {
-		const editor = await openInEditor('classify.py');
+		const editor = await openInEditor('../../../examples/classify.py');
 		const titles = await until(async () => {
 			await api.whenIdle();
 			const t = await lensTitles(editor.document.uri);
