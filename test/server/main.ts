@@ -1,8 +1,10 @@
 /**
  * Run the local counting server by hand: `node out/test/server/main.js [--port N]`.
  * Prints the base URL (use it as the extension's baseURL setting) and one line per request;
- * keys never appear, only which header carried one.
+ * keys never appear, only which header carried one. It answers with the offline tokenizer's figures, so
+ * what the extension shows as exact matches what it computes offline for plain text.
  */
+import { countRequest } from '../../src/core/offline';
 import { startCountServer, type RecordedRequest } from './countServer';
 
 function parsePort(argv: readonly string[]): number | undefined {
@@ -26,7 +28,11 @@ function logLine(r: RecordedRequest): string {
 
 async function main(): Promise<void> {
 	const port = parsePort(process.argv.slice(2));
-	const server = await startCountServer({ port, onRequest: (r) => console.log(logLine(r)) });
+	const server = await startCountServer({
+		port,
+		count: (body, model) => countRequest(body, model).inputTokens,
+		onRequest: (r) => console.log(logLine(r)),
+	});
 	console.log(`count server listening on ${server.url}`);
 	console.log(`  Anthropic: POST ${server.url}/v1/messages/count_tokens`);
 	console.log(`  Bedrock:   POST ${server.url}/model/{modelId}/count-tokens`);
