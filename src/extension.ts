@@ -178,6 +178,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	);
 
 	void refreshLiveLimits();
+	void firstRunNotice(context, keys, () => config);
 	log.info(`Activated (mode ${serviceOptions(config).mode}, ${keys.has() ? 'API key set' : 'no API key'}).`);
 	return {
 		service,
@@ -189,6 +190,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		lastReport: () => estimate.lastReport,
 		lastBatchEstimate: () => batch.lastEstimate,
 	};
+}
+
+/**
+ * Once per installation, say what is counted where: offline by default, and that an API key means request
+ * payloads are sent to the counting endpoint. Only for installed copies: development and test hosts skip it.
+ */
+async function firstRunNotice(context: vscode.ExtensionContext, keys: ApiKeyStore, config: () => Config): Promise<void> {
+	const FLAG = 'claudeTokenMeter.firstRunShown';
+	if (context.globalState.get(FLAG) || keys.has() || context.extensionMode !== vscode.ExtensionMode.Production) {
+		return;
+	}
+	await context.globalState.update(FLAG, true);
+	const endpoint = config().api.baseURL || 'https://api.anthropic.com';
+	const choice = await vscode.window.showInformationMessage(
+		`Claude Token Meter counts the tokens of Claude requests offline, on this machine. For exact counts, set an Anthropic API key: request payloads you edit are then sent to ${endpoint}/v1/messages/count_tokens (free). Nothing is sent without a key.`,
+		'Set API Key', 'Stay Offline');
+	if (choice === 'Set API Key') {
+		await vscode.commands.executeCommand('claudeTokenMeter.setApiKey');
+	} else if (choice === 'Stay Offline') {
+		await vscode.workspace.getConfiguration('claudeTokenMeter').update('countingMode', 'offline', vscode.ConfigurationTarget.Global);
+	}
 }
 
 export function deactivate(): void {
