@@ -13,6 +13,8 @@ export interface RateCard {
 	/** USD per million input tokens. */
 	readonly inputPerMTok: number;
 	readonly outputPerMTok: number;
+	/** USD per million input tokens through the Batch API. */
+	readonly batchInputPerMTok: number;
 	readonly contextWindow?: number;
 }
 
@@ -65,6 +67,8 @@ export interface Totals {
 	readonly counted: number;
 	readonly tokens: number;
 	readonly costUsd?: number;
+	/** The same input through the Batch API. */
+	readonly batchCostUsd?: number;
 	readonly mark: '' | '≥' | '≈';
 	readonly offline: boolean;
 	readonly counting: number;
@@ -75,6 +79,7 @@ export interface Totals {
 export function totalsFor(states: readonly SiteState[], rates: RateLookup): Totals {
 	let tokens = 0;
 	let cost: number | undefined = 0;
+	let batch: number | undefined = 0;
 	let counted = 0;
 	let counting = 0;
 	let errors = 0;
@@ -88,10 +93,12 @@ export function totalsFor(states: readonly SiteState[], rates: RateLookup): Tota
 		counted++;
 		tokens += f.tokens;
 		cost = cost !== undefined && f.costUsd !== undefined ? cost + f.costUsd : undefined;
+		const rate = rates(s.model);
+		batch = batch !== undefined && rate ? batch + (f.tokens * rate.batchInputPerMTok) / 1e6 : undefined;
 		if (f.mark === '≥' || (f.mark === '≈' && mark === '')) { mark = f.mark; }
 		offline ||= f.offline;
 	}
-	return { sites: states.length, counted, tokens, costUsd: counted ? cost : undefined, mark, offline, counting, errors };
+	return { sites: states.length, counted, tokens, costUsd: counted ? cost : undefined, batchCostUsd: counted ? batch : undefined, mark, offline, counting, errors };
 }
 
 /** One line per note or caveat for tooltips and hovers. */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { figureFor, type RateLookup, shortText } from '../core/present';
+import { formatTokens, formatUsd } from '../core/cost';
+import { figureFor, type RateLookup, shortText, totalsFor } from '../core/present';
 import type { SiteState, TokenCountService } from '../core/service';
 import { Disposable } from './dispose';
 import type { DocumentTracker } from './documentTracker';
@@ -42,7 +43,21 @@ export class TokenCodeLensProvider extends Disposable implements vscode.CodeLens
 		if (!doc || doc.version !== document.version) {
 			return [];
 		}
-		return doc.sites.map((state) => {
+		const lenses: vscode.CodeLens[] = [];
+		// A batch file also gets its total on the first line, at the Batch API price.
+		if (doc.sites.length > 1 && doc.sites.every((s) => s.site.language === 'jsonl')) {
+			const t = totalsFor(doc.sites, this.rates);
+			const title = t.counted
+				? `$(layers) ${doc.sites.length} requests · ${t.mark}${formatTokens(t.tokens)} tokens · ${t.costUsd !== undefined ? `${formatUsd(t.costUsd)}${t.batchCostUsd !== undefined ? ` (${formatUsd(t.batchCostUsd)} as a batch)` : ''}` : 'no price'}${t.offline ? ' (offline)' : ''}`
+				: `$(sync~spin) ${doc.sites.length} requests · counting…`;
+			lenses.push(new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
+				title,
+				tooltip: 'Estimate the whole batch file (streams the file; any size)',
+				command: 'claudeTokenMeter.estimateBatchFile',
+				arguments: [document.uri],
+			}));
+		}
+		return lenses.concat(doc.sites.map((state) => {
 			const start = document.positionAt(state.site.anchor.start);
 			const range = new vscode.Range(start, start);
 			return new vscode.CodeLens(range, {
@@ -51,6 +66,6 @@ export class TokenCodeLensProvider extends Disposable implements vscode.CodeLens
 				command: state.status === 'no-key' && !state.offline ? 'claudeTokenMeter.setApiKey' : 'claudeTokenMeter.estimateRequest',
 				arguments: [document.uri, state.site.id],
 			});
-		});
+		}));
 	}
 }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { activateExtension, openInEditor, setting, until } from './helpers';
+import { activateExtension, lensTitles, openInEditor, setting, until } from './helpers';
 
 function hoverText(hovers: vscode.Hover[] | undefined): string {
 	return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
@@ -116,6 +116,13 @@ describe('Estimate Batch File in a real VS Code', function () {
 		await setting('countingMode', 'offline');
 		const api = await activateExtension();
 		const uri = (await openInEditor('batch.jsonl')).document.uri;
+		// The file's total sits on its first line, at the standard and the batch price.
+		const titles = await until(async () => {
+			await api.whenIdle();
+			const t = await lensTitles(uri);
+			return t.length === 5 ? t : undefined;
+		}, 'a total lens and one lens per request');
+		assert.match(titles[0], /^\$\(layers\) 4 requests · [\d,]+ tokens · \$[\d.]+ \(\$[\d.]+ as a batch\)/);
 		const estimate = await vscode.commands.executeCommand<{ requests: number }>('claudeTokenMeter.estimateBatchFile', uri);
 		assert.ok(estimate, 'an estimate');
 		const e = api.lastBatchEstimate()!;

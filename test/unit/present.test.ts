@@ -64,6 +64,7 @@ describe('figures as every surface phrases them', () => {
 		const t = totalsFor([state({ exact: result(100) }), state({ exact: result(50) })], rates);
 		assert.equal(t.tokens, 150);
 		assert.equal(t.costUsd, (150 * 3) / 1e6);
+		assert.equal(t.batchCostUsd, (150 * 1.5) / 1e6);
 		const u = totalsFor([state({ exact: result(100) }), state({ model: 'x-unknown', exact: result(5) })], rates);
 		assert.equal(u.tokens, 105);
 		assert.equal(u.costUsd, undefined);

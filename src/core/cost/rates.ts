@@ -22,6 +22,7 @@ export function rateLookup(settings: () => PricingSettings | object): RateLookup
 			displayName: info.displayName,
 			inputPerMTok: info.input,
 			outputPerMTok: info.output,
+			batchInputPerMTok: info.input * (1 - info.batchDiscount),
 			contextWindow: info.contextWindow,
 		};
 	};
