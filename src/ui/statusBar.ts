@@ -45,6 +45,15 @@ export class StatusBarController extends Disposable {
 		}
 		const uri = editor.document.uri.toString();
 		const doc = this.service.get(uri);
+		if (doc?.notice && doc.sites.length === 0) {
+			// Say why a file that may hold requests shows no figure (too large, unreadable).
+			this.item.text = '$(info) Claude: not scanned';
+			this.item.tooltip = doc.notice;
+			this.item.command = 'claudeTokenMeter.showLog';
+			this.item.backgroundColor = undefined;
+			this.item.show();
+			return;
+		}
 		if (!doc || doc.sites.length === 0) {
 			this.item.hide();
 			return;

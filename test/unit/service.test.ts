@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { detectRequests } from '../../src/core/detect';
 import { CountError } from '../../src/core/count/errors';
-import { TokenCountService, bestResult, type ServiceOptions } from '../../src/core/service';
+import { MAX_DOCUMENT_CHARS, TokenCountService, bestResult, type ServiceOptions } from '../../src/core/service';
 import type { CountRequest, CountResult, Counter } from '../../src/core/types';
 
 /** Counts characters of the JSON body: deterministic and sensitive to every edit. */
@@ -147,6 +147,17 @@ describe('TokenCountService (the shared result store)', () => {
 		assert.equal(service.siteAt('file:///r.json', at)?.model, 'claude-opus-4-5');
 		assert.equal(service.siteAt('file:///r.json', TWO.indexOf('hello'))?.model, 'claude-haiku-4-5');
 		assert.equal(service.siteAt('file:///r.json', 0), undefined);
+		service.dispose();
+	});
+
+	it('does not scan documents over the size limit, and says why', async () => {
+		let scanned = 0;
+		const service = new TokenCountService({ detect: async (...a) => { scanned++; return detectRequests(...a); }, offline: new FakeCounter('offline'), hasApiKey: () => false }, options);
+		const big = 'x'.repeat(MAX_DOCUMENT_CHARS + 1);
+		const state = await service.update({ uri: 'file:///big.json', version: 1, languageId: 'json', getText: () => big });
+		assert.equal(scanned, 0);
+		assert.equal(state?.sites.length, 0);
+		assert.match(state?.notice ?? '', /larger than 64 MB/);
 		service.dispose();
 	});
 
