@@ -89,6 +89,7 @@ describe('Counting in a real VS Code', function () {
 		}, 'the figure to change');
 		assert.ok(after > before, `figure grew from ${before} to ${after}`);
 		assert.equal(counts().length - calls, 1, 'exactly one call for the settled edit');
+		await vscode.commands.executeCommand('workbench.action.files.revert');
 	});
 
 	it('makes one call for a burst of keystrokes, and none for undo back to a counted text', async () => {

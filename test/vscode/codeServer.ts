@@ -80,6 +80,8 @@ const defaultSettings: Record<string, unknown> = {
 	'update.mode': 'none',
 	'chat.commandCenter.enabled': false,
 	'git.enabled': false,
+	// The web workbench saves after a delay by default; tests edit fixtures and must leave them as they are.
+	'files.autoSave': 'off',
 };
 
 /** Extra settings from CTM_TEST_SETTINGS (a JSON object), for callers that can only pass env vars. */
