@@ -37,6 +37,8 @@ export class DiagnosticsController extends Disposable {
 		super();
 		this._register(service.onDidChange((uri) => this.update(uri)));
 		this._register(vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)));
+		// Budgets matter most when the file is saved: then (and only then) a notification says so.
+		this._register(vscode.workspace.onDidSaveTextDocument((d) => this.notifyOnSave(d)));
 		this._register(vscode.languages.registerCodeActionsProvider({ scheme: '*' }, {
 			provideCodeActions: (document, _range, context) => this.codeActions(document, context),
 		}, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }));
@@ -109,6 +111,19 @@ export class DiagnosticsController extends Disposable {
 			}
 		}
 		this.collection.set(document.uri, out);
+	}
+
+	private notifyOnSave(document: vscode.TextDocument): void {
+		if (!this.enabled()) { return; }
+		const over = (this.collection.get(document.uri) ?? []).filter((d) => d.code === DiagnosticCode.OverBudget || d.code === DiagnosticCode.OverWindow);
+		if (over.length === 0) { return; }
+		const name = vscode.workspace.asRelativePath(document.uri);
+		void vscode.window.showWarningMessage(
+			`Claude Token Meter: ${over.length} request${over.length === 1 ? '' : 's'} in ${name} ${over.length === 1 ? 'is' : 'are'} over the budget or the context window.`,
+			'Show Problems',
+		).then((choice) => {
+			if (choice) { void vscode.commands.executeCommand('workbench.actions.view.problems'); }
+		});
 	}
 
 	private codeActions(document: vscode.TextDocument, context: vscode.CodeActionContext): vscode.CodeAction[] {
