@@ -27,6 +27,15 @@ export interface OfflineSpeedRow {
 	readonly tokensPerS: number;
 }
 
+export interface OfflineAdversarialRow {
+	readonly family: Family;
+	readonly label: string;
+	readonly bytes: number;
+	readonly tokens: number;
+	readonly ms: number;
+	readonly cpuMs: number;
+}
+
 export interface OfflineLoadRow {
 	readonly family: Family;
 	/** Where the vocabulary came from: the shipped JSON (first run) or the compiled cache. */
@@ -109,7 +118,52 @@ function pad(s: string, n: number, right = false): string {
 	return right ? s.padStart(n) : s.padEnd(n);
 }
 
-export async function run(print: (line: string) => void = console.log): Promise<{ speed: OfflineSpeedRow[]; load: OfflineLoadRow[] }> {
+/**
+ * Inputs with no cut point that the extension host must still count quickly: about 10 MB of one
+ * repeated character (v3 has pieces of up to 128 repeated punctuation or newline characters), and a few
+ * short repeated units.
+ */
+const ADVERSARIAL_UNITS: ReadonlyArray<[string, string]> = [
+	['"."', '.'],
+	['"\\n"', '\n'],
+	['" "', ' '],
+	['"-"', '-'],
+	['"="', '='],
+	['"a"', 'a'],
+	['"あ"', 'あ'],
+	['"😀"', '😀'],
+	['"\\r\\n"', '\r\n'],
+	['"-="', '-='],
+	['"ab"', 'ab'],
+	['". "', '. '],
+];
+
+/** One timed count per case and family (each case takes seconds at worst; the goal is < 1 s). */
+export function runAdversarial(print: (line: string) => void = console.log, size = 10_000_000): OfflineAdversarialRow[] {
+	const rows: OfflineAdversarialRow[] = [];
+	for (const family of FAMILIES) {
+		loadFamily(family);
+		countText('warm up', family);
+		for (const [label, unit] of ADVERSARIAL_UNITS) {
+			const text = unit.repeat(Math.floor(size / Buffer.byteLength(unit, 'utf8')));
+			clearTilerMemos();
+			const c0 = process.cpuUsage();
+			const t0 = performance.now();
+			const tokens = countText(text, family);
+			const ms = performance.now() - t0;
+			const c = process.cpuUsage(c0);
+			rows.push({ family, label, bytes: Buffer.byteLength(text, 'utf8'), tokens, ms, cpuMs: (c.user + c.system) / 1000 });
+		}
+	}
+	print(`Offline tokenizer: adversarial inputs (${(size / 1e6).toFixed(0)} MB of one repeated unit, one count each; goal < 1 s)`);
+	print(`${pad('family', 7)} ${pad('unit', 9)} ${pad('tokens', 11, true)} ${pad('ms', 9, true)} ${pad('cpu ms', 9, true)}`);
+	for (const r of rows) {
+		print(`${pad(r.family, 7)} ${pad(r.label, 9)} ${pad(r.tokens.toLocaleString('en-US'), 11, true)} ${pad(r.ms.toFixed(1), 9, true)} ${pad(r.cpuMs.toFixed(1), 9, true)}`);
+	}
+	return rows;
+}
+
+export async function run(print: (line: string) => void = console.log): Promise<{ speed: OfflineSpeedRow[]; load: OfflineLoadRow[]; adversarial: OfflineAdversarialRow[] }> {
 	// A private cache folder: the first load of each family fills it, the measured ones read it.
 	const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-bench-ctok-'));
 	const load: OfflineLoadRow[] = [];
@@ -169,11 +223,15 @@ export async function run(print: (line: string) => void = console.log): Promise<
 			`${pad(r.family, 7)} ${pad(r.label, 6)} ${pad(r.tokens.toLocaleString('en-US'), 11, true)} ${pad(r.ms.toFixed(1), 9, true)} ${pad(r.cpuMs.toFixed(1), 9, true)} ${pad(r.mbPerS.toFixed(2), 7, true)} ${pad(Math.round(r.tokensPerS).toLocaleString('en-US'), 12, true)}`,
 		);
 	}
-	return { speed, load };
+	print('');
+	const adversarial = runAdversarial(print);
+	return { speed, load, adversarial };
 }
 
 if (require.main === module) {
-	run().catch((err) => {
+	// `--adversarial`: only that table.
+	const main = process.argv.includes('--adversarial') ? async () => runAdversarial() : run;
+	main().catch((err) => {
 		console.error(err);
 		process.exit(1);
 	});
