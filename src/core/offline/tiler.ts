@@ -8,6 +8,33 @@ const MEMO_MIN_SLOTS = 1 << 12;
 const MEMO_MAX_SLOTS = 1 << 17;
 const MEMO_MIN_POOL = 1 << 15;
 const MEMO_MAX_POOL = 1 << 20;
+/** Run tables kept per tiler before they are dropped (each holds about (longest run piece)² costs). */
+const MAX_RUN_TABLES = 64;
+
+/**
+ * Costs of tiling `c^d` for one code point `c`, pieces made only of `c` and byte fallbacks alone.
+ * With `period` the longest such piece (1 when there is none), every optimal tiling of more than
+ * (period - 1)² units holds a longest piece: any `period` shorter pieces contain a subset whose lengths
+ * sum to a multiple t·period, and t longest pieces would replace more than t tokens. So past the table,
+ * cost(d) = cost(d - period) + step exactly.
+ */
+interface RunTable {
+	/** Lengths of the pieces made only of `c`, ascending. */
+	readonly pieces: Int32Array;
+	readonly period: number;
+	/** cost[d] for d = 0 … cost.length - 1. */
+	readonly cost: Int32Array;
+	readonly step: number;
+}
+
+function runCost(table: RunTable, d: number): number {
+	const last = table.cost.length - 1;
+	if (d <= last) {
+		return table.cost[d];
+	}
+	const jumps = Math.ceil((d - last) / table.period);
+	return table.cost[d - jumps * table.period] + jumps * table.step;
+}
 
 const tilers = new Set<Tiler>();
 
@@ -27,6 +54,10 @@ export function clearTilerMemos(): void {
  * the minimum is the sum of the segments' minima. Text repeats its words, so each segment's minimum is
  * memoised by content in a bounded open-addressing table; a miss runs the DP, which keeps a window of
  * `maxPieceLength` positions (a ring buffer) so long segments cost constant memory and linear time.
+ *
+ * Inside a long run of one code point every position would try every run piece (v3 has pieces of up
+ * to 128 dots or newlines), so the DP jumps over the run's middle with the run's cost table: only the
+ * edges, where pieces can reach out of the run, are tiled position by position.
  */
 export class Tiler {
 	private ring: Int32Array;
@@ -39,8 +70,13 @@ export class Tiler {
 	private memoPool = new Int32Array(0);
 	private memoUsed = 0;
 	private memoCount = 0;
+	private readonly runTables = new Map<number, RunTable>();
 
-	constructor(private readonly vocab: Vocab) {
+	/** `jumpRuns` false keeps the plain DP everywhere (the reference the run jump is tested against). */
+	constructor(
+		private readonly vocab: Vocab,
+		private readonly jumpRuns = true,
+	) {
 		let size = 1;
 		while (size < vocab.maxPieceLength + 2) {
 			size <<= 1;
@@ -197,14 +233,25 @@ export class Tiler {
 		const vocab = this.vocab;
 		const ring = this.ring.fill(INF);
 		const mask = this.ringMask;
+		const maxLen = vocab.maxPieceLength;
 		const end = start + length;
 		ring[0] = 0;
+		let runCp = -1;
+		let runStart = start;
 		for (let i = start; i < end; i++) {
+			const cp = stream[i];
+			if (cp !== runCp) {
+				runCp = cp;
+				runStart = i;
+			} else if (i - runStart === maxLen && this.jumpRuns) {
+				// No piece from before the run reaches past here: the run's own costs take over.
+				i = this.jumpRun(stream, start, i, end);
+			}
 			const pos = i - start;
 			const here = ring[pos & mask];
 			// This slot is about to be reused for position pos + size; reset it once read.
 			ring[pos & mask] = INF;
-			const fallback = here + vocab.byteCost(stream[i]);
+			const fallback = here + vocab.byteCost(cp);
 			const nextSlot = (pos + 1) & mask;
 			if (fallback < ring[nextSlot]) {
 				ring[nextSlot] = fallback;
@@ -222,6 +269,103 @@ export class Tiler {
 			}
 		}
 		return ring[length & mask];
+	}
+
+	/**
+	 * At position `i`, at least `maxPieceLength` deep into a run of one code point and not yet processed,
+	 * moves the ring to a later position of the run and returns it (or `i` when the run is too short).
+	 *
+	 * Every piece landing at or after `i` from before it lies inside the run, so the ring holds, for
+	 * j < period, the best cost of a tiling whose first boundary at or after `i` is `i + j` (INF beyond).
+	 * From that boundary on, a tiling stays in the run up to `to`, so cost(x) = min_j ring[i + j] +
+	 * runCost(x − i − j) for x ≤ `to`; the ring at `to` is rebuilt from those costs and the run's pieces.
+	 * `to` is chosen so that no piece from before it leaves the run.
+	 */
+	private jumpRun(stream: Int32Array, start: number, i: number, end: number): number {
+		const cp = stream[i];
+		let runEnd = i + 1;
+		while (runEnd < end && stream[runEnd] === cp) {
+			runEnd++;
+		}
+		const to = runEnd - this.vocab.maxPieceLength;
+		const table = this.runTable(cp);
+		const period = table.period;
+		if (to - i < 2 * period + 2) {
+			return i;
+		}
+		const ring = this.ring;
+		const mask = this.ringMask;
+		const from: number[] = [];
+		for (let j = 0; j < period; j++) {
+			from.push(ring[(i - start + j) & mask]);
+		}
+		// cost[k] is the cost at to − period + 1 + k, for k = 0 … period − 1.
+		const cost = new Array<number>(period);
+		for (let k = 0; k < period; k++) {
+			const d = to - period + 1 + k - i;
+			let best = INF;
+			for (let j = 0; j < period; j++) {
+				if (from[j] < INF) {
+					const c = from[j] + runCost(table, d - j);
+					if (c < best) {
+						best = c;
+					}
+				}
+			}
+			cost[k] = best;
+		}
+		ring.fill(INF);
+		const base = to - start;
+		ring[base & mask] = cost[period - 1];
+		// Pieces from before `to` landing after it: a piece of length p ends at to + j from to + j − p.
+		const pieces = table.pieces;
+		for (let j = 1; j < period; j++) {
+			let best = INF;
+			for (let t = 0; t < pieces.length; t++) {
+				const p = pieces[t];
+				if (p > j && cost[period - 1 + j - p] + 1 < best) {
+					best = cost[period - 1 + j - p] + 1;
+				}
+			}
+			ring[(base + j) & mask] = best;
+		}
+		return to;
+	}
+
+	/** The cost table of runs of `cp` (built once per code point). */
+	private runTable(cp: number): RunTable {
+		let table = this.runTables.get(cp);
+		if (table) {
+			return table;
+		}
+		const vocab = this.vocab;
+		const lengths: number[] = [];
+		for (let k = 1, node = vocab.child(0, cp); node >= 0 && k <= vocab.maxPieceLength; k++, node = vocab.child(node, cp)) {
+			if (vocab.isPiece(node)) {
+				lengths.push(k);
+			}
+		}
+		const pieces = Int32Array.from(lengths);
+		const period = Math.max(1, lengths.length > 0 ? lengths[lengths.length - 1] : 1);
+		const size = (period - 1) * (period - 1) + 2 * period + 1;
+		const cost = new Int32Array(size);
+		const bytes = vocab.byteCost(cp);
+		for (let d = 1; d < size; d++) {
+			let best = cost[d - 1] + bytes;
+			for (let t = 0; t < pieces.length && pieces[t] <= d; t++) {
+				const c = cost[d - pieces[t]] + 1;
+				if (c < best) {
+					best = c;
+				}
+			}
+			cost[d] = best;
+		}
+		table = { pieces, period, cost, step: cost[size - 1] - cost[size - 1 - period] };
+		if (this.runTables.size >= MAX_RUN_TABLES) {
+			this.runTables.clear();
+		}
+		this.runTables.set(cp, table);
+		return table;
 	}
 
 	/** One minimum-cost tiling as [start, end, isPiece] spans (small inputs; for diagnostics). */
