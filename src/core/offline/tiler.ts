@@ -71,6 +71,8 @@ export class Tiler {
 	private memoUsed = 0;
 	private memoCount = 0;
 	private readonly runTables = new Map<number, RunTable>();
+	/** Runs jumped over so far (tests check that the fast path ran). */
+	runJumps = 0;
 
 	/** `jumpRuns` false keeps the plain DP everywhere (the reference the run jump is tested against). */
 	constructor(
@@ -314,6 +316,7 @@ export class Tiler {
 			}
 			cost[k] = best;
 		}
+		this.runJumps++;
 		ring.fill(INF);
 		const base = to - start;
 		ring[base & mask] = cost[period - 1];
