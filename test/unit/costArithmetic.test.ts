@@ -68,7 +68,58 @@ describe('cost arithmetic', () => {
 		});
 	});
 
+	describe('rows added 2026-11-23', () => {
+		it('Opus 5.5: $4 / $20, cache $5 / $8 to write and $0.20 to read, batch halves input and output', () => {
+			const m = model('claude-opus-5-5');
+			usd(inputCost(100_000, m), 0.4);
+			usd(outputCost(10_000, m), 0.2);
+			usd(cacheWriteCost(100_000, m, '5m'), 0.5);
+			usd(cacheWriteCost(100_000, m, '1h'), 0.8);
+			usd(cacheReadCost(100_000, m), 0.02);
+			usd(inputCost(500_000, m, { batch: true }), 1);
+			// Flat across the 1M window: no long-context tier.
+			usd(inputCost(900_000, m), 3.6);
+		});
+
+		it('Sonnet 5.5: $2 / $10, cache read $0.10', () => {
+			const m = model('claude-sonnet-5-5');
+			usd(inputCost(1284, m), 0.002568);
+			usd(outputCost(1000, m), 0.01);
+			usd(cacheWriteCost(100_000, m, '1h'), 0.4);
+			usd(cacheReadCost(1_000_000, m), 0.1);
+			usd(outputCost(1_000_000, m, { batch: true }), 5);
+		});
+
+		it('Fable 5.1 and Mythos 5.1: $10 / $50, cache read $0.25', () => {
+			for (const id of ['claude-fable-5-1', 'claude-mythos-5-1']) {
+				const m = model(id);
+				usd(inputCost(10_000, m), 0.1);
+				usd(outputCost(10_000, m), 0.5);
+				usd(cacheWriteCost(10_000, m, '5m'), 0.125);
+				usd(cacheReadCost(1_000_000, m), 0.25);
+			}
+		});
+	});
+
 	describe('long context', () => {
+		it('Haiku 5.5: prompts up to 100K at $0.10 / $0.50; over it the whole request at $0.50 / $2.50', () => {
+			const m = model('claude-haiku-5-5');
+			usd(inputCost(100_000, m), 0.01);
+			usd(inputCost(100_001, m), (100_001 * 0.5) / 1e6);
+			usd(outputCost(10_000, m, { requestInputTokens: 100_000 }), 0.005);
+			usd(outputCost(10_000, m, { requestInputTokens: 100_001 }), 0.025);
+			// Cache tokens count toward the prompt: the caller passes the whole prompt as requestInputTokens.
+			usd(cacheReadCost(1_000_000, m, { requestInputTokens: 50_000 }), 0.01);
+			usd(cacheReadCost(90_000, m, { requestInputTokens: 120_000 }), (90_000 * 0.05) / 1e6);
+			usd(cacheWriteCost(1_000_000, m, '5m', { requestInputTokens: 120_000 }), 0.625);
+			usd(cacheWriteCost(1_000_000, m, '1h', { requestInputTokens: 120_000 }), 1);
+			// Batch halves the premium rates as well.
+			usd(inputCost(200_000, m, { batch: true }), 0.05);
+			const w = worstCaseCost(150_000, 8000, m);
+			usd(w.inputUsd, 0.075);
+			usd(w.outputUsd, 0.02);
+		});
+
 		it('Sonnet 4.5: up to 200K input at standard rates, beyond it the whole request at $6 / $22.50', () => {
 			usd(inputCost(200_000, sonnet45), 0.6);
 			usd(inputCost(200_001, sonnet45), (200_001 * 6) / 1e6);
@@ -168,9 +219,9 @@ describe('cost arithmetic', () => {
 		});
 
 		it('names the current model of each tier', () => {
-			assert.equal(modelForTier('haiku')?.id, 'claude-haiku-4-5');
-			assert.equal(modelForTier('sonnet')?.id, 'claude-sonnet-5');
-			assert.equal(modelForTier('opus')?.id, 'claude-opus-5');
+			assert.equal(modelForTier('haiku')?.id, 'claude-haiku-5-5');
+			assert.equal(modelForTier('sonnet')?.id, 'claude-sonnet-5-5');
+			assert.equal(modelForTier('opus')?.id, 'claude-opus-5-5');
 		});
 	});
 

@@ -6,10 +6,16 @@ import {
 import { modelChoices, rateLookup } from '../../src/core/cost/rates';
 
 /**
- * DESIGN.md §5 (Anthropic pricing page as copied 2026-09-20), written out here independently of pricing.json:
+ * DESIGN.md §5 (Anthropic pricing page as copied 2026-09-20) and, for the rows added 2026-11-23, the sources cited
+ * on each row (Opus 5.5, Sonnet 5.5, Haiku 5.5, Fable 5.1, Mythos 5.1), written out here independently of pricing.json:
  * [input, cache write 5m, cache write 1h, cache read, output, context window, max output, tokenizer].
  */
 const EXPECTED: Record<string, [number, number, number, number, number, number, number, string]> = {
+	'claude-opus-5-5': [4, 5, 8, 0.2, 20, 1_000_000, 128_000, 'v5'],
+	'claude-sonnet-5-5': [2, 2.5, 4, 0.1, 10, 1_000_000, 128_000, 'v5'],
+	'claude-haiku-5-5': [0.1, 0.125, 0.2, 0.01, 0.5, 1_000_000, 128_000, 'v5'],
+	'claude-fable-5-1': [10, 12.5, 20, 0.25, 50, 1_000_000, 128_000, 'v5'],
+	'claude-mythos-5-1': [10, 12.5, 20, 0.25, 50, 1_000_000, 128_000, 'v5'],
 	'claude-fable-5': [10, 12.5, 20, 1, 50, 1_000_000, 128_000, 'v5'],
 	'claude-mythos-5': [10, 12.5, 20, 1, 50, 1_000_000, 128_000, 'v5'],
 	'claude-opus-5': [5, 6.25, 10, 0.5, 25, 1_000_000, 128_000, 'v5'],
@@ -38,7 +44,35 @@ const IDS: Record<string, string> = {
 	'claude-3-5-haiku-20241022': 'claude-3-5-haiku-latest',
 };
 
+/** Lifecycle status of every row, and the retirement date where the sources give one. */
+const STATUS: Record<string, [string, string?]> = {
+	'claude-opus-5-5': ['current'],
+	'claude-sonnet-5-5': ['current'],
+	'claude-haiku-5-5': ['current'],
+	'claude-fable-5-1': ['current'],
+	'claude-mythos-5-1': ['current'],
+	'claude-fable-5': ['legacy'],
+	'claude-mythos-5': ['legacy'],
+	'claude-opus-5': ['legacy'],
+	'claude-sonnet-5': ['legacy'],
+	'claude-opus-4-8': ['legacy'],
+	'claude-opus-4-7': ['legacy'],
+	'claude-opus-4-6': ['legacy'],
+	'claude-sonnet-4-6': ['legacy'],
+	'claude-opus-4-5': ['legacy'],
+	'claude-sonnet-4-5': ['deprecated', '2026-11-30'],
+	'claude-haiku-4-5': ['legacy'],
+	'claude-opus-4-1': ['retired'],
+	'claude-opus-4-0': ['retired', '2026-06-15'],
+	'claude-sonnet-4-0': ['retired', '2026-06-15'],
+	'claude-3-5-haiku-latest': ['retired'],
+};
+
 const BEDROCK: Record<string, string> = {
+	'anthropic.claude-opus-5-5': 'claude-opus-5-5',
+	'global.anthropic.claude-haiku-5-5': 'claude-haiku-5-5',
+	'us.anthropic.claude-sonnet-5-5': 'claude-sonnet-5-5',
+	'anthropic.claude-fable-5-1': 'claude-fable-5-1',
 	'anthropic.claude-sonnet-4-5-20250929-v1:0': 'claude-sonnet-4-5',
 	'us.anthropic.claude-sonnet-4-5-20250929-v1:0': 'claude-sonnet-4-5',
 	'eu.anthropic.claude-haiku-4-5-20251001-v1:0': 'claude-haiku-4-5',
@@ -67,12 +101,21 @@ function get(id: string, overrides?: ModelOverrides): ModelInfo {
 
 describe('pricing table', () => {
 	it('is dated and names its source', () => {
-		assert.equal(PRICING_AS_OF, '2026-09-20');
+		assert.equal(PRICING_AS_OF, '2026-11-23');
 		assert.match(PRICING_SOURCE, /pricing/);
+		// The rows kept from the first copy and the rows added later each say when their source was seen.
 		assert.match(PRICING_SOURCE, /2026-09-20/);
+		assert.match(PRICING_SOURCE, /2026-11-23/);
 	});
 
-	it('has exactly the models of DESIGN §5, each once', () => {
+	it('every row names its source and the date it was seen', () => {
+		for (const m of allModels()) {
+			assert.ok(m.source && /pricing|models\//.test(m.source), m.id);
+			assert.match(m.source ?? '', /\b2026-(09-20|11-23)\b/, m.id);
+		}
+	});
+
+	it('has exactly the models of DESIGN §5 and the rows added 2026-11-23, each once', () => {
 		const ids = allModels().map((m) => m.id);
 		assert.deepEqual([...ids].sort(), Object.keys(EXPECTED).sort());
 		assert.equal(new Set(ids).size, ids.length);
@@ -93,13 +136,43 @@ describe('pricing table', () => {
 			assert.equal(m.tokenizer, family);
 			assert.equal(m.origin, 'table');
 			assert.ok(m.displayName.startsWith('Claude '));
-			assert.ok((m.minCacheablePrefix ?? 0) >= 512);
-			// The documented multipliers hold on every row: 1.25x and 2x to write, 0.1x to read.
+			// Unset where no source gives it (the rows added 2026-11-23), never below the smallest documented value.
+			assert.ok(m.minCacheablePrefix === undefined || m.minCacheablePrefix >= 512);
+			// The write multipliers hold on every row: 1.25x (5 minutes) and 2x (1 hour).
 			assert.ok(Math.abs(m.cacheWrite5m - 1.25 * m.input) < 1e-9);
 			assert.ok(Math.abs(m.cacheWrite1h - 2 * m.input) < 1e-9);
-			assert.ok(Math.abs(m.cacheRead - 0.1 * m.input) < 1e-9);
 		});
 	}
+
+	it('cache reads are 0.1x input except Opus 5.5 and Sonnet 5.5 (0.05x) and Fable / Mythos 5.1 (0.025x)', () => {
+		const ratio: Record<string, number> = { 'claude-opus-5-5': 0.05, 'claude-sonnet-5-5': 0.05, 'claude-fable-5-1': 0.025, 'claude-mythos-5-1': 0.025 };
+		for (const m of allModels()) {
+			assert.ok(Math.abs(m.cacheRead - (ratio[m.id] ?? 0.1) * m.input) < 1e-9, m.id);
+		}
+	});
+
+	for (const [id, [status, retires]] of Object.entries(STATUS)) {
+		it(`${id} is ${status}${retires ? `, retires ${retires}` : ''}`, () => {
+			const m = get(id);
+			assert.equal(m.status, status);
+			assert.equal(m.retires, retires);
+		});
+	}
+
+	it('every row has a status; only current models are in the lineup', () => {
+		assert.deepEqual(allModels().map((m) => m.id).sort(), Object.keys(STATUS).sort());
+		for (const m of allModels()) {
+			if (m.current) {
+				assert.equal(m.status, 'current', m.id);
+			}
+		}
+	});
+
+	it('retired rows keep their prices for old files and partner platforms', () => {
+		const opus41 = get('anthropic.claude-opus-4-1-20250805-v1:0');
+		assert.equal(opus41.status, 'retired');
+		assert.equal(opus41.input, 15);
+	});
 
 	it('minimum cacheable prefixes follow DESIGN §5 where it gives one', () => {
 		for (const id of ['claude-opus-4-5', 'claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-haiku-4-5']) {
@@ -113,23 +186,34 @@ describe('pricing table', () => {
 		}
 	});
 
-	it('long-context tier only on Sonnet 4 and 4.5 (1M beta), $6 / $22.50 over 200K', () => {
+	it('long-context tier on Sonnet 4 and 4.5 (1M beta), $6 / $22.50 over 200K', () => {
 		for (const id of ['claude-sonnet-4-5', 'claude-sonnet-4-0']) {
 			const m = get(id);
 			assert.deepEqual(m.longContext, { threshold: 200_000, input: 6, output: 22.5, cacheWrite5m: 7.5, cacheWrite1h: 12, cacheRead: 0.6 });
 			assert.equal(m.extendedContextWindow, 1_000_000);
 		}
 		const tiered = allModels().filter((m) => m.longContext).map((m) => m.id).sort();
-		assert.deepEqual(tiered, ['claude-sonnet-4-0', 'claude-sonnet-4-5']);
+		assert.deepEqual(tiered, ['claude-haiku-5-5', 'claude-sonnet-4-0', 'claude-sonnet-4-5']);
 	});
 
-	it('the current lineup is Fable 5, Opus 5, Sonnet 5 and Haiku 4.5', () => {
-		assert.deepEqual(currentModels().map((m) => m.id).sort(), ['claude-fable-5', 'claude-haiku-4-5', 'claude-opus-5', 'claude-sonnet-5']);
+	it('Haiku 5.5 bills prompts over 100K at $0.50 / $2.50, caches scaled alike, in its 1M window', () => {
+		const m = get('claude-haiku-5-5');
+		assert.deepEqual(m.longContext, { threshold: 100_000, input: 0.5, output: 2.5, cacheWrite5m: 0.625, cacheWrite1h: 1, cacheRead: 0.05 });
+		assert.equal(m.extendedContextWindow, undefined);
+		assert.ok(m.assumed.some((a) => a.startsWith('longContext')));
+	});
+
+	it('the current lineup is Fable 5.1, Opus 5.5, Sonnet 5.5 and Haiku 5.5', () => {
+		assert.deepEqual(currentModels().map((m) => m.id).sort(), ['claude-fable-5-1', 'claude-haiku-5-5', 'claude-opus-5-5', 'claude-sonnet-5-5']);
+		assert.equal(get('claude-mythos-5-1').current, false);
 	});
 
 	it('says which values are assumed', () => {
 		assert.ok(get('claude-opus-5').assumed.some((a) => a.startsWith('minCacheablePrefix')));
 		assert.ok(get('claude-mythos-5').assumed.includes('bedrockIds'));
+		assert.ok(get('claude-sonnet-5-5').assumed.some((a) => a.startsWith('cacheRead')));
+		assert.ok(get('claude-haiku-5-5').assumed.some((a) => a.startsWith('cacheWrite5m')));
+		assert.equal(get('claude-opus-5-5').minCacheablePrefix, undefined);
 		assert.deepEqual(get('claude-sonnet-4-5').assumed, []);
 	});
 });
@@ -166,7 +250,8 @@ describe('lookupModel', () => {
 	});
 
 	it('never borrows a price: unknown ids, versions and snapshots are undefined', () => {
-		for (const id of ['', '   ', 'gpt-4o', 'claude', 'claude-sonnet', 'claude-opus-4-9', 'claude-opus-5-5', 'claude-sonnet-4-5-20990101',
+		for (const id of ['', '   ', 'gpt-4o', 'claude', 'claude-sonnet', 'claude-opus-4-9', 'claude-opus-5-6', 'claude-sonnet-4-5-20990101',
+			'claude-fable-5-2', 'claude-mythos-5-2', 'claude-mythos-preview', 'claude-haiku-5', 'claude-sonnet-5-5-20261001', 'anthropic.claude-fable-5-2',
 			'claude-haiku-4', 'claude-3-opus-20240229', 'anthropic.claude-v2', 'us.anthropic.claude-opus-4-9', 'sonnet']) {
 			assert.equal(lookupModel(id), undefined, id);
 		}
@@ -199,21 +284,21 @@ describe('overrides from settings', () => {
 	});
 
 	it('a complete entry adds a model; missing cache rates follow its own input price', () => {
-		const overrides: ModelOverrides = { 'claude-opus-5-5': { input: 4, output: 20, contextWindow: 1_000_000, displayName: 'Claude Opus 5.5', current: true } };
-		const m = get('claude-opus-5-5', overrides);
-		assert.equal(m.displayName, 'Claude Opus 5.5');
-		assert.equal(m.input, 4);
-		assert.equal(m.output, 20);
-		assert.equal(m.cacheWrite5m, 5);
-		assert.equal(m.cacheWrite1h, 8);
-		assert.ok(Math.abs(m.cacheRead - 0.4) < 1e-12);
+		const overrides: ModelOverrides = { 'claude-fable-5-2': { input: 8, output: 40, contextWindow: 1_000_000, displayName: 'Claude Fable 5.2', current: true } };
+		const m = get('claude-fable-5-2', overrides);
+		assert.equal(m.displayName, 'Claude Fable 5.2');
+		assert.equal(m.input, 8);
+		assert.equal(m.output, 40);
+		assert.equal(m.cacheWrite5m, 10);
+		assert.equal(m.cacheWrite1h, 16);
+		assert.ok(Math.abs(m.cacheRead - 0.8) < 1e-12);
 		assert.equal(m.batchDiscount, 0.5);
 		assert.equal(m.contextWindow, 1_000_000);
 		assert.equal(m.tokenizer, undefined);
 		assert.equal(m.origin, 'override');
 		assert.ok(currentModels(overrides).includes(m));
 		assert.equal(allModels(overrides).length, allModels().length + 1);
-		assert.equal(lookupModel('claude-opus-5-5'), undefined);
+		assert.equal(lookupModel('claude-fable-5-2'), undefined);
 	});
 
 	it('an incomplete entry for an unknown model is ignored and reported', () => {
@@ -251,10 +336,11 @@ describe('rates for the surfaces', () => {
 	it('rateLookup reads overrides from the current settings on every call', () => {
 		let settings: object = { enable: true };
 		const rates = rateLookup(() => settings);
-		assert.deepEqual(rates('claude-sonnet-4-5-20250929'), { displayName: 'Claude Sonnet 4.5', inputPerMTok: 3, outputPerMTok: 15, contextWindow: 200_000 });
-		assert.equal(rates('claude-opus-5-5'), undefined);
-		settings = { modelOverrides: { 'claude-opus-5-5': { input: 4, output: 20, contextWindow: 1_000_000 } } };
-		assert.deepEqual(rates('claude-opus-5-5'), { displayName: 'claude-opus-5-5', inputPerMTok: 4, outputPerMTok: 20, contextWindow: 1_000_000 });
+		assert.deepEqual(rates('claude-sonnet-4-5-20250929'), { displayName: 'Claude Sonnet 4.5', inputPerMTok: 3, outputPerMTok: 15, batchInputPerMTok: 1.5, contextWindow: 200_000 });
+		assert.deepEqual(rates('claude-opus-5-5'), { displayName: 'Claude Opus 5.5', inputPerMTok: 4, outputPerMTok: 20, batchInputPerMTok: 2, contextWindow: 1_000_000 });
+		assert.equal(rates('claude-fable-5-2'), undefined);
+		settings = { modelOverrides: { 'claude-fable-5-2': { input: 8, output: 40, contextWindow: 1_000_000 } } };
+		assert.deepEqual(rates('claude-fable-5-2'), { displayName: 'claude-fable-5-2', inputPerMTok: 8, outputPerMTok: 40, batchInputPerMTok: 4, contextWindow: 1_000_000 });
 	});
 
 	it('modelChoices lists the current lineup first, with prices and windows', () => {

@@ -9,6 +9,11 @@ import table from './pricing.json';
 export type TokenizerFamily = 'v3' | 'v4.7' | 'v5';
 export type CacheTtl = '5m' | '1h';
 export type Tier = 'haiku' | 'sonnet' | 'opus';
+/**
+ * Lifecycle on the Claude API: 'current' (the lineup), 'legacy' (callable, not in the lineup), 'deprecated'
+ * (callable until `retires`), 'retired' (requests fail; kept so old files and partner platforms keep a price).
+ */
+export type ModelStatus = 'current' | 'legacy' | 'deprecated' | 'retired';
 
 /** USD per million tokens. */
 export interface Rates {
@@ -44,6 +49,12 @@ export interface ModelInfo extends Rates {
 	readonly current: boolean;
 	/** Fields whose values are assumed rather than confirmed by the cited sources. */
 	readonly assumed: readonly string[];
+	/** Lifecycle status from the sources of the row (table rows only). */
+	readonly status?: ModelStatus;
+	/** Retirement date (YYYY-MM-DD) when the sources give one. */
+	readonly retires?: string;
+	/** Where the row's values come from, with the date they were seen (table rows only). */
+	readonly source?: string;
 	/** 'table' for a row of pricing.json, 'override' when settings changed or added it. */
 	readonly origin: 'table' | 'override';
 }
@@ -92,10 +103,13 @@ const BASE_MODELS: readonly ModelInfo[] = table.models.map((row): ModelInfo => (
 	contextWindow: row.contextWindow,
 	extendedContextWindow: 'extendedContextWindow' in row ? row.extendedContextWindow : undefined,
 	maxOutput: row.maxOutput,
-	minCacheablePrefix: row.minCacheablePrefix,
+	minCacheablePrefix: 'minCacheablePrefix' in row ? row.minCacheablePrefix : undefined,
 	tokenizer: row.tokenizer as TokenizerFamily,
 	current: row.current,
 	assumed: ('assumed' in row ? row.assumed : undefined) ?? [],
+	status: row.status as ModelStatus,
+	retires: 'retires' in row ? row.retires : undefined,
+	source: row.source,
 	origin: 'table',
 }));
 
