@@ -7,7 +7,8 @@ import type { Language, Node, Parser, Point, Tree } from 'web-tree-sitter';
 import type { RequestSite, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, type SiteOrigin } from './site';
-import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
+import { concatenation, follow, negation, spreadItems, spreadProps } from './evalHelpers';
+import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 export interface PythonParserPaths {
 	/** web-tree-sitter's runtime `tree-sitter.wasm`. */
@@ -32,8 +33,6 @@ let loading: Promise<Parser> | undefined;
 export function configurePythonParser(next: PythonParserPaths): void {
 	paths = { ...paths, ...next };
 }
-
-const maxDepth = 8;
 
 /** `.create(`, `.count_tokens(`, `.converse(` …: candidates found in the text, confirmed on the syntax tree. */
 const candidatePattern = /\.\s*(create|stream|count_tokens|invoke_model|invoke_model_with_response_stream|converse|converse_stream)\s*\(/g;
@@ -123,7 +122,7 @@ class Evaluator {
 		return { start: node.startIndex, end: node.endIndex };
 	}
 
-	unresolved(node: Node, reason: string): ValueNode {
+	unresolved(node: Node, reason: string): UnresolvedNode {
 		return unresolvedNode(this.range(node), this.text.slice(node.startIndex, node.endIndex), reason);
 	}
 
@@ -160,10 +159,9 @@ class Evaluator {
 			case 'unary_operator': {
 				const operand = node.childForFieldName('argument');
 				const value = operand ? this.evaluate(operand, depth, visiting) : undefined;
-				if (node.childForFieldName('operator')?.text === '-' && value?.kind === 'scalar' && typeof value.value === 'number') {
-					return { kind: 'scalar', range, value: -value.value };
-				}
-				return this.unresolved(node, 'expression');
+				return node.childForFieldName('operator')?.text === '-' && value
+					? negation(value, range, reason => this.unresolved(node, reason))
+					: this.unresolved(node, 'expression');
 			}
 			case 'binary_operator': {
 				const left = node.childForFieldName('left');
@@ -171,13 +169,7 @@ class Evaluator {
 				if (node.childForFieldName('operator')?.text === '+' && left && right) {
 					const l = this.evaluate(left, depth, visiting);
 					const r = this.evaluate(right, depth, visiting);
-					if (l.kind === 'scalar' && r.kind === 'scalar' && typeof l.value === 'string' && typeof r.value === 'string') {
-						return { kind: 'scalar', range, value: l.value + r.value };
-					}
-					const inner = l.kind === 'unresolved' ? l : r.kind === 'unresolved' ? r : undefined;
-					if (inner) {
-						return this.unresolved(node, inner.reason);
-					}
+					return concatenation(l, r, range, 'python', reason => this.unresolved(node, reason));
 				}
 				return this.unresolved(node, 'expression');
 			}
@@ -247,11 +239,7 @@ class Evaluator {
 			if (child.type === 'list_splat') {
 				const inner = child.namedChildren.find(c => c && c.type !== 'comment');
 				const spread = inner ? this.evaluate(inner, depth, visiting) : this.unresolved(child, 'expression');
-				if (spread.kind === 'array') {
-					items.push(...spread.items);
-				} else {
-					items.push(spread.kind === 'unresolved' ? spread : this.unresolved(child, 'spread of a non-list'));
-				}
+				spreadItems(items, spread, () => this.unresolved(child, 'spread of a non-list'));
 				continue;
 			}
 			items.push(this.evaluate(child, depth, visiting));
@@ -277,7 +265,7 @@ class Evaluator {
 			const valueNode = child.childForFieldName('value');
 			const key = keyNode ? stringValue(this.evaluate(keyNode, depth, visiting)) : undefined;
 			if (key === undefined || !valueNode) {
-				unresolved.push(this.unresolved(child, 'computed key') as ObjectNode['unresolved'][number]);
+				unresolved.push(this.unresolved(child, 'computed key'));
 				continue;
 			}
 			props.push({ key, range: this.range(child), value: this.evaluate(valueNode, depth, visiting) });
@@ -288,12 +276,8 @@ class Evaluator {
 	private spread(splat: Node, props: PropNode[], unresolved: ObjectNode['unresolved'], depth: number, visiting: Set<number>): void {
 		const inner = splat.namedChildren.find(c => c && c.type !== 'comment');
 		const value = inner ? this.evaluate(inner, depth, visiting) : this.unresolved(splat, 'expression');
-		if (value.kind === 'object') {
-			props.push(...value.props);
-			unresolved.push(...value.unresolved);
-		} else {
-			unresolved.push((value.kind === 'unresolved' ? value : this.unresolved(splat, 'spread of a non-dict')) as ObjectNode['unresolved'][number]);
-		}
+		// `**` of anything but a mapping is a TypeError in Python: say so.
+		spreadProps(props, unresolved, value, () => this.unresolved(splat, 'spread of a non-dict'));
 	}
 
 	/** `f(a=1, **rest)` as the dictionary `{"a": 1, ...rest}`; positional arguments are not data. */
@@ -322,18 +306,8 @@ class Evaluator {
 		if (!binding?.value) {
 			return this.unresolved(node, binding?.reason ?? 'unknown name');
 		}
-		if (depth >= maxDepth) {
-			return this.unresolved(node, 'too many indirections');
-		}
-		if (visiting.has(binding.value.id)) {
-			return this.unresolved(node, 'circular reference');
-		}
-		visiting.add(binding.value.id);
-		try {
-			return this.evaluate(binding.value, depth + 1, visiting);
-		} finally {
-			visiting.delete(binding.value.id);
-		}
+		const value = binding.value;
+		return follow(value.id, depth, visiting, () => this.evaluate(value, depth + 1, visiting), reason => this.unresolved(node, reason));
 	}
 
 	/** The expression a name is bound to, if it is a plain assignment in scope. */

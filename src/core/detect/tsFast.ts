@@ -9,7 +9,8 @@ import type { RequestSite, SiteLanguage, SiteShape, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import { isTok, scan, Tok, tokText, type Scan } from './tsScan';
-import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
+import { asObject, concatenation, follow, maxDepth, member, negation, spreadItems, spreadProps } from './evalHelpers';
+import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 /** The fast path cannot decide: use the full parser. */
 export class Bail extends Error { }
@@ -17,8 +18,6 @@ export class Bail extends Error { }
 function bail(): never {
 	throw new Bail();
 }
-
-const maxDepth = 8;
 
 type Expr =
 	| { k: 'lit'; s: number; e: number; v: string | number | boolean | null }
@@ -1040,7 +1039,7 @@ class Resolver {
 class FastEvaluator {
 	constructor(private readonly text: string, private readonly resolver: Resolver) { }
 
-	unresolved(node: { s: number; e: number }, reason: string): ValueNode {
+	unresolved(node: { s: number; e: number }, reason: string): UnresolvedNode {
 		return unresolvedNode({ start: node.s, end: node.e }, this.text.slice(node.s, node.e), reason);
 	}
 
@@ -1062,29 +1061,19 @@ class FastEvaluator {
 				return this.identifier(expr, depth, visiting);
 			case 'prefix': {
 				const operand = this.evaluate(expr.x, depth, visiting);
-				if (expr.op === '-' && operand.kind === 'scalar' && typeof operand.value === 'number') {
-					return { kind: 'scalar', range, value: -operand.value };
-				}
-				return this.unresolved(expr, 'expression');
+				return expr.op === '-' ? negation(operand, range, reason => this.unresolved(expr, reason)) : this.unresolved(expr, 'expression');
 			}
 			case 'bin': {
 				if (expr.op === '+') {
 					const left = this.evaluate(expr.l, depth, visiting);
 					const right = this.evaluate(expr.r, depth, visiting);
-					if (left.kind === 'scalar' && right.kind === 'scalar' && (typeof left.value === 'string' || typeof right.value === 'string')) {
-						return { kind: 'scalar', range, value: String(left.value) + String(right.value) };
-					}
-					const inner = left.kind === 'unresolved' ? left : right.kind === 'unresolved' ? right : undefined;
-					if (inner) {
-						return this.unresolved(expr, inner.reason);
-					}
+					return concatenation(left, right, range, 'javascript', reason => this.unresolved(expr, reason));
 				}
 				return this.unresolved(expr, 'expression');
 			}
 			case 'access': {
 				const owner = this.evaluate(expr.x, depth, visiting);
-				const value = owner.kind === 'object' ? getValue(owner, expr.name) : undefined;
-				return value ?? this.unresolved(expr, owner.kind === 'unresolved' ? owner.reason : 'property access');
+				return member(owner, expr.name, reason => this.unresolved(expr, reason));
 			}
 			case 'call':
 				return this.unresolved(expr, 'function call');
@@ -1099,12 +1088,7 @@ class FastEvaluator {
 		const items: ValueNode[] = [];
 		for (const element of expr.items) {
 			if (element.k === 'spread') {
-				const spread = this.evaluate(element.x, depth, visiting);
-				if (spread.kind === 'array') {
-					items.push(...spread.items);
-				} else {
-					items.push(spread.kind === 'unresolved' ? spread : this.unresolved(element, 'spread of a non-array'));
-				}
+				spreadItems(items, this.evaluate(element.x, depth, visiting), () => this.unresolved(element, 'spread of a non-array'));
 				continue;
 			}
 			items.push(this.evaluate(element, depth, visiting));
@@ -1117,13 +1101,8 @@ class FastEvaluator {
 		const unresolved: ObjectNode['unresolved'] = [];
 		for (const prop of expr.props) {
 			if (prop.k === 'spread') {
-				const spread = this.evaluate(prop.x, depth, visiting);
-				if (spread.kind === 'object') {
-					props.push(...spread.props);
-					unresolved.push(...spread.unresolved);
-				} else if (spread.kind === 'unresolved') {
-					unresolved.push(spread);
-				}
+				// As the full path: a spread of a scalar or an array records nothing.
+				spreadProps(props, unresolved, this.evaluate(prop.x, depth, visiting));
 				continue;
 			}
 			const range = { start: prop.s, end: prop.e };
@@ -1133,7 +1112,7 @@ class FastEvaluator {
 			}
 			const key = typeof prop.key === 'string' ? prop.key : stringValue(this.evaluate(prop.key, depth, visiting));
 			if (key === undefined) {
-				unresolved.push(this.unresolved(prop, 'computed property name') as ObjectNode['unresolved'][number]);
+				unresolved.push(this.unresolved(prop, 'computed property name'));
 				continue;
 			}
 			if (prop.value.k === 'id' && prop.value.name === 'undefined') {
@@ -1149,18 +1128,7 @@ class FastEvaluator {
 		if (found === undefined || typeof found === 'string') {
 			return this.unresolved(id, found ?? 'unknown identifier');
 		}
-		if (depth >= maxDepth) {
-			return this.unresolved(id, 'too many indirections');
-		}
-		if (visiting.has(found)) {
-			return this.unresolved(id, 'circular reference');
-		}
-		visiting.add(found);
-		try {
-			return this.evaluate(this.resolver.init(found), depth + 1, visiting);
-		} finally {
-			visiting.delete(found);
-		}
+		return follow(found, depth, visiting, () => this.evaluate(this.resolver.init(found), depth + 1, visiting), reason => this.unresolved(id, reason));
 	}
 }
 
@@ -1387,15 +1355,6 @@ function calleeStart(s: Scan, last: number): number {
 		}
 		return bail();
 	}
-}
-
-/** The object a call argument evaluates to; anything else becomes an empty object holding the reason. */
-function asObject(value: ValueNode): ObjectNode {
-	if (value.kind === 'object') {
-		return value;
-	}
-	const reason = value.kind === 'unresolved' ? value : { ...unresolvedNode(value.range, '', 'not an object') };
-	return { kind: 'object', range: value.range, props: [], unresolved: [reason as ObjectNode['unresolved'][number]] };
 }
 
 /** The expression written for `body:` in a command's argument (following same-file identifiers), as `findBodyExpression`. */

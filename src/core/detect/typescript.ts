@@ -9,16 +9,14 @@ import type { RequestSite, SiteShape, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import { detectTypeScriptFast } from './tsFast';
-import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
+import { asObject, concatenation, follow, maxDepth, member, negation, spreadItems, spreadProps } from './evalHelpers';
+import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 export interface TsDetectOptions {
 	readonly fileName?: string;
 	readonly languageId?: string;
 	readonly bedrockModelId?: string;
 }
-
-/** How many identifier hops an evaluation may take (`const a = b; const b = {...}`). */
-const maxDepth = 8;
 
 const requestMethods = new Set(['create', 'stream', 'countTokens']);
 
@@ -67,7 +65,7 @@ class Evaluator {
 		return { start: node.getStart(this.sf), end: node.end };
 	}
 
-	unresolved(node: ts.Node, reason: string): ValueNode {
+	unresolved(node: ts.Node, reason: string): UnresolvedNode {
 		const range = this.range(node);
 		return unresolvedNode(range, this.text.slice(range.start, range.end), reason);
 	}
@@ -102,10 +100,9 @@ class Evaluator {
 			case ts.SyntaxKind.PrefixUnaryExpression: {
 				const unary = expr as ts.PrefixUnaryExpression;
 				const operand = this.evaluate(unary.operand, depth, visiting);
-				if (unary.operator === ts.SyntaxKind.MinusToken && operand.kind === 'scalar' && typeof operand.value === 'number') {
-					return { kind: 'scalar', range, value: -operand.value };
-				}
-				return this.unresolved(expr, 'expression');
+				return unary.operator === ts.SyntaxKind.MinusToken
+					? negation(operand, range, reason => this.unresolved(expr, reason))
+					: this.unresolved(expr, 'expression');
 			}
 			case ts.SyntaxKind.BinaryExpression: {
 				// 'a' + 'b': string concatenation across lines is common in prompts.
@@ -113,13 +110,7 @@ class Evaluator {
 				if (binary.operatorToken.kind === ts.SyntaxKind.PlusToken) {
 					const left = this.evaluate(binary.left, depth, visiting);
 					const right = this.evaluate(binary.right, depth, visiting);
-					if (left.kind === 'scalar' && right.kind === 'scalar' && (typeof left.value === 'string' || typeof right.value === 'string')) {
-						return { kind: 'scalar', range, value: String(left.value) + String(right.value) };
-					}
-					const inner = left.kind === 'unresolved' ? left : right.kind === 'unresolved' ? right : undefined;
-					if (inner) {
-						return this.unresolved(expr, inner.reason);
-					}
+					return concatenation(left, right, range, 'javascript', reason => this.unresolved(expr, reason));
 				}
 				return this.unresolved(expr, 'expression');
 			}
@@ -127,8 +118,7 @@ class Evaluator {
 				// PROMPTS.system, where PROMPTS is a same-file object literal.
 				const access = expr as ts.PropertyAccessExpression;
 				const owner = this.evaluate(access.expression, depth, visiting);
-				const value = owner.kind === 'object' ? getValue(owner, access.name.text) : undefined;
-				return value ?? this.unresolved(expr, owner.kind === 'unresolved' ? owner.reason : 'property access');
+				return member(owner, access.name.text, reason => this.unresolved(expr, reason));
 			}
 			case ts.SyntaxKind.CallExpression:
 			case ts.SyntaxKind.NewExpression:
@@ -147,12 +137,7 @@ class Evaluator {
 				continue;
 			}
 			if (ts.isSpreadElement(element)) {
-				const spread = this.evaluate(element.expression, depth, visiting);
-				if (spread.kind === 'array') {
-					items.push(...spread.items);
-				} else {
-					items.push(spread.kind === 'unresolved' ? spread : this.unresolved(element, 'spread of a non-array'));
-				}
+				spreadItems(items, this.evaluate(element.expression, depth, visiting), () => this.unresolved(element, 'spread of a non-array'));
 				continue;
 			}
 			items.push(this.evaluate(element, depth, visiting));
@@ -165,13 +150,8 @@ class Evaluator {
 		const unresolved: ObjectNode['unresolved'] = [];
 		for (const prop of expr.properties) {
 			if (ts.isSpreadAssignment(prop)) {
-				const spread = this.evaluate(prop.expression, depth, visiting);
-				if (spread.kind === 'object') {
-					props.push(...spread.props);
-					unresolved.push(...spread.unresolved);
-				} else if (spread.kind === 'unresolved') {
-					unresolved.push(spread);
-				}
+				// Spreading a scalar or an array adds no keys a request reads: nothing to record.
+				spreadProps(props, unresolved, this.evaluate(prop.expression, depth, visiting));
 				continue;
 			}
 			if (ts.isShorthandPropertyAssignment(prop)) {
@@ -183,7 +163,7 @@ class Evaluator {
 			}
 			const key = this.propertyName(prop.name, depth, visiting);
 			if (key === undefined) {
-				unresolved.push(this.unresolved(prop, 'computed property name') as ObjectNode['unresolved'][number]);
+				unresolved.push(this.unresolved(prop, 'computed property name'));
 				continue;
 			}
 			if (ts.isIdentifier(prop.initializer) && prop.initializer.text === 'undefined') {
@@ -210,18 +190,7 @@ class Evaluator {
 		if (!found || typeof found === 'string') {
 			return this.unresolved(id, found ?? 'unknown identifier');
 		}
-		if (depth >= maxDepth) {
-			return this.unresolved(id, 'too many indirections');
-		}
-		if (visiting.has(found)) {
-			return this.unresolved(id, 'circular reference');
-		}
-		visiting.add(found);
-		try {
-			return this.evaluate(found, depth + 1, visiting);
-		} finally {
-			visiting.delete(found);
-		}
+		return follow(found, depth, visiting, () => this.evaluate(found, depth + 1, visiting), reason => this.unresolved(id, reason));
 	}
 }
 
@@ -314,15 +283,6 @@ function scopeNames(statements: ts.NodeArray<ts.Statement>): Map<string, ts.Expr
 		}
 	}
 	return names;
-}
-
-/** The object a call argument evaluates to; anything else becomes an empty object holding the reason. */
-function asObject(value: ValueNode): ObjectNode {
-	if (value.kind === 'object') {
-		return value;
-	}
-	const reason = value.kind === 'unresolved' ? value : { ...unresolvedNode(value.range, '', 'not an object') };
-	return { kind: 'object', range: value.range, props: [], unresolved: [reason as ObjectNode['unresolved'][number]] };
 }
 
 /** `JSON.stringify(x)` → x, for Bedrock InvokeModel bodies. */
