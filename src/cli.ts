@@ -21,7 +21,7 @@ import { isCancellation } from './core/util/abort';
 import { redact } from './core/util/redact';
 
 /** The model of requests that name none, as the extension's `claudeTokenMeter.defaultModel` default. */
-export const DEFAULT_MODEL = 'claude-sonnet-4-5';
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 const API_CONCURRENCY = 4;
 const OFFLINE_CONCURRENCY = 8;
 

@@ -57,7 +57,7 @@ export function readConfig(): Config {
 		enable: c.get('enable', true),
 		countingMode: mode === 'api' || mode === 'offline' ? mode : 'auto',
 		debounceMs: clamp(c.get('debounceMs', 300), 0, 10_000, 300),
-		defaultModel: c.get('defaultModel', 'claude-sonnet-4-5').trim() || 'claude-sonnet-4-5',
+		defaultModel: c.get('defaultModel', 'claude-sonnet-5-5').trim() || 'claude-sonnet-5-5',
 		api: {
 			baseURL: c.get('api.baseURL', '').trim(),
 			requestsPerMinute: clamp(c.get('api.requestsPerMinute', 50), 1, 100_000, 50),

@@ -76,8 +76,8 @@ describe('Requests in code, in a real VS Code', function () {
 		assert.equal(api.service.get(doc.uri.toString()), undefined, 'plain text is not scanned by itself');
 		editor.selection = new vscode.Selection(0, 0, 0, 12);
 		const message = await vscode.commands.executeCommand<string>('claudeTokenMeter.countSelection');
-		// "hello, world" is 10 tokens as one user message on the v3 family (the default model's).
-		assert.match(message, /^The selection as one user message on claude-sonnet-4-5: 10 tokens · /);
+		// "hello, world" is 10 tokens as one user message on the v5 family (the default model's).
+		assert.match(message, /^The selection as one user message on claude-sonnet-5-5: 10 tokens · /);
 		assert.match(message, /\(offline\)/);
 	});
 

@@ -246,11 +246,11 @@ describe('CLI (built dist/cli.js)', function () {
 		it('fills the model of a request that names none with the default, and says so', async () => {
 			const [s] = parseSites(await run(['count', 'test/fixtures/cli/no-model.jsonc', '--json']));
 			assert.equal(s.kind, 'batch-entry');
-			assert.equal(s.model, 'claude-sonnet-4-5');
+			assert.equal(s.model, 'claude-sonnet-5-5');
 			assert.equal(s.modelFromFile, false);
 			assert.deepEqual([s.line, s.column], [2, 1]);
 			const table = await run(['count', 'test/fixtures/cli/no-model.jsonc']);
-			assert.match(table.stdout, /claude-sonnet-4-5\*/);
+			assert.match(table.stdout, /claude-sonnet-5-5\*/);
 			assert.match(table.stdout, /names no model/);
 		});
 
