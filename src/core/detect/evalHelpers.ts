@@ -3,7 +3,9 @@
  * the operands with its own syntax tree and passes the results here, with a callback that makes an
  * unresolved node at the expression in hand; so a rule reads the same in every language.
  */
-import type { TextRange } from '../types';
+import type { RequestSite, SiteLanguage, TextRange } from '../types';
+import { firstLineAnchor } from './json';
+import { buildSite } from './site';
 import { getValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 /** Makes the unresolved node for the expression being evaluated. */
@@ -90,6 +92,32 @@ export function follow<K>(target: K, depth: number, visiting: Set<K>, evaluate: 
 	} finally {
 		visiting.delete(target);
 	}
+}
+
+/** One site per object in a `batches.create` call's `requests` array; other entries are not requests. */
+export function pushBatchEntries(requests: ValueNode | undefined, batchId: string, language: SiteLanguage, text: string, out: RequestSite[]): void {
+	if (requests?.kind !== 'array') {
+		return;
+	}
+	requests.items.forEach((item, i) => {
+		if (item.kind === 'object') {
+			out.push(buildSite(item, 'batch-entry', { id: `${batchId}/requests/${i}`, language, range: item.range, anchor: firstLineAnchor(text, item.range.start, item.range.end) }));
+		}
+	});
+}
+
+/** The span an edit changed: lengths of the common prefix and (not overlapping it) the common suffix. */
+export function changedSpan(oldText: string, newText: string): { prefix: number; suffix: number } {
+	const max = Math.min(oldText.length, newText.length);
+	let prefix = 0;
+	while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) {
+		prefix++;
+	}
+	let suffix = 0;
+	while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) {
+		suffix++;
+	}
+	return { prefix, suffix };
 }
 
 /** The object a call argument evaluates to; anything else becomes an empty object holding the reason. */

@@ -7,7 +7,7 @@ import type { Language, Node, Parser, Point, Tree } from 'web-tree-sitter';
 import type { RequestSite, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, type SiteOrigin } from './site';
-import { concatenation, follow, negation, spreadItems, spreadProps } from './evalHelpers';
+import { changedSpan, concatenation, follow, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 export interface PythonParserPaths {
@@ -477,15 +477,7 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 			const kwargs = evaluator.keywordArguments(args, { start: args.startIndex, end: args.endIndex });
 			if (method.endsWith('batches.create')) {
 				const id = nextId(method);
-				const requests = getValue(kwargs, 'requests');
-				if (requests?.kind === 'array') {
-					requests.items.forEach((item, i) => {
-						if (item.kind === 'object') {
-							out.push(buildSite(item, 'batch-entry', { id: `${id}/requests/${i}`, language: 'python', range: item.range,
-								anchor: firstLineAnchor(text, item.range.start, item.range.end) }));
-						}
-					});
-				}
+				pushBatchEntries(getValue(kwargs, 'requests'), id, 'python', text, out);
 				continue;
 			}
 			if (method.startsWith('invoke_model') || method.startsWith('converse')) {
@@ -559,15 +551,7 @@ function parse(parser: Parser, text: string, fileName: string | undefined): Tree
 
 /** The single changed span between two texts, as a tree-sitter edit (UTF-16 offsets, like the tree's). */
 function textEdit(oldText: string, newText: string): { startIndex: number; oldEndIndex: number; newEndIndex: number; startPosition: Point; oldEndPosition: Point; newEndPosition: Point } {
-	const max = Math.min(oldText.length, newText.length);
-	let prefix = 0;
-	while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) {
-		prefix++;
-	}
-	let suffix = 0;
-	while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) {
-		suffix++;
-	}
+	const { prefix, suffix } = changedSpan(oldText, newText);
 	const oldEnd = oldText.length - suffix;
 	const newEnd = newText.length - suffix;
 	return {

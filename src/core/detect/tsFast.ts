@@ -9,7 +9,7 @@ import type { RequestSite, SiteLanguage, SiteShape, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import { isTok, scan, Tok, tokText, type Scan } from './tsScan';
-import { asObject, concatenation, follow, maxDepth, member, negation, spreadItems, spreadProps } from './evalHelpers';
+import { asObject, concatenation, follow, maxDepth, member, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 /** The fast path cannot decide: use the full parser. */
@@ -1213,15 +1213,7 @@ export function detectTypeScriptFast(text: string, language: 'typescript' | 'jav
 			const range = { start: s.start[start], end: s.end[close] };
 			const value = evaluator.evaluate(arg);
 			if (sdk.endsWith('batches.create')) {
-				const requests = value.kind === 'object' ? getValue(value, 'requests') : undefined;
-				if (requests?.kind !== 'array') {
-					continue;
-				}
-				requests.items.forEach((item, n) => {
-					if (item.kind === 'object') {
-						found.push(buildSite(item, 'batch-entry', { id: `${id}/requests/${n}`, language: siteLanguage, range: item.range, anchor: firstLineAnchor(text, item.range.start, item.range.end) }));
-					}
-				});
+				pushBatchEntries(value.kind === 'object' ? getValue(value, 'requests') : undefined, id, siteLanguage, text, found);
 				continue;
 			}
 			found.push(buildSite(asObject(value), 'messages', { id, language: siteLanguage, range, anchor: firstLineAnchor(text, range.start, range.end) }));

@@ -9,7 +9,7 @@ import type { RequestSite, SiteShape, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import { detectTypeScriptFast } from './tsFast';
-import { asObject, concatenation, follow, maxDepth, member, negation, spreadItems, spreadProps } from './evalHelpers';
+import { asObject, changedSpan, concatenation, follow, maxDepth, member, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 export interface TsDetectOptions {
@@ -338,15 +338,7 @@ export function detectTypeScriptFull(text: string, language: 'typescript' | 'jav
 		const anchor = anchorOf(call);
 		const value = evaluator.evaluate(arg);
 		if (method.endsWith('batches.create')) {
-			const requests = value.kind === 'object' ? getValue(value, 'requests') : undefined;
-			if (requests?.kind !== 'array') {
-				return;
-			}
-			requests.items.forEach((item, i) => {
-				if (item.kind === 'object') {
-					out.push(buildSite(item, 'batch-entry', { id: `${id}/requests/${i}`, language, range: item.range, anchor: firstLineAnchor(text, item.range.start, item.range.end) }));
-				}
-			});
+			pushBatchEntries(value.kind === 'object' ? getValue(value, 'requests') : undefined, id, language, text, out);
 			return;
 		}
 		out.push(buildSite(asObject(value), 'messages', { id, language, range, anchor }));
@@ -493,15 +485,7 @@ function parse(text: string, language: 'typescript' | 'javascript', options: TsD
 
 /** The single span that differs between two texts (common prefix and suffix removed). */
 function changeRange(oldText: string, newText: string): ts.TextChangeRange {
-	const max = Math.min(oldText.length, newText.length);
-	let prefix = 0;
-	while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) {
-		prefix++;
-	}
-	let suffix = 0;
-	while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) {
-		suffix++;
-	}
+	const { prefix, suffix } = changedSpan(oldText, newText);
 	return ts.createTextChangeRange(ts.createTextSpan(prefix, oldText.length - prefix - suffix), newText.length - prefix - suffix);
 }
 
