@@ -5,11 +5,11 @@
  * functions in a request, JSX in a value, unbalanced brackets while typing …) throws `Bail`, and the caller
  * falls back to the full parse, so results never differ.
  */
-import type { RequestSite, SiteLanguage, SiteShape, TextRange } from '../types';
+import type { RequestSite, SiteLanguage, TextRange } from '../types';
 import { firstLineAnchor } from './json';
-import { buildSite, classifyRequest, type SiteOrigin } from './site';
+import { buildSite } from './site';
 import { isTok, scan, Tok, tokText, type Scan } from './tsScan';
-import { asObject, concatenation, follow, maxDepth, member, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
+import { asObject, concatenation, follow, maxDepth, member, negation, pushBatchEntries, pushCommandSite, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 /** The fast path cannot decide: use the full parser. */
@@ -1245,31 +1245,12 @@ export function detectTypeScriptFast(text: string, language: 'typescript' | 'jav
 			if (value.kind !== 'object') {
 				continue;
 			}
-			const modelId = stringValue(getValue(value, 'modelId'));
 			const range = { start: s.start[i], end: s.end[close] };
-			const origin: SiteOrigin = {
-				id: nextId(command),
-				language: siteLanguage,
-				range,
-				anchor: firstLineAnchor(text, range.start, range.end),
-				bedrockModelId: modelId ?? bedrockModelId,
-				bedrockModelIdFromDocument: modelId !== undefined,
-			};
-			if (command.startsWith('Converse')) {
-				found.push(buildSite(value, 'bedrock-converse', origin));
-				continue;
-			}
-			const bodyProp = value.props.find(p => p.key === 'body');
-			const bodyExpr = findBody(argExpr, resolver);
-			const inner = bodyExpr ? stringified(bodyExpr, parser) : undefined;
-			if (!bodyProp || !inner) {
-				continue;
-			}
-			const body = evaluator.evaluate(inner);
-			if (body.kind === 'object') {
-				const shape: SiteShape = classifyRequest(body) === 'messages' ? 'messages' : 'bedrock-invoke';
-				found.push(buildSite(body, shape, origin));
-			}
+			const origin = { id: nextId(command), language: siteLanguage, range, anchor: firstLineAnchor(text, range.start, range.end) };
+			pushCommandSite(value, command, origin, bedrockModelId, () => {
+				const bodyExpr = findBody(argExpr, resolver);
+				return bodyExpr ? stringified(bodyExpr, parser) : undefined;
+			}, inner => evaluator.evaluate(inner), found);
 		}
 	}
 	out.push(...found);

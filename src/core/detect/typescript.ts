@@ -5,11 +5,11 @@
  * blocks of the same file, which is fast and covers how requests are usually written.
  */
 import * as ts from 'typescript';
-import type { RequestSite, SiteShape, TextRange } from '../types';
+import type { RequestSite, TextRange } from '../types';
 import { firstLineAnchor } from './json';
-import { buildSite, classifyRequest, type SiteOrigin } from './site';
+import { buildSite } from './site';
 import { detectTypeScriptFast } from './tsFast';
-import { asObject, changedSpan, concatenation, follow, maxDepth, member, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
+import { asObject, changedSpan, concatenation, follow, maxDepth, member, negation, pushBatchEntries, pushCommandSite, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 export interface TsDetectOptions {
@@ -353,30 +353,11 @@ export function detectTypeScriptFull(text: string, language: 'typescript' | 'jav
 		if (value.kind !== 'object') {
 			return;
 		}
-		const modelId = stringValue(getValue(value, 'modelId'));
-		const origin: SiteOrigin = {
-			id: nextId(command),
-			language,
-			range: evaluator.range(node),
-			anchor: anchorOf(node),
-			bedrockModelId: modelId ?? options.bedrockModelId,
-			bedrockModelIdFromDocument: modelId !== undefined,
-		};
-		if (command.startsWith('Converse')) {
-			out.push(buildSite(value, 'bedrock-converse', origin));
-			return;
-		}
-		const bodyProp = value.props.find(p => p.key === 'body');
-		const bodyExpr = findBodyExpression(arg, evaluator.scopes);
-		const inner = bodyExpr ? stringifiedArgument(bodyExpr) : undefined;
-		if (!bodyProp || !inner) {
-			return;
-		}
-		const body = evaluator.evaluate(inner);
-		if (body.kind === 'object') {
-			const shape: SiteShape = classifyRequest(body) === 'messages' ? 'messages' : 'bedrock-invoke';
-			out.push(buildSite(body, shape, origin));
-		}
+		const origin = { id: nextId(command), language, range: evaluator.range(node), anchor: anchorOf(node) };
+		pushCommandSite(value, command, origin, options.bedrockModelId, () => {
+			const bodyExpr = findBodyExpression(arg, evaluator.scopes);
+			return bodyExpr ? stringifiedArgument(bodyExpr) : undefined;
+		}, inner => evaluator.evaluate(inner), out);
 	};
 
 	// Candidates come from a text scan; the parser decides. Visiting only their ancestors is much cheaper
