@@ -4,7 +4,7 @@
  * evaluation of the call's argument. No type checker: identifiers are resolved by walking the enclosing
  * blocks of the same file, which is fast and covers how requests are usually written.
  */
-import * as ts from 'typescript';
+import type * as TS from 'typescript';
 import type { RequestSite, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite } from './site';
@@ -20,9 +20,22 @@ export interface TsDetectOptions {
 
 const requestMethods = new Set(['create', 'stream', 'countTokens']);
 
-function scriptKind(language: 'typescript' | 'javascript', options: TsDetectOptions): ts.ScriptKind {
+/**
+ * TypeScript's compiler is loaded on first use of the full parse: the fast path reads nearly every file, and
+ * evaluating the compiler's module costs more than the rest of the extension's start-up together.
+ */
+let ts: typeof TS;
+function loadTypeScript(): void {
+	ts ??= require('typescript') as typeof TS;
+}
+
+function isJsx(options: TsDetectOptions): boolean {
 	const ext = /\.([a-z]+)$/i.exec(options.fileName ?? '')?.[1]?.toLowerCase();
-	const jsx = ext === 'tsx' || ext === 'jsx' || options.languageId === 'typescriptreact' || options.languageId === 'javascriptreact';
+	return ext === 'tsx' || ext === 'jsx' || options.languageId === 'typescriptreact' || options.languageId === 'javascriptreact';
+}
+
+function scriptKind(language: 'typescript' | 'javascript', options: TsDetectOptions): TS.ScriptKind {
+	const jsx = isJsx(options);
 	if (language === 'typescript') {
 		return jsx ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
 	}
@@ -33,7 +46,7 @@ function scriptKind(language: 'typescript' | 'javascript', options: TsDetectOpti
  * `client.messages.create` → 'messages.create'; `x.beta.messages.batches.create` → 'beta.messages.batches.create'.
  * Undefined for any other callee.
  */
-function sdkMethod(callee: ts.Expression): string | undefined {
+function sdkMethod(callee: TS.Expression): string | undefined {
 	if (!ts.isPropertyAccessExpression(callee) || !requestMethods.has(callee.name.text)) {
 		return undefined;
 	}
@@ -52,25 +65,25 @@ function sdkMethod(callee: ts.Expression): string | undefined {
 	return undefined;
 }
 
-function isBeta(expr: ts.Expression): boolean {
+function isBeta(expr: TS.Expression): boolean {
 	return ts.isPropertyAccessExpression(expr) && expr.name.text === 'beta';
 }
 
 class Evaluator {
 	readonly scopes: ScopeCache = new Map();
 
-	constructor(private readonly sf: ts.SourceFile, private readonly text: string) { }
+	constructor(private readonly sf: TS.SourceFile, private readonly text: string) { }
 
-	range(node: ts.Node): TextRange {
+	range(node: TS.Node): TextRange {
 		return { start: node.getStart(this.sf), end: node.end };
 	}
 
-	unresolved(node: ts.Node, reason: string): UnresolvedNode {
+	unresolved(node: TS.Node, reason: string): UnresolvedNode {
 		const range = this.range(node);
 		return unresolvedNode(range, this.text.slice(range.start, range.end), reason);
 	}
 
-	evaluate(expr: ts.Expression, depth = 0, visiting: Set<ts.Node> = new Set()): ValueNode {
+	evaluate(expr: TS.Expression, depth = 0, visiting: Set<TS.Node> = new Set()): ValueNode {
 		// `x as const`, `x satisfies T`, `<T>x`, `(x)`, `x!` are the value x.
 		while (ts.isParenthesizedExpression(expr) || ts.isAsExpression(expr) || ts.isSatisfiesExpression(expr)
 			|| ts.isTypeAssertionExpression(expr) || ts.isNonNullExpression(expr)) {
@@ -80,9 +93,9 @@ class Evaluator {
 		switch (expr.kind) {
 			case ts.SyntaxKind.StringLiteral:
 			case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
-				return { kind: 'scalar', range, value: (expr as ts.StringLiteral).text };
+				return { kind: 'scalar', range, value: (expr as TS.StringLiteral).text };
 			case ts.SyntaxKind.NumericLiteral:
-				return { kind: 'scalar', range, value: Number((expr as ts.NumericLiteral).text) };
+				return { kind: 'scalar', range, value: Number((expr as TS.NumericLiteral).text) };
 			case ts.SyntaxKind.TrueKeyword:
 				return { kind: 'scalar', range, value: true };
 			case ts.SyntaxKind.FalseKeyword:
@@ -92,13 +105,13 @@ class Evaluator {
 			case ts.SyntaxKind.TemplateExpression:
 				return this.unresolved(expr, 'template with substitutions');
 			case ts.SyntaxKind.ArrayLiteralExpression:
-				return this.array(expr as ts.ArrayLiteralExpression, depth, visiting);
+				return this.array(expr as TS.ArrayLiteralExpression, depth, visiting);
 			case ts.SyntaxKind.ObjectLiteralExpression:
-				return this.object(expr as ts.ObjectLiteralExpression, depth, visiting);
+				return this.object(expr as TS.ObjectLiteralExpression, depth, visiting);
 			case ts.SyntaxKind.Identifier:
-				return this.identifier(expr as ts.Identifier, depth, visiting);
+				return this.identifier(expr as TS.Identifier, depth, visiting);
 			case ts.SyntaxKind.PrefixUnaryExpression: {
-				const unary = expr as ts.PrefixUnaryExpression;
+				const unary = expr as TS.PrefixUnaryExpression;
 				const operand = this.evaluate(unary.operand, depth, visiting);
 				return unary.operator === ts.SyntaxKind.MinusToken
 					? negation(operand, range, reason => this.unresolved(expr, reason))
@@ -106,7 +119,7 @@ class Evaluator {
 			}
 			case ts.SyntaxKind.BinaryExpression: {
 				// 'a' + 'b': string concatenation across lines is common in prompts.
-				const binary = expr as ts.BinaryExpression;
+				const binary = expr as TS.BinaryExpression;
 				if (binary.operatorToken.kind === ts.SyntaxKind.PlusToken) {
 					const left = this.evaluate(binary.left, depth, visiting);
 					const right = this.evaluate(binary.right, depth, visiting);
@@ -116,7 +129,7 @@ class Evaluator {
 			}
 			case ts.SyntaxKind.PropertyAccessExpression: {
 				// PROMPTS.system, where PROMPTS is a same-file object literal.
-				const access = expr as ts.PropertyAccessExpression;
+				const access = expr as TS.PropertyAccessExpression;
 				const owner = this.evaluate(access.expression, depth, visiting);
 				return member(owner, access.name.text, reason => this.unresolved(expr, reason));
 			}
@@ -130,7 +143,7 @@ class Evaluator {
 		}
 	}
 
-	private array(expr: ts.ArrayLiteralExpression, depth: number, visiting: Set<ts.Node>): ValueNode {
+	private array(expr: TS.ArrayLiteralExpression, depth: number, visiting: Set<TS.Node>): ValueNode {
 		const items: ValueNode[] = [];
 		for (const element of expr.elements) {
 			if (ts.isOmittedExpression(element)) {
@@ -145,7 +158,7 @@ class Evaluator {
 		return { kind: 'array', range: this.range(expr), items };
 	}
 
-	private object(expr: ts.ObjectLiteralExpression, depth: number, visiting: Set<ts.Node>): ValueNode {
+	private object(expr: TS.ObjectLiteralExpression, depth: number, visiting: Set<TS.Node>): ValueNode {
 		const props: PropNode[] = [];
 		const unresolved: ObjectNode['unresolved'] = [];
 		for (const prop of expr.properties) {
@@ -174,7 +187,7 @@ class Evaluator {
 		return { kind: 'object', range: this.range(expr), props, unresolved };
 	}
 
-	private propertyName(name: ts.PropertyName, depth: number, visiting: Set<ts.Node>): string | undefined {
+	private propertyName(name: TS.PropertyName, depth: number, visiting: Set<TS.Node>): string | undefined {
 		if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name)
 			|| ts.isNoSubstitutionTemplateLiteral(name)) {
 			return name.text;
@@ -185,7 +198,7 @@ class Evaluator {
 		return undefined;
 	}
 
-	private identifier(id: ts.Identifier, depth: number, visiting: Set<ts.Node>): ValueNode {
+	private identifier(id: TS.Identifier, depth: number, visiting: Set<TS.Node>): ValueNode {
 		const found = resolveIdentifier(id, this.scopes);
 		if (!found || typeof found === 'string') {
 			return this.unresolved(id, found ?? 'unknown identifier');
@@ -198,9 +211,9 @@ class Evaluator {
  * The initializer a name refers to in its scope, or why there is none ('parameter', 'imported value' …).
  * A `let` is read at its initializer; later assignments are not followed.
  */
-function resolveIdentifier(id: ts.Identifier, scopes: ScopeCache): ts.Expression | string | undefined {
+function resolveIdentifier(id: TS.Identifier, scopes: ScopeCache): TS.Expression | string | undefined {
 	const name = id.text;
-	for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+	for (let scope: TS.Node | undefined = id.parent; scope; scope = scope.parent) {
 		if (ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
 			let names = scopes.get(scope);
 			if (!names) {
@@ -226,7 +239,7 @@ function resolveIdentifier(id: ts.Identifier, scopes: ScopeCache): ts.Expression
 	return undefined;
 }
 
-function bindsName(binding: ts.BindingName, name: string): boolean {
+function bindsName(binding: TS.BindingName, name: string): boolean {
 	if (ts.isIdentifier(binding)) {
 		return binding.text === name;
 	}
@@ -234,16 +247,16 @@ function bindsName(binding: ts.BindingName, name: string): boolean {
 }
 
 /** What each name declared directly in a block refers to (the first declaration wins). */
-type ScopeCache = Map<ts.Node, Map<string, ts.Expression | string>>;
+type ScopeCache = Map<TS.Node, Map<string, TS.Expression | string>>;
 
-function scopeNames(statements: ts.NodeArray<ts.Statement>): Map<string, ts.Expression | string> {
-	const names = new Map<string, ts.Expression | string>();
-	const add = (name: string, value: ts.Expression | string): void => {
+function scopeNames(statements: TS.NodeArray<TS.Statement>): Map<string, TS.Expression | string> {
+	const names = new Map<string, TS.Expression | string>();
+	const add = (name: string, value: TS.Expression | string): void => {
 		if (!names.has(name)) {
 			names.set(name, value);
 		}
 	};
-	const addBinding = (binding: ts.BindingName, value: string): void => {
+	const addBinding = (binding: TS.BindingName, value: string): void => {
 		if (ts.isIdentifier(binding)) {
 			add(binding.text, value);
 		} else {
@@ -286,7 +299,7 @@ function scopeNames(statements: ts.NodeArray<ts.Statement>): Map<string, ts.Expr
 }
 
 /** `JSON.stringify(x)` → x, for Bedrock InvokeModel bodies. */
-function stringifiedArgument(expr: ts.Expression): ts.Expression | undefined {
+function stringifiedArgument(expr: TS.Expression): TS.Expression | undefined {
 	while (ts.isParenthesizedExpression(expr) || ts.isAsExpression(expr)) {
 		expr = expr.expression;
 	}
@@ -303,8 +316,9 @@ function stringifiedArgument(expr: ts.Expression): ts.Expression | undefined {
  */
 export function detectTypeScript(text: string, language: 'typescript' | 'javascript', options: TsDetectOptions, out: RequestSite[]): void {
 	try {
-		const kind = scriptKind(language, options);
-		detectTypeScriptFast(text, language, kind !== ts.ScriptKind.TS, options.bedrockModelId, out);
+		// Everything but plain .ts may hold JSX (the fast path bails on it).
+		const mayHoldJsx = language === 'javascript' || isJsx(options);
+		detectTypeScriptFast(text, language, mayHoldJsx, options.bedrockModelId, out);
 		return;
 	} catch {
 		// `Bail`, or any surprise in the fast path: the full parse decides (the fast path leaves `out` alone).
@@ -314,6 +328,7 @@ export function detectTypeScript(text: string, language: 'typescript' | 'javascr
 
 /** Detection with TypeScript's parser over the whole file (kept incremental per file name). */
 export function detectTypeScriptFull(text: string, language: 'typescript' | 'javascript', options: TsDetectOptions, out: RequestSite[]): void {
+	loadTypeScript();
 	const sf = parse(text, language, options);
 	const evaluator = new Evaluator(sf, text);
 	const ordinals = new Map<string, number>();
@@ -323,12 +338,12 @@ export function detectTypeScriptFull(text: string, language: 'typescript' | 'jav
 		ordinals.set(method, n + 1);
 		return `${prefix}:${method}#${n}`;
 	};
-	const anchorOf = (node: ts.Node): TextRange => {
+	const anchorOf = (node: TS.Node): TextRange => {
 		const start = node.getStart(sf);
 		return firstLineAnchor(text, start, node.end);
 	};
 
-	const visitCall = (call: ts.CallExpression, method: string): void => {
+	const visitCall = (call: TS.CallExpression, method: string): void => {
 		const arg = call.arguments[0];
 		if (!arg) {
 			return;
@@ -344,7 +359,7 @@ export function detectTypeScriptFull(text: string, language: 'typescript' | 'jav
 		out.push(buildSite(asObject(value), 'messages', { id, language, range, anchor }));
 	};
 
-	const visitCommand = (node: ts.NewExpression, command: string): void => {
+	const visitCommand = (node: TS.NewExpression, command: string): void => {
 		const arg = node.arguments?.[0];
 		if (!arg) {
 			return;
@@ -362,7 +377,7 @@ export function detectTypeScriptFull(text: string, language: 'typescript' | 'jav
 
 	// Candidates come from a text scan; the parser decides. Visiting only their ancestors is much cheaper
 	// than walking the whole tree of a large file.
-	const seen = new Set<ts.Node>();
+	const seen = new Set<TS.Node>();
 	candidatePattern.lastIndex = 0;
 	for (let match = candidatePattern.exec(text); match; match = candidatePattern.exec(text)) {
 		const name = match[1] ?? match[2];
@@ -390,10 +405,10 @@ export function detectTypeScriptFull(text: string, language: 'typescript' | 'jav
 const candidatePattern = /\.\s*(create|stream|countTokens)\s*(?:<[^>]*>\s*)?\(|\bnew\s+(?:[\w$]+\s*\.\s*)*(InvokeModelCommand|InvokeModelWithResponseStreamCommand|ConverseCommand|ConverseStreamCommand)\b/g;
 
 /** The deepest node whose own text starts at or covers `offset` (an identifier token here). */
-function tokenAt(sf: ts.SourceFile, offset: number): ts.Identifier | undefined {
-	let current: ts.Node = sf;
+function tokenAt(sf: TS.SourceFile, offset: number): TS.Identifier | undefined {
+	let current: TS.Node = sf;
 	for (;;) {
-		let next: ts.Node | undefined;
+		let next: TS.Node | undefined;
 		if (ts.isSourceFile(current) || ts.isBlock(current) || ts.isModuleBlock(current)) {
 			// Long statement lists (a big file's top level): binary search instead of a scan.
 			next = statementAt(current.statements, offset);
@@ -416,7 +431,7 @@ function tokenAt(sf: ts.SourceFile, offset: number): ts.Identifier | undefined {
 	}
 }
 
-function statementAt(statements: ts.NodeArray<ts.Statement>, offset: number): ts.Statement | undefined {
+function statementAt(statements: TS.NodeArray<TS.Statement>, offset: number): TS.Statement | undefined {
 	let lo = 0;
 	let hi = statements.length - 1;
 	while (lo <= hi) {
@@ -435,19 +450,19 @@ function statementAt(statements: ts.NodeArray<ts.Statement>, offset: number): ts
 
 interface CachedSource {
 	readonly text: string;
-	readonly kind: ts.ScriptKind;
-	readonly sf: ts.SourceFile;
+	readonly kind: TS.ScriptKind;
+	readonly sf: TS.SourceFile;
 }
 
 /** Last parse per file name, so an edit re-parses incrementally (the editor calls us on every change). */
 const sourceCache = new Map<string, CachedSource>();
 const maxCachedSources = 8;
 
-function parse(text: string, language: 'typescript' | 'javascript', options: TsDetectOptions): ts.SourceFile {
+function parse(text: string, language: 'typescript' | 'javascript', options: TsDetectOptions): TS.SourceFile {
 	const kind = scriptKind(language, options);
 	const fileName = options.fileName;
 	const cached = fileName ? sourceCache.get(fileName) : undefined;
-	let sf: ts.SourceFile;
+	let sf: TS.SourceFile;
 	if (cached && cached.kind === kind) {
 		sf = cached.text === text ? cached.sf : ts.updateSourceFile(cached.sf, text, changeRange(cached.text, text));
 	} else {
@@ -465,13 +480,13 @@ function parse(text: string, language: 'typescript' | 'javascript', options: TsD
 }
 
 /** The single span that differs between two texts (common prefix and suffix removed). */
-function changeRange(oldText: string, newText: string): ts.TextChangeRange {
+function changeRange(oldText: string, newText: string): TS.TextChangeRange {
 	const { prefix, suffix } = changedSpan(oldText, newText);
 	return ts.createTextChangeRange(ts.createTextSpan(prefix, oldText.length - prefix - suffix), newText.length - prefix - suffix);
 }
 
 /** The expression written for `body:` in a command's argument (following a same-file identifier). */
-function findBodyExpression(arg: ts.Expression, scopes: ScopeCache): ts.Expression | undefined {
+function findBodyExpression(arg: TS.Expression, scopes: ScopeCache): TS.Expression | undefined {
 	for (let hops = 0; hops < maxDepth; hops++) {
 		while (ts.isParenthesizedExpression(arg) || ts.isAsExpression(arg) || ts.isSatisfiesExpression(arg)) {
 			arg = arg.expression;
@@ -489,7 +504,7 @@ function findBodyExpression(arg: ts.Expression, scopes: ScopeCache): ts.Expressi
 		}
 		for (const prop of arg.properties) {
 			if ((ts.isPropertyAssignment(prop) || ts.isShorthandPropertyAssignment(prop)) && ts.isIdentifier(prop.name) && prop.name.text === 'body') {
-				let body: ts.Expression = ts.isPropertyAssignment(prop) ? prop.initializer : prop.name;
+				let body: TS.Expression = ts.isPropertyAssignment(prop) ? prop.initializer : prop.name;
 				if (ts.isIdentifier(body)) {
 					const found = resolveIdentifier(body, scopes);
 					if (found && typeof found !== 'string') {
