@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { lookupModel } from '../../src/core/cost';
 import { utf8CountRule } from '../server/countRule';
 import { startCountServer, type CountServer } from '../server/countServer';
+import type { JsonSite } from '../../src/cli';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -54,22 +55,8 @@ function newestMtime(dir: string): number {
 	return newest;
 }
 
-interface Site {
-	file: string;
-	line: number;
-	column: number;
-	kind: string;
-	model: string;
-	inputTokens: number;
-	exact: boolean;
-	approximate: boolean;
-	unresolved: { path: string; text: string; reason: string }[];
-	costUsd: number | null;
-	maxCostUsd: number | null;
-	maxTokens: number | null;
-	modelFromFile: boolean;
-	overBudget: boolean;
-}
+/** The `--json` contract as the CLI declares it. */
+type Site = JsonSite;
 
 const SITE_KEYS = ['file', 'line', 'column', 'kind', 'model', 'inputTokens', 'exact', 'approximate', 'unresolved', 'costUsd', 'maxCostUsd', 'maxTokens', 'modelFromFile', 'overBudget'];
 
