@@ -33,6 +33,8 @@ export interface TestApi {
 	lastReport(): Report | undefined;
 	/** The totals of the last "Estimate Batch File". */
 	lastBatchEstimate(): BatchEstimate | undefined;
+	/** Where this extension's logs are written (tests check that no key ever reaches them). */
+	readonly logUri: vscode.Uri;
 }
 
 function serviceOptions(config: Config): ServiceOptions {
@@ -189,6 +191,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		statusText: () => statusBar.text,
 		lastReport: () => estimate.lastReport,
 		lastBatchEstimate: () => batch.lastEstimate,
+		logUri: context.logUri,
 	};
 }
 

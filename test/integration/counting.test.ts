@@ -146,6 +146,32 @@ describe('Counting in a real VS Code', function () {
 		await until(() => /3 requests · [\d,]+ tok · \$[\d.]+$/.test(api.statusText()), 'the file total');
 	});
 
+	it('never writes the key to the log, even when the endpoint rejects it', async () => {
+		const editor = await openInEditor('errors.json');
+		await api.whenIdle();
+		server.inject({ status: 401, message: `invalid x-api-key ${KEY}` }, 3);
+		const at = editor.document.positionAt(editor.document.getText().indexOf('database engineers'));
+		await editor.edit((b) => b.insert(at, 'senior '));
+		await until(async () => {
+			await api.whenIdle();
+			return /\$\(warning\)/.test((await lensTitles(editor.document.uri))[0] ?? '');
+		}, 'the auth error state');
+		await vscode.commands.executeCommand('workbench.action.files.revert');
+		// The log channel's file lives in the extension's log folder.
+		const files = await until(async () => {
+			const entries = await vscode.workspace.fs.readDirectory(api.logUri).then((e) => e, () => []);
+			const logs = entries.filter(([name]) => name.endsWith('.log'));
+			return logs.length ? logs : undefined;
+		}, 'the extension log file');
+		let text = '';
+		for (const [name] of files) {
+			text += new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.logUri, name)));
+		}
+		assert.match(text, /API key stored in secret storage/, 'the log was written');
+		assert.match(text, /rejected \(401\)/, 'the failure was logged');
+		assert.ok(!text.includes(KEY), 'the key is not in the log');
+	});
+
 	it('keeps the offline figure and reports the error when the endpoint fails', async () => {
 		const editor = await openInEditor('errors.json');
 		await api.whenIdle();
