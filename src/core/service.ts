@@ -42,6 +42,8 @@ export interface SiteState {
 	exact?: CountResult;
 	status: SiteStatus;
 	error?: CountError;
+	/** The site's own text, to tell an untouched JSON request without rebuilding its cache key. */
+	readonly source?: string;
 }
 
 export interface DocumentState {
@@ -171,7 +173,7 @@ export class TokenCountService {
 			this.bedrockScheduler?.clearCache();
 		}
 		for (const doc of this.docs.values()) {
-			const sites = doc.sites.map((s) => this.startSite(doc.uri, s.site, s.offline && this.sameModel(s) ? s : undefined));
+			const sites = doc.sites.map((s) => this.startSite(doc.uri, s.site, s.offline && this.sameModel(s) ? s : undefined, s.source));
 			this.docs.set(doc.uri, { ...doc, sites });
 			this.onDidChangeEmitter.fire(doc.uri);
 		}
@@ -262,7 +264,15 @@ export class TokenCountService {
 		const keep = new Set<string>();
 		const states = sites.map((site) => {
 			keep.add(site.id);
-			return this.startSite(input.uri, site, before.get(site.id));
+			const prev = before.get(site.id);
+			// A settled JSON/JSONL request whose text is unchanged keeps its figures as they are: in a large batch
+			// file one keystroke must not re-key every other line. (Code sites may depend on consts elsewhere.)
+			const source = site.language === 'json' || site.language === 'jsonl' ? text.slice(site.range.start, site.range.end) : undefined;
+			if (prev && source !== undefined && prev.source === source && prev.site.language === site.language
+				&& (prev.status === 'ready' || prev.status === 'no-key') && prev.model === this.modelFor(site)) {
+				return { ...prev, site };
+			}
+			return this.startSite(input.uri, site, prev, source);
 		});
 		for (const [id] of before) {
 			if (!keep.has(id)) {
@@ -291,10 +301,10 @@ export class TokenCountService {
 	}
 
 	/** Builds the state of one site and starts whatever counting it still needs. */
-	private startSite(uri: string, site: RequestSite, previous: SiteState | undefined): SiteState {
+	private startSite(uri: string, site: RequestSite, previous: SiteState | undefined, source?: string): SiteState {
 		const model = this.modelFor(site);
 		const request: CountRequest = { provider: site.provider, model, body: { ...site.payload, model }, bedrock: site.bedrock };
-		const state: SiteState = { site, model, request, status: 'counting' };
+		const state: SiteState = { site, model, request, status: 'counting', source };
 		const mode = this.options.mode;
 
 		if (mode !== 'api' && this.offlineScheduler) {
@@ -380,7 +390,7 @@ export class TokenCountService {
 			this.retryTimers.delete(key);
 			const doc = this.docs.get(uri);
 			if (!doc || !doc.sites.includes(state)) { return; }
-			const fresh = this.startSite(uri, state.site, state);
+			const fresh = this.startSite(uri, state.site, state, state.source);
 			this.docs.set(uri, { ...doc, sites: doc.sites.map((s) => (s === state ? fresh : s)) });
 			this.onDidChangeEmitter.fire(uri);
 		}, wait);

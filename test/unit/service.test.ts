@@ -81,6 +81,40 @@ describe('TokenCountService (the shared result store)', () => {
 		service.dispose();
 	});
 
+	it('recounts a code site when a const it uses changes, though the call itself is untouched', async () => {
+		const api = new FakeCounter('api');
+		const service = new TokenCountService({ detect: detectRequests, api, hasApiKey: () => true }, options);
+		const code = (prompt: string) => `const SYSTEM = '${prompt}';\nclient.messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, system: SYSTEM, messages: [{ role: 'user', content: 'hi' }] });\n`;
+		const ts = (text: string, version: number) => ({ uri: 'file:///a.ts', version, languageId: 'typescript', fileName: '/a.ts', getText: () => text });
+		await service.update(ts(code('Be brief.'), 1));
+		await service.whenIdle();
+		await service.update(ts(code('Be brief and kind.'), 2));
+		await service.whenIdle();
+		assert.equal(api.calls.length, 2);
+		assert.equal(api.calls[1].body.system, 'Be brief and kind.');
+		service.dispose();
+	});
+
+	it('keeps the figures of untouched lines of a large batch file without recounting them', async () => {
+		const offline = new FakeCounter('offline');
+		const service = new TokenCountService({ detect: detectRequests, offline, hasApiKey: () => false }, options);
+		const lines = Array.from({ length: 500 }, (_, i) => JSON.stringify({ custom_id: `r${i}`, params: { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: `line ${i}` }] } }));
+		const jsonl = (text: string, version: number) => ({ uri: 'file:///b.jsonl', version, languageId: 'jsonl', fileName: '/b.jsonl', getText: () => text });
+		await service.update(jsonl(lines.join('\n'), 1));
+		await service.whenIdle();
+		assert.equal(offline.calls.length, 500);
+		const first = service.get('file:///b.jsonl')!.sites.map((s) => s.offline);
+		lines[250] = lines[250].replace('line 250', 'line two hundred and fifty');
+		await service.update(jsonl(`\n${lines.join('\n')}`, 2));
+		await service.whenIdle();
+		assert.equal(offline.calls.length, 501, 'only the edited line is counted again');
+		const after = service.get('file:///b.jsonl')!.sites;
+		assert.equal(after[0].site.range.start, 1, 'ranges follow the edit');
+		assert.equal(after[0].offline, first[0], 'an untouched line keeps its result');
+		assert.notEqual(after[250].offline, first[250]);
+		service.dispose();
+	});
+
 	it('never lets a stale answer overwrite a newer version', async () => {
 		let release: (() => void) | undefined;
 		const slow: Counter = {
