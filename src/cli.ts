@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { estimateBatchFile, type BatchEstimate } from './core/batch';
 import { AnthropicCounter } from './core/count/anthropicCounter';
+import { RateLimiter, withRateLimit } from './core/count/rateLimiter';
 import { CountError } from './core/count/errors';
 import { createOfflineCounter } from './core/count/offline';
 import { formatTokens, formatUsd, inputCost, lookupModel, worstCaseCost, type ModelInfo } from './core/cost';
@@ -66,7 +67,12 @@ interface CommonFlags {
 	api: boolean;
 	baseUrl?: string;
 	key?: string;
+	/** --api: count_tokens calls per minute at most. */
+	rpm: number;
 }
+
+/** The extension's default for claudeTokenMeter.api.requestsPerMinute. */
+export const DEFAULT_RPM = 50;
 
 const HELP = `claude-token-meter — input tokens and cost of Claude API requests
 
@@ -92,6 +98,8 @@ Options:
                        ANTHROPIC_API_KEY; a failure stops the run (exit 2), with no fallback
   --base-url URL       Endpoint for --api (https, or http on localhost only); default
                        ANTHROPIC_BASE_URL, else https://api.anthropic.com
+  --rpm N              --api: at most N count_tokens calls per minute (default ${DEFAULT_RPM});
+                       set it to your account's limit
   -h, --help           Show this help
   -v, --version        Show the version
 
@@ -260,7 +268,8 @@ function makeCounter(flags: CommonFlags): Counter {
 		return createOfflineCounter();
 	}
 	const key = flags.key;
-	return new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, maxRetries: 2, timeoutMs: 30_000 });
+	// The account's rate limit holds here as in the editor: calls wait their turn, retry-after pauses them all.
+	return withRateLimit(new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, maxRetries: 2, timeoutMs: 30_000 }), new RateLimiter(flags.rpm));
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time; the first failure stops the rest. */
@@ -626,6 +635,7 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
 				offline: { type: 'boolean' },
 				api: { type: 'boolean' },
 				'base-url': { type: 'string' },
+				rpm: { type: 'string' },
 			},
 		});
 		if (values.help) {
@@ -662,7 +672,14 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
 				throw new UsageError('--api needs an API key in the environment variable ANTHROPIC_API_KEY.');
 			}
 		}
-		const flags: CommonFlags = { json: Boolean(values.json), model: values.model?.trim(), api: Boolean(values.api), baseUrl, key };
+		if (values.rpm !== undefined && !values.api) {
+			throw new UsageError('--rpm needs --api.');
+		}
+		const rpm = parseNumber('--rpm', values.rpm, true) ?? DEFAULT_RPM;
+		if (rpm < 1) {
+			throw new UsageError('--rpm expects a whole number ≥ 1.');
+		}
+		const flags: CommonFlags = { json: Boolean(values.json), model: values.model?.trim(), api: Boolean(values.api), baseUrl, key, rpm };
 		configureWasm();
 		switch (command) {
 			case 'count': {

@@ -345,6 +345,7 @@ describe('CLI (built dist/cli.js)', function () {
 			['--offline with --api', () => ['count', 'examples', '--offline', '--api'], /--offline and --api exclude each other/],
 			['--base-url without --api', () => ['count', 'examples', '--base-url', 'https://example.com'], /--base-url needs --api/],
 			['--api without a key', () => ['count', 'examples', '--api'], /--api needs an API key in the environment variable ANTHROPIC_API_KEY/],
+			['--rpm without --api', () => ['count', 'examples', '--rpm', '100'], /--rpm needs --api/],
 			['batch with two files', () => ['batch', 'a.jsonl', 'b.jsonl'], /batch takes exactly one JSONL file/],
 			['batch of a missing file', () => ['batch', 'examples/nope.jsonl'], /examples\/nope\.jsonl: no such file/],
 			['batch of a folder', () => ['batch', 'examples'], /examples: not a file/],
@@ -421,8 +422,15 @@ describe('CLI (built dist/cli.js)', function () {
 
 		const apiEnv = () => cleanEnv({ ANTHROPIC_API_KEY: KEY });
 
+		it('refuses a request rate below one a minute', async () => {
+			const r = await run(['count', 'examples', '--api', '--rpm', '0', '--base-url', server.url], { env: apiEnv() });
+			assert.equal(r.code, 2);
+			assert.match(r.stderr, /--rpm expects a whole number ≥ 1/);
+			assert.equal(server.requests.length, 0);
+		});
+
 		it('makes one count_tokens call per site, with the key, and prints the endpoint\'s figures', async () => {
-			const r = await run(['count', 'examples', '--json', '--api', '--base-url', server.url], { env: apiEnv() });
+			const r = await run(['count', 'examples', '--json', '--api', '--rpm', '600', '--base-url', server.url], { env: apiEnv() });
 			const sites = parseSites(r);
 			assert.equal(server.requests.length, sites.length, 'one request per site');
 			for (const req of server.requests) {

@@ -1,4 +1,6 @@
+import type { Counter } from '../types';
 import { CancelledError, delay, throwIfAborted } from '../util/abort';
+import { CountError } from './errors';
 
 /**
  * Client-side requests-per-minute limit over a sliding 60 s window, plus a shared pause after the
@@ -60,4 +62,26 @@ export class RateLimiter {
 		const now = this.now();
 		return this.starts.filter((t) => t > now - 60_000).length;
 	}
+}
+
+/**
+ * The counter behind a limiter: each call waits for its turn, and an answer with retry-after (429, 529)
+ * pauses every later call for that long. `onCall` sees each call as it actually starts.
+ */
+export function withRateLimit(counter: Counter, limiter: RateLimiter, onCall?: () => void): Counter {
+	return {
+		id: counter.id,
+		async count(request, signal) {
+			await limiter.acquire(signal);
+			onCall?.();
+			try {
+				return await counter.count(request, signal);
+			} catch (err) {
+				if (err instanceof CountError && err.retryAfterMs !== undefined) {
+					limiter.pause(err.retryAfterMs);
+				}
+				throw err;
+			}
+		},
+	};
 }

@@ -1,8 +1,7 @@
 import type { CountRequest, CountResult, Counter } from '../types';
 import { CancelledError } from '../util/abort';
 import { canonicalJson, sha256 } from '../util/hash';
-import { CountError } from './errors';
-import type { RateLimiter } from './rateLimiter';
+import { withRateLimit, type RateLimiter } from './rateLimiter';
 
 export interface SchedulerOptions {
 	/** Quiet time per site before a call starts. 0 starts at once. */
@@ -42,7 +41,15 @@ export class CountScheduler {
 	private readonly sites = new Map<string, SiteWork>();
 	private calls = 0;
 
-	constructor(private readonly counter: Counter, private options: SchedulerOptions) {}
+	/** The counter as this scheduler calls it: behind the rate limiter when there is one. */
+	private readonly limited: Counter;
+
+	constructor(private readonly counter: Counter, private options: SchedulerOptions) {
+		const countCall = () => { this.calls++; };
+		this.limited = options.limiter
+			? withRateLimit(counter, options.limiter, countCall)
+			: { id: counter.id, count: (request, signal) => { countCall(); return counter.count(request, signal); } };
+	}
 
 	get counterId(): string {
 		return this.counter.id;
@@ -161,22 +168,7 @@ export class CountScheduler {
 		let flight = this.flights.get(key);
 		if (!flight) {
 			const controller = new AbortController();
-			const run = async (): Promise<CountResult> => {
-				const limiter = this.options.limiter;
-				if (limiter) {
-					await limiter.acquire(controller.signal);
-				}
-				this.calls++;
-				try {
-					return await this.counter.count(request, controller.signal);
-				} catch (err) {
-					if (limiter && err instanceof CountError && err.retryAfterMs !== undefined) {
-						limiter.pause(err.retryAfterMs);
-					}
-					throw err;
-				}
-			};
-			const promise = run().then((result) => {
+			const promise = this.limited.count(request, controller.signal).then((result) => {
 				this.remember(key, result);
 				return result;
 			});
