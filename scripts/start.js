@@ -2,10 +2,8 @@
 // `npm start`: build the extension and open VS Code with it on examples/. Uses a desktop `code` when one is
 // on PATH; otherwise the local web VS Code that the tests use (code-server in .vscode-test-web, installed
 // on first use), printing the URL to open. CTM_START=web forces the web VS Code; CTM_PORT picks its port.
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const http = require('node:http');
-const net = require('node:net');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
@@ -33,29 +31,25 @@ function onPath(name) {
 	return undefined;
 }
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = srv.address();
-			srv.close(() => resolve(port));
-		});
+/**
+ * The tests' code-server launcher (test/vscode/codeServer.ts), bundled on the fly so that `npm start`
+ * needs no TypeScript compile and there is one way to start the web VS Code.
+ */
+async function loadCodeServer() {
+	const esbuild = require('esbuild');
+	const outfile = path.join(root, 'out', 'start-codeServer.js');
+	await esbuild.build({
+		entryPoints: [path.join(root, 'test', 'vscode', 'codeServer.ts')],
+		outfile,
+		bundle: true,
+		platform: 'node',
+		target: 'node20',
+		format: 'cjs',
+		logLevel: 'warning',
+		// Only the tests' browser needs it, and it is never loaded here.
+		external: ['playwright-core'],
 	});
-}
-
-function healthy(port) {
-	return new Promise(resolve => {
-		const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 2000 }, res => {
-			res.resume();
-			resolve(res.statusCode === 200);
-		});
-		req.on('error', () => resolve(false));
-		req.on('timeout', () => {
-			req.destroy();
-			resolve(false);
-		});
-	});
+	return require(outfile);
 }
 
 async function startWeb() {
@@ -65,88 +59,35 @@ async function startWeb() {
 			process.exit(1);
 		}
 	}
+	const { startCodeServer } = await loadCodeServer();
+	const verbose = process.env.CTM_START_VERBOSE === '1';
+	const recent = [];
 	// Settings and installed extensions survive restarts; everything stays inside .vscode-test-web.
-	const state = path.join(webDir, 'start');
-	const userData = path.join(state, 'user-data');
-	fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-	fs.mkdirSync(path.join(state, 'extensions'), { recursive: true });
-	const settingsFile = path.join(userData, 'User', 'settings.json');
-	if (!fs.existsSync(settingsFile)) {
-		fs.writeFileSync(settingsFile, JSON.stringify({
-			'workbench.startupEditor': 'none',
-			'telemetry.telemetryLevel': 'off',
-			'security.workspace.trust.enabled': false,
-			'git.openRepositoryInParentFolders': 'never',
-		}, null, '\t'));
-	}
-	const config = path.join(state, 'config.yaml');
-	fs.writeFileSync(config, 'auth: none\ncert: false\n');
-
-	const port = Number(process.env.CTM_PORT) || (await freePort());
-	const env = { ...process.env, XDG_DATA_HOME: path.join(state, 'data') };
-	delete env.PASSWORD;
-	delete env.HASHED_PASSWORD;
-	delete env.PORT;
-	const server = spawn(process.execPath, [
-		entry,
-		'--config', config,
-		'--bind-addr', `127.0.0.1:${port}`,
-		'--auth', 'none',
-		'--user-data-dir', userData,
-		'--extensions-dir', path.join(state, 'extensions'),
-		'--disable-telemetry',
-		'--disable-update-check',
-		'--disable-workspace-trust',
-		'--disable-getting-started-override',
-		'--ignore-last-opened',
-	], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-
-	let exited = false;
-	const stop = () => {
-		if (!exited) {
-			try {
-				// Own process group: this also ends the extension host and language servers.
-				process.kill(-server.pid, 'SIGKILL');
-			} catch {
-				// already gone
+	const server = await startCodeServer({
+		stateDir: path.join(webDir, 'start'),
+		port: Number(process.env.CTM_PORT) || undefined,
+		onOutput: (line) => {
+			recent.push(line);
+			recent.splice(0, recent.length - 30);
+			if (verbose) {
+				console.log(line);
 			}
-		}
-	};
-	process.on('exit', stop);
+		},
+	});
+	// Leaving by any path ends the server: codeServer's exit hook kills its whole process group.
 	process.on('SIGINT', () => process.exit(0));
 	process.on('SIGTERM', () => process.exit(0));
 	process.on('SIGHUP', () => process.exit(0));
-	const log = [];
-	for (const stream of [server.stdout, server.stderr]) {
-		stream.on('data', chunk => {
-			log.push(chunk.toString());
-			if (process.env.CTM_START_VERBOSE === '1') {
-				process.stdout.write(chunk);
-			}
-		});
-	}
-	server.on('exit', (code, signal) => {
-		exited = true;
-		console.error(`code-server exited (${code ?? signal})`);
-		if (process.env.CTM_START_VERBOSE !== '1') {
-			console.error(log.join('').split('\n').slice(-30).join('\n'));
+	void server.exited.then((code) => {
+		console.error(`code-server exited (${code})`);
+		if (!verbose) {
+			console.error(recent.join('\n'));
 		}
-		process.exit(code || 1);
+		process.exit(typeof code === 'number' && code !== 0 ? code : 1);
 	});
-
-	const deadline = Date.now() + 60_000;
-	while (!(await healthy(port))) {
-		if (Date.now() > deadline) {
-			console.error('code-server did not start within 60 s');
-			process.exit(1);
-		}
-		await new Promise(r => setTimeout(r, 200));
-	}
-	const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${root}`]];
-	const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(examples)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 	console.log('\nVS Code (web) with Claude Token Meter on examples/ is running. Open:\n');
-	console.log(`  ${url}\n`);
-	console.log('The address must stay 127.0.0.1:' + port + ' (forward the same port if you browse from elsewhere).');
+	console.log(`  ${server.url(examples, [root])}\n`);
+	console.log(`The address must stay 127.0.0.1:${server.port} (forward the same port if you browse from elsewhere).`);
 	console.log('After `npm run build`, reload the page to pick up changes. Ctrl+C stops the server.');
 }
 

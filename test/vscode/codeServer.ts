@@ -54,6 +54,13 @@ export interface ServerOptions {
 	env?: NodeJS.ProcessEnv;
 	/** Receives the server's own output lines; silent by default. */
 	onOutput?: (line: string) => void;
+	/**
+	 * Keep the profile (settings, extensions, home) in this folder across runs instead of a temporary one
+	 * (`npm start`). Settings already there are left as the user changed them; stop() keeps the folder.
+	 */
+	stateDir?: string;
+	/** Port to bind on 127.0.0.1; default a free one. */
+	port?: number;
 }
 
 export interface CodeServer {
@@ -146,7 +153,7 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 		throw new Error('code-server is not installed; run: bash test/vscode/install.sh');
 	}
 	installExitHook();
-	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-vscode-'));
+	const tmp = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-vscode-'));
 	const dirs = {
 		home: path.join(tmp, 'home'),
 		tmp: path.join(tmp, 'tmp'),
@@ -157,14 +164,14 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 		fs.mkdirSync(dir, { recursive: true });
 	}
 	fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-	fs.writeFileSync(
-		path.join(dirs.userData, 'User', 'settings.json'),
-		JSON.stringify({ ...defaultSettings, ...opts.settings }, null, '\t'),
-	);
+	const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
+	if (!opts.stateDir || !fs.existsSync(settingsFile)) {
+		fs.writeFileSync(settingsFile, JSON.stringify({ ...defaultSettings, ...opts.settings }, null, '\t'));
+	}
 	const config = path.join(tmp, 'config.yaml');
 	fs.writeFileSync(config, 'auth: none\ncert: false\n');
 
-	const port = await freePort();
+	const port = opts.port ?? await freePort();
 	const env: NodeJS.ProcessEnv = {
 		...(opts.env ?? process.env),
 		HOME: dirs.home,
@@ -257,7 +264,9 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 					// already gone
 				}
 			}
-			fs.rmSync(tmp, { recursive: true, force: true });
+			if (!opts.stateDir) {
+				fs.rmSync(tmp, { recursive: true, force: true });
+			}
 		},
 	};
 	live.add(server);
