@@ -13,10 +13,6 @@ export class ConditionalRegistration extends Disposable {
 		this._register({ dispose: () => this.setEnabled(false) });
 	}
 
-	get enabled(): boolean {
-		return this.registration !== undefined;
-	}
-
 	setEnabled(enabled: boolean): void {
 		if (enabled && !this.registration && !this.isDisposed) {
 			this.registration = this.register();

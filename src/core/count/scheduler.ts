@@ -51,10 +51,6 @@ export class CountScheduler {
 			: { id: counter.id, count: (request, signal) => { countCall(); return counter.count(request, signal); } };
 	}
 
-	get counterId(): string {
-		return this.counter.id;
-	}
-
 	/** Number of calls made to the counter so far. */
 	get callCount(): number {
 		return this.calls;
