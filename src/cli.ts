@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { estimateBatchFile, type BatchEstimate } from './core/batch';
 import { AnthropicCounter } from './core/count/anthropicCounter';
+import { endpointProblem } from './core/count/endpoint';
 import { RateLimiter, withRateLimit } from './core/count/rateLimiter';
 import { CountError } from './core/count/errors';
 import { createOfflineCounter } from './core/count/offline';
@@ -142,16 +143,9 @@ function parseNumber(flag: string, raw: string | undefined, integer: boolean): n
 
 /** http is allowed only for loopback: the body (the user's prompt) and the key travel in it. */
 function checkBaseUrl(url: string, source: string): void {
-	let parsed: URL;
-	try {
-		parsed = new URL(url);
-	} catch {
-		throw new UsageError(`${source} is not a URL: ${url}`);
-	}
-	const host = parsed.hostname;
-	const loopback = host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host);
-	if (!(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
-		throw new UsageError(`${source} must use https (plain http is allowed only for localhost): ${parsed.origin}`);
+	const problem = endpointProblem(url, source);
+	if (problem) {
+		throw new UsageError(problem);
 	}
 }
 

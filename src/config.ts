@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ModelOverrides } from './core/cost';
+import { endpointProblem } from './core/count/endpoint';
 import type { CountingMode } from './core/service';
 
 export const SECTION = 'claudeTokenMeter';
@@ -96,23 +97,7 @@ export function changed(e: vscode.ConfigurationChangeEvent | undefined, ...ids: 
 	return ids.some((id) => e.affectsConfiguration(`${SECTION}.${id}`));
 }
 
-/**
- * The counting endpoint receives document content, so it must be https unless it is this machine.
- * Returns an error message, or undefined when the URL is acceptable.
- */
+/** What is wrong with the configured counting endpoint, if anything (empty means Anthropic's own). */
 export function checkEndpoint(url: string): string | undefined {
-	if (!url) {
-		return undefined;
-	}
-	let parsed: URL;
-	try {
-		parsed = new URL(url);
-	} catch {
-		return `claudeTokenMeter.api.baseURL is not a URL: ${url}`;
-	}
-	const loopback = ['localhost', '127.0.0.1', '[::1]', '::1'].includes(parsed.hostname) || /^127\./.test(parsed.hostname);
-	if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback)) {
-		return undefined;
-	}
-	return `claudeTokenMeter.api.baseURL must use https (plain http is allowed only for localhost): ${parsed.origin}`;
+	return url ? endpointProblem(url, 'claudeTokenMeter.api.baseURL') : undefined;
 }

@@ -129,3 +129,16 @@ describe('context windows from the Models API', function () {
 		}
 	});
 });
+
+describe('counting endpoint check', () => {
+	it('allows https anywhere and plain http only on this machine', async () => {
+		const { endpointProblem } = await import('../../src/core/count/endpoint');
+		for (const ok of ['https://api.anthropic.com', 'https://proxy.example.com:8443/x', 'http://localhost:3000', 'http://127.0.0.1:9', 'http://127.1.2.3', 'http://[::1]:80']) {
+			assert.equal(endpointProblem(ok, 'url'), undefined, ok);
+		}
+		assert.equal(endpointProblem('http://api.example.com', 'setting x'), 'setting x must use https (plain http is allowed only for localhost): http://api.example.com');
+		assert.equal(endpointProblem('http://localhost.evil.com', 'u'), 'u must use https (plain http is allowed only for localhost): http://localhost.evil.com');
+		assert.equal(endpointProblem('ftp://127.0.0.1', 'u'), 'u must use https (plain http is allowed only for localhost): ftp://127.0.0.1');
+		assert.equal(endpointProblem('not a url', 'u'), 'u is not a URL: not a url');
+	});
+});
