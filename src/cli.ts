@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { estimateBatchFile, type BatchEstimate } from './core/batch';
 import { AnthropicCounter } from './core/count/anthropicCounter';
+import { runBounded } from './core/report/pool';
 import { endpointProblem } from './core/count/endpoint';
 import { RateLimiter, withRateLimit } from './core/count/rateLimiter';
 import { CountError } from './core/count/errors';
@@ -266,28 +267,6 @@ function makeCounter(flags: CommonFlags): Counter {
 	return withRateLimit(new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, maxRetries: 2, timeoutMs: 30_000 }), new RateLimiter(flags.rpm));
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time; the first failure stops the rest. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-	const results = new Array<R>(items.length);
-	let next = 0;
-	let failure: unknown;
-	const worker = async () => {
-		while (failure === undefined && next < items.length) {
-			const i = next++;
-			try {
-				results[i] = await fn(items[i], i);
-			} catch (err) {
-				failure ??= err;
-			}
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-	if (failure !== undefined) {
-		throw failure;
-	}
-	return results;
-}
-
 function costs(tokens: number, site: RequestSite, info: ModelInfo | undefined): { costUsd: number | null; maxCostUsd: number | null } {
 	if (!info) {
 		return { costUsd: null, maxCostUsd: null };
@@ -347,7 +326,8 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	const controller = new AbortController();
 	let offline: Counter | undefined;
 	const warnings: string[] = [];
-	const results = await mapLimit(found, flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY, async ({ file, text, site }): Promise<JsonSite> => {
+	// At most a few counts at a time; the first failure stops the rest.
+	const results = await runBounded(found.map(({ file, text, site }) => async (): Promise<JsonSite> => {
 		const { model, fromFile } = modelFor(site, flags);
 		const countModel = flags.api ? apiModelId(model) : model;
 		const { line, column } = lineColumn(text, site.anchor.start);
@@ -382,7 +362,7 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 			modelFromFile: fromFile,
 			overBudget: false,
 		};
-	});
+	}), flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY);
 
 	const over: string[] = [];
 	const unchecked = new Set<string>();
