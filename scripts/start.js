@@ -9,7 +9,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const examples = path.join(root, 'examples');
 const webDir = path.join(root, '.vscode-test-web');
-const entry = path.join(webDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const { ensureHarness } = require('./harness');
 
 function run(cmd, args) {
 	const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -53,11 +53,8 @@ async function loadCodeServer() {
 }
 
 async function startWeb() {
-	if (!fs.existsSync(entry) || !fs.existsSync(path.join(webDir, '.installed'))) {
-		console.log('No desktop VS Code on PATH; installing the local web VS Code (once)…');
-		if (run('bash', [path.join(root, 'test', 'vscode', 'install.sh')]) !== 0) {
-			process.exit(1);
-		}
+	if (!ensureHarness('npm start (no desktop VS Code on PATH)')) {
+		process.exit(1);
 	}
 	const { startCodeServer } = await loadCodeServer();
 	const verbose = process.env.CTM_START_VERBOSE === '1';

@@ -4,6 +4,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ensureHarness } = require('./harness');
 
 const root = path.resolve(__dirname, '..');
 const onlyUnit = process.argv.includes('--unit');
@@ -55,7 +56,21 @@ if (compiled) {
 	addResults('unit', unitResults);
 }
 
-if (!onlyUnit && compiled && built) {
+// The real-VS-Code suites need the offline harness: installed on first use, as `npm start` does.
+// CTM_VSCODE=desktop runs them in a downloaded desktop VS Code instead (needs internet).
+const harnessReady = onlyUnit || process.env.CTM_VSCODE === 'desktop' || (() => {
+	const started = Date.now();
+	console.log('\n── offline VS Code harness (test/vscode/install.sh) ──');
+	const ok = ensureHarness('npm test');
+	const secs = ((Date.now() - started) / 1000).toFixed(1);
+	console.log(`── offline VS Code harness: ${ok ? 'ok' : 'FAILED'} (${secs} s)`);
+	if (!ok) {
+		problems.push(`offline VS Code harness install failed after ${secs} s`);
+	}
+	return ok;
+})();
+
+if (!onlyUnit && compiled && built && harnessReady) {
 	const integrationResults = path.join(resultsDir, 'integration.json');
 	fs.rmSync(integrationResults, { force: true });
 	step('integration tests (real VS Code)', process.execPath, ['out/test/vscode/runIntegration.js', '--results', integrationResults]);

@@ -150,7 +150,7 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 	const root = repoRoot();
 	const entry = codeServerEntry(root);
 	if (!entry) {
-		throw new Error('code-server is not installed; run: bash test/vscode/install.sh');
+		throw new Error('code-server is not installed; run: node scripts/harness.js (npm test does it on first use)');
 	}
 	installExitHook();
 	const tmp = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-vscode-'));

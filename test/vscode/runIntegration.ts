@@ -1,7 +1,7 @@
 // Runs the integration suites (out/test/integration) inside a real VS Code through @vscode/test-electron.
-// Offline (default when .vscode-test-web is installed, or CTM_VSCODE=web): the launcher stands in for the
-// VS Code executable and runs code-server + headless Chromium. CTM_VSCODE=desktop, or no local install:
-// runTests() downloads desktop VS Code (needs internet, and a display or xvfb on Linux).
+// Offline (default): the launcher stands in for the VS Code executable and runs code-server + headless
+// Chromium from .vscode-test-web (installed by scripts/harness.js). CTM_VSCODE=desktop: runTests() downloads
+// desktop VS Code (needs internet, and a display or xvfb on Linux).
 //
 //   node out/test/vscode/runIntegration.js [--results out/integration-results.json]
 //       [--extension <dir>] [--tests <index.js>] [--workspace <dir>]
@@ -43,13 +43,12 @@ async function main(): Promise<number> {
 		console.warn('[integration] dist/extension.js is missing: run `npm run build` first, or the extension will not activate');
 	}
 
-	const requested = process.env.CTM_VSCODE;
-	const installed = codeServerEntry(root) !== undefined;
-	if (requested === 'web' && !installed) {
-		console.error('CTM_VSCODE=web but code-server is not installed; run: bash test/vscode/install.sh');
+	// Only an explicit CTM_VSCODE=desktop downloads VS Code; otherwise a missing harness is a clear error.
+	const web = process.env.CTM_VSCODE !== 'desktop';
+	if (web && codeServerEntry(root) === undefined) {
+		console.error('[integration] the offline VS Code harness is not installed; run: node scripts/harness.js (npm test does it on first use)');
 		return 1;
 	}
-	const web = requested === 'web' || (requested !== 'desktop' && installed);
 
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-results-'));
 	const resultsFile = path.join(tmp, 'results.json');

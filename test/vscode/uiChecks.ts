@@ -50,7 +50,7 @@ async function main(): Promise<number> {
 	const resultsOut = option(argv, '--results');
 	const grep = option(argv, '--grep');
 	if (!codeServerEntry(root)) {
-		console.error('[ui] code-server is not installed; run: bash test/vscode/install.sh');
+		console.error('[ui] code-server is not installed; run: node scripts/harness.js (npm test does it on first use)');
 		return 1;
 	}
 	const checks = [...harnessChecks, ...discoveredChecks(root)].filter(c => !grep || c.name.includes(grep));
