@@ -2,15 +2,37 @@
  * Scores the offline tokenizer against recorded count_tokens results.
  *
  *   npm run accuracy -- <corpus.jsonl[.gz]> <counts.json> [--id-field id] [--json] [--misses N]
+ *   npm run accuracy -- requests <recorded.jsonl[.gz]> [--kind K] [--feature F[,F…]] [--family F]
+ *                       [--model M] [--tier T[,T…]] [--misses N] [--json]
  *
- * The corpus holds one JSON object per line with an id field and `text`; the counts file holds, per
- * family, the `model` the counts were recorded with and `counts` by id. Every family in the counts
- * file is scored with the family its model maps to.
+ * Text-corpus mode: the corpus holds one JSON object per line with an id field and `text`; the counts
+ * file holds, per family, the `model` the counts were recorded with and `counts` by id. Every family in
+ * the counts file is scored with the family its model maps to.
+ *
+ * Request mode: every recorded request (`shared/requests/README.md`) is counted offline as a whole and
+ * compared with the API's figure, per tokenizer family and kind (plain, system/turns, tools, media).
  */
 import { type FamilyAccuracy, readCorpus, readCounts, scoreCorpus } from '../src/core/offline/accuracy';
+import {
+	type KindAccuracy,
+	REQUEST_KINDS,
+	type RequestFilter,
+	type RequestKind,
+	type RequestOutcome,
+	readRecordedRequests,
+	scoreRequests,
+	summarize,
+	worstMisses,
+} from '../src/core/offline/requestAccuracy';
+import { FAMILIES, type Family } from '../src/core/offline/tokenizer';
+
+const USAGE =
+	'usage: npm run accuracy -- <corpus.jsonl[.gz]> <counts.json> [--id-field id] [--json] [--misses N]\n' +
+	'       npm run accuracy -- requests <recorded.jsonl[.gz]> [--kind plain|system/turns|tools|media] [--feature F[,F…]]\n' +
+	'                           [--family v3|v4.7|v5] [--model M] [--tier T[,T…]] [--misses N] [--json]\n';
 
 function usage(message: string): never {
-	process.stderr.write(`${message}\nusage: npm run accuracy -- <corpus.jsonl[.gz]> <counts.json> [--id-field id] [--json] [--misses N]\n`);
+	process.stderr.write(`${message}\n${USAGE}`);
 	process.exit(2);
 }
 
@@ -34,7 +56,100 @@ export function formatTable(corpus: string, results: readonly FamilyAccuracy[]):
 	return [corpus, line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+function pct(n: number, of: number): string {
+	return `${of ? ((n / of) * 100).toFixed(1) : '0.0'} %`;
+}
+
+export function formatKindTable(file: string, rows: readonly KindAccuracy[]): string {
+	const header = ['family', 'kind', 'requests', 'exact', 'within 1 %', 'within 5 %', 'median err', 'p90 err', 'under-count', 'over-count'];
+	const cells = rows.map((r) => [
+		r.family,
+		r.kind,
+		String(r.requests),
+		pct(r.exact, r.requests),
+		pct(r.within1pct, r.requests),
+		pct(r.within5pct, r.requests),
+		`${r.medianErrorPct.toFixed(2)} %`,
+		`${r.p90ErrorPct.toFixed(2)} %`,
+		pct(r.undercounts, r.requests),
+		pct(r.overcounts, r.requests),
+	]);
+	const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+	const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ');
+	return [file, line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+function formatMiss(o: RequestOutcome): string {
+	const d = o.ours - o.recorded;
+	return `  ${o.family} ${o.kind} ${o.id} (${o.model}, ${o.verification}): ours ${o.ours}, recorded ${o.recorded} (${d > 0 ? '+' : ''}${d}, ${o.errorPct.toFixed(2)} %) [${o.features.join(' ')}]`;
+}
+
+function list(v: string | undefined, what: string): string[] {
+	const items = (v ?? usage(`${what} needs a value`)).split(',').map((x) => x.trim()).filter(Boolean);
+	return items.length ? items : usage(`${what} needs a value`);
+}
+
+function requestsMode(argv: string[]): void {
+	const positional: string[] = [];
+	const filter: RequestFilter = {};
+	let json = false;
+	let misses = 0;
+	for (let i = 0; i < argv.length; i++) {
+		const a = argv[i];
+		if (a === '--kind') {
+			const k = argv[++i] as RequestKind;
+			filter.kind = REQUEST_KINDS.includes(k) ? k : usage(`--kind must be one of ${REQUEST_KINDS.join(', ')}`);
+		} else if (a === '--feature') {
+			filter.features = [...(filter.features ?? []), ...list(argv[++i], '--feature')];
+		} else if (a === '--family') {
+			const f = argv[++i] as Family;
+			filter.family = FAMILIES.includes(f) ? f : usage(`--family must be one of ${FAMILIES.join(', ')}`);
+		} else if (a === '--model') {
+			filter.model = argv[++i] ?? usage('--model needs a value');
+		} else if (a === '--tier') {
+			filter.verification = list(argv[++i], '--tier');
+		} else if (a === '--json') {
+			json = true;
+		} else if (a === '--misses') {
+			misses = Number(argv[++i]);
+			if (!Number.isInteger(misses) || misses < 0) {
+				usage('--misses needs a whole number');
+			}
+		} else if (a.startsWith('--')) {
+			usage(`unknown option ${a}`);
+		} else {
+			positional.push(a);
+		}
+	}
+	if (positional.length !== 1) {
+		usage('expected one recordings file');
+	}
+	let outcomes: RequestOutcome[];
+	try {
+		outcomes = scoreRequests(readRecordedRequests(positional[0]), filter);
+	} catch (err) {
+		process.stderr.write(`accuracy: cannot read the recordings: ${err instanceof Error ? err.message : String(err)}\n`);
+		process.exit(1);
+	}
+	const rows = summarize(outcomes);
+	if (json) {
+		process.stdout.write(`${JSON.stringify({ rows, misses: worstMisses(outcomes, misses) }, null, 2)}\n`);
+		return;
+	}
+	process.stdout.write(`${formatKindTable(positional[0], rows)}\n`);
+	if (misses > 0) {
+		process.stdout.write(`worst ${misses} misses:\n`);
+		for (const o of worstMisses(outcomes, misses)) {
+			process.stdout.write(`${formatMiss(o)}\n`);
+		}
+	}
+}
+
 function main(argv: string[]): void {
+	if (argv[0] === 'requests') {
+		requestsMode(argv.slice(1));
+		return;
+	}
 	const positional: string[] = [];
 	let idField = 'id';
 	let json = false;
