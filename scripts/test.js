@@ -76,6 +76,9 @@ if (!onlyUnit && compiled && built && harnessReady) {
 	step('integration tests (real VS Code)', process.execPath, ['out/test/vscode/runIntegration.js', '--results', integrationResults]);
 	addResults('integration', integrationResults);
 
+	// The VSIX (a production build of dist/) for the installed-copy smoke check among the UI checks.
+	step('package (vsce)', npx, ['vsce', 'package', '--no-dependencies']);
+
 	const uiResults = path.join(resultsDir, 'ui.json');
 	if (fs.existsSync(path.join(root, 'out/test/vscode/uiChecks.js'))) {
 		fs.rmSync(uiResults, { force: true });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCountServer } from '../server/countServer';
 import type { UiCheck } from '../vscode/uiChecks';
-import { waitFor } from '../vscode/uiCheck';
+import { waitFor, waitForFrameText } from '../vscode/uiCheck';
 
 const FIGURE = /[\d,]+ tok · <?\$[\d.]+ · [\d.]+% of 200K/;
 
@@ -88,14 +88,7 @@ checks.push(
 			await waitFor(async () => (await wb.codeLensTexts()).some((t) => /tokens/.test(t)), 'the CodeLens');
 			await wb.runCommand('Claude Token Meter: Estimate Request');
 			// The report lives in the webview's nested iframe.
-			let text = '';
-			await waitFor(async () => {
-				for (const frame of wb.page.frames()) {
-					const body = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
-					if (/Where the tokens go/.test(body)) { text = body; return true; }
-				}
-				return false;
-			}, 'the report page', 30_000);
+			const text = await waitForFrameText(wb.page, /Where the tokens go/, 'the report page');
 			assert.match(text, /input tokens on claude-sonnet-4-5/);
 			assert.match(text, /Cost on each model/);
 			assert.match(text, /Prompt caching/);

@@ -61,6 +61,8 @@ export interface ServerOptions {
 	stateDir?: string;
 	/** Port to bind on 127.0.0.1; default a free one. */
 	port?: number;
+	/** VSIX files installed into the profile's extensions folder (`--install-extension`) before the server starts. */
+	install?: string[];
 }
 
 export interface CodeServer {
@@ -186,6 +188,9 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 	delete env.PASSWORD;
 	delete env.HASHED_PASSWORD;
 	delete env.PORT;
+	for (const vsix of opts.install ?? []) {
+		installExtension(entry, vsix, dirs, env);
+	}
 	const proc = childProcess.spawn(process.execPath, [
 		entry,
 		'--config', config,
@@ -280,6 +285,19 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 		await new Promise(r => setTimeout(r, 200));
 	}
 	return server;
+}
+
+/** Installs a VSIX the way a user's `code --install-extension` does, into the profile's extensions folder. */
+function installExtension(entry: string, vsix: string, dirs: { userData: string; extensions: string; home: string }, env: NodeJS.ProcessEnv): void {
+	const r = childProcess.spawnSync(process.execPath, [
+		entry,
+		'--user-data-dir', dirs.userData,
+		'--extensions-dir', dirs.extensions,
+		'--install-extension', path.resolve(vsix),
+	], { env, cwd: dirs.home, encoding: 'utf8', timeout: 120_000 });
+	if (r.status !== 0) {
+		throw new Error(`installing ${vsix} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+	}
 }
 
 export interface BrowserSession {

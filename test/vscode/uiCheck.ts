@@ -13,8 +13,13 @@ import type { Page } from 'playwright-core';
 import { CodeServer, openBrowser, repoRoot, settingsFromEnv, startCodeServer } from './codeServer';
 
 export interface WorkbenchOptions {
-	/** Extension folder to load; defaults to the repository root (dist/extension.js must be built). */
-	extensionDevelopmentPath?: string;
+	/**
+	 * Extension folder to load; defaults to the repository root (dist/extension.js must be built). `null`
+	 * loads no development folder: only what `install` put into the profile runs.
+	 */
+	extensionDevelopmentPath?: string | null;
+	/** VSIX files installed into the profile before the workbench starts. */
+	install?: string[];
 	/** Folder opened in the workbench; defaults to test/fixtures/workspace. */
 	workspace?: string;
 	/** Extra user settings (merged over CTM_TEST_SETTINGS and the harness defaults). */
@@ -62,13 +67,26 @@ export async function waitFor(condition: () => Promise<boolean> | boolean, messa
 	}
 }
 
+/** Waits until some frame of the page (a webview's nested iframe, say) shows text matching the pattern; returns that text. */
+export async function waitForFrameText(page: Page, pattern: RegExp, message: string, timeoutMs = 30_000): Promise<string> {
+	let text = '';
+	await waitFor(async () => {
+		for (const frame of page.frames()) {
+			const body = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+			if (pattern.test(body)) { text = body; return true; }
+		}
+		return false;
+	}, message, timeoutMs);
+	return text;
+}
+
 function matches(text: string, pattern: string | RegExp): boolean {
 	return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
 }
 
 export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workbench) => Promise<T>): Promise<T> {
 	const root = repoRoot();
-	const extensionPath = path.resolve(opts.extensionDevelopmentPath ?? root);
+	const developmentPaths = opts.extensionDevelopmentPath === null ? [] : [path.resolve(opts.extensionDevelopmentPath ?? root)];
 	const workspace = path.resolve(opts.workspace ?? path.join(root, 'test', 'fixtures', 'workspace'));
 	const shotDir = path.resolve(opts.screenshotDir ?? path.join(root, 'out', 'ui-screenshots'));
 	const verbose = opts.verbose ?? process.env.CTM_TEST_VERBOSE === '1';
@@ -78,6 +96,7 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 		settings: { ...settingsFromEnv(), ...opts.settings },
 		env: { ...process.env, ...opts.env },
 		onOutput: verbose ? line => console.log(`[server] ${line}`) : undefined,
+		install: opts.install,
 	});
 	let timer: NodeJS.Timeout | undefined;
 	const session = await openBrowser({ width: opts.width, height: opts.height, tmpDir: path.join(server.tmp, 'browser') }).catch(err => {
@@ -90,7 +109,7 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 			page.on('console', msg => console.log(`[browser ${msg.type()}] ${msg.text()}`));
 			page.on('pageerror', err => console.error(`[page error] ${err.message}`));
 		}
-		await page.goto(server.url(workspace, [extensionPath]));
+		await page.goto(server.url(workspace, developmentPaths));
 		// The workbench is usable once the status bar and the explorer's folder are rendered.
 		await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
 		await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
