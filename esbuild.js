@@ -7,8 +7,7 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
 /** The Python grammar and the tree-sitter runtime are WebAssembly files loaded at run time. */
-function copyWasm() {
-	const out = path.join(__dirname, 'dist');
+function copyWasm(out = path.join(__dirname, 'dist')) {
 	fs.mkdirSync(out, { recursive: true });
 	for (const file of [
 		require.resolve('web-tree-sitter/tree-sitter.wasm'),
@@ -37,15 +36,22 @@ const common = {
  * Compiles the vocabularies into the compact form the offline tokenizer loads fastest, so even the first
  * count after install needs no JSON parse. The tokenizer's own writer is bundled on the fly and run here.
  */
-async function writeCompactVocabs() {
+async function writeCompactVocabs(outDir = path.join(__dirname, 'dist')) {
 	const tmp = path.join(__dirname, 'out', 'build-vocab.js');
 	await esbuild.build({ ...common, minify: false, sourcemap: false, entryPoints: ['src/core/offline/vocab.ts'], outfile: tmp });
 	const { writeCompactVocab } = require(tmp);
-	const dir = path.join(__dirname, 'dist', 'ctok-compact');
+	const dir = path.join(outDir, 'ctok-compact');
 	fs.rmSync(dir, { recursive: true, force: true });
 	for (const file of ['pieces_v3.json', 'pieces_v4_7.json']) {
 		writeCompactVocab(path.join(__dirname, 'data', 'ctok', file), dir);
 	}
+}
+
+/** The CLI alone, minified, with its wasm files and compiled vocabularies, into `outDir` (the npm package's dist/). */
+async function buildCli(outDir) {
+	copyWasm(outDir);
+	await writeCompactVocabs(outDir);
+	await esbuild.build({ ...common, minify: true, sourcemap: false, entryPoints: ['src/cli.ts'], outfile: path.join(outDir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } });
 }
 
 async function main() {
@@ -66,7 +72,11 @@ async function main() {
 	await Promise.all(contexts.map((c) => c.dispose()));
 }
 
-main().catch((err) => {
-	console.error(err);
-	process.exit(1);
-});
+module.exports = { buildCli };
+
+if (require.main === module) {
+	main().catch((err) => {
+		console.error(err);
+		process.exit(1);
+	});
+}

@@ -111,14 +111,14 @@ Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input or counting failure.
 `;
 
 function version(): string {
-	// dist/cli.js and out/src/cli.js both sit below the package root.
+	// dist/cli.js and out/src/cli.js both sit below the package root (the extension's or the CLI package's).
 	let dir = __dirname;
 	for (let i = 0; i < 4; i++) {
 		const file = path.join(dir, 'package.json');
 		if (fs.existsSync(file)) {
 			try {
 				const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
-				if (pkg.name === 'claude-token-meter' && pkg.version) {
+				if ((pkg.name === 'claude-token-meter' || pkg.name === 'claude-token-meter-cli') && pkg.version) {
 					return pkg.version;
 				}
 			} catch {
