@@ -6,14 +6,16 @@ const path = require('node:path');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-/** The Python grammar and the tree-sitter runtime are WebAssembly files loaded at run time. */
+/**
+ * The tree-sitter runtime and the grammars are WebAssembly files, each loaded on first use: shipped as
+ * separate files next to the bundle. The list is detection's own (src/core/detect/treeSitter.ts).
+ */
 function copyWasm(out = path.join(__dirname, 'dist')) {
 	fs.mkdirSync(out, { recursive: true });
-	for (const file of [
-		require.resolve('web-tree-sitter/tree-sitter.wasm'),
-		require.resolve('tree-sitter-python/tree-sitter-python.wasm'),
-	]) {
-		fs.copyFileSync(file, path.join(out, path.basename(file)));
+	const source = fs.readFileSync(path.join(__dirname, 'src/core/detect/treeSitter.ts'), 'utf8');
+	const files = [...source.matchAll(/pkg: '([^']+)', file: '([^']+)'/g)].map((m) => `${m[1]}/${m[2]}`);
+	for (const file of ['web-tree-sitter/tree-sitter.wasm', ...files]) {
+		fs.copyFileSync(require.resolve(file), path.join(out, path.basename(file)));
 	}
 }
 

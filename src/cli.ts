@@ -17,7 +17,7 @@ import { RateLimiter, withRateLimit } from './core/count/rateLimiter';
 import { CountError } from './core/count/errors';
 import { createOfflineCounter } from './core/count/offline';
 import { formatTokens, formatUsd, inputCost, lookupModel, worstCaseCost, type ModelInfo } from './core/cost';
-import { configurePythonParser, detectLanguage, detectRequests } from './core/detect';
+import { configureGrammars, detectLanguage, detectRequests } from './core/detect';
 import { MAX_DOCUMENT_CHARS } from './core/service';
 import type { Counter, CountResult, RequestSite } from './core/types';
 import { isCancellation } from './core/util/abort';
@@ -40,6 +40,10 @@ export interface JsonSite {
 	column: number;
 	/** messages | batch-entry | bedrock-invoke | bedrock-converse */
 	kind: string;
+	/** The document's language (json, jsonl, typescript, javascript, python, go, java, ruby, csharp, php). */
+	language: string;
+	/** The SDK method of a call (create, stream, count_tokens, parse, tool_runner, batch, invoke_model, converse); null for a body written as data. */
+	method: string | null;
 	model: string;
 	inputTokens: number;
 	/** The figure is the counting endpoint's own (--api). */
@@ -152,8 +156,11 @@ function checkBaseUrl(url: string, source: string): void {
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'out', 'dist', '.vscode-test', '.vscode-test-web', '__pycache__', '.venv', 'venv']);
 
-/** Files named on the command line, folders expanded to the files detection reads. */
-function expandInputs(inputs: readonly string[]): string[] {
+/**
+ * Files named on the command line, folders expanded to the files detection reads. A name that cannot be
+ * used (missing, unsupported, not a regular file) is reported in `skipped` and the rest go on.
+ */
+function expandInputs(inputs: readonly string[], skipped: string[]): string[] {
 	const files: string[] = [];
 	for (const input of inputs) {
 		let stat: fs.Stats;
@@ -161,19 +168,19 @@ function expandInputs(inputs: readonly string[]): string[] {
 			stat = fs.statSync(input);
 		} catch (err) {
 			const code = (err as NodeJS.ErrnoException).code;
-			throw new UsageError(code === 'ENOENT' ? `${input}: no such file or folder.` : `${input}: cannot be read (${code ?? (err as Error).message}).`);
+			skipped.push(code === 'ENOENT' ? `${input}: no such file or folder.` : `${input}: cannot be read (${code ?? (err as Error).message}).`);
+			continue;
 		}
 		if (stat.isDirectory()) {
 			const found: string[] = [];
 			walk(input, found);
 			files.push(...found.sort());
-		} else if (stat.isFile()) {
-			if (!detectLanguage('', input)) {
-				throw new UsageError(`${input}: not a file type requests are detected in (JSON, JSONC, JSONL, TypeScript, JavaScript, Python).`);
-			}
-			files.push(input);
+		} else if (!stat.isFile()) {
+			skipped.push(`${input}: not a regular file.`);
+		} else if (!detectLanguage('', input)) {
+			skipped.push(`${input}: not a file type requests are detected in (JSON, JSONC, JSONL, TypeScript, JavaScript, Python, Go, Java, Ruby, C#, PHP).`);
 		} else {
-			throw new UsageError(`${input}: not a regular file.`);
+			files.push(input);
 		}
 	}
 	return files;
@@ -313,7 +320,22 @@ function table(header: string[], rows: string[][], right: ReadonlySet<number>): 
 }
 
 async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: number; budgetUsd?: number }, io: Io): Promise<number> {
-	const docs = expandInputs(files).map((file) => ({ file, text: readText(file) }));
+	const skipped: string[] = [];
+	const docs: { file: string; text: string }[] = [];
+	for (const file of expandInputs(files, skipped)) {
+		try {
+			docs.push({ file, text: readText(file) });
+		} catch (err) {
+			// One unreadable file is reported and skipped; the others are still counted (exit 2 at the end).
+			if (!(err instanceof UsageError)) {
+				throw err;
+			}
+			skipped.push(err.message);
+		}
+	}
+	if (docs.length === 0 && skipped.length > 0) {
+		throw new UsageError(skipped.join('\n'));
+	}
 	const counter = makeCounter(flags);
 	const found: { file: string; text: string; site: RequestSite }[] = [];
 	for (const doc of docs) {
@@ -352,6 +374,8 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 			line,
 			column,
 			kind: site.shape,
+			language: site.language,
+			method: site.method ?? null,
 			model,
 			inputTokens: result.inputTokens,
 			exact: result.exact,
@@ -396,9 +420,12 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	const overSites = results.filter((s) => s.overBudget).length;
 	if (overSites > 0) {
 		io.err(`Budget exceeded by ${overSites} request${overSites === 1 ? '' : 's'}:\n${over.map((o) => `  ${o}`).join('\n')}\n`);
-		return 1;
 	}
-	return 0;
+	if (skipped.length > 0) {
+		io.err(`Skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}:\n${skipped.map((m) => `  ${m}`).join('\n')}\n`);
+		return 2;
+	}
+	return overSites > 0 ? 1 : 0;
 }
 
 function renderCountTable(sites: readonly JsonSite[], fileCount: number, flags: CommonFlags): string {
@@ -696,9 +723,8 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
 /** The bundle ships the tree-sitter wasm files next to itself; outside it they come from node_modules. */
 function configureWasm(): void {
 	const runtime = path.join(__dirname, 'tree-sitter.wasm');
-	const python = path.join(__dirname, 'tree-sitter-python.wasm');
-	if (fs.existsSync(runtime) && fs.existsSync(python)) {
-		configurePythonParser({ treeSitterWasm: runtime, pythonWasm: python });
+	if (fs.existsSync(runtime) && fs.existsSync(path.join(__dirname, 'tree-sitter-python.wasm'))) {
+		configureGrammars({ treeSitterWasm: runtime, grammarDir: __dirname });
 	}
 }
 

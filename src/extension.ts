@@ -4,7 +4,7 @@ import { changed, checkEndpoint, readConfig, type Config } from './config';
 import { AnthropicCounter } from './core/count/anthropicCounter';
 import { BedrockCounter } from './core/count/bedrockCounter';
 import { RateLimiter } from './core/count/rateLimiter';
-import { configurePythonParser, detectRequests } from './core/detect';
+import { configureGrammars, detectRequests } from './core/detect';
 import type { BatchEstimate } from './core/batch';
 import type { Report } from './core/report';
 import { TokenCountService, type ServiceOptions } from './core/service';
@@ -52,10 +52,10 @@ function serviceOptions(config: Config): ServiceOptions {
 export async function activate(context: vscode.ExtensionContext): Promise<TestApi> {
 	const log = new Log();
 	context.subscriptions.push(log);
-	// The bundle ships the tree-sitter runtime and the Python grammar next to extension.js.
-	configurePythonParser({
+	// The bundle ships the tree-sitter runtime and the grammars next to extension.js.
+	configureGrammars({
 		treeSitterWasm: path.join(context.extensionPath, 'dist', 'tree-sitter.wasm'),
-		pythonWasm: path.join(context.extensionPath, 'dist', 'tree-sitter-python.wasm'),
+		grammarDir: path.join(context.extensionPath, 'dist'),
 	});
 	let config = readConfig();
 

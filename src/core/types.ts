@@ -23,7 +23,10 @@ export interface MessagesBody {
 	[key: string]: unknown;
 }
 
-export type SiteLanguage = 'json' | 'jsonl' | 'typescript' | 'javascript' | 'python';
+export type SiteLanguage = 'json' | 'jsonl' | 'typescript' | 'javascript' | 'python' | 'go' | 'java' | 'ruby' | 'csharp' | 'php';
+
+/** What an SDK call does (`--json` reports it); absent for request bodies written as data. */
+export type SdkMethod = 'create' | 'stream' | 'count_tokens' | 'parse' | 'tool_runner' | 'batch' | 'invoke_model' | 'converse';
 
 /**
  * messages          — a Messages API body (`model` + `messages`)
@@ -64,6 +67,8 @@ export interface RequestSite {
 	/** Where the CodeLens goes (usually the call or the object's first line). */
 	readonly anchor: TextRange;
 	readonly language: SiteLanguage;
+	/** The SDK method of a call site, where the engine knows it. */
+	readonly method?: SdkMethod;
 	readonly shape: SiteShape;
 	readonly provider: Provider;
 	/** Normalised Messages API body to count. `model` is '' when the document does not say. */

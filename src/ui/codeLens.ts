@@ -14,7 +14,10 @@ export function lensTitle(state: SiteState, rates: RateLookup): string {
 		return '$(sync~spin) Counting tokens…';
 	}
 	const icon = state.status === 'counting' ? '$(sync~spin) ' : state.status === 'error' ? '$(warning) ' : '';
-	return `${icon}${shortText(f, 'tokens')} · ${state.model}${f.offline ? ' (offline)' : ''}`;
+	// A lower bound says how much it leaves out: "≥33 tokens · … · 1 expression not counted".
+	const left = state.site.unresolved.length;
+	const notCounted = left > 0 ? ` · ${left} expression${left === 1 ? '' : 's'} not counted` : '';
+	return `${icon}${shortText(f, 'tokens')} · ${state.model}${f.offline ? ' (offline)' : ''}${notCounted}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { TokenCountService } from '../core/service';
 import { Disposable } from './dispose';
 
 /** Language ids whose documents may hold requests; the CodeLens and hover selectors use the same list. */
-export const LANGUAGES = ['json', 'jsonc', 'jsonl', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python'] as const;
+export const LANGUAGES = ['json', 'jsonc', 'jsonl', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python', 'go', 'java', 'ruby', 'csharp', 'php'] as const;
 
 export const DOCUMENT_SELECTOR: vscode.DocumentSelector = [
 	...LANGUAGES.map((language) => ({ language })),

@@ -69,6 +69,28 @@ describe('Requests in code, in a real VS Code', function () {
 		assert.match(JSON.stringify(site.request.body.system), /classifier for customer emails/);
 	});
 
+	for (const [file, call] of [['quiz.go', 'client.Messages.New('], ['Quiz.java', 'client.messages().create(']] as const) {
+		it(`puts a CodeLens on each SDK call in ${file} (tree-sitter grammar loaded on first use)`, async () => {
+			const editor = await openInEditor(`../../../examples/${file}`);
+			const titles = await until(async () => {
+				await api.whenIdle();
+				const t = await lensTitles(editor.document.uri);
+				return t.length === 2 && t.every((x) => /tokens/.test(x)) ? t : undefined;
+			}, `two lenses in ${file}`);
+			assert.match(titles[0], /^[\d,]+ tokens · .*claude-sonnet-4-5/);
+			assert.match(titles[1], /^[\d,]+ tokens · .*claude-haiku-4-5/);
+			const text = editor.document.getText();
+			const site = api.service.siteAt(editor.document.uri.toString(), text.indexOf(call) + call.length);
+			assert.ok(site, `a site at ${call}`);
+			assert.equal(site.site.language, file.endsWith('.go') ? 'go' : 'java');
+			assert.match(JSON.stringify(site.request.body.system), /multiple-choice quiz questions/);
+			assert.match(JSON.stringify(site.request.body.messages), /water cycle/);
+			// The lens sits on the call's line.
+			const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri, 10);
+			assert.ok(lenses.some((l) => l.range.start.line === editor.document.positionAt(text.indexOf(call)).line), 'a lens on the call line');
+		});
+	}
+
 	it('counts a selection of plain text as one user message, on request only', async () => {
 		const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'hello, world\nsecond line that is not selected' });
 		const editor = await vscode.window.showTextDocument(doc);

@@ -21,10 +21,14 @@ export const maxDepth = 8;
 export type PlusRule = 'javascript' | 'python';
 
 /**
- * `left + right` as string concatenation (prompts are often split across lines). When it cannot be
- * joined, the first unresolved side's reason says why; otherwise it is just an expression.
+ * `left + right` as string concatenation (prompts are often split across lines), and in Python as list
+ * concatenation (`EXAMPLES + [{"role": "user", …}]`). When it cannot be joined, the first unresolved
+ * side's reason says why; otherwise it is just an expression.
  */
 export function concatenation(left: ValueNode, right: ValueNode, range: TextRange, rule: PlusRule, unresolved: MakeUnresolved): ValueNode {
+	if (rule === 'python' && left.kind === 'array' && right.kind === 'array') {
+		return { kind: 'array', range, items: [...left.items, ...right.items] };
+	}
 	if (left.kind === 'scalar' && right.kind === 'scalar') {
 		const joins = rule === 'javascript'
 			? typeof left.value === 'string' || typeof right.value === 'string'
@@ -35,6 +39,25 @@ export function concatenation(left: ValueNode, right: ValueNode, range: TextRang
 	}
 	const inner = left.kind === 'unresolved' ? left : right.kind === 'unresolved' ? right : undefined;
 	return unresolved(inner ? inner.reason : 'expression');
+}
+
+/**
+ * `list.concat(a, b)`: the list's items, then each array argument's items and each other argument as one
+ * item (JavaScript's rule). An owner that is not a known list leaves the whole call unresolved.
+ */
+export function concatCall(owner: ValueNode, args: readonly ValueNode[], range: TextRange, unresolved: MakeUnresolved): ValueNode {
+	if (owner.kind !== 'array') {
+		return unresolved(owner.kind === 'unresolved' ? owner.reason : 'function call');
+	}
+	const items = [...owner.items];
+	for (const arg of args) {
+		if (arg.kind === 'array') {
+			items.push(...arg.items);
+		} else {
+			items.push(arg);
+		}
+	}
+	return { kind: 'array', range, items };
 }
 
 /** `-operand`: only a number negates (`temperature: -1` is still a value worth showing). */

@@ -5,8 +5,14 @@
 import type { RequestSite } from '../types';
 
 export { configurePythonParser, type PythonParserPaths } from './python';
+export { configureGrammars, type GrammarPaths } from './treeSitter';
 import { detectJson, detectJsonl } from './json';
 import { detectPython } from './python';
+import { detectGo } from './go';
+import { detectJava } from './java';
+import { detectRuby } from './ruby';
+import { detectCsharp } from './csharp';
+import { detectPhp } from './php';
 import { detectTypeScript } from './typescript';
 
 export interface DetectOptions {
@@ -16,7 +22,7 @@ export interface DetectOptions {
 	readonly bedrockModelId?: string;
 }
 
-export type DetectLanguage = 'json' | 'jsonl' | 'typescript' | 'javascript' | 'python';
+export type DetectLanguage = 'json' | 'jsonl' | 'typescript' | 'javascript' | 'python' | 'go' | 'java' | 'ruby' | 'csharp' | 'php';
 
 const byLanguageId: Record<string, DetectLanguage> = {
 	json: 'json',
@@ -27,6 +33,11 @@ const byLanguageId: Record<string, DetectLanguage> = {
 	javascript: 'javascript',
 	javascriptreact: 'javascript',
 	python: 'python',
+	go: 'go',
+	java: 'java',
+	ruby: 'ruby',
+	csharp: 'csharp',
+	php: 'php',
 };
 
 const byExtension: Record<string, DetectLanguage> = {
@@ -43,6 +54,11 @@ const byExtension: Record<string, DetectLanguage> = {
 	mjs: 'javascript',
 	cjs: 'javascript',
 	py: 'python',
+	go: 'go',
+	java: 'java',
+	rb: 'ruby',
+	cs: 'csharp',
+	php: 'php',
 };
 
 function extensionOf(fileName: string | undefined): string | undefined {
@@ -63,10 +79,10 @@ export function detectLanguage(languageId: string, fileName?: string): DetectLan
 
 /**
  * Cheap synchronous test: false means the document certainly holds no request and detection can be
- * skipped. Every shape we detect has a `messages` field (or calls a `messages` API).
+ * skipped. Every shape we detect has a `messages` field (or calls a `messages` API; Go and C# write `Messages`).
  */
 export function mightContainRequests(text: string, languageId: string, fileName?: string): boolean {
-	return detectLanguage(languageId, fileName) !== undefined && text.includes('messages');
+	return detectLanguage(languageId, fileName) !== undefined && (text.includes('messages') || text.includes('Messages'));
 }
 
 /** Every request in the document, in document order. Never throws: on any failure, what was found so far. */
@@ -90,6 +106,21 @@ export async function detectRequests(text: string, languageId: string, options: 
 				break;
 			case 'python':
 				await detectPython(text, options, out);
+				break;
+			case 'go':
+				await detectGo(text, options, out);
+				break;
+			case 'java':
+				await detectJava(text, options, out);
+				break;
+			case 'ruby':
+				await detectRuby(text, options, out);
+				break;
+			case 'csharp':
+				await detectCsharp(text, options, out);
+				break;
+			case 'php':
+				await detectPhp(text, options, out);
 				break;
 			default:
 				break;

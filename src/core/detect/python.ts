@@ -3,19 +3,15 @@
  * with a query, keyword arguments evaluated statically. Node offsets from web-tree-sitter are UTF-16 code
  * units, the same unit as document offsets.
  */
-import type { Language, Node, Parser, Point, Tree } from 'web-tree-sitter';
+import type { Node } from 'web-tree-sitter';
 import type { RequestSite, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, type SiteOrigin } from './site';
-import { changedSpan, concatenation, follow, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
+import { configureGrammars, getParser, parseText, type GrammarPaths } from './treeSitter';
+import { concatenation, follow, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
-export interface PythonParserPaths {
-	/** web-tree-sitter's runtime `tree-sitter.wasm`. */
-	readonly treeSitterWasm?: string;
-	/** `tree-sitter-python.wasm`. */
-	readonly pythonWasm?: string;
-}
+export type PythonParserPaths = GrammarPaths;
 
 export interface PyDetectOptions {
 	readonly bedrockModelId?: string;
@@ -23,38 +19,13 @@ export interface PyDetectOptions {
 	readonly fileName?: string;
 }
 
-let paths: PythonParserPaths = {};
-let loading: Promise<Parser> | undefined;
-
-/**
- * Where the wasm files are (the bundled extension ships them next to its code). Call before the first
- * Python detection; later calls only affect a parser not yet loaded.
- */
+/** Where the wasm files are (the bundled extension ships them next to its code). */
 export function configurePythonParser(next: PythonParserPaths): void {
-	paths = { ...paths, ...next };
+	configureGrammars(next);
 }
 
 /** `.create(`, `.count_tokens(`, `.converse(` …: candidates found in the text, confirmed on the syntax tree. */
 const candidatePattern = /\.\s*(create|stream|count_tokens|invoke_model|invoke_model_with_response_stream|converse|converse_stream)\s*\(/g;
-
-async function load(): Promise<Parser> {
-	const treeSitter = require('web-tree-sitter') as typeof import('web-tree-sitter');
-	const runtime = paths.treeSitterWasm;
-	await treeSitter.Parser.init(runtime ? { locateFile: () => runtime } as object : undefined);
-	const language: Language = await treeSitter.Language.load(paths.pythonWasm ?? require.resolve('tree-sitter-python/tree-sitter-python.wasm'));
-	const parser = new treeSitter.Parser();
-	parser.setLanguage(language);
-	return parser;
-}
-
-function getParser(): Promise<Parser> {
-	if (!loading) {
-		loading = load();
-		// A failed load (missing wasm) may be retried after configurePythonParser.
-		loading.catch(() => { loading = undefined; });
-	}
-	return loading;
-}
 
 /** `client.beta.messages.batches.create` → ['client', 'beta', 'messages', 'batches', 'create'] (names only). */
 function attributeChain(node: Node): string[] {
@@ -445,8 +416,8 @@ function dumpedArgument(node: Node | undefined): Node | undefined {
 }
 
 export async function detectPython(text: string, options: PyDetectOptions, out: RequestSite[]): Promise<void> {
-	const parser = await getParser();
-	const tree = parse(parser, text, options.fileName);
+	const parser = await getParser('python');
+	const tree = parseText(parser, 'python', text, options.fileName);
 	if (!tree) {
 		return;
 	}
@@ -477,7 +448,11 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 			const kwargs = evaluator.keywordArguments(args, { start: args.startIndex, end: args.endIndex });
 			if (method.endsWith('batches.create')) {
 				const id = nextId(method);
+				const first = out.length;
 				pushBatchEntries(getValue(kwargs, 'requests'), id, 'python', text, out);
+				for (let i = first; i < out.length; i++) {
+					out[i] = { ...out[i], method: 'batch' };
+				}
 				continue;
 			}
 			if (method.startsWith('invoke_model') || method.startsWith('converse')) {
@@ -488,7 +463,7 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 				};
 				if (method.startsWith('converse')) {
 					if (getValue(kwargs, 'messages')) {
-						out.push(buildSite(kwargs, 'bedrock-converse', origin));
+						out.push({ ...buildSite(kwargs, 'bedrock-converse', origin), method: 'converse' });
 					}
 					continue;
 				}
@@ -501,71 +476,16 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 				const inner = dumpedArgument(bodyExpr);
 				const body = inner ? evaluator.evaluate(inner) : undefined;
 				if (body?.kind === 'object' && getValue(body, 'messages')) {
-					out.push(buildSite(body, 'bedrock-invoke', origin));
+					out.push({ ...buildSite(body, 'bedrock-invoke', origin), method: 'invoke_model' });
 				}
 				continue;
 			}
-			out.push(buildSite(kwargs, 'messages', { id: nextId(method), language: 'python', range, anchor }));
+			const last = method.slice(method.lastIndexOf('.') + 1) as 'create' | 'stream' | 'count_tokens';
+			out.push({ ...buildSite(kwargs, 'messages', { id: nextId(method), language: 'python', range, anchor }), method: last });
 		}
 	} finally {
 		if (!options.fileName) {
 			tree.delete();
 		}
 	}
-}
-
-interface CachedTree {
-	readonly text: string;
-	readonly tree: Tree;
-}
-
-/** Last tree per file name: an edit re-parses incrementally, unchanged text is not parsed again. */
-const treeCache = new Map<string, CachedTree>();
-const maxCachedTrees = 4;
-
-function parse(parser: Parser, text: string, fileName: string | undefined): Tree | null {
-	const cached = fileName ? treeCache.get(fileName) : undefined;
-	let tree: Tree | null;
-	if (cached && cached.text === text) {
-		tree = cached.tree;
-	} else if (cached) {
-		cached.tree.edit(textEdit(cached.text, text));
-		tree = parser.parse(text, cached.tree);
-		cached.tree.delete();
-	} else {
-		tree = parser.parse(text);
-	}
-	if (fileName) {
-		treeCache.delete(fileName);
-		if (tree) {
-			treeCache.set(fileName, { text, tree });
-		}
-		if (treeCache.size > maxCachedTrees) {
-			const [oldest, entry] = treeCache.entries().next().value!;
-			entry.tree.delete();
-			treeCache.delete(oldest);
-		}
-	}
-	return tree;
-}
-
-/** The single changed span between two texts, as a tree-sitter edit (UTF-16 offsets, like the tree's). */
-function textEdit(oldText: string, newText: string): { startIndex: number; oldEndIndex: number; newEndIndex: number; startPosition: Point; oldEndPosition: Point; newEndPosition: Point } {
-	const { prefix, suffix } = changedSpan(oldText, newText);
-	const oldEnd = oldText.length - suffix;
-	const newEnd = newText.length - suffix;
-	return {
-		startIndex: prefix, oldEndIndex: oldEnd, newEndIndex: newEnd,
-		startPosition: pointAt(newText, prefix), oldEndPosition: pointAt(oldText, oldEnd), newEndPosition: pointAt(newText, newEnd),
-	};
-}
-
-function pointAt(text: string, offset: number): Point {
-	let row = 0;
-	let lineStart = 0;
-	for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-		row++;
-		lineStart = i + 1;
-	}
-	return { row, column: offset - lineStart };
 }

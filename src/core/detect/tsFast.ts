@@ -9,7 +9,7 @@ import type { RequestSite, SiteLanguage, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite } from './site';
 import { isTok, scan, Tok, tokText, type Scan } from './tsScan';
-import { asObject, concatenation, follow, maxDepth, member, negation, pushBatchEntries, pushCommandSite, spreadItems, spreadProps } from './evalHelpers';
+import { asObject, concatCall, concatenation, follow, maxDepth, member, negation, pushBatchEntries, pushCommandSite, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 /** The fast path cannot decide: use the full parser. */
@@ -28,6 +28,7 @@ type Expr =
 	| { k: 'prefix'; s: number; e: number; op: string; x: Expr }
 	| { k: 'bin'; s: number; e: number; op: string; l: Expr; r: Expr }
 	| { k: 'access'; s: number; e: number; x: Expr; name: string }
+	| { k: 'concat'; s: number; e: number; x: Expr; args: (Expr | Spread)[] }
 	| { k: 'wrap'; s: number; e: number; x: Expr };
 
 interface Spread { k: 'spread'; s: number; e: number; x: Expr }
@@ -263,6 +264,10 @@ class Parser {
 			} else if (this.is('[')) {
 				const close = this.skipGroup();
 				x = { k: 'other', s: x.s, e: this.endOf(close) };
+			} else if (this.is('(') && x.k === 'access' && x.name === 'concat') {
+				// list.concat(a, b): the arguments are parsed as values (list concatenation).
+				const args = this.elements();
+				x = { k: 'concat', s: x.s, e: this.endOf(this.p - 1), x: x.x, args };
 			} else if (this.is('(')) {
 				const open = this.p;
 				const close = this.skipGroup();
@@ -392,6 +397,13 @@ class Parser {
 	private array(): Expr {
 		const s = this.startOf(this.p);
 		const close = this.s.match[this.p];
+		const items = this.elements();
+		return { k: 'arr', s, e: this.endOf(close), items };
+	}
+
+	/** The elements of `[...]` or the arguments of `(...)` at the cursor, which ends past the closing token. */
+	private elements(): (Expr | Spread)[] {
+		const close = this.s.match[this.p];
 		if (close < 0) {
 			bail();
 		}
@@ -413,7 +425,7 @@ class Parser {
 			this.commaOr(close);
 		}
 		this.p++;
-		return { k: 'arr', s, e: this.endOf(close), items };
+		return items;
 	}
 
 	private object(): Expr {
@@ -1074,6 +1086,11 @@ class FastEvaluator {
 			case 'access': {
 				const owner = this.evaluate(expr.x, depth, visiting);
 				return member(owner, expr.name, reason => this.unresolved(expr, reason));
+			}
+			case 'concat': {
+				const owner = this.evaluate(expr.x, depth, visiting);
+				const args = expr.args.map(a => (a.k === 'spread' ? this.unresolved(a, 'spread argument') : this.evaluate(a, depth, visiting)));
+				return concatCall(owner, args, range, reason => this.unresolved(expr, reason));
 			}
 			case 'call':
 				return this.unresolved(expr, 'function call');

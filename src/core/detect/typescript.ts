@@ -9,7 +9,7 @@ import type { RequestSite, TextRange } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite } from './site';
 import { detectTypeScriptFast } from './tsFast';
-import { asObject, changedSpan, concatenation, follow, maxDepth, member, negation, pushBatchEntries, pushCommandSite, spreadItems, spreadProps } from './evalHelpers';
+import { asObject, changedSpan, concatCall, concatenation, follow, maxDepth, member, negation, pushBatchEntries, pushCommandSite, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 export interface TsDetectOptions {
@@ -133,7 +133,16 @@ class Evaluator {
 				const owner = this.evaluate(access.expression, depth, visiting);
 				return member(owner, access.name.text, reason => this.unresolved(expr, reason));
 			}
-			case ts.SyntaxKind.CallExpression:
+			case ts.SyntaxKind.CallExpression: {
+				// EXAMPLES.concat([...]): list concatenation of same-file arrays.
+				const call = expr as TS.CallExpression;
+				if (ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === 'concat') {
+					const owner = this.evaluate(call.expression.expression, depth, visiting);
+					const args = call.arguments.map(a => this.evaluate(a, depth, visiting));
+					return concatCall(owner, args, range, reason => this.unresolved(expr, reason));
+				}
+				return this.unresolved(expr, 'function call');
+			}
 			case ts.SyntaxKind.NewExpression:
 				return this.unresolved(expr, 'function call');
 			case ts.SyntaxKind.AwaitExpression:

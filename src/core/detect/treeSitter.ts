@@ -1,0 +1,154 @@
+/**
+ * The one tree-sitter loader of detection: the WebAssembly runtime, one grammar per language (each loaded
+ * on first use, from the npm grammar package or from the folder the bundle ships them in) and the last
+ * syntax tree per document, re-parsed incrementally on the next edit. Node offsets are UTF-16 code units,
+ * the same unit as document offsets.
+ */
+import type { Language, Parser, Point, Tree } from 'web-tree-sitter';
+import { changedSpan } from './evalHelpers';
+
+export type GrammarName = 'python' | 'go' | 'java' | 'ruby' | 'c_sharp' | 'php' | 'typescript' | 'tsx' | 'javascript';
+
+/** The npm package and wasm file name of each grammar (esbuild.js copies these files into dist/). */
+const grammarFiles: Record<GrammarName, { pkg: string; file: string }> = {
+	python: { pkg: 'tree-sitter-python', file: 'tree-sitter-python.wasm' },
+	go: { pkg: 'tree-sitter-go', file: 'tree-sitter-go.wasm' },
+	java: { pkg: 'tree-sitter-java', file: 'tree-sitter-java.wasm' },
+	ruby: { pkg: 'tree-sitter-ruby', file: 'tree-sitter-ruby.wasm' },
+	c_sharp: { pkg: 'tree-sitter-c-sharp', file: 'tree-sitter-c_sharp.wasm' },
+	php: { pkg: 'tree-sitter-php', file: 'tree-sitter-php.wasm' },
+	typescript: { pkg: 'tree-sitter-typescript', file: 'tree-sitter-typescript.wasm' },
+	tsx: { pkg: 'tree-sitter-typescript', file: 'tree-sitter-tsx.wasm' },
+	javascript: { pkg: 'tree-sitter-javascript', file: 'tree-sitter-javascript.wasm' },
+};
+
+export interface GrammarPaths {
+	/** web-tree-sitter's runtime `tree-sitter.wasm`. */
+	readonly treeSitterWasm?: string;
+	/** Folder holding the grammars' wasm files (the bundle's `dist/`); else each npm package's own. */
+	readonly grammarDir?: string;
+	/** One grammar's file, overriding the folder (kept for callers that name the Python grammar alone). */
+	readonly pythonWasm?: string;
+}
+
+let paths: GrammarPaths = {};
+let runtime: Promise<typeof import('web-tree-sitter')> | undefined;
+const parsers = new Map<GrammarName, Promise<Parser>>();
+
+/** Where the wasm files are. Later calls only affect grammars not loaded yet. */
+export function configureGrammars(next: GrammarPaths): void {
+	paths = { ...paths, ...next };
+}
+
+function grammarPath(name: GrammarName): string {
+	if (name === 'python' && paths.pythonWasm) {
+		return paths.pythonWasm;
+	}
+	const { pkg, file } = grammarFiles[name];
+	if (paths.grammarDir) {
+		return `${paths.grammarDir.replace(/[\\/]$/, '')}/${file}`;
+	}
+	return require.resolve(`${pkg}/${file}`);
+}
+
+function loadRuntime(): Promise<typeof import('web-tree-sitter')> {
+	if (!runtime) {
+		runtime = (async () => {
+			const treeSitter = require('web-tree-sitter') as typeof import('web-tree-sitter');
+			const wasm = paths.treeSitterWasm;
+			await treeSitter.Parser.init(wasm ? { locateFile: () => wasm } as object : undefined);
+			return treeSitter;
+		})();
+		runtime.catch(() => { runtime = undefined; });
+	}
+	return runtime;
+}
+
+/** The parser of a grammar, loaded on first use; a failed load (missing file) is retried next time. */
+export function getParser(name: GrammarName): Promise<Parser> {
+	let loading = parsers.get(name);
+	if (!loading) {
+		loading = (async () => {
+			const treeSitter = await loadRuntime();
+			const language: Language = await treeSitter.Language.load(grammarPath(name));
+			const parser = new treeSitter.Parser();
+			parser.setLanguage(language);
+			return parser;
+		})();
+		parsers.set(name, loading);
+		loading.catch(() => { parsers.delete(name); });
+	}
+	return loading;
+}
+
+interface CachedTree {
+	readonly grammar: GrammarName;
+	readonly text: string;
+	readonly tree: Tree;
+}
+
+/** Last tree per document: an edit re-parses incrementally, unchanged text is not parsed again. */
+const treeCache = new Map<string, CachedTree>();
+const maxCachedTrees = 8;
+
+/**
+ * The tree of `text`. With a `key` (the document's name) the tree is kept and the next call re-parses
+ * only around the edit; without one the caller owns the tree and must `delete()` it.
+ */
+export function parseText(parser: Parser, grammar: GrammarName, text: string, key: string | undefined): Tree | null {
+	const cacheKey = key === undefined ? undefined : `${grammar}:${key}`;
+	const cached = cacheKey ? treeCache.get(cacheKey) : undefined;
+	let tree: Tree | null;
+	if (cached && cached.text === text) {
+		tree = cached.tree;
+	} else if (cached) {
+		cached.tree.edit(textEdit(cached.text, text));
+		tree = parser.parse(text, cached.tree);
+		cached.tree.delete();
+	} else {
+		tree = parser.parse(text);
+	}
+	if (cacheKey) {
+		treeCache.delete(cacheKey);
+		if (tree) {
+			treeCache.set(cacheKey, { grammar, text, tree });
+		}
+		if (treeCache.size > maxCachedTrees) {
+			const [oldest, entry] = treeCache.entries().next().value!;
+			entry.tree.delete();
+			treeCache.delete(oldest);
+		}
+	}
+	return tree;
+}
+
+/** Forgets a document's tree (closed document). */
+export function forgetTree(key: string): void {
+	for (const [cacheKey, entry] of treeCache) {
+		if (cacheKey.endsWith(`:${key}`) && cacheKey === `${entry.grammar}:${key}`) {
+			entry.tree.delete();
+			treeCache.delete(cacheKey);
+		}
+	}
+}
+
+/** The single changed span between two texts, as a tree-sitter edit (UTF-16 offsets, like the tree's). */
+function textEdit(oldText: string, newText: string): { startIndex: number; oldEndIndex: number; newEndIndex: number; startPosition: Point; oldEndPosition: Point; newEndPosition: Point } {
+	const { prefix, suffix } = changedSpan(oldText, newText);
+	const oldEnd = oldText.length - suffix;
+	const newEnd = newText.length - suffix;
+	return {
+		startIndex: prefix, oldEndIndex: oldEnd, newEndIndex: newEnd,
+		startPosition: pointAt(newText, prefix), oldEndPosition: pointAt(oldText, oldEnd), newEndPosition: pointAt(newText, newEnd),
+	};
+}
+
+function pointAt(text: string, offset: number): Point {
+	let row = 0;
+	let lineStart = 0;
+	for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+		row++;
+		lineStart = i + 1;
+	}
+	return { row, column: offset - lineStart };
+}

@@ -1,0 +1,194 @@
+import * as assert from 'node:assert/strict';
+import { detectRequests } from '../../src/core/detect';
+import { snakeCase } from '../../src/core/detect/engine';
+import { textBlockValue } from '../../src/core/detect/java';
+import type { RequestSite } from '../../src/core/types';
+import { readFixture, slice } from './detectHelpers';
+
+/**
+ * Each SDK language's fixture is written the way its SDK's README and examples write requests: the first
+ * request of the README, a count with a system prompt and same-file constants, a conversation whose
+ * message list grows at run time (a lower bound), and a Message Batches entry.
+ */
+interface Expected {
+	readonly file: string;
+	readonly methods: string[];
+	/** Where each site's range starts (the call, or the batch entry). */
+	readonly starts: string[];
+	readonly first: unknown;
+	readonly count: unknown;
+	readonly growing: RegExp;
+	/** The batch entry's message content (Go writes it as a text block). */
+	readonly batchContent?: unknown;
+}
+
+const hello = (model: string, content: unknown) => ({ model, messages: [{ role: 'user', content }] });
+const summarise = (content: unknown) => ({ model: 'claude-sonnet-5', messages: [{ role: 'user', content }] });
+const weatherTool = { name: 'get_weather', description: 'Weather at a place', input_schema: { type: 'object', properties: { location: { type: 'string' } } } };
+
+const cases: Expected[] = [
+	{
+		file: 'messages.go',
+		methods: ['create', 'count_tokens', 'stream', 'batch'],
+		starts: ['client.Messages.New(ctx', 'client.Messages.CountTokens(', 'client.Messages.NewStreaming(', '{\n\t\t\tCustomID'],
+		first: hello('claude-opus-4-6', [{ type: 'text', text: 'What is a quaternion?' }]),
+		count: {
+			model: 'claude-sonnet-4-5',
+			system: [{ type: 'text', text: 'You answer questions about physics.\nKeep answers short.' }],
+			messages: [{ role: 'user', content: [{ type: 'text', text: 'Why is the sky blue?' }] }],
+			tools: [weatherTool],
+		},
+		growing: /^messages$/,
+		batchContent: [{ type: 'text', text: 'Summarise: "tides"\n' }],
+	},
+	{
+		file: 'Messages.java',
+		methods: ['create', 'count_tokens', 'stream', 'batch'],
+		starts: ['client.messages().create(', 'client.messages().countTokens(', 'client.messages().createStreaming(', 'BatchCreateParams.Request.builder()'],
+		first: hello('claude-opus-4-6', 'Hello, Claude'),
+		count: {
+			model: 'claude-sonnet-4-5',
+			system: 'You are a storyteller.\n  Keep it under 100 words.\n',
+			messages: [{ role: 'user', content: 'Tell me a story about an SDK.' }, { role: 'assistant', content: 'Once upon a time' }],
+			tools: [weatherTool],
+		},
+		growing: /^conversation$/,
+	},
+	{
+		file: 'messages.rb',
+		methods: ['create', 'count_tokens', 'stream', 'batch'],
+		starts: ['anthropic.messages.create(', 'anthropic.messages.count_tokens(', 'anthropic.messages.stream(', '{custom_id: "first"'],
+		first: hello('claude-opus-4-6', 'Hello, Claude'),
+		count: {
+			model: 'claude-sonnet-4-5',
+			system: 'You are a poet.\n  Answer in haiku.\n',
+			thinking: { type: 'enabled', budget_tokens: 1600 },
+			messages: [{ role: 'user', content: 'A haiku about tides' }, { role: 'assistant', content: 'Waves \'return\'' }],
+		},
+		growing: /^history$/,
+	},
+	{
+		file: 'Program.cs',
+		methods: ['create', 'count_tokens', 'stream', 'batch'],
+		starts: ['client.Messages.Create(', 'client.Messages.CountTokens(', 'client.Messages.CreateStreaming(', 'new() { CustomID'],
+		first: hello('claude-opus-4-6', 'Hello, Claude'),
+		count: {
+			model: 'claude-sonnet-4-5',
+			system: 'You are a "poet".',
+			messages: [{ role: 'user', content: 'A haiku about tides' }, { role: 'assistant', content: [{ type: 'text', text: 'Waves return' }] }],
+		},
+		growing: /^history$/,
+	},
+	{
+		file: 'messages.php',
+		methods: ['create', 'count_tokens', 'stream', 'batch'],
+		starts: ['$client->messages->create(', '$client->messages->countTokens(', '$client->messages->createStream(', '[\'custom_id\' => \'first\''],
+		first: hello('claude-opus-4-6', 'Hello, Claude'),
+		count: {
+			model: 'claude-sonnet-4-5',
+			system: 'You are a poet. Answer in haiku.',
+			messages: [{ role: 'user', content: 'A haiku about tides' }, { role: 'assistant', content: [{ type: 'text', text: 'Waves \'return\'' }] }],
+		},
+		growing: /^\$history$/,
+	},
+];
+
+describe('detect: Go, Java, Ruby, C#, PHP (one engine on tree-sitter)', () => {
+	for (const c of cases) {
+		describe(c.file, () => {
+			const text = readFixture(`sdk/${c.file}`);
+			let sites: RequestSite[];
+			before(async () => {
+				sites = await detectRequests(text, '', { fileName: c.file });
+			});
+
+			it('finds each SDK call, with its method and where it starts', () => {
+				assert.deepEqual(sites.map(s => s.method), c.methods);
+				sites.forEach((s, i) => assert.ok(slice(text, s.range).startsWith(c.starts[i]), `${s.id} starts at ${JSON.stringify(slice(text, s.range).slice(0, 40))}`));
+				assert.deepEqual(sites.map(s => s.shape), ['messages', 'messages', 'messages', 'batch-entry']);
+			});
+
+			it('reads the README request: helpers, model constants, max_tokens', () => {
+				assert.deepEqual(sites[0].payload, c.first);
+				assert.equal(sites[0].maxTokens, 1024);
+				assert.equal(sites[0].modelFromDocument, true);
+				assert.deepEqual(sites[0].unresolved, []);
+				assert.ok(sites[0].parts.some(p => p.kind === 'model'), 'the model is a part');
+			});
+
+			it('resolves same-file constants, joins, system prompts and tools', () => {
+				assert.deepEqual(sites[1].payload, c.count);
+				assert.deepEqual(sites[1].unresolved, []);
+			});
+
+			it('leaves a message list that grows at run time unresolved: the figure is a lower bound', () => {
+				assert.equal(sites[2].unresolved.length, 1);
+				assert.match(sites[2].unresolved[0].text, c.growing);
+				assert.deepEqual(sites[2].payload.messages, []);
+			});
+
+			it('reads a Message Batches entry with escapes', () => {
+				assert.deepEqual(sites[3].payload, summarise(c.batchContent ?? 'Summarise: "tides"\n'));
+				assert.equal(sites[3].maxTokens, 256);
+			});
+		});
+	}
+
+	it('keeps finding requests while a file is edited (incremental re-parse of the cached tree)', async () => {
+		const text = readFixture('sdk/messages.go');
+		const edited = text.replace('What is a quaternion?', 'What is a quaternion, briefly?');
+		await detectRequests(text, 'go', { fileName: 'edit.go' });
+		const sites = await detectRequests(edited, 'go', { fileName: 'edit.go' });
+		assert.deepEqual(sites[0].payload.messages, [{ role: 'user', content: [{ type: 'text', text: 'What is a quaternion, briefly?' }] }]);
+		const broken = edited.replace('anthropic.MessageNewParams{\n\t\tMaxTokens: 1024,', 'anthropic.MessageNewParams{\n\t\tMaxTokens: 1024,,,');
+		const after = await detectRequests(broken, 'go', { fileName: 'edit.go' });
+		assert.ok(after.length >= 3, 'a syntax error in one call leaves the others');
+	});
+
+	it('names the SDKs\' fields in the API\'s snake case', () => {
+		assert.equal(snakeCase('MaxTokens'), 'max_tokens');
+		assert.equal(snakeCase('maxTokens'), 'max_tokens');
+		assert.equal(snakeCase('CustomID'), 'custom_id');
+		assert.equal(snakeCase('ToolUseID'), 'tool_use_id');
+		assert.equal(snakeCase('system'), 'system');
+	});
+
+	it('reads Java text blocks as Java does', () => {
+		assert.equal(textBlockValue('\n    a\n      b\n    '), 'a\n  b\n');
+		assert.equal(textBlockValue('\r\n  one  \r\n  two'), 'one\ntwo');
+	});
+
+	it('does not take a method of another object for an SDK call', async () => {
+		const go = 'package main\nfunc f() { list.New(ctx, x); client.Files.New(ctx, anthropic.FileNewParams{}) ; var messages int }\n';
+		assert.deepEqual(await detectRequests(go, 'go'), []);
+		const java = 'class A { void f() { client.files().create(p); builder.create(messages); } }';
+		assert.deepEqual(await detectRequests(java, 'java'), []);
+	});
+});
+
+describe('detect: list concatenation', () => {
+	it('Python `EXAMPLES + [...]` counts both lists', async () => {
+		const text = 'EXAMPLES = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]\n'
+			+ 'client.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=EXAMPLES + [{"role": "user", "content": "c"}])\n';
+		const [site] = await detectRequests(text, 'python');
+		assert.deepEqual(site.payload.messages.map(m => (m as { content: string }).content), ['a', 'b', 'c']);
+		assert.deepEqual(site.unresolved, []);
+	});
+
+	for (const languageId of ['typescript', 'typescriptreact', 'javascript']) {
+		it(`\`.concat(...)\` counts every list (${languageId})`, async () => {
+			const text = 'const EX = [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] as const;\n'
+				+ 'client.messages.create({ model: "claude-haiku-4-5", max_tokens: 5, messages: EX.concat([{ role: "user", content: "c" }], { role: "assistant", content: "d" }) });\n';
+			const [site] = await detectRequests(text, languageId);
+			assert.deepEqual(site.payload.messages.map(m => (m as { content: string }).content), ['a', 'b', 'c', 'd']);
+			assert.deepEqual(site.unresolved, []);
+		});
+	}
+
+	it('a concatenation it cannot resolve stays one unresolved expression', async () => {
+		const text = 'client.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=load() + [{"role": "user", "content": "c"}])\n';
+		const [site] = await detectRequests(text, 'python');
+		assert.equal(site.unresolved.length, 1);
+		assert.equal(site.unresolved[0].reason, 'function call');
+	});
+});
