@@ -58,7 +58,7 @@ function newestMtime(dir: string): number {
 /** The `--json` contract as the CLI declares it. */
 type Site = JsonSite;
 
-const SITE_KEYS = ['file', 'line', 'column', 'kind', 'model', 'inputTokens', 'exact', 'approximate', 'unresolved', 'costUsd', 'maxCostUsd', 'maxTokens', 'modelFromFile', 'overBudget'];
+const SITE_KEYS = ['file', 'line', 'column', 'kind', 'language', 'method', 'model', 'inputTokens', 'exact', 'approximate', 'unresolved', 'costUsd', 'maxCostUsd', 'maxTokens', 'modelFromFile', 'overBudget'];
 
 function close(actual: number | null, expected: number, what: string): void {
 	// Printed amounts are rounded to 1e-12 dollars.
@@ -143,6 +143,8 @@ describe('CLI (built dist/cli.js)', function () {
 				assert.ok(Number.isInteger(s.line) && s.line >= 1);
 				assert.ok(Number.isInteger(s.column) && s.column >= 1);
 				assert.ok(['messages', 'batch-entry', 'bedrock-invoke', 'bedrock-converse'].includes(s.kind), s.kind);
+				assert.ok(['json', 'jsonl', 'typescript', 'javascript', 'python', 'go', 'java', 'ruby', 'csharp', 'php'].includes(s.language), s.language);
+				assert.ok(s.method === null || ['create', 'stream', 'count_tokens', 'parse', 'tool_runner', 'batch', 'invoke_model', 'converse'].includes(s.method), String(s.method));
 				assert.equal(typeof s.model, 'string');
 				assert.ok(Number.isInteger(s.inputTokens) && s.inputTokens > 0, `${s.file}:${s.line} ${s.inputTokens}`);
 				assert.equal(typeof s.exact, 'boolean');
@@ -152,6 +154,14 @@ describe('CLI (built dist/cli.js)', function () {
 				assert.equal(s.modelFromFile, true);
 				assert.equal(s.overBudget, false);
 			}
+		});
+
+		it('says which language and SDK method each site comes from', () => {
+			const of = (file: string) => sites.filter((s) => s.file === file).map((s) => `${s.language} ${s.method}`);
+			assert.deepEqual(of('examples/classify.py'), ['python create', 'python count_tokens']);
+			assert.deepEqual(of('examples/quiz.go'), ['go create', 'go count_tokens']);
+			assert.deepEqual(of('examples/Quiz.java'), ['java create', 'java count_tokens']);
+			assert.deepEqual([...new Set(of('examples/plain-request.json'))], ['json null']);
 		});
 
 		it('prices input at the standard rate, and adds max_tokens of output for the maximum', () => {
@@ -208,7 +218,7 @@ describe('CLI (built dist/cli.js)', function () {
 				assert.ok(row.includes(s.kind) && row.includes(s.model), row);
 			}
 			const total = lines.find((l) => l.startsWith('Total ('))!;
-			assert.match(total, new RegExp(`Total \\(${sites.length} requests in 7 files\\)`));
+			assert.match(total, new RegExp(`Total \\(${sites.length} requests in 9 files\\)`));
 			const sum = sites.reduce((a, s) => a + s.inputTokens, 0);
 			assert.ok(total.includes(`≥${sum.toLocaleString('en-US')}`), total);
 			assert.match(r.stdout, /Counted offline/);
@@ -360,6 +370,24 @@ describe('CLI (built dist/cli.js)', function () {
 			});
 		}
 
+		it('skips an unsupported or missing file, counts the rest, and exits 2 at the end', async () => {
+			const r = await run(['count', 'examples/plain-request.json', 'test/fixtures/cli/notes.txt', 'examples/nope.json', 'examples/quiz.go', '--json']);
+			assert.equal(r.code, 2, r.stderr);
+			const sites = JSON.parse(r.stdout) as Site[];
+			assert.deepEqual([...new Set(sites.map((s) => s.file))], ['examples/plain-request.json', 'examples/quiz.go']);
+			assert.match(r.stderr, /Skipped 2 files:\n {2}test\/fixtures\/cli\/notes\.txt: not a file type requests are detected in/);
+			assert.match(r.stderr, /examples\/nope\.json: no such file or folder/);
+		});
+
+		it('skips a binary file among others', async () => {
+			const file = path.join(tmp, 'blob2.json');
+			fs.writeFileSync(file, Buffer.from([0x7b, 0x00, 0x01, 0x02, 0x7d]));
+			const r = await run(['count', file, 'examples/plain-request.json']);
+			assert.equal(r.code, 2);
+			assert.match(r.stdout, /plain-request\.json/);
+			assert.match(r.stderr, /looks like a binary file/);
+		});
+
 		it('a binary file', async () => {
 			const file = path.join(tmp, 'blob.json');
 			fs.writeFileSync(file, Buffer.from([0x7b, 0x00, 0x01, 0x02, 0x7d]));
@@ -446,17 +474,26 @@ describe('CLI (built dist/cli.js)', function () {
 			for (const s of exact) {
 				assert.equal(s.approximate, false);
 			}
-			// classify.py builds its messages with `EXAMPLES + [...]`, which is not resolved statically: the body has
-			// no message and the endpoint refuses it. That site keeps the offline figure, with a warning naming it.
-			const refused = sites.filter((s) => !s.exact);
-			assert.equal(server.requests.filter((q) => q.status === 400).length, refused.length);
-			assert.deepEqual(refused.map((s) => `${s.file}:${s.line}`), ['examples/classify.py:19']);
-			assert.ok(refused[0].unresolved.length > 0);
-			assert.match(r.stderr, /warning: examples\/classify\.py:19:15: The counting endpoint rejected the request \(400\).*the offline figure is shown instead/);
-			assert.ok(exact.length >= sites.length - 1);
+			// classify.py builds its messages with `EXAMPLES + [...]`, resolved as list concatenation: every body is
+			// a valid request and every figure is the endpoint's.
+			assert.equal(server.requests.filter((q) => q.status === 400).length, 0);
+			assert.ok(sites.some((s) => s.file === 'examples/classify.py' && s.exact));
+			assert.equal(exact.length, sites.length);
 			const models = new Set(server.requests.map((q) => q.model));
 			assert.deepEqual([...models].sort(), [...new Set(sites.map((s) => s.model))].sort());
 			assert.ok(!r.stdout.includes(KEY) && !r.stderr.includes(KEY), 'the key is never printed');
+		});
+
+		it('keeps the offline figure, with a warning naming the site, when the endpoint refuses a body', async () => {
+			// The messages come from a function call: nothing is left to send, and the endpoint refuses the body.
+			const file = path.join(tmp, 'refused.py');
+			fs.writeFileSync(file, 'import anthropic\nclient = anthropic.Anthropic()\nclient.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=load())\n');
+			const r = await run(['count', file, '--json', '--api', '--base-url', server.url], { env: apiEnv() });
+			const [site] = parseSites(r);
+			assert.equal(server.requests.filter((q) => q.status === 400).length, 1);
+			assert.equal(site.exact, false);
+			assert.ok(site.unresolved.length > 0);
+			assert.match(r.stderr, /warning: .*refused\.py:3:1: The counting endpoint rejected the request \(400\).*the offline figure is shown instead/);
 		});
 
 		it('takes the endpoint from ANTHROPIC_BASE_URL when --base-url is not given', async () => {
