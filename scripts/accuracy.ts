@@ -3,7 +3,7 @@
  *
  *   npm run accuracy -- <corpus.jsonl[.gz]> <counts.json> [--id-field id] [--json] [--misses N]
  *   npm run accuracy -- requests <recorded.jsonl[.gz]> [--kind K] [--feature F[,F…]] [--family F]
- *                       [--model M] [--tier T[,T…]] [--misses N] [--json]
+ *                       [--model M] [--tier T[,T…]] [--misses N] [--json] [--write-stats FILE]
  *
  * Text-corpus mode: the corpus holds one JSON object per line with an id field and `text`; the counts
  * file holds, per family, the `model` the counts were recorded with and `counts` by id. Every family in
@@ -11,7 +11,10 @@
  *
  * Request mode: every recorded request (`shared/requests/README.md`) is counted offline as a whole and
  * compared with the API's figure, per tokenizer family and kind (plain, system/turns, tools, media).
+ * `--write-stats` saves the per-kind figures the counter reads to decide where a count is "≈".
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { type FamilyAccuracy, readCorpus, readCounts, scoreCorpus } from '../src/core/offline/accuracy';
 import {
 	type KindAccuracy,
@@ -29,7 +32,8 @@ import { FAMILIES, type Family } from '../src/core/offline/tokenizer';
 const USAGE =
 	'usage: npm run accuracy -- <corpus.jsonl[.gz]> <counts.json> [--id-field id] [--json] [--misses N]\n' +
 	'       npm run accuracy -- requests <recorded.jsonl[.gz]> [--kind plain|system/turns|tools|media] [--feature F[,F…]]\n' +
-	'                           [--family v3|v4.7|v5] [--model M] [--tier T[,T…]] [--misses N] [--json]\n';
+	'                           [--family v3|v4.7|v5] [--model M] [--tier T[,T…]] [--misses N] [--json]\n' +
+	'                           [--write-stats src/core/offline/measuredAccuracy.json]\n';
 
 function usage(message: string): never {
 	process.stderr.write(`${message}\n${USAGE}`);
@@ -79,6 +83,16 @@ export function formatKindTable(file: string, rows: readonly KindAccuracy[]): st
 	return [file, line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
+/** The per-family, per-kind figures the counter's "≈" and notes are based on (`measuredAccuracy.json`). */
+export function measuredStats(file: string, rows: readonly KindAccuracy[]): string {
+	const families: Record<string, Record<string, { requests: number; exact: number; within5pct: number }>> = {};
+	for (const r of rows) {
+		(families[r.family] ??= {})[r.kind] = { requests: r.requests, exact: r.exact, within5pct: r.within5pct };
+	}
+	const source = `npm run accuracy -- requests ${path.basename(file)} --write-stats (generated; do not edit)`;
+	return `${JSON.stringify({ source, families }, null, '\t')}\n`;
+}
+
 function formatMiss(o: RequestOutcome): string {
 	const d = o.ours - o.recorded;
 	return `  ${o.family} ${o.kind} ${o.id} (${o.model}, ${o.verification}): ours ${o.ours}, recorded ${o.recorded} (${d > 0 ? '+' : ''}${d}, ${o.errorPct.toFixed(2)} %) [${o.features.join(' ')}]`;
@@ -94,9 +108,12 @@ function requestsMode(argv: string[]): void {
 	const filter: RequestFilter = {};
 	let json = false;
 	let misses = 0;
+	let writeStats: string | undefined;
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
-		if (a === '--kind') {
+		if (a === '--write-stats') {
+			writeStats = argv[++i] ?? usage('--write-stats needs a file');
+		} else if (a === '--kind') {
 			const k = argv[++i] as RequestKind;
 			filter.kind = REQUEST_KINDS.includes(k) ? k : usage(`--kind must be one of ${REQUEST_KINDS.join(', ')}`);
 		} else if (a === '--feature') {
@@ -132,6 +149,13 @@ function requestsMode(argv: string[]): void {
 		process.exit(1);
 	}
 	const rows = summarize(outcomes);
+	if (writeStats) {
+		if (Object.keys(filter).length > 0) {
+			usage('--write-stats scores every recording: leave out the filters');
+		}
+		fs.writeFileSync(writeStats, measuredStats(positional[0], rows));
+		process.stderr.write(`accuracy: wrote ${writeStats}\n`);
+	}
 	if (json) {
 		process.stdout.write(`${JSON.stringify({ rows, misses: worstMisses(outcomes, misses) }, null, 2)}\n`);
 		return;

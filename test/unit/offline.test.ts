@@ -12,6 +12,8 @@ import {
 	imageTokens,
 	pdfPageCount,
 } from '../../src/core/offline';
+import { renderToolUse } from '../../src/core/offline/framing';
+import { countInner } from '../../src/core/offline/tokenizer';
 import type { MessagesBody } from '../../src/core/types';
 import { isCancellation } from '../../src/core/util/abort';
 
@@ -286,59 +288,81 @@ describe('offline: whole requests', () => {
 		const blocks = countRequest({ model: 'claude-opus-4-7', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello there, how are you?' }] }] }, 'claude-opus-4-7');
 		assert.equal(blocks.inputTokens, r.inputTokens);
 	});
-	it('system prompts and several messages add estimated framing', () => {
-		const one = countRequest(userText('claude-sonnet-4-5', 'Hi'), 'claude-sonnet-4-5');
+	it('a system prompt costs its text; each later turn 3 tokens; a final assistant message (prefill) none', () => {
 		const r = countRequest(
 			{ model: 'claude-sonnet-4-5', system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'Bye' }] },
 			'claude-sonnet-4-5',
 		);
+		assert.equal(r.inputTokens, countUserMessage('Hi', 'v3') + countText('Be brief.', 'v3') + 3 + countText('Hello!', 'v3') + 3 + countText('Bye', 'v3'));
+		const prefill = countRequest({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] }, 'claude-sonnet-4-5');
+		assert.equal(prefill.inputTokens, countUserMessage('Hi', 'v3') + countText('Hello', 'v3'));
+		// Not reproduced on ≥ 95 % of the recordings of this kind: marked, with the measured share.
 		assert.equal(r.approximate, true);
-		assert.ok(r.inputTokens > one.inputTokens + countText('Be brief.Hello!Bye', 'v3'));
-		assert.ok(r.notes.some((n) => /system/i.test(n)));
-		assert.ok(r.notes.some((n) => /3 messages/.test(n)));
+		assert.ok(r.notes.some((n) => /^System prompts and turns on Claude 3–4\.6: exact on [\d,]+ of [\d,]+ recorded requests/.test(n)), r.notes.join(' | '));
 	});
-	it('tool definitions add the per-model tool-use prompt, auto/none vs any/tool', () => {
+	it("the docs' example: system \"You are a scientist\" + \"Hello, Claude\" on Claude 3.7 Sonnet is 14 tokens", () => {
+		const r = countRequest({ model: 'claude-3-7-sonnet-20250219', system: 'You are a scientist', messages: [{ role: 'user', content: 'Hello, Claude' }] }, 'claude-3-7-sonnet-20250219');
+		assert.equal(r.inputTokens, 14);
+	});
+	it('tool definitions add the measured tool-use prompt per model and tool_choice, and their rendered JSON', () => {
 		const tools = [{ name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+		const rendered = '<function>{"description": "Weather for a city", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}</function>';
 		const base = (model: string) => countRequest({ model, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, model).inputTokens;
 		const withTools = (model: string, tool_choice?: unknown) => countRequest({ model, tools, tool_choice, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, model);
-		const cases: Array<[string, number, number]> = [
-			['claude-opus-4-6', 497, 589],
-			['claude-opus-4-7', 675, 804],
-			['claude-opus-4-8', 290, 410],
-			['claude-opus-5', 286, 406],
-			['claude-sonnet-5', 354, 474],
-			['claude-sonnet-4-6', 497, 589],
-			['claude-haiku-4-5', 496, 588],
-			['claude-3-5-haiku-latest', 264, 355],
+		// [model, auto/none, any, tool before the name]: measured on the recordings, the docs' table where none exist.
+		const cases: Array<[string, number, number, number]> = [
+			['claude-opus-4-6', 497, 589, 591],
+			['claude-sonnet-4-6', 497, 589, 591],
+			['claude-haiku-4-5', 497, 589, 591],
+			['claude-sonnet-4-20250514', 314, 316, 318],
+			['claude-3-7-sonnet-latest', 314, 315, 317],
+			['claude-3-5-haiku-latest', 264, 354, 358],
+			['claude-3-opus-20240229', 534, 297, 299],
+			['claude-opus-4-7', 675, 804, 806],
+			['claude-opus-4-8', 290, 410, 412],
+			['claude-opus-5', 286, 406, 408],
+			['claude-sonnet-5', 354, 474, 476],
 		];
-		for (const [model, auto, any] of cases) {
+		for (const [model, auto, any, tool] of cases) {
+			const family = familyForModel(model).family;
 			const a = withTools(model, { type: 'auto' });
 			const n = withTools(model, { type: 'none' });
 			const y = withTools(model, { type: 'any' });
 			const t = withTools(model, { type: 'tool', name: 'get_weather' });
-			assert.equal(a.approximate, true);
-			assert.equal(a.inputTokens - n.inputTokens, 0, model);
+			assert.equal(a.inputTokens - base(model), auto + countInner(rendered, family), model);
+			assert.equal(n.inputTokens, a.inputTokens, model);
 			assert.equal(y.inputTokens - a.inputTokens, any - auto, model);
-			assert.equal(t.inputTokens, y.inputTokens, model);
-			const defs = a.inputTokens - base(model) - auto;
-			assert.ok(defs > 10 && defs < 100, `${model}: definitions ${defs}`);
+			assert.equal(t.inputTokens - a.inputTokens, tool - auto + countInner('get_weather', family), model);
 			assert.equal(withTools(model).inputTokens, a.inputTokens, `${model}: auto is the default`);
 		}
+		// With a system prompt, one separator token more (not with a forced tool).
+		const sys = countRequest({ model: 'claude-haiku-4-5', system: 'Be brief.', tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, 'claude-haiku-4-5');
+		assert.equal(sys.inputTokens, withTools('claude-haiku-4-5').inputTokens + countText('Be brief.', 'v3') + 1);
+		// An empty description is left out of the rendering.
+		const bare = countRequest({ model: 'claude-haiku-4-5', tools: [{ name: 'x', description: '', input_schema: {} }], messages: [{ role: 'user', content: 'Hi' }] }, 'claude-haiku-4-5');
+		assert.equal(bare.inputTokens, countUserMessage('Hi', 'v3') + 497 + countInner('<function>{"name": "x", "parameters": {}}</function>', 'v3'));
 	});
-	it('tool_use and tool_result blocks are counted and marked approximate', () => {
-		const r = countRequest(
-			{
-				model: 'claude-opus-4-6',
-				messages: [
-					{ role: 'user', content: 'Weather?' },
-					{ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }] },
-					{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Sunny, 21 °C' }] },
-				],
-			},
-			'claude-opus-4-6',
-		);
+	it('tool_use renders as a function call with one parameter element per input key; tool_result is its text + 6; ids cost nothing', () => {
+		const exchange = (id: string) =>
+			countRequest(
+				{
+					model: 'claude-opus-4-6',
+					messages: [
+						{ role: 'user', content: 'Weather?' },
+						{ role: 'assistant', content: [{ type: 'tool_use', id, name: 'get_weather', input: { city: 'Paris', days: 2 } }] },
+						{ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'Sunny, 21 °C' }] },
+					],
+				},
+				'claude-opus-4-6',
+			);
+		const call = renderToolUse('get_weather', { city: 'Paris', days: 2 });
+		const ns = 'ant' + 'ml:';
+		const tag = (name: string, attrs: string, inner: string) => `<${ns}${name}${attrs}>${inner}</${ns}${name}>`;
+		assert.equal(call, tag('function_calls', '', `\n${tag('invoke', ' name="get_weather"', `\n${tag('parameter', ' name="city"', 'Paris')}\n${tag('parameter', ' name="days"', '2')}\n`)}\n`));
+		const r = exchange('toolu_1');
+		assert.equal(r.inputTokens, countUserMessage('Weather?', 'v3') + 3 + countInner(call, 'v3') + 3 + 6 + countInner('Sunny, 21 °C', 'v3'));
+		assert.equal(exchange('toolu_01KBqpqR73qWGsMaW3vBzEjz').inputTokens, r.inputTokens);
 		assert.equal(r.approximate, true);
-		assert.ok(r.inputTokens > countUserMessage('Weather?', 'v3') + countText('get_weather{"city":"Paris"}Sunny, 21 °C', 'v3'));
 	});
 	it('images: dimensions from base64 headers, a note with the estimate', () => {
 		const body = (data: string): MessagesBody => ({

@@ -79,3 +79,35 @@ describe('request accuracy (npm run accuracy -- requests)', () => {
 		});
 	});
 });
+
+describe('recorded requests (../shared/requests, when present)', function () {
+	this.timeout(300_000);
+	const root = path.resolve(__dirname, '..', '..', '..');
+	const file = process.env.CTM_RECORDINGS ?? path.resolve(root, '..', 'shared', 'requests', 'recorded.jsonl.gz');
+	let rows: ReturnType<typeof summarize> = [];
+	before(function () {
+		if (!fs.existsSync(file)) {
+			// eslint-disable-next-line no-console
+			console.log(`      (skipped: ${file} is not there)`);
+			this.skip();
+		}
+		rows = summarize(scoreRequests(readRecordedRequests(file)));
+	});
+
+	it('the "≈" statistics the counter ships are the ones the recordings give (regenerate with --write-stats)', () => {
+		const shipped = JSON.parse(fs.readFileSync(path.join(root, 'src', 'core', 'offline', 'measuredAccuracy.json'), 'utf8')) as {
+			families: Record<string, Record<string, { requests: number; exact: number; within5pct: number }>>;
+		};
+		const fresh: Record<string, Record<string, { requests: number; exact: number; within5pct: number }>> = {};
+		for (const r of rows) {
+			(fresh[r.family] ??= {})[r.kind] = { requests: r.requests, exact: r.exact, within5pct: r.within5pct };
+		}
+		assert.deepEqual(shipped.families, fresh, 'run: npm run accuracy -- requests ../shared/requests/recorded.jsonl.gz --write-stats src/core/offline/measuredAccuracy.json');
+	});
+
+	it('one plain user message stays exact on at least 98 % of recordings per family', () => {
+		for (const r of rows.filter((x) => x.kind === 'plain')) {
+			assert.ok(r.exact / r.requests >= 0.98, `${r.family}: ${r.exact}/${r.requests}`);
+		}
+	});
+});

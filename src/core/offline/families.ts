@@ -15,12 +15,7 @@ const NEWEST: Family = 'v5';
  * `claude-2.1`, `claude-instant-1.2`) and Bedrock ids (`anthropic.claude-…-v1:0`, `us.anthropic.…`).
  */
 export function familyForModel(model: string): FamilyGuess {
-	const raw = typeof model === 'string' ? model.trim().toLowerCase() : '';
-	// Drop Bedrock's region prefix, provider and version suffix; Vertex's `@date`.
-	const id = raw
-		.replace(/^(?:[a-z]{2,4}\.)?anthropic\./, '')
-		.replace(/-v\d+(?::\d+)?$/, '')
-		.replace(/@\d{8}$/, '');
+	const id = bareModelId(model);
 	if (!id) {
 		return { family: NEWEST, guessed: true, note: 'No model given: assuming the newest tokenizer family (v5).' };
 	}
@@ -50,6 +45,20 @@ export function familyForModel(model: string): FamilyGuess {
 		guessed: true,
 		note: `Unknown model "${model}": counted with the newest tokenizer family (v5), which may differ.`,
 	};
+}
+
+/** The id without Bedrock's region prefix, provider and version suffix, or Vertex's `@date`. */
+function bareModelId(model: string): string {
+	const raw = typeof model === 'string' ? model.trim().toLowerCase() : '';
+	return raw
+		.replace(/^(?:[a-z]{2,4}\.)?anthropic\./, '')
+		.replace(/-v\d+(?::\d+)?$/, '')
+		.replace(/@\d{8}$/, '');
+}
+
+/** [major, minor] of a Claude model id in any of the forms `familyForModel` accepts. */
+export function parseClaudeVersion(model: string): [number, number] | undefined {
+	return parseVersion(bareModelId(model));
 }
 
 /**

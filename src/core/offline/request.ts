@@ -1,7 +1,10 @@
 import type { MessagesBody } from '../types';
 import { familyForModel } from './families';
+import { TOOLS_SYSTEM_SEPARATOR, TOOL_RESULT_WRAPPER, TURN_HEADER, renderToolDefinitions, renderToolUse, toolPromptFor } from './framing';
+import { FAMILY_LABELS, KIND_LABELS, requestKind } from './kinds';
+import { measuredKind, reproducedExactly } from './measuredAccuracy';
 import { decodeBase64, imageSize, pdfPageCount } from './media';
-import { type Family, countText, loadFamily } from './tokenizer';
+import { type Family, countInner, countText, loadFamily } from './tokenizer';
 
 export interface OfflineRequestCount {
 	inputTokens: number;
@@ -14,42 +17,15 @@ export interface OfflineRequestCount {
 }
 
 /*
- * Frame estimates. Only the single-user-message frame is measured (the vocabulary file's
- * `message_overhead`, or v5's). Everything below is an estimate, chosen to be conservative (to
- * over- rather than under-count) and always reported as approximate:
- * - each further message costs the role header and turn separator: 4 tokens;
- * - a system prompt costs its text plus 4 tokens of framing;
- * - each extra content block in a message costs 1 separator token;
- * - a tool_use block costs its name and JSON input plus 8 tokens of wrapper, a tool_result its content
- *   plus 8 (ids are not counted by the API as text the user wrote, but the wrapper is);
- * - a tool definition costs its JSON (name, description, input_schema) plus 4.
+ * The text framing (system prompt, turns, tool definitions, tool_use / tool_result) follows the rules
+ * measured in `framing.ts`. What the recordings do not pin down yet is estimated and always reported
+ * as approximate:
+ * - thinking in the current assistant turn: its text plus 8 tokens of wrapper;
+ * - a document's text plus 8 tokens of wrapper;
+ * - a block of an unknown type or a server tool definition: the tokens of its JSON.
  */
-const EXTRA_MESSAGE = 4;
-const SYSTEM_FRAME = 4;
-const EXTRA_BLOCK = 1;
-const TOOL_BLOCK_FRAME = 8;
-const TOOL_DEF_FRAME = 4;
-
-/**
- * Tool-use system prompt added when `tools` is present (Anthropic docs, 2026-09 copy):
- * [tool_choice auto/none, tool_choice any/tool].
- */
-const TOOL_PROMPT: Array<{ test: RegExp; auto: number; any: number; label: string }> = [
-	{ test: /opus-4-7/, auto: 675, any: 804, label: 'Opus 4.7' },
-	{ test: /opus-4-8/, auto: 290, any: 410, label: 'Opus 4.8' },
-	{ test: /opus-4-6/, auto: 497, any: 589, label: 'Opus 4.6' },
-	{ test: /sonnet-4-6/, auto: 497, any: 589, label: 'Sonnet 4.6' },
-	{ test: /haiku-4-5/, auto: 496, any: 588, label: 'Haiku 4.5' },
-	{ test: /(?:3-5-haiku|haiku-3-5)/, auto: 264, any: 355, label: 'Haiku 3.5' },
-	{ test: /sonnet-5/, auto: 354, any: 474, label: 'Sonnet 5' },
-	{ test: /opus-5/, auto: 286, any: 406, label: 'Opus 5' },
-];
-/** Used when the model has no published figure: the family's closest published model. */
-const TOOL_PROMPT_BY_FAMILY: Record<Family, { auto: number; any: number; label: string }> = {
-	'v3': { auto: 497, any: 589, label: 'Opus 4.6' },
-	'v4.7': { auto: 675, any: 804, label: 'Opus 4.7' },
-	'v5': { auto: 286, any: 406, label: 'Opus 5' },
-};
+const THINKING_FRAME = 8;
+const DOCUMENT_FRAME = 8;
 
 /** Image limits per family: long edge and pixel budget after the API's own resizing. */
 const IMAGE_LIMITS: Record<Family, { longEdge: number; maxTokens: number }> = {
@@ -61,6 +37,10 @@ const IMAGE_LIMITS: Record<Family, { longEdge: number; maxTokens: number }> = {
 const PDF_TEXT_PER_PAGE = 1500;
 /** A US-letter page rendered within the image limits. */
 const PDF_PAGE_SHAPE = { width: 1700, height: 2200 };
+
+function capitalize(s: string): string {
+	return s.charAt(0).toUpperCase() + s.slice(1);
+}
 
 function fmt(n: number): string {
 	return n.toLocaleString('en-US');
@@ -84,16 +64,6 @@ export function imageTokens(width: number, height: number, family: Family): { to
 		h = Math.max(1, Math.floor(h * s));
 	}
 	return { tokens: Math.max(1, Math.ceil((w * h) / 750)), width: w, height: h };
-}
-
-function toolPrompt(model: string, family: Family): { auto: number; any: number; label: string; published: boolean } {
-	const id = model.toLowerCase();
-	for (const t of TOOL_PROMPT) {
-		if (t.test.test(id)) {
-			return { ...t, published: true };
-		}
-	}
-	return { ...TOOL_PROMPT_BY_FAMILY[family], published: false };
 }
 
 class Tally {
@@ -124,7 +94,8 @@ function stringify(v: unknown): string {
 
 /** Counts a whole Messages API request offline. Never throws on malformed input: it notes it. */
 export function countRequest(body: MessagesBody, model: string): OfflineRequestCount {
-	const guess = familyForModel(model || (asRecord(body)?.model as string) || '');
+	const modelId = model || (asRecord(body)?.model as string) || '';
+	const guess = familyForModel(modelId);
 	const family = guess.family;
 	const tok = loadFamily(family);
 	const t = new Tally();
@@ -134,31 +105,15 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	const b = asRecord(body) ?? {};
 	const messages = Array.isArray(b.messages) ? b.messages : [];
 	const text = (s: string) => countText(s, family);
+	const tools = Array.isArray(b.tools) ? b.tools.map(asRecord).filter((x): x is Record<string, unknown> => !!x) : [];
 
 	// The measured frame of one user message.
 	t.tokens += tok.messageOverhead;
-	let plainText = messages.length === 1 && b.system === undefined && !(Array.isArray(b.tools) && b.tools.length > 0);
+	let plainText = messages.length === 1 && b.system === undefined && tools.length === 0;
 
-	if (b.system !== undefined) {
-		const sys = b.system;
-		let n = 0;
-		if (typeof sys === 'string') {
-			n = text(sys);
-		} else if (Array.isArray(sys)) {
-			for (const block of sys) {
-				const r = asRecord(block);
-				if (r && typeof r.text === 'string') {
-					n += text(r.text);
-				}
-			}
-			n += Math.max(0, sys.length - 1) * EXTRA_BLOCK;
-		}
-		t.estimate(n + SYSTEM_FRAME, 'System prompt framing is estimated.');
-	}
+	// A system prompt costs its text and nothing more (v3: 23 of 23 string system prompts exact).
+	const hasSystem = countSystem(b.system, t, text);
 
-	if (messages.length > 1) {
-		t.estimate(EXTRA_MESSAGE * (messages.length - 1), `Framing of ${messages.length} messages is estimated.`);
-	}
 	if (messages.length === 0) {
 		t.notes.push('The request has no messages.');
 	}
@@ -186,6 +141,10 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			plainText = false;
 			continue;
 		}
+		const prefill = i === messages.length - 1 && m.role === 'assistant';
+		if (i > 0 && !prefill) {
+			t.tokens += TURN_HEADER;
+		}
 		const content = m.content;
 		if (m.role !== 'user') {
 			plainText = false;
@@ -199,9 +158,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			plainText = false;
 			continue;
 		}
-		if (content.length > 1) {
-			t.estimate(EXTRA_BLOCK * (content.length - 1), 'Separators between content blocks are estimated.');
-		}
+		// Several text blocks in one message cost their texts only (v3: 8 of 8 two-block messages exact).
 		for (const block of content) {
 			const blk = asRecord(block);
 			if (!blk) {
@@ -214,28 +171,93 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		}
 	}
 
-	if (Array.isArray(b.tools) && b.tools.length > 0) {
-		const choice = asRecord(b.tool_choice)?.type;
-		const forced = choice === 'any' || choice === 'tool';
-		const p = toolPrompt(String(b.model ?? model ?? ''), family);
-		const prompt = forced ? p.any : p.auto;
-		t.estimate(
-			prompt,
-			`Tool-use system prompt ${fmt(prompt)} tokens (${p.label}${p.published ? '' : ' figure, none published for this model'}, tool_choice ${forced ? choice : 'auto'}).`,
-		);
-		let defs = 0;
-		for (const tool of b.tools) {
-			const r = asRecord(tool);
-			if (!r) {
-				continue;
-			}
-			const def = r.input_schema !== undefined ? { name: r.name, description: r.description, input_schema: r.input_schema } : r;
-			defs += text(stringify(def)) + TOOL_DEF_FRAME;
+	if (tools.length > 0) {
+		countTools(tools, asRecord(b.tool_choice), hasSystem, modelId, family, t);
+	}
+
+	// "≈" only where the recordings do not reproduce this kind of request exactly on this family.
+	const kind = requestKind(b as MessagesBody);
+	if (kind !== 'plain') {
+		const m = measuredKind(family, kind);
+		if (!reproducedExactly(m)) {
+			t.estimate(
+				0,
+				m
+					? `${capitalize(KIND_LABELS[kind])} on ${FAMILY_LABELS[family]}: exact on ${fmt(m.exact)} of ${fmt(m.requests)} recorded requests, within 5 % on ${fmt(m.within5pct)}.`
+					: `${capitalize(KIND_LABELS[kind])} on ${FAMILY_LABELS[family]}: no recorded requests to check the offline count against.`,
+			);
+		} else {
+			t.notes.push(`${capitalize(KIND_LABELS[kind])} on ${FAMILY_LABELS[family]}: exact on ${fmt(m!.exact)} of ${fmt(m!.requests)} recorded requests.`);
 		}
-		t.estimate(defs, `${b.tools.length} tool definition${b.tools.length === 1 ? '' : 's'} ≈ ${fmt(defs)} tokens (estimated from their JSON).`);
 	}
 
 	return { inputTokens: t.tokens, approximate: t.approximate, notes: t.notes, family, plainText: plainText && !t.approximate && !guess.guessed };
+}
+
+/** Adds the system prompt's tokens; true when there is one. */
+function countSystem(sys: unknown, t: Tally, text: (s: string) => number): boolean {
+	if (typeof sys === 'string') {
+		t.tokens += text(sys);
+		return true;
+	}
+	if (!Array.isArray(sys)) {
+		return false;
+	}
+	// System blocks: each block's text; no separator measured (v3: 17 of 18 one-block prompts exact).
+	for (const block of sys) {
+		const r = asRecord(block);
+		if (r && typeof r.text === 'string') {
+			t.tokens += text(r.text);
+		}
+	}
+	return sys.length > 0;
+}
+
+function countTools(tools: Array<Record<string, unknown>>, choice: Record<string, unknown> | undefined, hasSystem: boolean, model: string, family: Family, t: Tally): void {
+	const type = typeof choice?.type === 'string' ? choice.type : 'auto';
+	const p = toolPromptFor(model, family);
+	const forced = type === 'tool';
+	const prompt = forced ? p.tool : type === 'any' ? p.any : p.auto;
+	t.tokens += prompt;
+	if (forced) {
+		// tool_choice tool names the tool in the prompt (v3: constant residual once its name is counted).
+		t.tokens += countInner(String(choice?.name ?? ''), family);
+	} else if (hasSystem) {
+		t.tokens += TOOLS_SYSTEM_SEPARATOR;
+	}
+	if (!p.known || !p.measured) {
+		t.estimate(0, `Tool-use system prompt ${fmt(prompt)} tokens (${p.label}${p.known ? ' figure from the docs' : ' figure, none known for this model'}, tool_choice ${type}).`);
+	}
+	const custom = tools.filter((x) => x.type === undefined || x.type === 'custom');
+	const server = tools.filter((x) => !(x.type === undefined || x.type === 'custom'));
+	t.tokens += countInner(renderToolDefinitions(custom), family);
+	if (server.length > 0) {
+		let n = 0;
+		for (const s of server) {
+			n += countText(stringify(s), family);
+		}
+		t.estimate(n, `${server.length} server tool definition${server.length === 1 ? '' : 's'} ≈ ${fmt(n)} tokens (estimated from their JSON).`);
+	}
+}
+
+function toolResultText(content: unknown, t: Tally, family: Family, text: (s: string) => number): number {
+	if (typeof content === 'string') {
+		return countInner(content, family);
+	}
+	let n = 0;
+	if (Array.isArray(content)) {
+		for (const inner of content) {
+			const r = asRecord(inner);
+			if (r?.type === 'text' && typeof r.text === 'string') {
+				n += countInner(r.text, family);
+			} else if (r?.type === 'image') {
+				countImage(asRecord(r.source), t, family);
+			} else if (r?.type === 'document') {
+				countDocument(r, t, family, text);
+			}
+		}
+	}
+	return n;
 }
 
 function countBlock(blk: Record<string, unknown>, t: Tally, family: Family, currentTurn: boolean, text: (s: string) => number): void {
@@ -250,32 +272,17 @@ function countBlock(blk: Record<string, unknown>, t: Tally, family: Family, curr
 			countDocument(blk, t, family, text);
 			return;
 		case 'tool_use':
+			t.tokens += countInner(renderToolUse(blk.name, blk.input), family);
+			return;
 		case 'server_tool_use':
-			t.estimate(text(String(blk.name ?? '')) + text(stringify(blk.input ?? {})) + TOOL_BLOCK_FRAME, 'tool_use blocks are estimated from their JSON input.');
+			t.estimate(countInner(renderToolUse(blk.name, blk.input), family), 'server_tool_use blocks are estimated as tool calls.');
 			return;
-		case 'tool_result': {
-			let n = TOOL_BLOCK_FRAME;
-			const c = blk.content;
-			if (typeof c === 'string') {
-				n += text(c);
-			} else if (Array.isArray(c)) {
-				for (const inner of c) {
-					const r = asRecord(inner);
-					if (r?.type === 'text' && typeof r.text === 'string') {
-						n += text(r.text);
-					} else if (r?.type === 'image') {
-						countImage(asRecord(r.source), t, family);
-					} else if (r?.type === 'document') {
-						countDocument(r, t, family, text);
-					}
-				}
-			}
-			t.estimate(n, 'tool_result framing is estimated.');
+		case 'tool_result':
+			t.tokens += TOOL_RESULT_WRAPPER + toolResultText(blk.content, t, family, text);
 			return;
-		}
 		case 'thinking':
 			if (currentTurn) {
-				t.estimate(text(String(blk.thinking ?? '')) + TOOL_BLOCK_FRAME, 'Thinking in the current assistant turn is counted (estimated framing).');
+				t.estimate(text(String(blk.thinking ?? '')) + THINKING_FRAME, 'Thinking in the current assistant turn is counted (estimated framing).');
 			} else {
 				t.notes.push('Thinking blocks of earlier assistant turns are not counted.');
 			}
@@ -316,11 +323,11 @@ function countImage(source: Record<string, unknown> | undefined, t: Tally, famil
 function countDocument(blk: Record<string, unknown>, t: Tally, family: Family, text: (s: string) => number): void {
 	const source = asRecord(blk.source);
 	if (source?.type === 'text' && typeof source.data === 'string') {
-		t.estimate(text(source.data) + TOOL_BLOCK_FRAME, 'Plain-text document framing is estimated.');
+		t.estimate(text(source.data) + DOCUMENT_FRAME, 'Plain-text document framing is estimated.');
 		return;
 	}
 	if (source?.type === 'content' && Array.isArray(source.content)) {
-		let n = TOOL_BLOCK_FRAME;
+		let n = DOCUMENT_FRAME;
 		for (const c of source.content) {
 			const r = asRecord(c);
 			if (r?.type === 'text' && typeof r.text === 'string') {

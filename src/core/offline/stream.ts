@@ -26,12 +26,19 @@ const APOSTROPHE = 0x27;
 const SPACE = 0x20;
 const DOTTED_CAPITAL_I = 0x130;
 
-/** NFC, quote folding and (v5) the trailing-whitespace strip: the text the stream is built from. */
-export function normalizeText(text: string, rules: StreamRules): string {
+/**
+ * NFC, quote folding and (v5) the trailing-whitespace strip: the text the stream is built from.
+ * `edges: false` leaves out the message edge rules (final newline, trailing spaces) for text that sits
+ * inside a longer rendered prompt.
+ */
+export function normalizeText(text: string, rules: StreamRules, edges = true): string {
 	// Private-use characters cost nothing: the API's count drops them (measured on U+F8FF).
 	let s = text.normalize("NFC").replace(/\u00a0/g, " ").replace(/\p{Co}/gu, "");
 	if (rules.foldQuotes) {
 		s = s.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"');
+	}
+	if (!edges) {
+		return s;
 	}
 	// A final newline joins the frame's own newline: it costs nothing (measured on every family).
 	if (s.endsWith('\n')) {

@@ -35,6 +35,7 @@ export class FamilyTokenizer {
 	readonly messageOverhead: number;
 	readonly rules: StreamRules;
 	private readonly builder: StreamBuilder;
+	private readonly innerBuilder: StreamBuilder;
 	private readonly tiler: Tiler;
 
 	constructor(readonly family: Family, readonly vocab: Vocab) {
@@ -48,22 +49,32 @@ export class FamilyTokenizer {
 			stripTrailingWhitespace: frame.stripTrailingWhitespace,
 		};
 		this.builder = new StreamBuilder(this.rules);
+		this.innerBuilder = new StreamBuilder({ ...this.rules, leadingSpace: false, stripTrailingWhitespace: false });
 		this.tiler = new Tiler(vocab);
 	}
 
 	/** Tokens of the text as the content of one message (frame excluded). */
 	countContent(text: string): number {
-		const cps = toCodePoints(normalizeText(text, this.rules));
+		return this.tileAll(toCodePoints(normalizeText(text, this.rules)), this.builder);
+	}
+
+	/**
+	 * Tokens of the text where it stands inside a longer rendered prompt, after a piece boundary: no
+	 * frame space before it and no edge rule at its end (how tool definitions and other rendered
+	 * structure are counted).
+	 */
+	countInner(text: string): number {
+		return this.tileAll(toCodePoints(normalizeText(text, this.rules, false)), this.innerBuilder);
+	}
+
+	private tileAll(cps: Int32Array, builder: StreamBuilder): number {
 		let total = 0;
 		let from = 0;
 		while (from < cps.length) {
 			const to = nextCut(cps, from, 4096);
-			const { stream, start, length } = this.builder.build(cps, from, to);
+			const { stream, start, length } = builder.build(cps, from, to);
 			total += this.tiler.tile(stream, start, length);
 			from = to;
-		}
-		if (cps.length === 0 && this.rules.leadingSpace) {
-			return 0;
 		}
 		return total;
 	}
@@ -124,6 +135,14 @@ export function countText(text: string, family: Family): number {
 		return 0;
 	}
 	return loadFamily(family).countContent(text);
+}
+
+/** Tokens of text inside a longer rendered prompt (see `FamilyTokenizer.countInner`). */
+export function countInner(text: string, family: Family): number {
+	if (typeof text !== 'string' || text.length === 0) {
+		return 0;
+	}
+	return loadFamily(family).countInner(text);
 }
 
 /** What count_tokens reports for one user message holding exactly this text. */
