@@ -87,7 +87,6 @@ describe('recorded requests (../shared/requests, when present)', function () {
 	let rows: ReturnType<typeof summarize> = [];
 	before(function () {
 		if (!fs.existsSync(file)) {
-			// eslint-disable-next-line no-console
 			console.log(`      (skipped: ${file} is not there)`);
 			this.skip();
 		}
