@@ -177,3 +177,23 @@ describe('detect: Python', () => {
 		assert.equal(slice(half, found[found.length - 1].range), call);
 	});
 });
+
+describe('detect: line ends inside multi-line strings of a CRLF file', () => {
+	const crlf = (s: string) => s.replace(/\n/g, '\r\n');
+	it('a Python triple-quoted string holds LF, as Python reads the source (an escaped \\r stays)', async () => {
+		const text = crlf('import anthropic\nclient = anthropic.Anthropic()\nclient.messages.create(\n    model="claude-sonnet-4-5",\n    max_tokens=100,\n    system="""Line one\nline two\\r""",\n    messages=[{"role": "user", "content": """Hello\nthere"""}],\n)\n');
+		const sites = await detectRequests(text, 'python', { fileName: 'a.py' });
+		assert.equal(sites.length, 1);
+		assert.equal(sites[0].payload.system, 'Line one\nline two\r');
+		assert.deepEqual(sites[0].payload.messages, [{ role: 'user', content: 'Hello\nthere' }]);
+	});
+	for (const languageId of ['typescript', 'javascript']) {
+		it(`a ${languageId} template literal holds LF, as the language reads the source`, async () => {
+			const text = crlf('const client = new Anthropic();\nawait client.messages.create({\n  model: "claude-sonnet-4-5",\n  max_tokens: 100,\n  system: `Line one\nline two`,\n  messages: [{ role: "user", content: `Hello\nthere` }],\n});\n');
+			const sites = await detectRequests(text, languageId, { fileName: languageId === 'typescript' ? 'a.ts' : 'a.js' });
+			assert.equal(sites.length, 1);
+			assert.equal(sites[0].payload.system, 'Line one\nline two');
+			assert.deepEqual(sites[0].payload.messages, [{ role: 'user', content: 'Hello\nthere' }]);
+		});
+	}
+});

@@ -193,7 +193,8 @@ class Evaluator {
 		if (prefix.includes('b')) {
 			return this.unresolved(node, 'bytes');
 		}
-		const raw = this.text.slice(start.endIndex, end ? end.startIndex : node.endIndex);
+		// Python reads source with universal newlines: a CRLF file's multi-line string holds LF.
+		const raw = this.text.slice(start.endIndex, end ? end.startIndex : node.endIndex).replace(/\r\n?/g, '\n');
 		let value = prefix.includes('r') ? raw : unescapePython(raw);
 		if (prefix.includes('f')) {
 			value = value.replace(/\{\{/g, '{').replace(/\}\}/g, '}');

@@ -26,17 +26,34 @@ const APOSTROPHE = 0x27;
 const SPACE = 0x20;
 const DOTTED_CAPITAL_I = 0x130;
 
+/** C0 and C1 controls except TAB, LF and NUL. */
+const STRIPPED_CONTROLS = /[\u0001-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/** Private use in the Basic Multilingual Plane (the supplementary planes are unmeasured and kept). */
+const PRIVATE_USE_BMP = /[\ue000-\uf8ff]/g;
+/** Zs except U+3000 (which has its own cost), plus U+2028 and U+2029. */
+const SPACE_SEPARATORS = /[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
  * NFC, quote folding and (v5) the trailing-whitespace strip: the text the stream is built from.
  * `edges: false` leaves out the message edge rules (final newline, trailing spaces) for text that sits
  * inside a longer rendered prompt.
  */
 export function normalizeText(text: string, rules: StreamRules, edges = true): string {
-	// Private-use characters cost nothing: the API's count drops them (measured on U+F8FF).
-	let s = text.normalize("NFC").replace(/\u00a0/g, " ").replace(/\p{Co}/gu, "");
+	// The method's published normalisation (the constants of the measured vocabularies, sanderland/ctok):
+	// lone surrogates read as U+FFFD; after NFC every C0/C1 control but TAB, LF and NUL costs nothing
+	// (CR included, so CRLF text counts as LF text); NUL tokenizes as a space; BMP private-use
+	// characters cost nothing; the space separators other than U+3000 count as U+0020.
+	let s = text
+		.replace(LONE_SURROGATE, '\ufffd')
+		.normalize('NFC')
+		.replace(STRIPPED_CONTROLS, '')
+		.replace(/\u0000/g, ' ')
+		.replace(PRIVATE_USE_BMP, '');
 	if (rules.foldQuotes) {
 		s = s.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"');
 	}
+	s = s.replace(SPACE_SEPARATORS, ' ');
 	if (!edges) {
 		return s;
 	}
