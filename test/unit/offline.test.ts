@@ -487,3 +487,27 @@ describe('offline: OfflineCounter', () => {
 		await assert.rejects(new OfflineCounter().count({ provider: 'anthropic', model: 'claude-opus-4-7', body: userText('claude-opus-4-7', 'x') }, ac.signal), (e) => isCancellation(e));
 	});
 });
+
+describe('offline: text normalisation (the method published with the vocabularies)', () => {
+	for (const family of ['v3', 'v4.7', 'v5'] as const) {
+		it(`${family}: CRLF text counts as LF text, CR and other controls cost nothing`, () => {
+			const lf = 'def f(x):\n    return x + 1\n\nprint(f(2))\n';
+			assert.equal(countUserMessage(lf.replace(/\n/g, '\r\n'), family), countUserMessage(lf, family));
+			assert.equal(countUserMessage('a\u0007b\u001bc\u0085d', family), countUserMessage('abcd', family));
+			assert.equal(countUserMessage('line\r', family), countUserMessage('line', family));
+			// TAB and LF are not controls that vanish.
+			assert.ok(countUserMessage('a\tb', family) > countUserMessage('ab', family));
+		});
+		it(`${family}: unusual spaces count as U+0020, but U+3000 keeps its own cost; NUL reads as a space`, () => {
+			for (const sp of ['\u00a0', '\u1680', '\u2000', '\u2003', '\u2009', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f']) {
+				assert.equal(countUserMessage(`one${sp}two three`, family), countUserMessage('one two three', family), `U+${sp.codePointAt(0)!.toString(16)}`);
+			}
+			assert.notEqual(countUserMessage('one\u3000two', family), countUserMessage('one two', family));
+			assert.equal(countUserMessage('one\u0000two', family), countUserMessage('one two', family));
+		});
+		it(`${family}: BMP private use costs nothing; a lone surrogate counts as U+FFFD`, () => {
+			assert.equal(countUserMessage('a\ue000b\uf8ffc', family), countUserMessage('abc', family));
+			assert.equal(countUserMessage('x\ud800y', family), countUserMessage('x\ufffdy', family));
+		});
+	}
+});

@@ -22,10 +22,11 @@ export const TURN_HEADER = 3;
 export const TOOL_RESULT_WRAPPER = 6;
 
 /**
- * With tools present a system prompt costs one more token (its separator from the tool-use prompt):
- * v3 auto and any choices, e.g. Haiku 4.5 498 against 497 over 23 recordings with a system prompt.
+ * Each prompt section the API adds (the tool-use prompt, the thinking instruction, the structured-output
+ * instruction) is set off from a system prompt by one token: v3, e.g. Haiku 4.5 with tools 498 against
+ * 497 over 23 recordings with a system prompt; thinking with a system prompt 20 of 20 one token over.
  */
-export const TOOLS_SYSTEM_SEPARATOR = 1;
+export const SYSTEM_SEPARATOR = 1;
 
 export interface ToolPrompt {
 	/** tool_choice auto or none (measured equal: Haiku 4.5 497/497, Sonnet 4 314/314, Haiku 3.5 264/263). */
@@ -138,4 +139,41 @@ export function renderToolUse(name: unknown, input: unknown): string {
 		params.map(([k, v]) => `<${NS}parameter name="${k}">${value(v)}</${NS}parameter>\n`).join('') +
 		`</${NS}invoke>\n</${NS}function_calls>`
 	);
+}
+
+/**
+ * Extended thinking switched on adds an instruction to the prompt, whatever the budget: 28 tokens on
+ * Claude 3.7, 4 and 4.1, 29 on Claude 4.5 and 4.6 (v3, one user message, budgets 1,024–10,000: the
+ * same bodies recorded on Opus 4.1 and Opus 4.5 differ by exactly this token; a few older recordings of
+ * 4.5 models give 28: the count drifts on thinking requests, the majority is taken). `adaptive` costs 1
+ * (Sonnet 4.6, Opus 4.6, Opus 4.8, Claude 5 against the same bodies with `disabled`); `disabled` nothing.
+ */
+export function thinkingPromptTokens(thinking: unknown, model: string): number {
+	const type = thinking && typeof thinking === 'object' ? (thinking as Record<string, unknown>).type : undefined;
+	if (type === 'adaptive') {
+		return 1;
+	}
+	if (type !== 'enabled') {
+		return 0;
+	}
+	const v = parseClaudeVersion(model);
+	return v && v[0] === 4 && v[1] >= 5 ? 29 : 28;
+}
+
+/**
+ * Structured output (`output_config.format` or the older `output_format`, type json_schema): the schema
+ * is written into the prompt as JSON indented by 2 spaces, after an instruction of 81 tokens (v3: 31 of
+ * 35 recordings without tools; the compact and the ", " forms leave a residual that grows with the
+ * schema); with tools one separator token more (v3: 22 of 28).
+ */
+export const STRUCTURED_OUTPUT_PROMPT = 81;
+
+export function structuredOutputSchema(body: Record<string, unknown>): unknown {
+	const oc = body.output_config && typeof body.output_config === 'object' ? (body.output_config as Record<string, unknown>).format : undefined;
+	const format = (oc ?? body.output_format) as Record<string, unknown> | undefined;
+	return format && typeof format === 'object' && format.type === 'json_schema' && format.schema !== undefined ? format.schema : undefined;
+}
+
+export function renderStructuredOutput(schema: unknown): string {
+	return JSON.stringify(schema, null, 2) ?? '';
 }

@@ -1,6 +1,17 @@
 import type { MessagesBody } from '../types';
 import { familyForModel } from './families';
-import { TOOLS_SYSTEM_SEPARATOR, TOOL_RESULT_WRAPPER, TURN_HEADER, renderToolDefinitions, renderToolUse, toolPromptFor } from './framing';
+import {
+	STRUCTURED_OUTPUT_PROMPT,
+	SYSTEM_SEPARATOR,
+	TOOL_RESULT_WRAPPER,
+	TURN_HEADER,
+	renderStructuredOutput,
+	renderToolDefinitions,
+	renderToolUse,
+	structuredOutputSchema,
+	thinkingPromptTokens,
+	toolPromptFor,
+} from './framing';
 import { FAMILY_LABELS, KIND_LABELS, requestKind } from './kinds';
 import { measuredKind, reproducedExactly } from './measuredAccuracy';
 import { decodeBase64, imageSize, pdfPageCount } from './media';
@@ -175,6 +186,20 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		countTools(tools, asRecord(b.tool_choice), hasSystem, modelId, family, t);
 	}
 
+	const thinking = thinkingPromptTokens(b.thinking, modelId);
+	t.tokens += thinking;
+	if (thinking > 1 && hasSystem) {
+		t.tokens += SYSTEM_SEPARATOR;
+	}
+
+	const schema = structuredOutputSchema(b);
+	if (schema !== undefined) {
+		t.tokens += STRUCTURED_OUTPUT_PROMPT + countInner(renderStructuredOutput(schema), family) + (tools.length > 0 ? 1 : 0);
+		if (hasSystem) {
+			t.tokens += SYSTEM_SEPARATOR;
+		}
+	}
+
 	// "≈" only where the recordings do not reproduce this kind of request exactly on this family.
 	const kind = requestKind(b as MessagesBody);
 	if (kind !== 'plain') {
@@ -223,7 +248,7 @@ function countTools(tools: Array<Record<string, unknown>>, choice: Record<string
 		// tool_choice tool names the tool in the prompt (v3: constant residual once its name is counted).
 		t.tokens += countInner(String(choice?.name ?? ''), family);
 	} else if (hasSystem) {
-		t.tokens += TOOLS_SYSTEM_SEPARATOR;
+		t.tokens += SYSTEM_SEPARATOR;
 	}
 	if (!p.known || !p.measured) {
 		t.estimate(0, `Tool-use system prompt ${fmt(prompt)} tokens (${p.label}${p.known ? ' figure from the docs' : ' figure, none known for this model'}, tool_choice ${type}).`);
