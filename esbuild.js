@@ -56,11 +56,50 @@ async function buildCli(outDir) {
 	await esbuild.build({ ...common, minify: true, sourcemap: false, entryPoints: ['src/cli.ts'], outfile: path.join(outDir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } });
 }
 
+/**
+ * The extension loads in pieces, so activation reads only the editor glue: each chunk below is its own file in
+ * dist/, and a `require` of it from another bundle stays a `require('./<file>')` that runs on first use
+ * (the source requires these lazily). Detection pulls in the parsers, which are chunks of their own.
+ */
+const chunks = [
+	{ file: 'detect.js', entry: 'src/core/detect/index.ts', from: /^\.{1,2}\/(core\/)?detect$/ },
+	{ file: 'typescript.js', entry: 'typescript', from: /^typescript$/ },
+	{ file: 'web-tree-sitter.js', entry: 'web-tree-sitter', from: /^web-tree-sitter$/ },
+	{ file: 'anthropic-sdk.js', entry: '@anthropic-ai/sdk', from: /^@anthropic-ai\/sdk$/ },
+	{ file: 'bedrock-runtime.js', entry: '@aws-sdk/client-bedrock-runtime', from: /^@aws-sdk\/client-bedrock-runtime$/ },
+];
+
+/** Resolves the chunks' import paths (except the one being built) to the chunk files, left as requires. */
+function chunkPlugin(self) {
+	return {
+		name: 'lazy-chunks',
+		setup(build) {
+			for (const chunk of chunks) {
+				if (chunk === self) {
+					continue;
+				}
+				build.onResolve({ filter: chunk.from }, (args) => {
+					// Inside detect/ a './detect' would be a sibling module, not the chunk.
+					if (chunk.file === 'detect.js' && args.importer.includes(`${path.sep}core${path.sep}detect${path.sep}`)) {
+						return undefined;
+					}
+					return { path: `./${chunk.file}`, external: true };
+				});
+			}
+		},
+	};
+}
+
 async function main() {
 	copyWasm();
 	await writeCompactVocabs();
 	const entries = [
-		{ entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+		{ entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [chunkPlugin()] },
+		...chunks.map((chunk) => ({
+			entryPoints: [chunk.entry.startsWith('src/') ? chunk.entry : require.resolve(chunk.entry)],
+			outfile: `dist/${chunk.file}`,
+			plugins: [chunkPlugin(chunk)],
+		})),
 	];
 	if (fs.existsSync(path.join(__dirname, 'src/cli.ts'))) {
 		entries.push({ entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
@@ -74,7 +113,7 @@ async function main() {
 	await Promise.all(contexts.map((c) => c.dispose()));
 }
 
-module.exports = { buildCli };
+module.exports = { buildCli, chunks };
 
 if (require.main === module) {
 	main().catch((err) => {

@@ -4,7 +4,7 @@ import { changed, checkEndpoint, readConfig, type Config } from './config';
 import { AnthropicCounter } from './core/count/anthropicCounter';
 import { BedrockCounter } from './core/count/bedrockCounter';
 import { RateLimiter } from './core/count/rateLimiter';
-import { configureGrammars, detectRequests } from './core/detect';
+import type * as Detect from './core/detect';
 import type { BatchEstimate } from './core/batch';
 import type { Report } from './core/report';
 import { TokenCountService, type ServiceOptions } from './core/service';
@@ -52,11 +52,19 @@ function serviceOptions(config: Config): ServiceOptions {
 export async function activate(context: vscode.ExtensionContext): Promise<TestApi> {
 	const log = new Log();
 	context.subscriptions.push(log);
-	// The bundle ships the tree-sitter runtime and the grammars next to extension.js.
-	configureGrammars({
-		treeSitterWasm: path.join(context.extensionPath, 'dist', 'tree-sitter.wasm'),
-		grammarDir: path.join(context.extensionPath, 'dist'),
-	});
+	// Detection (parsers, grammars) loads when the first document is read, not at activation; the bundle
+	// ships it as its own file (esbuild.js), with the tree-sitter runtime and grammars next to extension.js.
+	let detection: typeof Detect | undefined;
+	const detectRequests: typeof Detect.detectRequests = (...args) => {
+		if (!detection) {
+			detection = require('./core/detect') as typeof Detect;
+			detection.configureGrammars({
+				treeSitterWasm: path.join(context.extensionPath, 'dist', 'tree-sitter.wasm'),
+				grammarDir: path.join(context.extensionPath, 'dist'),
+			});
+		}
+		return detection.detectRequests(...args);
+	};
 	let config = readConfig();
 
 	const keys = new ApiKeyStore(context.secrets, () => config.api.useEnvironmentKey);

@@ -42,6 +42,11 @@ export const checks: UiCheck[] = [
 				assert.ok(files.includes(needed), `${needed} is packaged`);
 			}
 			assert.ok(!files.some((f) => f.endsWith('.map') || f.startsWith('src/') || f === 'dist/cli.js'), 'no sources, maps or CLI bundle');
+			// Every chunk the bundle loads lazily is packaged beside it.
+			const { chunks } = require(path.join(root, 'esbuild.js')) as { chunks: { file: string }[] };
+			for (const chunk of chunks) {
+				assert.ok(files.includes(`dist/${chunk.file}`), `dist/${chunk.file} is packaged`);
+			}
 
 			await wb.openFile('plain-request.json');
 			await waitFor(async () => (await wb.codeLensTexts()).some((t) => /[\d,]+ tokens · /.test(t)), 'a CodeLens with a token figure', 30_000);

@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { CountRequest, CountResult, Counter } from '../types';
 import { throwIfAborted } from '../util/abort';
 import { CountError, toCountError } from './errors';
@@ -66,7 +66,9 @@ export class AnthropicCounter implements Counter {
 	private clientFor(key: string): Anthropic {
 		if (!this.client || this.clientKey !== key) {
 			const logger = this.options.logger;
-			this.client = new Anthropic({
+			// The SDK loads with the first client (the first exact count), not with the extension.
+			const { Anthropic: Client } = require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk');
+			this.client = new Client({
 				apiKey: key,
 				baseURL: this.options.baseURL || undefined,
 				timeout: this.options.timeoutMs ?? 20_000,
