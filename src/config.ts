@@ -33,11 +33,11 @@ export interface Config {
 }
 
 export type SettingId =
-	| 'enable' | 'countingMode' | 'debounceMs' | 'defaultModel'
+	| 'enable' | 'countingMode' | 'defaultModel' | 'api.countDelay'
 	| 'api.baseURL' | 'api.requestsPerMinute' | 'api.useEnvironmentKey'
 	| 'bedrock.enabled' | 'bedrock.region' | 'bedrock.modelId' | 'bedrock.endpoint'
 	| 'statusBar.enabled' | 'codeLens.enabled' | 'hover.enabled' | 'diagnostics.enabled'
-	| 'pricing.overrides' | 'budget.maxInputTokens' | 'budget.maxCostUsd' | 'routing.haikuBelow' | 'routing.sonnetBelow';
+	| 'pricing.overrides' | 'budget.maxInputTokens' | 'budget.maxCost' | 'routing.haikuBelow' | 'routing.sonnetBelow';
 
 function clamp(n: number, lo: number, hi: number, fallback: number): number {
 	return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : fallback;
@@ -57,7 +57,7 @@ export function readConfig(): Config {
 	return {
 		enable: c.get('enable', true),
 		countingMode: mode === 'api' || mode === 'offline' ? mode : 'auto',
-		debounceMs: clamp(c.get('debounceMs', 300), 0, 10_000, 300),
+		debounceMs: clamp(c.get('api.countDelay', 300), 0, 10_000, 300),
 		defaultModel: c.get('defaultModel', 'claude-sonnet-5-5').trim() || 'claude-sonnet-5-5',
 		api: {
 			baseURL: c.get('api.baseURL', '').trim(),
@@ -77,7 +77,7 @@ export function readConfig(): Config {
 		modelOverrides: objectSetting(c.get<unknown>('pricing.overrides')),
 		budget: {
 			maxInputTokens: positive(c.get<number | null>('budget.maxInputTokens', null)),
-			maxCostUsd: positive(c.get<number | null>('budget.maxCostUsd', null)),
+			maxCostUsd: positive(c.get<number | null>('budget.maxCost', null)),
 		},
 		routing: {
 			haiku: clamp(c.get('routing.haikuBelow', 1500), 0, 10_000_000, 1500),

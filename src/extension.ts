@@ -172,7 +172,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			limiter.setRpm(config.api.requestsPerMinute);
 			service.setOptions(serviceOptions(config));
 			applyToggles();
-			if (changed(e, 'budget.maxInputTokens', 'budget.maxCostUsd', 'diagnostics.enabled', 'pricing.overrides', 'enable')) {
+			if (changed(e, 'budget.maxInputTokens', 'budget.maxCost', 'diagnostics.enabled', 'pricing.overrides', 'enable')) {
 				diagnostics.refreshAll();
 			}
 			if (changed(e, 'api.baseURL', 'bedrock.region', 'bedrock.endpoint', 'api.useEnvironmentKey')) {

@@ -89,15 +89,32 @@ export class Commands extends Disposable {
 		}
 	}
 
-	private async selectModel(): Promise<void> {
+	/** Lists the models with the current default first, marked, and highlighted so Enter keeps it. */
+	private async selectModel(): Promise<string | undefined> {
 		const current = readConfig().defaultModel;
-		const items = this.deps.models().map((m) => ({ label: m.id, description: m.label, detail: m.detail, picked: m.id === current }));
-		const pick = await vscode.window.showQuickPick(items, {
-			title: 'Default model for requests that do not name one',
-			placeHolder: current,
+		const models = this.deps.models();
+		const known = models.some((m) => m.id === current);
+		const items: (vscode.QuickPickItem & { id: string })[] = [
+			...(known ? [] : [{ id: current, label: `$(check) ${current}`, description: 'current default · not in the pricing table (no price)' }]),
+			...models.map((m) => (m.id === current
+				? { id: m.id, label: `$(check) ${m.id}`, description: `current default · ${m.label}`, detail: m.detail }
+				: { id: m.id, label: m.id, description: m.label, detail: m.detail })),
+		].sort((a, b) => Number(b.id === current) - Number(a.id === current));
+		const quickPick = vscode.window.createQuickPick<(typeof items)[number]>();
+		quickPick.title = 'Default model for requests that do not name one';
+		quickPick.placeholder = `Current: ${current}`;
+		quickPick.matchOnDescription = true;
+		quickPick.items = items;
+		quickPick.activeItems = items.filter((i) => i.id === current);
+		const pick = await new Promise<(typeof items)[number] | undefined>((resolve) => {
+			quickPick.onDidAccept(() => resolve(quickPick.selectedItems[0]));
+			quickPick.onDidHide(() => resolve(undefined));
+			quickPick.show();
 		});
-		if (pick) {
-			await vscode.workspace.getConfiguration(SECTION).update('defaultModel', pick.label, vscode.ConfigurationTarget.Global);
+		quickPick.dispose();
+		if (pick && pick.id !== current) {
+			await vscode.workspace.getConfiguration(SECTION).update('defaultModel', pick.id, vscode.ConfigurationTarget.Global);
 		}
+		return pick?.id;
 	}
 }

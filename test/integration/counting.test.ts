@@ -16,7 +16,7 @@ describe('Counting in a real VS Code', function () {
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		server = await startCountServer();
 		await setting('api.baseURL', server.url);
-		await setting('debounceMs', 300);
+		await setting('api.countDelay', 300);
 		await setting('countingMode', 'auto');
 		api = await activateExtension();
 		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
