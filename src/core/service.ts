@@ -267,8 +267,10 @@ export class TokenCountService {
 			const prev = before.get(site.id);
 			// A settled JSON/JSONL request whose text is unchanged keeps its figures as they are: in a large batch
 			// file one keystroke must not re-key every other line. (Code sites may depend on consts elsewhere.)
+			// A code site detection reused from its last run keeps the same payload object: unchanged too.
 			const source = site.language === 'json' || site.language === 'jsonl' ? text.slice(site.range.start, site.range.end) : undefined;
-			if (prev && source !== undefined && prev.source === source && prev.site.language === site.language
+			const unchanged = source !== undefined ? prev?.source === source : prev?.site.payload === site.payload;
+			if (prev && unchanged && prev.site.language === site.language
 				&& (prev.status === 'ready' || prev.status === 'no-key') && prev.model === this.modelFor(site)) {
 				return { ...prev, site };
 			}

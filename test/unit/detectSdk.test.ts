@@ -192,3 +192,75 @@ describe('detect: list concatenation', () => {
 		assert.equal(site.unresolved[0].reason, 'function call');
 	});
 });
+
+describe('detect: incremental runs agree with a fresh read', () => {
+	/** A deterministic sequence of pseudo-random numbers in [0, 1). */
+	function random(seed: number): () => number {
+		let x = seed;
+		return () => {
+			x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+			return x / 2 ** 32;
+		};
+	}
+	const plain = (s: RequestSite) => ({ ...s, payload: JSON.parse(JSON.stringify(s.payload)) as unknown });
+	const typing = 'ab c1XYZ .,-';
+	const anything = 'ab "\'{}()[]\n$#+=,;`\\';
+
+	const languages: [string, string][] = [['messages.go', 'go'], ['Messages.java', 'java'], ['messages.rb', 'ruby'], ['Program.cs', 'csharp'], ['messages.php', 'php']];
+	for (const [file, languageId] of languages) {
+		it(`${file}: 60 random edits, mostly typing inside strings`, async () => {
+			const next = random(file.length * 7919);
+			let text = readFixture(`sdk/${file}`);
+			const fileName = `random-${file}`;
+			await detectRequests(text, '', { fileName });
+			for (let i = 0; i < 60; i++) {
+				// Typing inside a string literal (the common case), sometimes anything anywhere.
+				const quotes = [...text.matchAll(/"[^"\n]{3,}"/g)];
+				const inString = next() < 0.75 && quotes.length > 0;
+				const q = quotes[Math.floor(next() * quotes.length)];
+				const at = inString ? q.index! + 1 + Math.floor(next() * (q[0].length - 2)) : Math.floor(next() * text.length);
+				const chars = inString ? typing : anything;
+				text = next() < 0.3 && at < text.length - 1
+					? text.slice(0, at) + text.slice(at + 1)
+					: text.slice(0, at) + chars[Math.floor(next() * chars.length)] + text.slice(at);
+				const incremental = await detectRequests(text, '', { fileName });
+				// Without a file name nothing is cached: a read from scratch.
+				const fresh = await detectRequests(text, languageId);
+				assert.deepEqual(incremental.map(plain), fresh.map(plain), `edit ${i} at ${at}`);
+			}
+		});
+	}
+
+	it('keeps the payload object of a call the edit did not touch, and re-reads the touched one', async () => {
+		const fileName = 'identity.go';
+		const text = readFixture('sdk/messages.go');
+		const before = await detectRequests(text, 'go', { fileName });
+		const edited = text.replace('What is a quaternion?', 'What is a quaternion, really?');
+		const after = await detectRequests(edited, 'go', { fileName });
+		assert.notEqual(after[0].payload, before[0].payload);
+		assert.match(JSON.stringify(after[0].payload), /quaternion, really/);
+		for (let i = 1; i < after.length; i++) {
+			assert.equal(after[i].payload, before[i].payload, `${after[i].id} is the same request`);
+			assert.equal(after[i].range.start, before[i].range.start + ', really'.length);
+		}
+	});
+
+	it('a change to a constant reaches every call that reads it', async () => {
+		const fileName = 'constant.go';
+		const text = readFixture('sdk/messages.go');
+		await detectRequests(text, 'go', { fileName });
+		const after = await detectRequests(text.replace('Keep answers short.', 'Keep answers very short.'), 'go', { fileName });
+		assert.match(JSON.stringify(after[1].payload.system), /very short/);
+	});
+
+	it('an append typed before a call makes its messages a lower bound', async () => {
+		const fileName = 'append.rb';
+		const text = 'msgs = [{role: "user", content: "Hi"}]\nclient.messages.create(model: "claude-haiku-4-5", max_tokens: 5, messages: msgs)\n';
+		const first = await detectRequests(text, 'ruby', { fileName });
+		assert.deepEqual(first[0].unresolved, []);
+		const edited = text.replace('\nclient', '\nmsgs << {role: "assistant", content: "Hello"}\nclient');
+		const after = await detectRequests(edited, 'ruby', { fileName });
+		assert.equal(after[0].unresolved.length, 1);
+		assert.equal(after[0].unresolved[0].reason, 'changed at run time before the call');
+	});
+});

@@ -217,7 +217,7 @@ export const csharpBinding: LanguageBinding<CsharpEvaluator> = {
 		if (!method || args.length === 0) {
 			return undefined;
 		}
-		return { call, method, payload: ev.evaluate(args[0]) };
+		return { call, method, payload: () => ev.evaluate(args[0]) };
 	},
 };
 

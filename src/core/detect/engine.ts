@@ -9,7 +9,8 @@ import type { RequestSite, SdkMethod, SiteLanguage, TextRange } from '../types';
 import { follow, pushBatchEntries, type MakeUnresolved } from './evalHelpers';
 import { firstLineAnchor } from './json';
 import { buildSite } from './site';
-import { getParser, parseText, type GrammarName } from './treeSitter';
+import { cachedText, getParser, parseText, type GrammarName } from './treeSitter';
+import { changedSpan } from './evalHelpers';
 import { unresolvedNode, type ObjectNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 
@@ -27,8 +28,8 @@ export interface Declaration {
 export interface SdkCall {
 	readonly call: Node;
 	readonly method: SdkMethod;
-	/** The request as an object (`model`, `messages`, … in the Messages API's own names). */
-	readonly payload: ValueNode;
+	/** Evaluates the request as an object (`model`, `messages`, … in the Messages API's own names). */
+	readonly payload: () => ValueNode;
 }
 
 /** How a language writes names, declarations and request calls. */
@@ -53,6 +54,12 @@ const maxOccurrences = 2000;
 export abstract class TreeEvaluator {
 	private readonly declarations = new Map<string, { decls: Declaration[]; mutations: number[] }>();
 	readonly visiting = new Set<number>();
+	/** While a call is evaluated: every name it read, so a later run can tell whether its value is unchanged. */
+	recording: NameRead[] | undefined;
+	/** Set when an evaluation read text that no recorded name covers (a heredoc body): not cached. */
+	readsElsewhere = false;
+	/** Reads of the last run still valid after typing elsewhere, by use offset: no need to resolve the name again. */
+	known: Map<number, NameRead> | undefined;
 
 	constructor(readonly text: string, readonly tree: Tree) { }
 
@@ -146,21 +153,60 @@ export abstract class TreeEvaluator {
 
 	/** The value of a name: its declaration's value, followed with the shared depth and cycle rules. */
 	identifier(use: Node, depth: number): ValueNode {
-		const decl = this.resolve(use);
+		const read = this.knownRead(use) ?? this.readName(use);
+		this.recording?.push(read);
+		const decl = read.decl;
 		if (!decl?.value) {
 			return this.unresolved(use, decl?.reason ?? 'unknown name');
 		}
-		if (this.changedBefore(use, decl)) {
+		if (read.changed) {
 			return this.unresolved(use, 'changed at run time before the call');
 		}
 		const value = decl.value;
 		return follow(value.id, depth, this.visiting, () => this.evaluate(value, depth + 1), this.maker(use));
 	}
 
-	/** The expression a name is declared with, if any (for shapes read from syntax, not values). */
-	declaredValue(use: Node): Node | undefined {
-		return this.resolve(use)?.value;
+	/** A read carried over from the last run, with the declaration's node found again by its range. */
+	private knownRead(use: Node): NameRead | undefined {
+		const read = this.known?.get(use.startIndex);
+		if (!read || read.name !== use.text) {
+			return undefined;
+		}
+		if (!read.value) {
+			return { ...read, decl: { scope: this.tree.rootNode, start: -1, reason: read.reason } };
+		}
+		const value = this.tree.rootNode.descendantForIndex(read.value.start, read.value.end);
+		let node: Node | null = value;
+		while (node && node.startIndex === read.value.start && node.endIndex < read.value.end) {
+			node = node.parent;
+		}
+		if (!node || node.startIndex !== read.value.start || node.endIndex !== read.value.end) {
+			return undefined;
+		}
+		return { ...read, value: { ...read.value, text: this.text.slice(read.value.start, read.value.end) }, decl: { scope: this.tree.rootNode, start: -1, value: node } };
 	}
+
+	/** What a use of a name reads: its declaration, the declared text, and whether it changes before the use. */
+	readName(use: Node): NameRead {
+		const decl = this.resolve(use);
+		const value = decl?.value;
+		return {
+			name: use.text, use: use.startIndex, decl,
+			value: value ? { start: value.startIndex, end: value.endIndex, text: this.text.slice(value.startIndex, value.endIndex) } : undefined,
+			reason: decl?.reason,
+			changed: decl?.value ? this.changedBefore(use, decl) : false,
+		};
+	}
+}
+
+/** One name a call's evaluation read, as recorded for the per-call cache. */
+export interface NameRead {
+	readonly name: string;
+	readonly use: number;
+	readonly decl?: Declaration;
+	readonly value?: { readonly start: number; readonly end: number; readonly text: string };
+	readonly reason?: string;
+	readonly changed: boolean;
 }
 
 /** Snake case of an SDK's field or method name: `MaxTokens`/`maxTokens` → `max_tokens`, `CustomID` → `custom_id`. */
@@ -184,13 +230,106 @@ export interface EngineOptions {
 	readonly fileName?: string;
 }
 
-/** Runs a binding over a document: candidate names in the text, confirmed and evaluated on the tree. */
+/** A call evaluated in an earlier run of the same document, with what its evaluation read. */
+interface CachedCall {
+	readonly start: number;
+	readonly end: number;
+	readonly method: SdkMethod;
+	/** Offset of the method's name (where the binding confirms the call). */
+	readonly nameAt: number;
+	readonly reads: readonly NameRead[];
+	/** Its sites, with the ranges and ids of that run. */
+	readonly sites: readonly RequestSite[];
+	readonly id: string;
+}
+
+/** Per document: the text of the last run and its calls, in document order. */
+interface CachedDocument {
+	readonly text: string;
+	readonly calls: readonly CachedCall[];
+}
+
+const callCache = new Map<string, CachedDocument>();
+const maxCachedDocuments = 8;
+
+/** An offset moved by the intervals a reused call maps (its own text, then each value it read). */
+type Shift = { readonly start: number; readonly end: number; readonly delta: number }[];
+
+function shiftOffset(shift: Shift, offset: number, end = false): number | undefined {
+	for (const s of shift) {
+		if (offset >= s.start && (end ? offset <= s.end : offset < s.end)) {
+			return offset + s.delta;
+		}
+	}
+	return undefined;
+}
+
+/**
+ * The shift that maps a cached call onto the same text in this run, or undefined when any name it read now
+ * resolves elsewhere, to other text, or is changed at run time where it was not (then it is evaluated again).
+ */
+function validate(cached: CachedCall, call: Node, evaluator: TreeEvaluator): { shift: Shift; reads: NameRead[] } | undefined {
+	const shift: { start: number; end: number; delta: number }[] = [{ start: cached.start, end: cached.end, delta: call.startIndex - cached.start }];
+	const reads: NameRead[] = [];
+	for (const read of cached.reads) {
+		const at = shiftOffset(shift, read.use);
+		const node = at === undefined ? undefined : evaluator.tree.rootNode.descendantForIndex(at, at + read.name.length);
+		if (!node || node.startIndex !== at || node.text !== read.name) {
+			return undefined;
+		}
+		const now = evaluator.readName(node);
+		if (now.changed !== read.changed || now.reason !== read.reason || now.value?.text !== read.value?.text) {
+			return undefined;
+		}
+		if (read.value && now.value) {
+			shift.push({ start: read.value.start, end: read.value.end, delta: now.value.start - read.value.start });
+		}
+		reads.push(withoutNode(now));
+	}
+	return { shift, reads };
+}
+
+/** A read as the cache keeps it: offsets and text only, no node of a tree that will be deleted. */
+function withoutNode(read: NameRead): NameRead {
+	return { name: read.name, use: read.use, value: read.value, reason: read.reason, changed: read.changed };
+}
+
+function shiftRange(shift: Shift, range: TextRange): TextRange | undefined {
+	const start = shiftOffset(shift, range.start);
+	const end = shiftOffset(shift, range.end, true);
+	return start === undefined || end === undefined ? undefined : { start, end };
+}
+
+/** A cached site moved to this run's offsets (the payload object is the same: the request is unchanged). */
+function shiftSite(site: RequestSite, shift: Shift, id: string): RequestSite | undefined {
+	const range = shiftRange(shift, site.range);
+	const anchor = shiftRange(shift, site.anchor);
+	const parts = site.parts.map(p => ({ ...p, range: shiftRange(shift, p.range)! }));
+	const unresolved = site.unresolved.map(u => ({ ...u, range: shiftRange(shift, u.range)! }));
+	if (!range || !anchor || parts.some(p => !p.range) || unresolved.some(u => !u.range)) {
+		return undefined;
+	}
+	return { ...site, id, range, anchor, parts, unresolved };
+}
+
+/**
+ * Runs a binding over a document: candidate names in the text, confirmed on the tree. With a file name, a
+ * call whose text and whose names' values are unchanged since the last run is not evaluated again: its
+ * sites are moved to their new offsets and keep their payload objects, which the result store takes as
+ * "unchanged" (no re-keying, no recount).
+ */
 export async function detectWithBinding<E extends TreeEvaluator>(binding: LanguageBinding<E>, text: string, options: EngineOptions, out: RequestSite[]): Promise<void> {
 	const parser = await getParser(binding.grammar);
-	const tree = parseText(parser, binding.grammar, text, options.fileName);
+	const cacheKey = options.fileName === undefined ? undefined : `${binding.language}:${options.fileName}`;
+	const cached = cacheKey ? callCache.get(cacheKey) : undefined;
+	// The texts are compared once, for the incremental parse and for what the edit touched.
+	const previous = cached && cached.text === cachedText(binding.grammar, options.fileName) ? cached : undefined;
+	const span = previous ? changedSpan(previous.text, text) : undefined;
+	const tree = parseText(parser, binding.grammar, text, options.fileName, span);
 	if (!tree) {
 		return;
 	}
+	let calls: CachedCall[] = [];
 	try {
 		const evaluator = binding.makeEvaluator(text, tree);
 		const ordinals = new Map<string, number>();
@@ -199,6 +338,32 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			ordinals.set(method, n + 1);
 			return `${binding.language}:${method}#${n}`;
 		};
+		const evaluate = (found: SdkCall, name: Node, id: string): void => {
+			const first = out.length;
+			evaluator.recording = [];
+			evaluator.readsElsewhere = false;
+			const payload = found.payload();
+			const reads = evaluator.recording;
+			evaluator.recording = undefined;
+			pushSites(binding, found, payload, id, text, evaluator.range(found.call), out);
+			calls.push({
+				start: found.call.startIndex, end: found.call.endIndex, method: found.method, nameAt: name.startIndex,
+				// A call that read text outside its names' declarations is evaluated again next time.
+				reads: evaluator.readsElsewhere ? [{ name: '', use: -1, changed: true }] : reads.map(withoutNode), sites: out.slice(first), id,
+			});
+		};
+		const base = out.length;
+		const typed = previous && span ? typedInString(previous.text, text, span, tree) : undefined;
+		if (previous && typed && detectAfterTyping(binding, previous, typed, evaluator, nextId, evaluate, out, calls)) {
+			return;
+		}
+		out.length = base;
+		calls = [];
+		ordinals.clear();
+		const bySource = new Map<string, CachedCall[]>();
+		for (const call of previous?.calls ?? []) {
+			remember(bySource, previous!.text.slice(call.start, call.end), call);
+		}
 		const seen = new Set<number>();
 		const pattern = new RegExp(binding.candidates.source, 'g');
 		for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
@@ -212,27 +377,144 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 				continue;
 			}
 			seen.add(found.call.id);
-			const range = evaluator.range(found.call);
-			const anchor = firstLineAnchor(text, range.start, range.end);
 			const id = nextId(found.method);
-			if (found.method === 'batch') {
-				const requests = found.payload.kind === 'object' ? found.payload.props.find(p => p.key === 'requests')?.value : undefined;
-				const first = out.length;
-				pushBatchEntries(requests, id, binding.language, text, out);
-				for (let i = first; i < out.length; i++) {
-					out[i] = { ...out[i], method: 'batch' };
-				}
+			const reused = reuse(bySource.get(text.slice(found.call.startIndex, found.call.endIndex)), found.call, evaluator, id);
+			if (reused) {
+				out.push(...reused.sites);
+				calls.push({ ...reused.entry, nameAt: name.startIndex });
 				continue;
 			}
-			const payload: ObjectNode = found.payload.kind === 'object' ? found.payload
-				: { kind: 'object', range: found.payload.range, props: [], unresolved: found.payload.kind === 'unresolved' ? [found.payload] : [] };
-			out.push({ ...buildSite(payload, 'messages', { id, language: binding.language, range, anchor }), method: found.method });
+			evaluate(found, name, id);
 		}
 	} finally {
 		if (!options.fileName) {
 			tree.delete();
 		}
+		if (cacheKey) {
+			callCache.delete(cacheKey);
+			callCache.set(cacheKey, { text, calls });
+			if (callCache.size > maxCachedDocuments) {
+				callCache.delete(callCache.keys().next().value!);
+			}
+		}
 	}
+}
+
+/** One edit between two runs: old text [start, oldEnd) became new text [start, newEnd). */
+interface TypedEdit {
+	readonly start: number;
+	readonly oldEnd: number;
+	readonly newEnd: number;
+}
+
+/** Characters that can change how text around them is read (quotes, brackets, escapes, interpolation, operators). */
+const structural = /["'`\\\r\n{}()[\]$#@%/*<>=;&|+^~?:]/;
+
+/**
+ * The edit, when it is typing inside a string or a comment: it removed and inserted only plain characters,
+ * and the new tree has string or comment text there. Such an edit changes no name, declaration or call
+ * structure, so only what contains it can change.
+ */
+function typedInString(oldText: string, newText: string, { prefix, suffix }: { prefix: number; suffix: number }, tree: Tree): TypedEdit | undefined {
+	const edit = { start: prefix, oldEnd: oldText.length - suffix, newEnd: newText.length - suffix };
+	if (structural.test(oldText.slice(edit.start, edit.oldEnd)) || structural.test(newText.slice(edit.start, edit.newEnd))) {
+		return undefined;
+	}
+	const node = tree.rootNode.descendantForIndex(edit.start, Math.max(edit.start, edit.newEnd - 1));
+	const inside = node !== null && node.startIndex <= edit.start && node.endIndex >= edit.newEnd
+		&& node.childCount === 0 && /string|fragment|content|comment|text_block|heredoc/.test(node.type);
+	return inside ? edit : undefined;
+}
+
+/**
+ * After typing inside a string: calls the edit does not touch (neither their text nor a value they read)
+ * keep their sites, moved by the edit's length; the touched ones are evaluated again. False when a touched
+ * call is no longer found where it was (then the whole document is read again).
+ */
+function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>, previous: CachedDocument, edit: TypedEdit, evaluator: E,
+	nextId: (method: string) => string, evaluate: (found: SdkCall, name: Node, id: string) => void, out: RequestSite[], calls: CachedCall[]): boolean {
+	const delta = edit.newEnd - edit.oldEnd;
+	const shift: Shift = [{ start: 0, end: edit.start, delta: 0 }, { start: edit.oldEnd, end: Number.MAX_SAFE_INTEGER, delta }];
+	const touches = (start: number, end: number): boolean => start <= edit.oldEnd && end >= edit.start;
+	for (const call of previous.calls) {
+		const id = nextId(call.method);
+		const touched = touches(call.start, call.end) || call.reads.some(r => r.use < 0 || (r.value !== undefined && touches(r.value.start, r.value.end)));
+		if (!touched && call.id === id && call.end < edit.start && call.reads.every(r => r.use < edit.start && (!r.value || r.value.end < edit.start))) {
+			// Wholly before the edit: nothing moved, the sites are kept as they are.
+			out.push(...call.sites);
+			calls.push(call);
+			continue;
+		}
+		if (!touched) {
+			const sites = call.sites.map(s => shiftSite(s, shift, id + s.id.slice(call.id.length)));
+			if (sites.every(s => s !== undefined)) {
+				const moved = sites as RequestSite[];
+				out.push(...moved);
+				calls.push({
+					...call, start: shiftOffset(shift, call.start)!, end: shiftOffset(shift, call.end, true)!, nameAt: shiftOffset(shift, call.nameAt)!,
+					reads: call.reads.map(r => ({ ...r, use: shiftOffset(shift, r.use)!, value: r.value && { ...r.value, start: shiftOffset(shift, r.value.start)!, end: shiftOffset(shift, r.value.end, true)! } })),
+					sites: moved, id,
+				});
+				continue;
+			}
+		}
+		const nameAt = shiftOffset(shift, call.nameAt);
+		const name = nameAt === undefined ? null : evaluator.tree.rootNode.descendantForIndex(nameAt, nameAt + 1);
+		const found = name && name.startIndex === nameAt ? binding.sdkCall(name, evaluator) : undefined;
+		if (!name || !found || found.method !== call.method) {
+			return false;
+		}
+		// Names whose declared values the edit did not touch resolve as they did (typing declares nothing).
+		evaluator.known = new Map(call.reads.filter(r => r.use >= 0 && !(r.value && touches(r.value.start, r.value.end)))
+			.map(r => [shiftOffset(shift, r.use)!, { ...r, use: shiftOffset(shift, r.use)!, value: r.value && { ...r.value, start: shiftOffset(shift, r.value.start)!, end: shiftOffset(shift, r.value.end, true)! } }]));
+		evaluate(found, name, id);
+		evaluator.known = undefined;
+	}
+	return true;
+}
+
+function remember(cache: Map<string, CachedCall[]>, source: string, entry: CachedCall): void {
+	const list = cache.get(source);
+	if (list) {
+		list.push(entry);
+	} else {
+		cache.set(source, [entry]);
+	}
+}
+
+/** The first cached evaluation of this call text that is still valid here, moved to this run. */
+function reuse(candidates: CachedCall[] | undefined, call: Node, evaluator: TreeEvaluator, id: string): { sites: RequestSite[]; entry: CachedCall } | undefined {
+	if (!candidates) {
+		return undefined;
+	}
+	for (let i = 0; i < candidates.length; i++) {
+		const cached = candidates[i];
+		const valid = validate(cached, call, evaluator);
+		const sites = valid ? cached.sites.map(s => shiftSite(s, valid.shift, id + s.id.slice(cached.id.length))) : undefined;
+		if (valid && sites && sites.every(s => s !== undefined)) {
+			candidates.splice(i, 1);
+			const moved = sites as RequestSite[];
+			return { sites: moved, entry: { ...cached, start: call.startIndex, end: call.endIndex, reads: valid.reads, sites: moved, id } };
+		}
+	}
+	return undefined;
+}
+
+/** The sites of one evaluated call: one per batch entry, else one. */
+function pushSites(binding: LanguageBinding<TreeEvaluator>, found: SdkCall, value: ValueNode, id: string, text: string, range: TextRange, out: RequestSite[]): void {
+	const anchor = firstLineAnchor(text, range.start, range.end);
+	if (found.method === 'batch') {
+		const requests = value.kind === 'object' ? value.props.find(p => p.key === 'requests')?.value : undefined;
+		const first = out.length;
+		pushBatchEntries(requests, id, binding.language, text, out);
+		for (let i = first; i < out.length; i++) {
+			out[i] = { ...out[i], method: 'batch' };
+		}
+		return;
+	}
+	const payload: ObjectNode = value.kind === 'object' ? value
+		: { kind: 'object', range: value.range, props: [], unresolved: value.kind === 'unresolved' ? [value] : [] };
+	out.push({ ...buildSite(payload, 'messages', { id, language: binding.language, range, anchor }), method: found.method });
 }
 
 const cEscapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', a: '\x07', e: '\x1b', s: ' ', '0': '\0', '\\': '\\', '"': '"', '\'': '\'', '`': '`', '$': '$', '\n': '' };

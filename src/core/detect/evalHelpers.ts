@@ -157,11 +157,20 @@ export function pushCommandSite<E>(value: ObjectNode, command: string, origin: O
 /** The span an edit changed: lengths of the common prefix and (not overlapping it) the common suffix. */
 export function changedSpan(oldText: string, newText: string): { prefix: number; suffix: number } {
 	const max = Math.min(oldText.length, newText.length);
+	// Whole chunks first (a native comparison), then character by character inside the first different one.
+	const chunk = 4096;
 	let prefix = 0;
+	while (prefix + chunk <= max && oldText.substring(prefix, prefix + chunk) === newText.substring(prefix, prefix + chunk)) {
+		prefix += chunk;
+	}
 	while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) {
 		prefix++;
 	}
 	let suffix = 0;
+	while (suffix + chunk <= max - prefix
+		&& oldText.substring(oldText.length - suffix - chunk, oldText.length - suffix) === newText.substring(newText.length - suffix - chunk, newText.length - suffix)) {
+		suffix += chunk;
+	}
 	while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) {
 		suffix++;
 	}

@@ -255,7 +255,7 @@ export const goBinding: LanguageBinding<GoEvaluator> = {
 		if (!method || args.length < 2) {
 			return undefined;
 		}
-		return { call, method, payload: ev.evaluate(args[1]) };
+		return { call, method, payload: () => ev.evaluate(args[1]) };
 	},
 };
 

@@ -82,7 +82,7 @@ export function detectLanguage(languageId: string, fileName?: string): DetectLan
  * skipped. Every shape we detect has a `messages` field (or calls a `messages` API; Go and C# write `Messages`).
  */
 export function mightContainRequests(text: string, languageId: string, fileName?: string): boolean {
-	return detectLanguage(languageId, fileName) !== undefined && (text.includes('messages') || text.includes('Messages'));
+	return detectLanguage(languageId, fileName) !== undefined && /[Mm]essages/.test(text);
 }
 
 /** Every request in the document, in document order. Never throws: on any failure, what was found so far. */

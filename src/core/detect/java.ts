@@ -233,7 +233,7 @@ export const javaBinding: LanguageBinding<JavaEvaluator> = {
 		if (!method || args.length === 0) {
 			return undefined;
 		}
-		return { call, method, payload: ev.evaluate(args[0]) };
+		return { call, method, payload: () => ev.evaluate(args[0]) };
 	},
 };
 

@@ -219,7 +219,7 @@ export const phpBinding: LanguageBinding<PhpEvaluator> = {
 		if (!method || namedArgs(args).length === 0) {
 			return undefined;
 		}
-		return { call, method, payload: ev.namedArguments(args, 0, ev.range(args!)) };
+		return { call, method, payload: () => ev.namedArguments(args, 0, ev.range(args!)) };
 	},
 };
 

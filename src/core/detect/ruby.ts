@@ -104,6 +104,8 @@ class RubyEvaluator extends TreeEvaluator {
 		if (!body) {
 			return this.unresolved(node, 'heredoc');
 		}
+		// The body is not inside the declaration the name read recorded: a call reading it is not cached.
+		this.readsElsewhere = true;
 		const full = this.string(body, depth, !node.text.includes('\''));
 		// The body starts at the line end after `<<~TXT`, which is not part of the value.
 		const value = full.kind === 'scalar' && typeof full.value === 'string' ? scalar(full.range, full.value.replace(/^\r?\n/, '')) : full;
@@ -222,7 +224,7 @@ export const rubyBinding: LanguageBinding<RubyEvaluator> = {
 		if (!method || !args || namedArgs(args).length === 0) {
 			return undefined;
 		}
-		return { call, method, payload: ev.hash(args, 0) };
+		return { call, method, payload: () => ev.hash(args, 0) };
 	},
 };
 

@@ -93,16 +93,17 @@ const maxCachedTrees = 8;
 
 /**
  * The tree of `text`. With a `key` (the document's name) the tree is kept and the next call re-parses
- * only around the edit; without one the caller owns the tree and must `delete()` it.
+ * only around the edit (`span`, when the caller has already compared the texts); without one the caller
+ * owns the tree and must `delete()` it.
  */
-export function parseText(parser: Parser, grammar: GrammarName, text: string, key: string | undefined): Tree | null {
+export function parseText(parser: Parser, grammar: GrammarName, text: string, key: string | undefined, span?: { prefix: number; suffix: number }): Tree | null {
 	const cacheKey = key === undefined ? undefined : `${grammar}:${key}`;
 	const cached = cacheKey ? treeCache.get(cacheKey) : undefined;
 	let tree: Tree | null;
 	if (cached && cached.text === text) {
 		tree = cached.tree;
 	} else if (cached) {
-		cached.tree.edit(textEdit(cached.text, text));
+		cached.tree.edit(textEdit(cached.text, text, span));
 		tree = parser.parse(text, cached.tree);
 		cached.tree.delete();
 	} else {
@@ -133,8 +134,8 @@ export function forgetTree(key: string): void {
 }
 
 /** The single changed span between two texts, as a tree-sitter edit (UTF-16 offsets, like the tree's). */
-function textEdit(oldText: string, newText: string): { startIndex: number; oldEndIndex: number; newEndIndex: number; startPosition: Point; oldEndPosition: Point; newEndPosition: Point } {
-	const { prefix, suffix } = changedSpan(oldText, newText);
+function textEdit(oldText: string, newText: string, span = changedSpan(oldText, newText)): { startIndex: number; oldEndIndex: number; newEndIndex: number; startPosition: Point; oldEndPosition: Point; newEndPosition: Point } {
+	const { prefix, suffix } = span;
 	const oldEnd = oldText.length - suffix;
 	const newEnd = newText.length - suffix;
 	return {
@@ -151,4 +152,9 @@ function pointAt(text: string, offset: number): Point {
 		lineStart = i + 1;
 	}
 	return { row, column: offset - lineStart };
+}
+
+/** The text of a document's cached tree, if any (to compare an edit once for the parse and the caller). */
+export function cachedText(grammar: GrammarName, key: string | undefined): string | undefined {
+	return key === undefined ? undefined : treeCache.get(`${grammar}:${key}`)?.text;
 }
