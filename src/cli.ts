@@ -271,7 +271,7 @@ function makeCounter(flags: CommonFlags): Counter {
 	}
 	const key = flags.key;
 	// The account's rate limit holds here as in the editor: calls wait their turn, retry-after pauses them all.
-	return withRateLimit(new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, maxRetries: 2, timeoutMs: 30_000 }), new RateLimiter(flags.rpm));
+	return withRateLimit(new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, timeoutMs: 30_000 }), new RateLimiter(flags.rpm), { maxRetries: 2 });
 }
 
 function costs(tokens: number, site: RequestSite, info: ModelInfo | undefined): { costUsd: number | null; maxCostUsd: number | null } {

@@ -55,6 +55,10 @@ export interface Fault {
 	message?: string;
 	/** Seconds, sent as `retry-after` (Anthropic 429 defaults to 1). */
 	retryAfter?: number | string;
+	/** Milliseconds, sent as `retry-after-ms` (the Anthropic SDK reads it before `retry-after`). */
+	retryAfterMs?: number;
+	/** Answer 200 with this raw body (content-type application/json) instead of counting: a malformed answer. */
+	body?: string;
 	/** Wait this long before answering (or dropping). */
 	latencyMs?: number;
 	/** Destroy the connection instead of answering. */
@@ -506,7 +510,8 @@ async function readBody(req: AnyRequest, limit: number): Promise<{ bytes: number
 }
 
 function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
+	// Unref: a long injected latency must not keep a finished test process alive.
+	return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 export async function startCountServer(options: CountServerOptions = {}): Promise<CountServer> {
@@ -565,8 +570,14 @@ export async function startCountServer(options: CountServerOptions = {}): Promis
 
 	async function anthropic(record: RecordedRequest, raw: Record<string, string>, body: Buffer | undefined, fault: Fault | undefined, query: URLSearchParams): Promise<Reply> {
 		if (fault?.status !== undefined) {
-			const retryAfter = fault.retryAfter ?? (fault.status === 429 ? 1 : undefined);
-			return anthropicError(fault.status, fault.errorType, fault.message, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
+			const retryAfter = fault.retryAfter ?? (fault.status === 429 && fault.retryAfterMs === undefined ? 1 : undefined);
+			const headers: Record<string, string> = {};
+			if (retryAfter !== undefined) { headers['retry-after'] = String(retryAfter); }
+			if (fault.retryAfterMs !== undefined) { headers['retry-after-ms'] = String(fault.retryAfterMs); }
+			return anthropicError(fault.status, fault.errorType, fault.message, headers);
+		}
+		if (fault?.body !== undefined) {
+			return { status: 200, headers: { 'content-type': 'application/json', 'request-id': requestId('req_') }, body: fault.body };
 		}
 		try {
 			const isCount = record.method === 'POST' && record.path === '/v1/messages/count_tokens';

@@ -131,32 +131,40 @@ describe('CountScheduler', () => {
 		assert.ok(s.cached(req('c')));
 	});
 
-	it('pauses the limiter when the endpoint says retry-after', async () => {
+	it('pauses the limiter when the endpoint says retry-after, and retries once the pause is over', async () => {
 		const counter = new ManualCounter();
-		const now = 1_000_000;
-		const limiter = new RateLimiter(100, () => now);
+		let now = 1_000_000;
+		const sleeps: number[] = [];
+		const limiter = new RateLimiter(100, () => now, async (ms) => { sleeps.push(ms); now += ms; });
 		const s = new CountScheduler(counter, { debounceMs: 0, limiter });
 		const p = s.schedule('site', req('x'));
 		await tick();
 		counter.calls[0].reject(new CountError('rate-limit', 'slow down', 429, 2_000));
-		await rejection(p);
-		// The scheduler's own limiter got the same pause.
+		await tick();
+		// The scheduler's own limiter got the same pause, and the retry started only after it.
 		assert.ok((limiter as unknown as { pausedUntil: number }).pausedUntil >= 1_000_000 + 2_000);
+		assert.deepEqual(sleeps, [2_000]);
+		assert.equal(counter.calls.length, 2);
+		counter.calls[1].resolve(5);
+		assert.equal((await p).inputTokens, 5);
+		assert.equal(s.callCount, 2, 'the retry is a call of its own');
 	});
 });
 
 describe('RateLimiter', () => {
-	it('never lets more than rpm calls start within 60 s', async () => {
+	it('never lets more than rpm calls start within 60 s, spread over the minute', async () => {
 		let now = 0;
 		const sleeps: number[] = [];
 		const limiter = new RateLimiter(3, () => now, async (ms) => { sleeps.push(ms); now += ms; });
+		const starts: number[] = [];
 		for (let i = 0; i < 7; i++) {
 			await limiter.acquire();
+			starts.push(now);
 			now += 1_000;
 		}
-		// Calls 4 and 7 each had to wait for the window to slide.
-		assert.equal(sleeps.length, 2);
-		assert.equal(sleeps[0], 57_000);
+		// 3 a minute: one every 20 s, each call after the first waiting out the rest of its 20 s.
+		assert.deepEqual(starts, [0, 20_000, 40_000, 60_000, 80_000, 100_000, 120_000]);
+		assert.deepEqual(sleeps, Array(6).fill(19_000));
 		assert.ok(limiter.recentCalls <= 3);
 	});
 

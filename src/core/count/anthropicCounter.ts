@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { CountRequest, CountResult, Counter } from '../types';
 import { throwIfAborted } from '../util/abort';
-import { CountError, toCountError } from './errors';
+import { CountError, checkedTokens, toCountError } from './errors';
 
 export interface AnthropicCounterOptions {
 	/** Resolves the key at call time, so that setting or clearing it needs no rebuild. */
@@ -10,6 +10,10 @@ export interface AnthropicCounterOptions {
 	baseURL?: string;
 	/** Per-call timeout; interactive counting should fail fast. */
 	timeoutMs?: number;
+	/**
+	 * The SDK's own retries; default 0. Retries belong to withRateLimit (rateLimiter.ts), which sends each
+	 * one through the rate limit and caps the retry-after it obeys; the SDK would sleep through any.
+	 */
 	maxRetries?: number;
 	/** Receives the SDK's own log lines (already free of the key). */
 	logger?: { error(msg: string): void; warn(msg: string): void; info(msg: string): void; debug(msg: string): void };
@@ -36,10 +40,7 @@ export class AnthropicCounter implements Counter {
 		try {
 			const body = { ...request.body, model: request.model } as unknown as Anthropic.MessageCountTokensParams;
 			const answer = await client.messages.countTokens(body, { signal });
-			if (typeof answer?.input_tokens !== 'number') {
-				throw new CountError('server', 'The counting endpoint answered without input_tokens.');
-			}
-			return { inputTokens: answer.input_tokens, source: 'api', exact: true, approximate: false, notes: [] };
+			return { inputTokens: checkedTokens(answer?.input_tokens, 'The counting endpoint', 'input_tokens'), source: 'api', exact: true, approximate: false, notes: [] };
 		} catch (err) {
 			throw toCountError(err, [key]);
 		}
@@ -72,7 +73,7 @@ export class AnthropicCounter implements Counter {
 				apiKey: key,
 				baseURL: this.options.baseURL || undefined,
 				timeout: this.options.timeoutMs ?? 20_000,
-				maxRetries: this.options.maxRetries ?? 1,
+				maxRetries: this.options.maxRetries ?? 0,
 				fetch: this.options.fetch,
 				logger,
 				logLevel: logger ? 'warn' : 'off',

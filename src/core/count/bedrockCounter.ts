@@ -1,6 +1,6 @@
 import type { CountRequest, CountResult, Counter } from '../types';
 import { throwIfAborted } from '../util/abort';
-import { CountError, toCountError } from './errors';
+import { CountError, checkedTokens, toCountError } from './errors';
 
 export interface BedrockCounterOptions {
 	region: string;
@@ -36,7 +36,8 @@ export class BedrockCounter implements Counter {
 			region: this.options.region,
 			endpoint: this.options.endpoint,
 			credentials: this.options.credentials,
-			maxAttempts: 2,
+			// Retries go through withRateLimit (the rate limit, the retry-after cap), not the AWS SDK.
+			maxAttempts: 1,
 		});
 		const input = request.bedrock?.input ?? {
 			invokeModel: { body: { anthropic_version: 'bedrock-2023-05-31', ...withoutModel(request.body) } },
@@ -49,10 +50,7 @@ export class BedrockCounter implements Counter {
 				new aws.CountTokensCommand({ modelId: bareBedrockModelId(modelId), input: wire as never }),
 				{ abortSignal: signal as never },
 			);
-			if (typeof answer.inputTokens !== 'number') {
-				throw new CountError('server', 'Bedrock answered without inputTokens.');
-			}
-			return { inputTokens: answer.inputTokens, source: 'bedrock', exact: true, approximate: false, notes: [] };
+			return { inputTokens: checkedTokens(answer.inputTokens, 'Bedrock', 'inputTokens'), source: 'bedrock', exact: true, approximate: false, notes: [] };
 		} catch (err) {
 			throw toCountError(err, [this.options.credentials?.secretAccessKey]);
 		}

@@ -93,6 +93,10 @@ export function toCountError(err: unknown, secrets: readonly (string | undefined
 	};
 	const status = typeof e.status === 'number' ? e.status : e.$metadata?.httpStatusCode;
 	const name = e.name ?? (err as object)?.constructor?.name ?? '';
+	if (status === undefined && name === 'SyntaxError') {
+		// The SDK parses a 2xx body as JSON: the endpoint answered, but not with JSON.
+		return new CountError('server', 'The counting endpoint answered with a body that is not JSON.');
+	}
 	if (status === undefined) {
 		const networkish = /Connection|Timeout|ECONN|ENOTFOUND|EAI_AGAIN|socket|fetch failed|network/i.test(`${name} ${e.message ?? ''}`);
 		const kind: CountErrorKind = networkish ? 'network' : 'unknown';
@@ -112,4 +116,19 @@ function extractApiMessage(message: string | undefined): string | undefined {
 	if (!message) { return undefined; }
 	const m = /"message"\s*:\s*"([^"]+)"/.exec(message);
 	return m ? m[1] : message.replace(/^\d{3}\s+/, '');
+}
+
+/**
+ * A token count from an endpoint's answer, which must be a whole number ≥ 0: anything else (missing, negative,
+ * fractional, a string) is the endpoint's failure, never a figure to show.
+ */
+export function checkedTokens(value: unknown, who: string, field: string): number {
+	if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+		return value;
+	}
+	if (value === undefined) {
+		throw new CountError('server', `${who} answered without ${field}.`);
+	}
+	const shown = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value)).slice(0, 40);
+	throw new CountError('server', `${who} answered ${field} = ${shown}, not a whole number ≥ 0.`);
 }

@@ -47,7 +47,7 @@ export class CountScheduler {
 	constructor(private readonly counter: Counter, private options: SchedulerOptions) {
 		const countCall = () => { this.calls++; };
 		this.limited = options.limiter
-			? withRateLimit(counter, options.limiter, countCall)
+			? withRateLimit(counter, options.limiter, { onCall: countCall })
 			: { id: counter.id, count: (request, signal) => { countCall(); return counter.count(request, signal); } };
 	}
 
