@@ -2,14 +2,15 @@
  * The headless front end: `claude-token-meter count <files...>` and `claude-token-meter batch <file.jsonl>`
  * over the same core as the extension (detection, counting, cost). No `vscode` import.
  *
- * Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input (missing, unreadable or binary file, bad flag or
- * number, missing API key) or a counting failure with --api. With --api there is no silent fallback to the
- * offline figure: a CI check must not pass on a different kind of number than it asked for.
+ * Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input (missing, unreadable, binary or unparsable file,
+ * malformed batch lines, bad flag or number, missing API key) or a counting failure with --api. With --api
+ * there is no silent fallback to the offline figure: a CI check must not pass on a different kind of number
+ * than it asked for. --lenient counts what can be read instead and says what it skipped.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { estimateBatchFile, type BatchEstimate } from './core/batch';
+import { estimateBatchFile, maxTokensProblem, type BatchEstimate } from './core/batch';
 import { AnthropicCounter } from './core/count/anthropicCounter';
 import { runBounded } from './core/report/pool';
 import { endpointProblem } from './core/count/endpoint';
@@ -20,8 +21,10 @@ import { formatTokens, formatUsd, inputCost, lookupModel, worstCaseCost, type Mo
 import { configureGrammars, detectLanguage, detectRequests } from './core/detect';
 import { MAX_DOCUMENT_CHARS } from './core/service';
 import type { Counter, CountResult, RequestSite } from './core/types';
+import { syntaxProblems } from './core/syntax';
 import { isCancellation } from './core/util/abort';
 import { redact } from './core/util/redact';
+import { NotTextError, decodeText } from './core/util/text';
 
 /** The model of requests that name none, as the extension's `claudeTokenMeter.defaultModel` default. */
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -46,7 +49,7 @@ export interface JsonSite {
 	method: string | null;
 	model: string;
 	inputTokens: number;
-	/** The figure is the counting endpoint's own (--api). */
+	/** The figure is the counting endpoint's own (--api); never true for an offline figure. */
 	exact: boolean;
 	/** Part of the figure is estimated offline (anything beyond one plain-text user message). */
 	approximate: boolean;
@@ -75,6 +78,8 @@ interface CommonFlags {
 	key?: string;
 	/** --api: count_tokens calls per minute at most. */
 	rpm: number;
+	/** Count what can be read; unparsable files, non-text files and malformed lines are skipped and listed. */
+	lenient: boolean;
 }
 
 /** The extension's default for claudeTokenMeter.api.requestsPerMinute. */
@@ -106,12 +111,15 @@ Options:
                        ANTHROPIC_BASE_URL, else https://api.anthropic.com
   --rpm N              --api: at most N count_tokens calls per minute (default ${DEFAULT_RPM});
                        set it to your account's limit
+  --lenient            Count what can be read: files that do not parse or are not text, and
+                       malformed batch lines, are skipped and listed (default: exit 2)
   -h, --help           Show this help
   -v, --version        Show the version
 
 Marks: "≥" a lower bound (parts of the request could not be resolved statically);
        "≈" partly estimated offline (anything beyond one plain-text user message).
-Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input or counting failure.
+Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input (a file that does not parse,
+            is not text, malformed batch lines, no request in a batch file) or counting failure.
 `;
 
 function version(): string {
@@ -156,11 +164,19 @@ function checkBaseUrl(url: string, source: string): void {
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'out', 'dist', '.vscode-test', '.vscode-test-web', '__pycache__', '.venv', 'venv']);
 
+/** What a folder search left out, so that the run can say so. */
+interface NotSearched {
+	/** Folders not searched: dot-folders and build/dependency folders. */
+	folders: string[];
+	/** Symbolic links met in a folder (not followed: a link can loop or leave the tree). */
+	links: string[];
+}
+
 /**
  * Files named on the command line, folders expanded to the files detection reads. A name that cannot be
  * used (missing, unsupported, not a regular file) is reported in `skipped` and the rest go on.
  */
-function expandInputs(inputs: readonly string[], skipped: string[]): string[] {
+function expandInputs(inputs: readonly string[], skipped: string[], notSearched: NotSearched): string[] {
 	const files: string[] = [];
 	for (const input of inputs) {
 		let stat: fs.Stats;
@@ -173,7 +189,7 @@ function expandInputs(inputs: readonly string[], skipped: string[]): string[] {
 		}
 		if (stat.isDirectory()) {
 			const found: string[] = [];
-			walk(input, found);
+			walk(input, found, notSearched);
 			files.push(...found.sort());
 		} else if (!stat.isFile()) {
 			skipped.push(`${input}: not a regular file.`);
@@ -186,7 +202,7 @@ function expandInputs(inputs: readonly string[], skipped: string[]): string[] {
 	return files;
 }
 
-function walk(dir: string, out: string[]): void {
+function walk(dir: string, out: string[], notSearched: NotSearched): void {
 	let entries: fs.Dirent[];
 	try {
 		entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -197,21 +213,46 @@ function walk(dir: string, out: string[]): void {
 		const full = path.join(dir, entry.name);
 		if (entry.isDirectory()) {
 			if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) {
-				walk(full, out);
+				walk(full, out, notSearched);
+			} else {
+				notSearched.folders.push(full);
 			}
+		} else if (entry.isSymbolicLink()) {
+			notSearched.links.push(full);
 		} else if (entry.isFile() && detectLanguage('', entry.name)) {
 			out.push(full);
 		}
 	}
 }
 
-/** The file as text; binary or oversized files are bad input. */
+/** "2 dot- or build folders (.cache, node_modules) and 1 symbolic link (req.json) were not searched …". */
+function skippedNote(skipped: NotSearched): string | undefined {
+	const parts: string[] = [];
+	const list = (items: string[]) => {
+		const shown = items.slice(0, 5).map(displayPath).join(', ');
+		return items.length > 5 ? `${shown}, …` : shown;
+	};
+	if (skipped.folders.length) {
+		parts.push(`${skipped.folders.length} folder${skipped.folders.length === 1 ? '' : 's'} (${list(skipped.folders)})`);
+	}
+	if (skipped.links.length) {
+		parts.push(`${skipped.links.length} symbolic link${skipped.links.length === 1 ? '' : 's'} (${list(skipped.links)})`);
+	}
+	if (!parts.length) {
+		return undefined;
+	}
+	return `note: not searched: ${parts.join(' and ')}; dot-folders, dependency and build folders and symbolic links are skipped in a folder search. Name them on the command line to count them.`;
+}
+
+const tooLarge = (file: string) => `${file}: larger than ${Math.round(MAX_DOCUMENT_CHARS / 1024 / 1024)} MB; for a JSONL batch file use "claude-token-meter batch".`;
+
+/** The file as text by the one rule of util/text.ts (NUL or invalid UTF-8 anywhere: refused; UTF-16 with a BOM decoded). */
 function readText(file: string): string {
 	let buf: Buffer;
 	try {
 		// Checked before reading: a huge file is refused without being loaded.
 		if (fs.statSync(file).size > MAX_DOCUMENT_CHARS) {
-			throw new UsageError(`${file}: larger than ${Math.round(MAX_DOCUMENT_CHARS / 1024 / 1024)} MB; for a JSONL batch file use "claude-token-meter batch".`);
+			throw new UsageError(tooLarge(file));
 		}
 		buf = fs.readFileSync(file);
 	} catch (err) {
@@ -220,19 +261,36 @@ function readText(file: string): string {
 		}
 		throw new UsageError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
 	}
-	if (buf.subarray(0, 8192).includes(0)) {
-		throw new UsageError(`${file}: looks like a binary file (it contains NUL bytes).`);
-	}
 	let text: string;
 	try {
-		text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
-	} catch {
-		throw new UsageError(`${file}: is not UTF-8 text.`);
+		text = decodeText(buf);
+	} catch (err) {
+		if (err instanceof NotTextError) {
+			throw new UsageError(`${file}: ${err.message}.`);
+		}
+		throw err;
 	}
 	if (text.length > MAX_DOCUMENT_CHARS) {
-		throw new UsageError(`${file}: larger than ${Math.round(MAX_DOCUMENT_CHARS / 1024 / 1024)} MB; for a JSONL batch file use "claude-token-meter batch".`);
+		throw new UsageError(tooLarge(file));
 	}
-	return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+	return text;
+}
+
+/** Where a file does not parse, as `file:line:col: message` lines (the first few). */
+function syntaxReport(file: string, text: string): string[] {
+	const language = detectLanguage('', file);
+	if (!language) {
+		return [];
+	}
+	const problems = syntaxProblems(text, language, file);
+	const shown = problems.slice(0, 5).map((p) => {
+		const { line, column } = lineColumn(text, p.offset);
+		return `${displayPath(file)}:${line}:${column}: ${p.message}`;
+	});
+	if (problems.length > 5) {
+		shown.push(`${displayPath(file)}: … ${problems.length >= 20 ? 'and more' : `and ${problems.length - 5} more`}`);
+	}
+	return shown;
 }
 
 /** 1-based line and column of a UTF-16 offset. */
@@ -274,17 +332,17 @@ function makeCounter(flags: CommonFlags): Counter {
 	return withRateLimit(new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, timeoutMs: 30_000 }), new RateLimiter(flags.rpm), { maxRetries: 2 });
 }
 
-function costs(tokens: number, site: RequestSite, info: ModelInfo | undefined): { costUsd: number | null; maxCostUsd: number | null } {
+function costs(tokens: number, maxTokens: number | undefined, site: RequestSite, info: ModelInfo | undefined): { costUsd: number | null; maxCostUsd: number | null } {
 	if (!info) {
 		return { costUsd: null, maxCostUsd: null };
 	}
 	const costUsd = inputCost(tokens, info);
-	if (site.maxTokens === undefined) {
+	if (maxTokens === undefined) {
 		return { costUsd, maxCostUsd: null };
 	}
 	const thinking = site.payload.thinking as { budget_tokens?: unknown } | undefined;
 	const thinkingBudget = typeof thinking?.budget_tokens === 'number' ? thinking.budget_tokens : undefined;
-	return { costUsd, maxCostUsd: worstCaseCost(tokens, site.maxTokens, info, { thinkingBudget }).totalUsd };
+	return { costUsd, maxCostUsd: worstCaseCost(tokens, maxTokens, info, { thinkingBudget }).totalUsd };
 }
 
 function markOf(s: JsonSite): string {
@@ -320,21 +378,40 @@ function table(header: string[], rows: string[][], right: ReadonlySet<number>): 
 }
 
 async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: number; budgetUsd?: number }, io: Io): Promise<number> {
+	// Files that cannot be used are reported and left out, the others counted; exit 2 at the end unless
+	// --lenient. A file that does not parse is left out too, or with --lenient counted as far as it reads.
 	const skipped: string[] = [];
+	const partly: string[] = [];
+	const notSearched: NotSearched = { folders: [], links: [] };
 	const docs: { file: string; text: string }[] = [];
-	for (const file of expandInputs(files, skipped)) {
+	for (const file of expandInputs(files, skipped, notSearched)) {
+		let text: string;
 		try {
-			docs.push({ file, text: readText(file) });
+			text = readText(file);
 		} catch (err) {
-			// One unreadable file is reported and skipped; the others are still counted (exit 2 at the end).
 			if (!(err instanceof UsageError)) {
 				throw err;
 			}
 			skipped.push(err.message);
+			continue;
 		}
+		const problems = syntaxReport(file, text);
+		if (problems.length > 0 && !flags.lenient) {
+			skipped.push(`${displayPath(file)} does not parse (--lenient counts what can be read):\n${problems.map((p) => `    ${p}`).join('\n')}`);
+			continue;
+		}
+		partly.push(...problems);
+		docs.push({ file, text });
+	}
+	const note = skippedNote(notSearched);
+	if (note) {
+		io.err(`${note}\n`);
 	}
 	if (docs.length === 0 && skipped.length > 0) {
 		throw new UsageError(skipped.join('\n'));
+	}
+	if (partly.length > 0) {
+		io.err(`--lenient: counted as far as they could be read:\n${partly.map((u) => `  ${u}`).join('\n')}\n`);
 	}
 	const counter = makeCounter(flags);
 	const found: { file: string; text: string; site: RequestSite }[] = [];
@@ -369,6 +446,11 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 			warnings.push(`warning: ${where}: ${err.message}; the offline figure is shown instead.`);
 		}
 		const info = lookupModel(model);
+		const badMaxTokens = maxTokensProblem(site.maxTokens);
+		if (badMaxTokens) {
+			warnings.push(`warning: ${where}: ${badMaxTokens}: no worst-case cost for this request.`);
+		}
+		const maxTokens = badMaxTokens ? undefined : site.maxTokens;
 		return {
 			file: displayPath(file),
 			line,
@@ -378,11 +460,12 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 			method: site.method ?? null,
 			model,
 			inputTokens: result.inputTokens,
-			exact: result.exact,
+			// Only the endpoint's own figure is exact; the offline tokenizer's (or the fallback after a 400) is not.
+			exact: result.source !== 'offline' && result.exact,
 			approximate: result.approximate,
 			unresolved: site.unresolved.map((u) => ({ path: u.path, text: u.text, reason: u.reason })),
-			...costs(result.inputTokens, site, info),
-			maxTokens: site.maxTokens ?? null,
+			...costs(result.inputTokens, maxTokens, site, info),
+			maxTokens: maxTokens ?? null,
 			modelFromFile: fromFile,
 			overBudget: false,
 		};
@@ -422,8 +505,10 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 		io.err(`Budget exceeded by ${overSites} request${overSites === 1 ? '' : 's'}:\n${over.map((o) => `  ${o}`).join('\n')}\n`);
 	}
 	if (skipped.length > 0) {
-		io.err(`Skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}:\n${skipped.map((m) => `  ${m}`).join('\n')}\n`);
-		return 2;
+		io.err(`${flags.lenient ? '--lenient: skipped' : 'Skipped'} ${skipped.length} file${skipped.length === 1 ? '' : 's'}:\n${skipped.map((m) => `  ${m}`).join('\n')}\n`);
+		if (!flags.lenient) {
+			return 2;
+		}
 	}
 	return overSites > 0 ? 1 : 0;
 }
@@ -558,16 +643,7 @@ function checkBatchFile(file: string): void {
 	} catch {
 		throw new UsageError(`${file}: cannot be read (permission denied).`);
 	}
-	const head = Buffer.alloc(Math.min(8192, stat.size));
-	const fd = fs.openSync(file, 'r');
-	try {
-		fs.readSync(fd, head, 0, head.length, 0);
-	} finally {
-		fs.closeSync(fd);
-	}
-	if (head.includes(0)) {
-		throw new UsageError(`${file}: looks like a binary file (it contains NUL bytes).`);
-	}
+	// Whether it is text is checked while it streams, over every byte (core/util/text.ts).
 }
 
 /** "-" reads standard input. */
@@ -575,7 +651,7 @@ function batchName(file: string): string {
 	return file === '-' ? 'stdin' : displayPath(file);
 }
 
-async function runBatch(file: string, flags: CommonFlags, io: Io): Promise<number> {
+async function runBatch(file: string, flags: CommonFlags, io: Io, raw: Io): Promise<number> {
 	if (file !== '-') {
 		checkBatchFile(file);
 	}
@@ -590,7 +666,7 @@ async function runBatch(file: string, flags: CommonFlags, io: Io): Promise<numbe
 		concurrency: flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY,
 		signal: controller.signal,
 		onProgress: showProgress
-			? (p) => io.err(`\r${p.totalBytes ? Math.floor((p.bytesRead / p.totalBytes) * 100) : 0}% · ${formatTokens(p.lines)} lines · ${formatTokens(p.inputTokens)} tokens`)
+			? (p) => raw.err(`\r${p.totalBytes ? Math.floor((p.bytesRead / p.totalBytes) * 100) : 0}% · ${formatTokens(p.lines)} lines · ${formatTokens(p.inputTokens)} tokens`)
 			: undefined,
 		count: async (body, model, signal) => {
 			const countModel = flags.api ? apiModelId(model) : model;
@@ -606,20 +682,55 @@ async function runBatch(file: string, flags: CommonFlags, io: Io): Promise<numbe
 			}
 		},
 	}).catch((err) => {
+		if (showProgress) {
+			raw.err('\r\x1b[K');
+		}
 		if (fatal !== undefined && isCancellation(err)) {
 			throw fatal;
+		}
+		if (err instanceof NotTextError) {
+			throw new UsageError(`${batchName(file)}: ${err.message}.`);
 		}
 		throw err;
 	});
 	if (showProgress) {
-		io.err('\r\x1b[K');
+		raw.err('\r\x1b[K');
 	}
 	io.out((flags.json ? JSON.stringify(batchJson(file, estimate, flags), null, 2) : renderBatch(file, estimate, flags)) + '\n');
+	// A gate fails on a file with no request at all, and — unless --lenient — on any line it could not use.
+	if (estimate.requests === 0) {
+		io.err(`claude-token-meter: ${batchName(file)}: no line is a Messages request or a {custom_id, params} entry`
+			+ ` (${formatTokens(estimate.lines)} line${estimate.lines === 1 ? '' : 's'}, ${formatTokens(estimate.malformed.count)} malformed).\n`);
+		return 2;
+	}
+	const unusable = estimate.malformed.count + estimate.failed.count;
+	if (unusable > 0) {
+		if (!flags.lenient) {
+			io.err(`claude-token-meter: ${batchName(file)}: ${formatTokens(unusable)} line${unusable === 1 ? '' : 's'} could not be counted (listed above); --lenient accepts the file without them.\n`);
+			return 2;
+		}
+		io.err(`--lenient: skipped ${formatTokens(unusable)} line${unusable === 1 ? '' : 's'} of ${batchName(file)} that could not be counted (listed above).\n`);
+	}
 	return 0;
 }
 
+/**
+ * Control characters (C0 except newline and tab, DEL, C1) and invisible format characters (zero-width, bidi
+ * overrides, line separators) as `\uXXXX`: text from a document — a model id, a malformed line, a file name —
+ * must not move the cursor, clear the screen, retitle the window or reorder what is shown. JSON output stays
+ * valid JSON (the escapes only ever fall inside strings).
+ */
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+export function escapeTerminal(text: string): string {
+	return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Parses the arguments and runs; returns the exit code. Exported for in-process use. */
-export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+	// Everything printed goes through escapeTerminal, but for the progress line's own control codes.
+	const raw = rawIo;
+	const io: Io = { out: (text) => raw.out(escapeTerminal(text)), err: (text) => raw.err(escapeTerminal(text)) };
 	let key: string | undefined;
 	try {
 		const { values, positionals } = parseArgs({
@@ -637,6 +748,7 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
 				api: { type: 'boolean' },
 				'base-url': { type: 'string' },
 				rpm: { type: 'string' },
+				lenient: { type: 'boolean' },
 			},
 		});
 		if (values.help) {
@@ -680,7 +792,7 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
 		if (rpm < 1) {
 			throw new UsageError('--rpm expects a whole number ≥ 1.');
 		}
-		const flags: CommonFlags = { json: Boolean(values.json), model: values.model?.trim(), api: Boolean(values.api), baseUrl, key, rpm };
+		const flags: CommonFlags = { json: Boolean(values.json), model: values.model?.trim(), api: Boolean(values.api), baseUrl, key, rpm, lenient: Boolean(values.lenient) };
 		configureWasm();
 		switch (command) {
 			case 'count': {
@@ -700,7 +812,7 @@ export async function main(argv: readonly string[], io: Io, env: NodeJS.ProcessE
 				if (values['budget-tokens'] !== undefined || values['budget-usd'] !== undefined) {
 					throw new UsageError('--budget-tokens and --budget-usd apply to count, not batch.');
 				}
-				return await runBatch(rest[0], flags, io);
+				return await runBatch(rest[0], flags, io, raw);
 			}
 			default:
 				throw new UsageError(`Unknown command "${command}". Use "count" or "batch" (--help for more).`);

@@ -11,6 +11,7 @@ import { detectJsonl } from './detect/json';
 import { inputCost, lookupModel, outputCost, type ModelInfo, type ModelOverrides } from './cost';
 import type { MessagesBody, RequestSite } from './types';
 import { CancelledError, isCancellation, throwIfAborted } from './util/abort';
+import { TextGuard } from './util/text';
 
 /** Counts one request body for a model; the estimator passes its own signal to cancel in-flight counts. */
 export type BatchCountFn = (body: MessagesBody, model: string, signal: AbortSignal) => Promise<{ inputTokens: number; approximate?: boolean }>;
@@ -179,9 +180,35 @@ async function* fromLineIterable(source: AsyncIterable<string>): AsyncGenerator<
 
 /**
  * Splits a byte stream into lines. Pulling from the stream's async iterator reads the next chunk only
- * when the consumer asks for the next line, so a slow consumer holds the file back.
+ * when the consumer asks for the next line, so a slow consumer holds the file back. The bytes must be text
+ * by the one rule of util/text.ts (a NUL byte or invalid UTF-8 anywhere: NotTextError; UTF-16 with a BOM is
+ * decoded), checked chunk by chunk as they arrive.
  */
 async function* fromByteStream(stream: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<RawLine> {
+	const guard = new TextGuard();
+	let first = true;
+	for await (const line of splitLines(guarded(stream, guard), maxLineBytes)) {
+		// The byte-order mark belongs to the first line's share of the file.
+		yield first ? { ...line, bytes: line.bytes + guard.bomBytes } : line;
+		first = false;
+	}
+}
+
+/** The stream's bytes as checked UTF-8. */
+async function* guarded(stream: AsyncIterable<Buffer | string>, guard: TextGuard): AsyncGenerator<Buffer> {
+	for await (const raw of stream) {
+		const bytes = guard.push(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
+		if (bytes.length > 0) {
+			yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+		}
+	}
+	const tail = guard.end();
+	if (tail.length > 0) {
+		yield Buffer.from(tail.buffer, tail.byteOffset, tail.length);
+	}
+}
+
+async function* splitLines(stream: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<RawLine> {
 	let pending: Buffer[] = [];
 	let pendingBytes = 0;
 	let overflow = false;
@@ -203,8 +230,7 @@ async function* fromByteStream(stream: AsyncIterable<Buffer | string>, maxLineBy
 		overflow = false;
 		return line;
 	};
-	for await (const raw of stream) {
-		const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+	for await (const chunk of stream) {
 		let from = 0;
 		for (;;) {
 			const nl = chunk.indexOf(NEWLINE, from);
@@ -262,6 +288,17 @@ function describeNonRequest(text: string): string {
 		return 'no messages array (expected a Messages request or a {custom_id, params} entry)';
 	}
 	return 'not a Messages request or a Message Batches entry';
+}
+
+/**
+ * Why a request's `max_tokens` cannot be used (the API takes a whole number ≥ 1), or undefined when it can or
+ * is absent. `1e308` or `-5` would make the worst-case cost infinite or negative.
+ */
+export function maxTokensProblem(maxTokens: number | undefined): string | undefined {
+	if (maxTokens === undefined || (Number.isSafeInteger(maxTokens) && maxTokens >= 1)) {
+		return undefined;
+	}
+	return `max_tokens must be a whole number ≥ 1, not ${String(maxTokens)}`;
 }
 
 /** The request sites of one line, or a reason why there are none. */
@@ -437,6 +474,13 @@ export async function estimateBatchFile(source: BatchSource, options: BatchOptio
 			const parsed = parseLine(text);
 			if ('reason' in parsed) {
 				malformed.add(lineNumber, parsed.reason);
+				report(false);
+				continue;
+			}
+			const badMaxTokens = parsed.sites.map((s) => maxTokensProblem(s.maxTokens)).find((p) => p !== undefined);
+			if (badMaxTokens) {
+				// The API would refuse the request, and one such line would turn the worst case into nonsense.
+				malformed.add(lineNumber, badMaxTokens);
 				report(false);
 				continue;
 			}

@@ -2,7 +2,6 @@
  * Runs the built CLI (`node dist/cli.js`) as a child process, as users and CI do.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -11,49 +10,9 @@ import { lookupModel } from '../../src/core/cost';
 import { utf8CountRule } from '../server/countRule';
 import { startCountServer, type CountServer } from '../server/countServer';
 import type { JsonSite } from '../../src/cli';
+import { CLI, EXAMPLES, ROOT, cleanEnv, ensureBuiltCli, run, type Run } from './cliHelpers';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const EXAMPLES = path.join(ROOT, 'examples');
 const KEY = 'sk-ant-cli-test-5f3a9c1e7b2d4068';
-
-interface Run {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
-
-/** The environment without any real key, so no test can reach a real endpoint by accident. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = { ...process.env };
-	delete env.ANTHROPIC_API_KEY;
-	delete env.ANTHROPIC_BASE_URL;
-	return { ...env, ...extra };
-}
-
-function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<Run> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: options.env ?? cleanEnv(), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-		if (options.input !== undefined) {
-			child.stdin!.end(options.input);
-		}
-		let stdout = '';
-		let stderr = '';
-		child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-		child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-		child.on('error', reject);
-		child.on('close', (code) => resolve({ code, stdout, stderr }));
-	});
-}
-
-function newestMtime(dir: string): number {
-	let newest = 0;
-	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-		const full = path.join(dir, entry.name);
-		newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
-	}
-	return newest;
-}
 
 /** The `--json` contract as the CLI declares it. */
 type Site = JsonSite;
@@ -81,10 +40,7 @@ describe('CLI (built dist/cli.js)', function () {
 	let tmp: string;
 
 	before(() => {
-		const stale = !fs.existsSync(CLI) || fs.statSync(CLI).mtimeMs < newestMtime(path.join(ROOT, 'src'));
-		if (stale) {
-			execFileSync(process.execPath, ['esbuild.js'], { cwd: ROOT, stdio: 'inherit' });
-		}
+		ensureBuiltCli();
 		tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-cli-'));
 	});
 	after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -593,9 +549,14 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.equal(e.bytesRead, fs.statSync(path.join(EXAMPLES, 'batch-requests.jsonl')).size);
 		});
 
-		it('reports malformed lines and unknown models', async () => {
-			const r = await run(['batch', 'test/fixtures/cli/batch-mixed.jsonl', '--json']);
+		it('reports malformed lines and unknown models: exit 2, or 0 with --lenient', async () => {
+			const strict = await run(['batch', 'test/fixtures/cli/batch-mixed.jsonl', '--json']);
+			assert.equal(strict.code, 2, strict.stderr);
+			assert.match(strict.stderr, /batch-mixed\.jsonl: 2 lines could not be counted \(listed above\); --lenient accepts the file without them/);
+			const r = await run(['batch', 'test/fixtures/cli/batch-mixed.jsonl', '--json', '--lenient']);
 			assert.equal(r.code, 0, r.stderr);
+			assert.equal(r.stdout, strict.stdout, 'the same report either way');
+			assert.match(r.stderr, /--lenient: skipped 2 lines of test\/fixtures\/cli\/batch-mixed\.jsonl/);
 			const e = JSON.parse(r.stdout);
 			assert.equal(e.requests, 4);
 			assert.equal(e.blankLines, 1);
@@ -605,7 +566,7 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.equal(e.unpricedRequests, 1);
 			const unknown = e.models.find((m: { model: string }) => m.model === 'claude-imaginary-7');
 			assert.deepEqual([unknown.displayName, unknown.inputCostUsd, unknown.maxOutputCostUsd], [null, null, null]);
-			const table = await run(['batch', 'test/fixtures/cli/batch-mixed.jsonl']);
+			const table = await run(['batch', 'test/fixtures/cli/batch-mixed.jsonl', '--lenient']);
 			assert.match(table.stdout, /2 lines malformed: 3, 6/);
 			assert.match(table.stdout, /line 3: not valid JSON/);
 			assert.match(table.stdout, /No price for claude-imaginary-7: 1 request left out of the costs/);
