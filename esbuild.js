@@ -17,6 +17,8 @@ function copyWasm(out = path.join(__dirname, 'dist')) {
 	for (const file of ['web-tree-sitter/tree-sitter.wasm', ...files]) {
 		fs.copyFileSync(require.resolve(file), path.join(out, path.basename(file)));
 	}
+	// dist/pdfjs.js is PDF.js (Apache-2.0): its license ships beside it.
+	fs.copyFileSync(path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'LICENSE'), path.join(out, 'pdfjs.LICENSE.txt'));
 }
 
 const common = {
@@ -49,11 +51,32 @@ async function writeCompactVocabs(outDir = path.join(__dirname, 'dist')) {
 	}
 }
 
+/**
+ * PDF.js reads PDF pages for the offline estimate. It is large, so it is its own file, loaded on the first
+ * PDF only (src/core/offline/pdf.ts); it runs without a canvas, which only rendering needs.
+ */
+function pdfjsEntry(outDir) {
+	return {
+		stdin: {
+			contents: "export * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';\nexport * as worker from 'pdfjs-dist/legacy/build/pdf.worker.mjs';\n",
+			resolveDir: __dirname,
+			sourcefile: 'pdfjs-entry.mjs',
+		},
+		outfile: path.join(outDir, 'pdfjs.js'),
+		external: ['canvas', 'path2d', '@napi-rs/canvas'],
+		minify: true,
+		sourcemap: false,
+		// PDF.js reads `import.meta.url` only to find optional node packages, which the CJS bundle goes without.
+		logLevel: 'error',
+	};
+}
+
 /** The CLI alone, minified, with its wasm files and compiled vocabularies, into `outDir` (the npm package's dist/). */
 async function buildCli(outDir) {
 	copyWasm(outDir);
 	await writeCompactVocabs(outDir);
 	await esbuild.build({ ...common, minify: true, sourcemap: false, entryPoints: ['src/cli.ts'], outfile: path.join(outDir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } });
+	await esbuild.build({ ...common, ...pdfjsEntry(outDir) });
 }
 
 /**
@@ -101,6 +124,7 @@ async function main() {
 			plugins: [chunkPlugin(chunk)],
 		})),
 	];
+	entries.push(pdfjsEntry(path.join(__dirname, 'dist')));
 	if (fs.existsSync(path.join(__dirname, 'src/cli.ts'))) {
 		entries.push({ entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
 	}

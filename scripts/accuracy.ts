@@ -103,7 +103,7 @@ function list(v: string | undefined, what: string): string[] {
 	return items.length ? items : usage(`${what} needs a value`);
 }
 
-function requestsMode(argv: string[]): void {
+async function requestsMode(argv: string[]): Promise<void> {
 	const positional: string[] = [];
 	const filter: RequestFilter = {};
 	let json = false;
@@ -143,7 +143,7 @@ function requestsMode(argv: string[]): void {
 	}
 	let outcomes: RequestOutcome[];
 	try {
-		outcomes = scoreRequests(readRecordedRequests(positional[0]), filter);
+		outcomes = await scoreRequests(readRecordedRequests(positional[0]), filter);
 	} catch (err) {
 		process.stderr.write(`accuracy: cannot read the recordings: ${err instanceof Error ? err.message : String(err)}\n`);
 		process.exit(1);
@@ -171,7 +171,7 @@ function requestsMode(argv: string[]): void {
 
 function main(argv: string[]): void {
 	if (argv[0] === 'requests') {
-		requestsMode(argv.slice(1));
+		void requestsMode(argv.slice(1));
 		return;
 	}
 	const positional: string[] = [];

@@ -252,17 +252,18 @@ describe('offline: image headers', () => {
 		assert.equal(decodeBase64('not base64!!'), undefined);
 		assert.deepEqual([...(decodeBase64('AQID') ?? [])], [1, 2, 3]);
 	});
-	it('prices images as width × height / 750 after resizing per family', () => {
-		assert.equal(imageTokens(1092, 1092, 'v3').tokens, 1590);
-		assert.equal(imageTokens(200, 200, 'v3').tokens, 54);
-		// v3: long edge ≤ 1568 and ≈ 1.15 MP.
+	it('prices images in 28 px patches after resizing per family', () => {
+		// 39 × 39 patches plus v3's 3 tokens of image framing.
+		assert.equal(imageTokens(1092, 1092, 'v3').tokens, 1524);
+		assert.equal(imageTokens(200, 200, 'v3').tokens, 8 * 8 + 3);
+		// v3: long edge ≤ 1568 and at most 1,600 patches.
 		const big = imageTokens(4000, 3000, 'v3');
 		assert.ok(Math.max(big.width, big.height) <= 1568);
-		assert.ok(big.tokens <= 1600);
-		// Opus 4.7+ and v5: long edge up to 2576, up to ≈ 4,784 tokens.
+		assert.ok(big.patches <= 1600 && big.patches > 1500, `${big.patches}`);
+		// Opus 4.7+ and v5: long edge up to 2576, up to 4,784 patches.
 		const hi = imageTokens(4000, 3000, 'v4.7');
 		assert.ok(Math.max(hi.width, hi.height) <= 2576);
-		assert.ok(hi.tokens > 1600 && hi.tokens <= 4784);
+		assert.ok(hi.patches > 1600 && hi.patches <= 4784, `${hi.patches}`);
 	});
 });
 
@@ -371,10 +372,10 @@ describe('offline: whole requests', () => {
 		});
 		const r = countRequest(body(b64(png(1092, 1092))), 'claude-sonnet-4-5');
 		assert.equal(r.approximate, true);
-		assert.ok(r.notes.includes('image ≈ 1,590 tokens (1092×1092, estimated)'), r.notes.join(' | '));
-		assert.equal(r.inputTokens, countUserMessage('', 'v3') + 1590);
+		assert.ok(r.notes.includes('image 1,524 tokens (1092×1092: 1,521 patches of 28 px)'), r.notes.join(' | '));
+		assert.equal(r.inputTokens, countUserMessage('', 'v3') + 1524);
 		const j = countRequest(body(b64(jpeg(200, 200))), 'claude-sonnet-4-5');
-		assert.equal(j.inputTokens, countUserMessage('', 'v3') + 54);
+		assert.equal(j.inputTokens, countUserMessage('', 'v3') + 67);
 	});
 	it('images: invalid base64 and URL sources are notes, never throws', () => {
 		const bad = countRequest(

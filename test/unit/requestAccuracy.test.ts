@@ -45,7 +45,7 @@ describe('request accuracy (npm run accuracy -- requests)', () => {
 		});
 		after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-		it('reads gzip JSONL, sums cache tokens into the input, scores per family and kind and lists the worst misses', () => {
+		it('reads gzip JSONL, sums cache tokens into the input, scores per family and kind and lists the worst misses', async () => {
 			const exact = countUserMessage('Hello there', 'v3');
 			const lines = [
 				{ id: 'a', model: 'claude-sonnet-4-5', family: 'v3', request: body({ messages: [{ role: 'user', content: 'Hello there' }] }), input_tokens: exact - 2, cache_read_input_tokens: 2, total_input_tokens: exact, features: [], verification: 'exact' },
@@ -58,7 +58,7 @@ describe('request accuracy (npm run accuracy -- requests)', () => {
 			const recs = readRecordedRequests(file);
 			assert.deepEqual(recs.map((r) => [r.id, r.tokens]), [['a', exact], ['b', exact * 2], ['c', 100]]);
 
-			const outcomes = scoreRequests(recs);
+			const outcomes = await scoreRequests(recs);
 			const rows = summarize(outcomes);
 			assert.deepEqual(rows.map((r) => [r.family, r.kind, r.requests, r.exact, r.undercounts]), [
 				['v3', 'plain', 2, 1, 1],
@@ -67,9 +67,9 @@ describe('request accuracy (npm run accuracy -- requests)', () => {
 			assert.equal(rows[0].medianErrorPct, 0);
 			assert.equal(rows[0].p90ErrorPct, 50);
 			assert.deepEqual(worstMisses(outcomes, 1).map((o) => o.id), ['c']);
-			assert.deepEqual(scoreRequests(recs, { features: ['x'] }).map((o) => o.id), ['b']);
-			assert.deepEqual(scoreRequests(recs, { kind: 'system/turns' }).map((o) => o.id), ['c']);
-			assert.deepEqual(scoreRequests(recs, { family: 'v3', verification: ['exact'] }).map((o) => o.id), ['a', 'b']);
+			assert.deepEqual((await scoreRequests(recs, { features: ['x'] })).map((o) => o.id), ['b']);
+			assert.deepEqual((await scoreRequests(recs, { kind: 'system/turns' })).map((o) => o.id), ['c']);
+			assert.deepEqual((await scoreRequests(recs, { family: 'v3', verification: ['exact'] })).map((o) => o.id), ['a', 'b']);
 		});
 
 		it('says which line is not JSON', () => {
@@ -85,12 +85,12 @@ describe('recorded requests (../shared/requests, when present)', function () {
 	const root = path.resolve(__dirname, '..', '..', '..');
 	const file = process.env.CTM_RECORDINGS ?? path.resolve(root, '..', 'shared', 'requests', 'recorded.jsonl.gz');
 	let rows: ReturnType<typeof summarize> = [];
-	before(function () {
+	before(async function () {
 		if (!fs.existsSync(file)) {
 			console.log(`      (skipped: ${file} is not there)`);
 			this.skip();
 		}
-		rows = summarize(scoreRequests(readRecordedRequests(file)));
+		rows = summarize(await scoreRequests(readRecordedRequests(file)));
 	});
 
 	it('the "≈" statistics the counter ships are the ones the recordings give (regenerate with --write-stats)', () => {

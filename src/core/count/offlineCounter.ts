@@ -1,4 +1,4 @@
-import { countRequest } from '../offline';
+import { countRequest, preparePdfs } from '../offline';
 import type { CountRequest, CountResult, Counter } from '../types';
 import { throwIfAborted } from '../util/abort';
 
@@ -16,6 +16,9 @@ export class OfflineCounter implements Counter {
 	async count(request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
 		throwIfAborted(signal);
 		const model = request.model || request.body?.model || '';
+		// PDF pages are read asynchronously (and cached) before the synchronous count prices them.
+		await preparePdfs(request.body, signal);
+		throwIfAborted(signal);
 		const r = countRequest(request.body, model);
 		// The count itself is synchronous; honour a cancellation that arrived meanwhile.
 		throwIfAborted(signal);

@@ -6,8 +6,9 @@
  */
 export { type Family, FAMILIES, countText, countUserMessage, loadFamily } from './tokenizer';
 export { type FamilyGuess, familyForModel } from './families';
-export { type OfflineRequestCount, countRequest, imageTokens } from './request';
-export { type ImageSize, decodeBase64, imageSize, pdfPageCount } from './media';
+export { type OfflineRequestCount, countRequest } from './request';
+export { type ImageSize, decodeBase64, imageSize, imageTokens, pdfPageCount } from './media';
+export { preparePdfs } from './pdf';
 export { loadedVocabs, offlineDataDir } from './vocab';
 
 import { resetTokenizers } from './tokenizer';

@@ -1,7 +1,12 @@
 /**
- * Reading what the offline estimate needs from media bytes: image dimensions from the header of a
- * PNG, JPEG, GIF or WebP file, and the page count of a PDF. Never throws on bad input.
+ * Media for the offline estimate: image dimensions from the header of a PNG, JPEG, GIF or WebP file,
+ * the page count of a PDF, and the rules that price images, PDF pages and text documents. Never throws
+ * on bad input.
+ *
+ * The rules were fitted on recorded requests with the API's own counts: for each media block, the
+ * count minus the exactly known text around it. "Measured" below names what each figure rests on.
  */
+import type { Family } from './tokenizer';
 
 export interface ImageSize {
 	width: number;
@@ -133,3 +138,165 @@ export function pdfPageCount(b: Uint8Array): number | undefined {
 	const pages = text.match(/\/Type\s*\/Page(?![a-zA-Z])/g);
 	return pages ? pages.length : 0;
 }
+
+/** One image token is one 28 × 28 px patch (fits every recorded image exactly, 1×1 to 3008×2000 px). */
+const PATCH = 28;
+
+interface ImageRule {
+	/** Long-edge limit of the API's resize, in px. */
+	longEdge: number;
+	/** Patch budget: a larger image is scaled to fit it. */
+	maxPatches: number;
+	/** Tokens an image block adds beyond its patches, inside a message. */
+	frame: number;
+}
+
+/**
+ * Per family. v3: 1568 px / 1,600 patches, +3 (measured: 60 one-message requests on 14 models,
+ * exact on all but Claude 3.5 Haiku, which drifts 3–35 over on 5 of 12); 3008×2000 → 49×32 and
+ * 1191×1128 → 41×38 patches fix the over-budget rounding (scale to the budget, then floor).
+ * v4.7: −2 and v5: +3 (measured: 11 requests with one 330×291 image; both totals are 156 for the
+ * same body, the offset is v5's shorter one-message frame). Their 2576 px / 4,784-patch limits are
+ * Anthropic's published high-resolution figures; no recording reaches them.
+ */
+const IMAGE_RULES: Record<Family, ImageRule> = {
+	'v3': { longEdge: 1568, maxPatches: 1600, frame: 3 },
+	'v4.7': { longEdge: 2576, maxPatches: 4784, frame: -2 },
+	'v5': { longEdge: 2576, maxPatches: 4784, frame: 3 },
+};
+
+/** The API rejects images above 8000 px on a side (Anthropic's vision docs). */
+export const MAX_IMAGE_EDGE = 8000;
+
+export interface ImageTokens {
+	/** Tokens of the image block: patches plus its frame. */
+	tokens: number;
+	patches: number;
+	/** Size after the API's resize (px). */
+	width: number;
+	height: number;
+}
+
+function grid(width: number, height: number, longEdge: number, maxPatches: number, fill: boolean): { cols: number; rows: number; scale: number } {
+	const w = Number.isFinite(width) && width > 1 ? width : 1;
+	const h = Number.isFinite(height) && height > 1 ? height : 1;
+	const budget = Math.sqrt((maxPatches * PATCH * PATCH) / (w * h));
+	const scale = Math.min(fill ? budget : Math.min(1, budget), longEdge / Math.max(w, h));
+	if (scale >= 1 && !fill) {
+		// Not resized: the patches that cover the image (measured: 330×291 → 12×11).
+		return { cols: Math.ceil(w / PATCH), rows: Math.ceil(h / PATCH), scale: 1 };
+	}
+	// Resized to the budget: whole patches only (measured: 3008×2000 → 49×32, a US-letter page → 35×45).
+	return { cols: Math.max(1, Math.floor((w * scale) / PATCH)), rows: Math.max(1, Math.floor((h * scale) / PATCH)), scale };
+}
+
+/** Tokens of an image of this size in a message, after the API's resize for the family. */
+export function imageTokens(width: number, height: number, family: Family): ImageTokens {
+	const rule = IMAGE_RULES[family];
+	const g = grid(width, height, rule.longEdge, rule.maxPatches, false);
+	const patches = g.cols * g.rows;
+	return {
+		tokens: Math.max(1, patches + rule.frame),
+		patches,
+		width: Math.max(1, Math.round((Number.isFinite(width) ? width : 1) * g.scale)),
+		height: Math.max(1, Math.round((Number.isFinite(height) ? height : 1) * g.scale)),
+	};
+}
+
+/** The largest image a family takes, for an image whose size is unknown. */
+export function largestImageTokens(family: Family): number {
+	const rule = IMAGE_RULES[family];
+	return rule.maxPatches + rule.frame;
+}
+
+/**
+ * A PDF page is rendered as large as its covering patch grid allows within v3's budget (1,600 patches,
+ * 1568 px), whatever the family. Measured: a US-letter page is 35×45 = 1,575 patches on v3, v4.7 and
+ * v5 alike (8 models), an A4 page 34×47 = 1,598 (3 recordings); scaling to the pixel budget as images
+ * do would give A4 33×47, 47 short.
+ */
+const PAGE_BUDGET = { longEdge: 1568, maxPatches: 1600 };
+
+/** Patches of one PDF page of this size in points. */
+export function pdfPagePatches(widthPt: number, heightPt: number): number {
+	const w = Number.isFinite(widthPt) && widthPt > 0 ? widthPt : 612;
+	const h = Number.isFinite(heightPt) && heightPt > 0 ? heightPt : 792;
+	const cover = (scale: number) => Math.max(1, Math.ceil((w * scale) / PATCH - 1e-9)) * Math.max(1, Math.ceil((h * scale) / PATCH - 1e-9));
+	const limit = PAGE_BUDGET.longEdge / Math.max(w, h);
+	// The covering grid only grows with the scale, and changes where a side reaches a whole patch:
+	// the largest scale that fits is one of those points (or the long-edge limit).
+	let best = 0;
+	const consider = (scale: number) => {
+		if (scale > best && scale <= limit && cover(scale) <= PAGE_BUDGET.maxPatches) {
+			best = scale;
+		}
+	};
+	consider(limit);
+	for (let n = 1; n <= PAGE_BUDGET.maxPatches; n++) {
+		consider((PATCH * n) / w);
+		consider((PATCH * n) / h);
+	}
+	return best > 0 ? cover(best) : 1;
+}
+
+/**
+ * Tokens a PDF document block adds beyond its pages (patches + text), per family and model.
+ * Measured on one-page PDFs in one-message requests: v3 −2 (12 exact recordings: Haiku 4.5, Sonnet 4
+ * and 4.5, Opus 4.1 and 4.5, Sonnet 3.7; Claude 3.5 Sonnet's two are 1–2 lower); Opus/Sonnet 4.6 0
+ * (2); Claude 3.5 Haiku +32 (4, two files); v4.7 −2 (2); v5 +3 (1). Multi-page PDFs were not recorded: pages are
+ * assumed to add nothing beyond their own patches and text.
+ */
+export function pdfFrame(family: Family, model: string): number {
+	if (family !== 'v3') {
+		return family === 'v5' ? 3 : -2;
+	}
+	const id = model.toLowerCase();
+	if (/3-5-haiku|haiku-3-5/.test(id)) {
+		return 32;
+	}
+	if (/(?:opus|sonnet)-4-6/.test(id)) {
+		return 0;
+	}
+	return -2;
+}
+
+/**
+ * A text or content document: its text plus a frame. Measured: v3 plain-text documents without
+ * citations, text + 35–38 (4 recordings; 38 taken, the current models' figure). No recording has one
+ * on v4.7 or v5: v3's figure shifted by the image frame's offset (v4.7 −5, v5 0).
+ */
+export function textDocumentFrame(family: Family): number {
+	return family === 'v4.7' ? 33 : 38;
+}
+
+/**
+ * Citations enabled add a prompt once per request plus a cost per citable chunk (a sentence of a text
+ * or PDF document, a block of a content document or search result), on top of the block's own frame.
+ * Measured: v3 478 + 17 per sentence (35 recordings of 1, 2 and 4 sentences; Opus/Sonnet 4.6 +2; two
+ * and four cited search results in one request pay the prompt once), v4.7 721 + 17 (2 recordings of 2
+ * sentences: the per-sentence figure is v3's). v5 has none recorded: v4.7's.
+ */
+export function citationTokens(family: Family, model: string, chunks: number, withPrompt: boolean): number {
+	const prompt = family === 'v3' ? 478 + (/(?:opus|sonnet)-4-6/.test(model.toLowerCase()) ? 2 : 0) : 721;
+	return (withPrompt ? prompt : 0) + 17 * Math.max(1, chunks);
+}
+
+/**
+ * A search_result block beyond a content document's frame (measured: 6 recordings of 1, 2 and 4
+ * results, all inside tool exchanges whose own framing is estimated, so ±30).
+ */
+export const SEARCH_RESULT_EXTRA = 30;
+
+/** Sentences of a text, as citations chunk a plain-text or PDF document. */
+export function sentenceCount(text: string): number {
+	return text.split(/(?<=[.!?])\s+/).filter((s) => s.trim().length > 0).length;
+}
+
+/**
+ * A document's title and context are text with a frame. Measured: a 3-token title cost 10 (one
+ * recording); context was not recorded and is assumed alike.
+ */
+export const DOCUMENT_FIELD_FRAME = 7;
+
+/** A text block right after an image or a document costs one token more (measured: 3 recordings). */
+export const TEXT_AFTER_MEDIA = 1;

@@ -14,7 +14,23 @@ import {
 } from './framing';
 import { FAMILY_LABELS, KIND_LABELS, requestKind } from './kinds';
 import { measuredKind, reproducedExactly } from './measuredAccuracy';
-import { decodeBase64, imageSize, pdfPageCount } from './media';
+import {
+	DOCUMENT_FIELD_FRAME,
+	MAX_IMAGE_EDGE,
+	SEARCH_RESULT_EXTRA,
+	TEXT_AFTER_MEDIA,
+	citationTokens,
+	decodeBase64,
+	imageSize,
+	imageTokens,
+	largestImageTokens,
+	pdfFrame,
+	pdfPageCount,
+	pdfPagePatches,
+	sentenceCount,
+	textDocumentFrame,
+} from './media';
+import { cachedPdf } from './pdf';
 import { type Family, countInner, countText, loadFamily } from './tokenizer';
 
 export interface OfflineRequestCount {
@@ -32,22 +48,10 @@ export interface OfflineRequestCount {
  * measured in `framing.ts`. What the recordings do not pin down yet is estimated and always reported
  * as approximate:
  * - thinking in the current assistant turn: its text plus 8 tokens of wrapper;
- * - a document's text plus 8 tokens of wrapper;
  * - a block of an unknown type or a server tool definition: the tokens of its JSON.
+ * Images, documents and search results follow the media rules in `media.ts`.
  */
 const THINKING_FRAME = 8;
-const DOCUMENT_FRAME = 8;
-
-/** Image limits per family: long edge and pixel budget after the API's own resizing. */
-const IMAGE_LIMITS: Record<Family, { longEdge: number; maxTokens: number }> = {
-	'v3': { longEdge: 1568, maxTokens: 1600 },
-	'v4.7': { longEdge: 2576, maxTokens: 4784 },
-	'v5': { longEdge: 2576, maxTokens: 4784 },
-};
-/** A PDF page: text (1,500–3,000 tokens published; the lower end, as pages are often sparse) plus its image. */
-const PDF_TEXT_PER_PAGE = 1500;
-/** A US-letter page rendered within the image limits. */
-const PDF_PAGE_SHAPE = { width: 1700, height: 2200 };
 
 function capitalize(s: string): string {
 	return s.charAt(0).toUpperCase() + s.slice(1);
@@ -57,29 +61,11 @@ function fmt(n: number): string {
 	return n.toLocaleString('en-US');
 }
 
-/** Tokens of an image after the API's downscaling (≈ width × height / 750). */
-export function imageTokens(width: number, height: number, family: Family): { tokens: number; width: number; height: number } {
-	const lim = IMAGE_LIMITS[family];
-	let w = width;
-	let h = height;
-	const long = Math.max(w, h);
-	if (long > lim.longEdge) {
-		const s = lim.longEdge / long;
-		w = Math.max(1, Math.round(w * s));
-		h = Math.max(1, Math.round(h * s));
-	}
-	const maxPixels = lim.maxTokens * 750;
-	if (w * h > maxPixels) {
-		const s = Math.sqrt(maxPixels / (w * h));
-		w = Math.max(1, Math.floor(w * s));
-		h = Math.max(1, Math.floor(h * s));
-	}
-	return { tokens: Math.max(1, Math.ceil((w * h) / 750)), width: w, height: h };
-}
-
 class Tally {
 	tokens = 0;
 	approximate = false;
+	/** The citations prompt is paid once per request. */
+	citations = false;
 	readonly notes: string[] = [];
 
 	estimate(tokens: number, note?: string): void {
@@ -170,6 +156,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			continue;
 		}
 		// Several text blocks in one message cost their texts only (v3: 8 of 8 two-block messages exact).
+		let afterMedia = false;
 		for (const block of content) {
 			const blk = asRecord(block);
 			if (!blk) {
@@ -177,8 +164,11 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			}
 			if (blk.type !== 'text') {
 				plainText = false;
+			} else if (afterMedia) {
+				t.tokens += TEXT_AFTER_MEDIA;
 			}
-			countBlock(blk, t, family, i === currentAssistant, text);
+			afterMedia = isMedia(blk);
+			countBlock(blk, t, family, i === currentAssistant, text, modelId);
 		}
 	}
 
@@ -265,7 +255,7 @@ function countTools(tools: Array<Record<string, unknown>>, choice: Record<string
 	}
 }
 
-function toolResultText(content: unknown, t: Tally, family: Family, text: (s: string) => number): number {
+function toolResultText(content: unknown, t: Tally, family: Family, text: (s: string) => number, model: string): number {
 	if (typeof content === 'string') {
 		return countInner(content, family);
 	}
@@ -278,14 +268,20 @@ function toolResultText(content: unknown, t: Tally, family: Family, text: (s: st
 			} else if (r?.type === 'image') {
 				countImage(asRecord(r.source), t, family);
 			} else if (r?.type === 'document') {
-				countDocument(r, t, family, text);
+				countDocument(r, t, family, text, model);
+			} else if (r?.type === 'search_result') {
+				countSearchResult(r, t, family, text, model);
 			}
 		}
 	}
 	return n;
 }
 
-function countBlock(blk: Record<string, unknown>, t: Tally, family: Family, currentTurn: boolean, text: (s: string) => number): void {
+function isMedia(blk: Record<string, unknown> | undefined): boolean {
+	return blk?.type === 'image' || blk?.type === 'document' || blk?.type === 'search_result';
+}
+
+function countBlock(blk: Record<string, unknown>, t: Tally, family: Family, currentTurn: boolean, text: (s: string) => number, model: string): void {
 	switch (blk.type) {
 		case 'text':
 			t.tokens += typeof blk.text === 'string' ? text(blk.text) : 0;
@@ -294,7 +290,10 @@ function countBlock(blk: Record<string, unknown>, t: Tally, family: Family, curr
 			countImage(asRecord(blk.source), t, family);
 			return;
 		case 'document':
-			countDocument(blk, t, family, text);
+			countDocument(blk, t, family, text, model);
+			return;
+		case 'search_result':
+			countSearchResult(blk, t, family, text, model);
 			return;
 		case 'tool_use':
 			t.tokens += countInner(renderToolUse(blk.name, blk.input), family);
@@ -302,9 +301,12 @@ function countBlock(blk: Record<string, unknown>, t: Tally, family: Family, curr
 		case 'server_tool_use':
 			t.estimate(countInner(renderToolUse(blk.name, blk.input), family), 'server_tool_use blocks are estimated as tool calls.');
 			return;
-		case 'tool_result':
-			t.tokens += TOOL_RESULT_WRAPPER + toolResultText(blk.content, t, family, text);
+		case 'tool_result': {
+			// Nested media add their own tokens to the tally: take the text first, then add (not `+=` around the call).
+			const inner = toolResultText(blk.content, t, family, text, model);
+			t.tokens += TOOL_RESULT_WRAPPER + inner;
 			return;
+		}
 		case 'thinking':
 			if (currentTurn) {
 				t.estimate(text(String(blk.thinking ?? '')) + THINKING_FRAME, 'Thinking in the current assistant turn is counted (estimated framing).');
@@ -324,56 +326,145 @@ function countBlock(blk: Record<string, unknown>, t: Tally, family: Family, curr
 }
 
 function countImage(source: Record<string, unknown> | undefined, t: Tally, family: Family): void {
-	const lim = IMAGE_LIMITS[family];
+	const largest = largestImageTokens(family);
 	if (source?.type === 'base64' && typeof source.data === 'string') {
+		// The header is all the size needs: decode only its first bytes.
 		const bytes = decodeBase64(source.data, 64 * 1024);
 		if (!bytes) {
-			t.estimate(lim.maxTokens, `Image data is not valid base64: assumed the largest image (≈ ${fmt(lim.maxTokens)} tokens).`);
+			t.estimate(largest, `Image data is not valid base64: the API will reject it; counted as the largest image (≈ ${fmt(largest)} tokens).`);
 			return;
 		}
 		const size = imageSize(bytes);
 		if (!size) {
-			t.estimate(lim.maxTokens, `Image format not recognised: assumed the largest image (≈ ${fmt(lim.maxTokens)} tokens).`);
+			t.estimate(largest, `Image format not recognised or the data is cut short: counted as the largest image (≈ ${fmt(largest)} tokens).`);
 			return;
 		}
 		const r = imageTokens(size.width, size.height, family);
 		const resized = r.width !== size.width || r.height !== size.height ? `, resized to ${r.width}×${r.height}` : '';
-		t.estimate(r.tokens, `image ≈ ${fmt(r.tokens)} tokens (${size.width}×${size.height}${resized}, estimated)`);
+		const tooBig = Math.max(size.width, size.height) > MAX_IMAGE_EDGE ? `; the API rejects images over ${fmt(MAX_IMAGE_EDGE)} px on a side` : '';
+		t.estimate(r.tokens, `image ${fmt(r.tokens)} tokens (${size.width}×${size.height}${resized}: ${fmt(r.patches)} patches of 28 px${tooBig})`);
 		return;
 	}
 	const kind = source?.type === 'url' ? 'an image URL' : source?.type === 'file' ? 'an uploaded file' : 'an image without data';
-	t.estimate(lim.maxTokens, `image ≈ ${fmt(lim.maxTokens)} tokens (${kind}: size unknown offline, assumed the largest)`);
+	t.estimate(largest, `image ≈ ${fmt(largest)} tokens (${kind}: size unknown offline, counted as the largest)`);
 }
 
-function countDocument(blk: Record<string, unknown>, t: Tally, family: Family, text: (s: string) => number): void {
-	const source = asRecord(blk.source);
-	if (source?.type === 'text' && typeof source.data === 'string') {
-		t.estimate(text(source.data) + DOCUMENT_FRAME, 'Plain-text document framing is estimated.');
-		return;
+function documentFields(blk: Record<string, unknown>, text: (s: string) => number): number {
+	let n = 0;
+	for (const key of ['title', 'context'] as const) {
+		const v = blk[key];
+		if (typeof v === 'string' && v.length > 0) {
+			n += text(v) + DOCUMENT_FIELD_FRAME;
+		}
 	}
-	if (source?.type === 'content' && Array.isArray(source.content)) {
-		let n = DOCUMENT_FRAME;
-		for (const c of source.content) {
-			const r = asRecord(c);
-			if (r?.type === 'text' && typeof r.text === 'string') {
-				n += text(r.text);
+	return n;
+}
+
+function citationsOn(blk: Record<string, unknown>): boolean {
+	return asRecord(blk.citations)?.enabled === true;
+}
+
+/** Citation tokens of a block with this many chunks: the prompt on the request's first cited block. */
+function citations(t: Tally, family: Family, model: string, chunks: number): number {
+	const n = citationTokens(family, model, chunks, !t.citations);
+	t.citations = true;
+	return n;
+}
+
+function countDocument(blk: Record<string, unknown>, t: Tally, family: Family, text: (s: string) => number, model: string): void {
+	const source = asRecord(blk.source);
+	const fields = documentFields(blk, text);
+	const cite = citationsOn(blk);
+	if ((source?.type === 'text' && typeof source.data === 'string') || (source?.type === 'content' && Array.isArray(source.content))) {
+		let body = 0;
+		let chunks = 0;
+		if (source.type === 'text') {
+			body = text(source.data as string);
+			chunks = sentenceCount(source.data as string);
+		} else {
+			for (const c of source.content as unknown[]) {
+				const r = asRecord(c);
+				if (r?.type === 'text' && typeof r.text === 'string') {
+					body += text(r.text);
+					chunks++;
+				}
 			}
 		}
-		t.estimate(n, 'Document framing is estimated.');
+		const extra = cite ? citations(t, family, model, chunks) : 0;
+		const n = body + textDocumentFrame(family) + fields + extra;
+		t.estimate(n, `${source.type === 'text' ? 'Text' : 'Content'} document ${fmt(n)} tokens (${fmt(body)} of text${cite ? `, citations ${fmt(extra)} for ${chunks} chunk${chunks === 1 ? '' : 's'}` : ''}; framing measured on recorded requests).`);
 		return;
 	}
-	const page = imageTokens(PDF_PAGE_SHAPE.width, PDF_PAGE_SHAPE.height, family).tokens;
-	const perPage = PDF_TEXT_PER_PAGE + page;
 	if (source?.type === 'base64' && typeof source.data === 'string') {
-		const bytes = decodeBase64(source.data);
-		const pages = bytes ? pdfPageCount(bytes) : undefined;
-		if (pages === undefined) {
-			t.estimate(perPage, `PDF data is not readable${bytes ? '' : ' (invalid base64)'}: assumed one page (≈ ${fmt(perPage)} tokens).`);
-			return;
-		}
-		const n = Math.max(1, pages);
-		t.estimate(n * perPage, `PDF ≈ ${fmt(n * perPage)} tokens (${n} page${n === 1 ? '' : 's'} × (${fmt(PDF_TEXT_PER_PAGE)} text + ${fmt(page)} image), estimated)`);
+		countPdf(source.data, t, family, text, model, fields, cite);
 		return;
 	}
-	t.estimate(perPage, `PDF ≈ ${fmt(perPage)} tokens per page (page count unknown offline, assumed one page)`);
+	const kind = source?.type === 'url' ? 'a PDF URL' : source?.type === 'file' ? 'an uploaded file' : 'a document without data';
+	const page = pdfPagePatches(612, 792) + PDF_TEXT_PER_PAGE;
+	t.estimate(page, `document ≈ ${fmt(page)} tokens (${kind}: content unknown offline, counted as one US-letter page of dense text)`);
+}
+
+/** A page whose text could not be read: Anthropic's published 1,500–3,000 text tokens a page, the lower end. */
+const PDF_TEXT_PER_PAGE = 1500;
+
+function countPdf(data: string, t: Tally, family: Family, text: (s: string) => number, model: string, fields: number, cite: boolean): void {
+	const read = cachedPdf(data);
+	if (read?.ok) {
+		const { pages, pageCount, kerningSplits } = read.info;
+		let patches = 0;
+		let words = 0;
+		let sentences = 0;
+		for (const p of pages) {
+			patches += pdfPagePatches(p.width, p.height);
+			words += text(p.text);
+			sentences += sentenceCount(p.text);
+		}
+		// Pages past the read limit: priced like the average read page.
+		const unread = pageCount - pages.length;
+		const avg = pages.length > 0 ? (patches + words) / pages.length : pdfPagePatches(612, 792) + PDF_TEXT_PER_PAGE;
+		const extra = cite ? citations(t, family, model, sentences) : 0;
+		// Words broken by kerning cost one token each (see pdf.ts).
+		words += kerningSplits;
+		const n = Math.max(1, patches + words + Math.round(unread * avg) + pdfFrame(family, model) + fields + extra);
+		t.estimate(
+			n,
+			`PDF ${fmt(n)} tokens (${pageCount} page${pageCount === 1 ? '' : 's'}: ${fmt(patches)} of page images + ${fmt(words)} of text${unread > 0 ? `, ${unread} unread pages at the average` : ''}${cite ? `, citations ${fmt(extra)}` : ''})`,
+		);
+		return;
+	}
+	const bytes = decodeBase64(data);
+	const pages = bytes ? pdfPageCount(bytes) : undefined;
+	const perPage = pdfPagePatches(612, 792) + PDF_TEXT_PER_PAGE;
+	if (pages === undefined) {
+		t.estimate(perPage, `PDF data is not readable${bytes ? '' : ' (invalid base64)'}: the API will reject it; counted as one page (≈ ${fmt(perPage)} tokens).`);
+		return;
+	}
+	const n = Math.max(1, pages) * perPage + fields;
+	const why = read ? `its text could not be read: ${read.reason}` : 'its text was not read';
+	t.estimate(n, `PDF ≈ ${fmt(n)} tokens (${Math.max(1, pages)} page${pages === 1 ? '' : 's'} × ${fmt(perPage)}; ${why})`);
+}
+
+/** A search_result block: a content document whose title and source are its fields (see media.ts). */
+function countSearchResult(blk: Record<string, unknown>, t: Tally, family: Family, text: (s: string) => number, model: string): void {
+	let body = 0;
+	let chunks = 0;
+	if (Array.isArray(blk.content)) {
+		for (const c of blk.content) {
+			const r = asRecord(c);
+			if (r?.type === 'text' && typeof r.text === 'string') {
+				body += text(r.text);
+				chunks++;
+			}
+		}
+	}
+	let fields = 0;
+	for (const key of ['title', 'source'] as const) {
+		const v = blk[key];
+		if (typeof v === 'string' && v.length > 0) {
+			fields += text(v) + DOCUMENT_FIELD_FRAME;
+		}
+	}
+	const extra = citationsOn(blk) ? citations(t, family, model, chunks) : 0;
+	const n = body + fields + textDocumentFrame(family) + SEARCH_RESULT_EXTRA + extra;
+	t.estimate(n, `search_result ${fmt(n)} tokens (${fmt(body)} of text${extra ? `, citations ${fmt(extra)}` : ''}; estimated like a document)`);
 }

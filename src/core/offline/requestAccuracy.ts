@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as zlib from 'zlib';
 import type { MessagesBody } from '../types';
 import { REQUEST_KINDS, type RequestKind, requestKind } from './kinds';
+import { preparePdfs } from './pdf';
 import { countRequest } from './request';
 import type { Family } from './tokenizer';
 
@@ -101,14 +102,16 @@ export function matches(r: RecordedRequest, kind: RequestKind, f: RequestFilter)
 	);
 }
 
-/** Counts every (matching) recording offline and pairs it with the API's figure. */
-export function scoreRequests(requests: readonly RecordedRequest[], filter: RequestFilter = {}): RequestOutcome[] {
+/** Counts every (matching) recording offline, as the offline counter does, and pairs it with the API's figure. */
+export async function scoreRequests(requests: readonly RecordedRequest[], filter: RequestFilter = {}): Promise<RequestOutcome[]> {
 	const out: RequestOutcome[] = [];
 	for (const r of requests) {
 		const kind = requestKind(r.request);
 		if (!matches(r, kind, filter)) {
 			continue;
 		}
+		// PDF pages are read (asynchronously) before the count, as OfflineCounter does.
+		await preparePdfs(r.request);
 		const c = countRequest(r.request, r.model);
 		out.push({
 			id: r.id,
