@@ -52,9 +52,15 @@ export function figureFor(state: SiteState, rates: RateLookup): Figure | undefin
 	};
 }
 
+/** "(exact + ≈1,200 for web_search)" when part of an API figure is an offline estimate, else "". */
+export function estimatedPart(f: Figure): string {
+	const e = f.result.estimated;
+	return e ? ` (exact + ≈${formatTokens(e.tokens)} for ${e.for})` : '';
+}
+
 /** "≥1,284 tok · $0.0039 · 0.6% of 200K" — the figure in its short form. */
 export function shortText(f: Figure, unit = 'tok'): string {
-	const parts = [`${f.mark}${formatTokens(f.tokens)} ${unit}`];
+	const parts = [`${f.mark}${formatTokens(f.tokens)} ${unit}${estimatedPart(f)}`];
 	parts.push(f.costUsd !== undefined ? `${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)}` : 'no price');
 	if (f.windowPct !== undefined && f.contextWindow) {
 		parts.push(`${formatPct(f.windowPct)} of ${formatWindow(f.contextWindow)}`);

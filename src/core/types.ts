@@ -98,6 +98,11 @@ export interface CountResult {
 	readonly notes: readonly string[];
 	/** Offline tokenizer family used, if any. */
 	readonly family?: string;
+	/**
+	 * Part of an API figure estimated offline because count_tokens does not take it (server tools, the MCP
+	 * connector, url/file media): `tokens` of the figure are that estimate, `for` says what it covers.
+	 */
+	readonly estimated?: { readonly tokens: number; readonly for: string };
 }
 
 export interface CountRequest {

@@ -328,13 +328,31 @@ function validateBlock(block: unknown, path: string): void {
 	if ((type === 'image' || type === 'document') && !isObject(block.source)) {
 		throw invalid(`${path}.source: Field required`);
 	}
+	rejectRemoteMedia(block, path);
 	if (type === 'tool_use' && (typeof block.id !== 'string' || typeof block.name !== 'string' || !isObject(block.input))) {
 		throw invalid(`${path}: tool_use blocks require string 'id', string 'name' and object 'input'`);
 	}
 	if (type === 'tool_result' && typeof block.tool_use_id !== 'string') {
 		throw invalid(`${path}.tool_use_id: Field required`);
 	}
+	if (type === 'tool_result' && Array.isArray(block.content)) {
+		block.content.forEach((inner, k) => rejectRemoteMedia(inner, `${path}.content.${k}`));
+	}
 }
+
+/** count_tokens takes no image or document by URL or uploaded file (Anthropic's token-counting docs). */
+function rejectRemoteMedia(block: unknown, path: string): void {
+	if (!isObject(block) || (block.type !== 'image' && block.type !== 'document') || !isObject(block.source)) {
+		return;
+	}
+	const source = block.source.type;
+	if (source === 'url' || source === 'file') {
+		throw invalid(`${path}.source: ${source} sources are not supported when counting tokens`);
+	}
+}
+
+/** Server tools count_tokens rejects: all but the advisor (Anthropic's token-counting docs). */
+const UNCOUNTABLE_TOOL = /^(web_search|web_fetch|code_execution|tool_search_tool_(?:regex|bm25))_/;
 
 /** The count_tokens body checks the real API makes, with its (pydantic-style) messages. */
 export function validateAnthropicBody(body: unknown): asserts body is { model: string; messages: unknown[] } & Record<string, unknown> {
@@ -404,7 +422,14 @@ export function validateAnthropicBody(body: unknown): asserts body is { model: s
 			if (!isObject(tool) || typeof tool.name !== 'string') {
 				throw invalid(`tools.${j}.name: Field required`);
 			}
+			const type = typeof tool.type === 'string' ? tool.type : '';
+			if (UNCOUNTABLE_TOOL.test(type) || type === 'mcp_toolset') {
+				throw invalid(`tools.${j}: the ${type} tool is not supported when counting tokens`);
+			}
 		});
+	}
+	if (body.mcp_servers !== undefined) {
+		throw invalid('mcp_servers: the MCP connector is not supported when counting tokens');
 	}
 }
 

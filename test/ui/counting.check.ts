@@ -60,6 +60,39 @@ export const checks: UiCheck[] = [
 		},
 		options: { env: { ANTHROPIC_API_KEY: 'sk-ant-ui-check-0123456789' } },
 	},
+	{
+		name: 'a web_search tool: count_tokens gets the rest, the CodeLens says "exact + ≈N for web_search"',
+		async run(wb) {
+			const server = await startCountServer();
+			try {
+				await configure(wb, server.url);
+				await wb.openFile('web-search.json');
+				const PARTIAL = /≈[\d,]+ tokens \(exact \+ ≈[\d,]+ for web_search\)/;
+				let seen: string[] = [];
+				await waitFor(async () => {
+					seen = await wb.codeLensTexts();
+					return seen.some((t) => PARTIAL.test(t) && !/offline/.test(t));
+				}, 'a CodeLens with the exact part and the estimate', 20_000).catch((err) => {
+					throw new Error(`${(err as Error).message}; lenses: ${JSON.stringify(seen)}; calls: ${server.requests.length}`);
+				});
+				// What reached the endpoint holds the client tool only.
+				const sent = server.requests.map((r) => r.body as { tools?: Array<{ name: string }> }).filter((b) => b?.tools);
+				assert.ok(sent.length > 0 && sent.every((b) => b.tools!.map((t) => t.name).join() === 'get_weather'), JSON.stringify(sent));
+				await wb.page.keyboard.press('Control+f');
+				await wb.page.keyboard.type('raining');
+				await wb.page.keyboard.press('Enter');
+				await wb.page.keyboard.press('Escape');
+				await waitFor(async () => (await wb.statusBarTexts()).some((t) => /for web_search/.test(t)), 'the status bar figure', 20_000);
+				const tooltip = await wb.statusBarHover(/for web_search/);
+				assert.match(tooltip, /count_tokens does not take it/);
+				const shot = await wb.screenshot('web-search-partial-count');
+				assert.ok(fs.statSync(shot).size > 10_000);
+			} finally {
+				await server.close();
+			}
+		},
+		options: { env: { ANTHROPIC_API_KEY: 'sk-ant-ui-check-0123456789' } },
+	},
 ];
 
 const KEY = 'sk-ant-ui-check-0123456789';

@@ -1,7 +1,15 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { CountRequest, CountResult, Counter } from '../types';
+import { countRequest, preparePdfs } from '../offline';
+import type { CountRequest, CountResult, Counter, MessagesBody } from '../types';
 import { throwIfAborted } from '../util/abort';
 import { CountError, checkedTokens, toCountError } from './errors';
+import { splitUnsupported } from './unsupported';
+
+/** Offline tokens of what `sent` lacks against `full`: the estimate for the parts count_tokens does not take. */
+async function offlineDifference(full: MessagesBody, sent: MessagesBody, model: string, signal?: AbortSignal): Promise<number> {
+	await preparePdfs(full, signal);
+	return Math.max(0, countRequest(full, model).inputTokens - countRequest(sent, model).inputTokens);
+}
 
 export interface AnthropicCounterOptions {
 	/** Resolves the key at call time, so that setting or clearing it needs no rebuild. */
@@ -37,13 +45,30 @@ export class AnthropicCounter implements Counter {
 		}
 		throwIfAborted(signal);
 		const client = this.clientFor(key);
+		// count_tokens rejects some parts outright: send the rest, estimate those offline.
+		const split = splitUnsupported(request.body);
+		let exact: number;
 		try {
-			const body = { ...request.body, model: request.model } as unknown as Anthropic.MessageCountTokensParams;
+			const body = { ...split.body, model: request.model } as unknown as Anthropic.MessageCountTokensParams;
 			const answer = await client.messages.countTokens(body, { signal });
-			return { inputTokens: checkedTokens(answer?.input_tokens, 'The counting endpoint', 'input_tokens'), source: 'api', exact: true, approximate: false, notes: [] };
+			exact = checkedTokens(answer?.input_tokens, 'The counting endpoint', 'input_tokens');
 		} catch (err) {
 			throw toCountError(err, [key]);
 		}
+		if (split.removed.length === 0) {
+			return { inputTokens: exact, source: 'api', exact: true, approximate: false, notes: [] };
+		}
+		const estimate = await offlineDifference(request.body, split.body, request.model, signal);
+		const what = split.removed.join(', ');
+		const fmt = (n: number) => n.toLocaleString('en-US');
+		return {
+			inputTokens: exact + estimate,
+			source: 'api',
+			exact: false,
+			approximate: true,
+			notes: [`exact ${fmt(exact)} + ≈${fmt(estimate)} for ${what}: count_tokens does not take ${split.removed.length === 1 ? 'it' : 'them'}, so that part is estimated offline.`],
+			estimated: { tokens: estimate, for: what },
+		};
 	}
 
 	/** Every model the key can use, from the Models API (paged), as the SDK returns them. */
