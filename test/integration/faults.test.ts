@@ -1,0 +1,113 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TestApi } from '../../src/extension';
+import { startCountServer, type CountServer, type Fault } from '../server/countServer';
+import { activateExtension, lensTitles, setting, until } from './helpers';
+
+const KEY = 'sk-ant-faults-integration-5d0c7b29e1';
+
+/**
+ * Faults of the counting endpoint in the real VS Code: the CodeLens and the status bar keep the offline
+ * figure with a warning, no figure is made of a bad answer, a retry-after of an hour is not waited for, the
+ * server is not flooded, the site is counted once the server recovers, and the key reaches no log.
+ * The key comes from the environment (claudeTokenMeter.api.useEnvironmentKey), as a user may set it.
+ */
+describe('Endpoint faults in a real VS Code', function () {
+	this.timeout(60_000);
+	let server: CountServer;
+	let api: TestApi;
+	let dir: string;
+	let n = 0;
+	const savedKey = process.env.ANTHROPIC_API_KEY;
+
+	before(async () => {
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		server = await startCountServer({ validKeys: [KEY] });
+		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-faults-'));
+		api = await activateExtension();
+		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
+		process.env.ANTHROPIC_API_KEY = KEY;
+		await setting('api.baseURL', server.url);
+		await setting('countingMode', 'auto');
+		await setting('api.countDelay', 0);
+		await setting('api.useEnvironmentKey', true);
+	});
+
+	after(async () => {
+		await setting('api.useEnvironmentKey', undefined);
+		await setting('api.baseURL', undefined);
+		await setting('api.countDelay', undefined);
+		if (savedKey === undefined) { delete process.env.ANTHROPIC_API_KEY; } else { process.env.ANTHROPIC_API_KEY = savedKey; }
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await server.close();
+		fs.rmSync(dir, { recursive: true, force: true });
+	});
+
+	const counts = () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens');
+
+	/** Opens a request nobody counted before (so no cache answers), with `faults` queued for it. */
+	async function openWithFaults(faults: Fault[]): Promise<{ editor: vscode.TextEditor; opened: number }> {
+		await until(async () => { await api.whenIdle(); return true; }, 'idle before the fault');
+		server.reset();
+		for (const f of faults) { server.inject(f); }
+		const file = path.join(dir, `fault-${++n}.json`);
+		fs.writeFileSync(file, JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: `Fault probe number ${n}: explain covering indexes.` }] }, null, 2));
+		const opened = Date.now();
+		const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file), { preview: false });
+		return { editor, opened };
+	}
+
+	const warningWithFigure = async (editor: vscode.TextEditor) => until(async () => {
+		const t = (await lensTitles(editor.document.uri))[0];
+		return t && /^\$\(warning\) [\d,]+ tokens/.test(t) ? t : undefined;
+	}, 'the offline figure with a warning', 20_000);
+
+	it('a 200 with input_tokens -5: not shown as a figure; counted exactly once the server recovers', async () => {
+		const { editor } = await openWithFaults(Array(2).fill({ body: '{"input_tokens": -5}' }));
+		const title = await warningWithFigure(editor);
+		assert.ok(/^\$\(warning\) [1-9][\d,]* tokens/.test(title), `a positive offline figure, not the answer's -5: ${title}`);
+		const state = api.service.get(editor.document.uri.toString())!.sites[0];
+		assert.match(state.error!.message, /input_tokens = -5, not a whole number ≥ 0/);
+		// The store retries transient failures by itself: the next answer is good, and it is shown.
+		const exact = await until(async () => {
+			const t = (await lensTitles(editor.document.uri))[0];
+			return t && /^[\d,]+ tokens/.test(t) && !/offline|warning/.test(t) ? t : undefined;
+		}, 'the exact figure after recovery', 30_000);
+		assert.match(exact, /claude-sonnet-4-5/);
+		assert.equal(counts().length, 3, 'two bad answers, then the good one');
+	});
+
+	it('a dropped connection: warning with the offline figure, recovery by itself, the key in no log', async () => {
+		const { editor } = await openWithFaults(Array(2).fill({ drop: true }));
+		await warningWithFigure(editor);
+		const state = api.service.get(editor.document.uri.toString())!.sites[0];
+		assert.equal(state.error?.kind, 'network');
+		await until(async () => {
+			const t = (await lensTitles(editor.document.uri))[0];
+			return t && /^[\d,]+ tokens/.test(t) && !/offline|warning/.test(t);
+		}, 'the exact figure after recovery', 30_000);
+		assert.ok(counts().every((r) => r.keyEquals(KEY)), 'the environment key was sent');
+		const entries = await vscode.workspace.fs.readDirectory(api.logUri).then((e) => e, () => []);
+		let text = '';
+		for (const [name] of entries.filter(([f]) => f.endsWith('.log'))) {
+			text += new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.logUri, name)));
+		}
+		assert.match(text, /Could not reach the counting endpoint|Count failed/);
+		assert.ok(!text.includes(KEY), 'the key is not in the log');
+	});
+	// Last: the endpoint's hour-long pause then holds for every later count in this window, as it should.
+	it('429 with retry-after 3600: the offline figure with a warning at once, one request, no hour-long spinner', async () => {
+		const { editor, opened } = await openWithFaults(Array(5).fill({ status: 429, retryAfter: 3600 }));
+		const title = await warningWithFigure(editor);
+		assert.ok(Date.now() - opened < 20_000);
+		assert.match(title, /\(offline\)/);
+		assert.match(api.statusText(), /^\$\(warning\) .*[\d,]+ tok/);
+		const state = api.service.get(editor.document.uri.toString())!.sites[0];
+		assert.equal(state.status, 'error');
+		assert.match(state.error!.message, /asked to wait 1 h \(retry-after\), longer than the 60 s/);
+		assert.equal(counts().length, 1, 'one request, then none while the wait lasts');
+	});
+});
