@@ -90,6 +90,9 @@ const chunks = [
 	{ file: 'web-tree-sitter.js', entry: 'web-tree-sitter', from: /^web-tree-sitter$/ },
 	{ file: 'anthropic-sdk.js', entry: '@anthropic-ai/sdk', from: /^@anthropic-ai\/sdk$/ },
 	{ file: 'bedrock-runtime.js', entry: '@aws-sdk/client-bedrock-runtime', from: /^@aws-sdk\/client-bedrock-runtime$/ },
+	// The Claude Code context scanner, and the YAML parser of prompt files' front matter.
+	{ file: 'context.js', entry: 'src/core/context/index.ts', from: /^\.\.\/core\/context$/ },
+	{ file: 'js-yaml.js', entry: 'js-yaml', from: /^js-yaml$/ },
 ];
 
 /** Resolves the chunks' import paths (except the one being built) to the chunk files, left as requires. */

@@ -25,6 +25,9 @@ import { syntaxProblems } from './core/syntax';
 import { isCancellation } from './core/util/abort';
 import { redact } from './core/util/redact';
 import { NotTextError, decodeText } from './core/util/text';
+import { textTable as table } from './core/util/textTable';
+import { runContext } from './cli/context';
+import { countPromptFile, isPromptFile, parseRole, type PromptRole } from './cli/prompts';
 
 /** The model of requests that name none, as the extension's `claudeTokenMeter.defaultModel` default. */
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -90,13 +93,20 @@ const HELP = `claude-token-meter — input tokens and cost of Claude API request
 Usage:
   claude-token-meter count <files or folders...> [options]
   claude-token-meter batch <file.jsonl | -> [options]
+  claude-token-meter context [folder] [--json] [--model M] [--budget-tokens N] [--no-user]
   claude-token-meter --help | --version
 
 count   Finds every request in JSON/JSONC, JSONL, TypeScript/JavaScript and Python files
         (folders are searched for those files) and prints one row per request site.
+        Prompt files named on the command line (.md, .prompty, *.prompt.md; .txt with
+        --as) are counted too, as a system prompt or one user message (--as); with --as,
+        folders are searched for them as well.
 batch   Streams a JSONL file of Messages requests or Message Batches entries
         ({"custom_id", "params"}) of any size: tokens, cost at the Batch API price (-50 %),
         worst-case output cost with max_tokens, split per model ("-" reads standard input).
+context What a Claude Code session started in the folder (default: the current one) loads
+        on every turn and on use: CLAUDE.md files and their @imports, rules, skills,
+        sub-agents, commands, MCP servers; tokens, share of the window, cost per turn.
 
 Options:
   --model M            Count and price every request for model M (default for requests
@@ -104,6 +114,10 @@ Options:
   --json               Machine-readable output (count: an array of sites; batch: one object)
   --budget-tokens N    count: exit 1 when a request has more than N input tokens
   --budget-usd X       count: exit 1 when a request's input cost (costUsd) is above X dollars
+                       context: --budget-tokens N exits 1 when every turn loads more than N
+  --as system|user     count: count prompt files as a system prompt (default) or as one
+                       user message
+  --no-user            context: leave out the user's ~/.claude/CLAUDE.md
   --offline            Count with the built-in tokenizer; nothing is sent anywhere (default)
   --api                Count exactly through the count_tokens endpoint, with the key from
                        ANTHROPIC_API_KEY; a failure stops the run (exit 2), with no fallback
@@ -173,10 +187,11 @@ interface NotSearched {
 }
 
 /**
- * Files named on the command line, folders expanded to the files detection reads. A name that cannot be
- * used (missing, unsupported, not a regular file) is reported in `skipped` and the rest go on.
+ * Files named on the command line, folders expanded to the files detection reads (and prompt files, with
+ * `prompts`). A name that cannot be used (missing, unsupported, not a regular file) is reported in
+ * `skipped` and the rest go on.
  */
-function expandInputs(inputs: readonly string[], skipped: string[], notSearched: NotSearched): string[] {
+function expandInputs(inputs: readonly string[], skipped: string[], notSearched: NotSearched, prompts = false): string[] {
 	const files: string[] = [];
 	for (const input of inputs) {
 		let stat: fs.Stats;
@@ -189,12 +204,13 @@ function expandInputs(inputs: readonly string[], skipped: string[], notSearched:
 		}
 		if (stat.isDirectory()) {
 			const found: string[] = [];
-			walk(input, found, notSearched);
+			walk(input, found, notSearched, prompts);
 			files.push(...found.sort());
 		} else if (!stat.isFile()) {
 			skipped.push(`${input}: not a regular file.`);
-		} else if (!detectLanguage('', input)) {
-			skipped.push(`${input}: not a file type requests are detected in (JSON, JSONC, JSONL, TypeScript, JavaScript, Python, Go, Java, Ruby, C#, PHP).`);
+		} else if (!detectLanguage('', input) && !isPromptFile(input, prompts)) {
+			const hint = /\.txt$/i.test(input) ? '; to count it as a prompt, add --as system or --as user' : ' nor a prompt file (.md, .prompty)';
+			skipped.push(`${input}: not a file type requests are detected in (JSON, JSONC, JSONL, TypeScript, JavaScript, Python, Go, Java, Ruby, C#, PHP)${hint}.`);
 		} else {
 			files.push(input);
 		}
@@ -202,7 +218,7 @@ function expandInputs(inputs: readonly string[], skipped: string[], notSearched:
 	return files;
 }
 
-function walk(dir: string, out: string[], notSearched: NotSearched): void {
+function walk(dir: string, out: string[], notSearched: NotSearched, prompts = false): void {
 	let entries: fs.Dirent[];
 	try {
 		entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -213,13 +229,13 @@ function walk(dir: string, out: string[], notSearched: NotSearched): void {
 		const full = path.join(dir, entry.name);
 		if (entry.isDirectory()) {
 			if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) {
-				walk(full, out, notSearched);
+				walk(full, out, notSearched, prompts);
 			} else {
 				notSearched.folders.push(full);
 			}
 		} else if (entry.isSymbolicLink()) {
 			notSearched.links.push(full);
-		} else if (entry.isFile() && detectLanguage('', entry.name)) {
+		} else if (entry.isFile() && (detectLanguage('', entry.name) || (prompts && isPromptFile(entry.name, true)))) {
 			out.push(full);
 		}
 	}
@@ -366,25 +382,14 @@ function usd(x: number | null, mark: string): string {
 	return x === null ? 'no price' : `${mark === '≥' ? '≥' : ''}${money(x)}`;
 }
 
-/** Columns padded to their widest cell; numbers right-aligned. */
-function table(header: string[], rows: string[][], right: ReadonlySet<number>): string {
-	const all = [header, ...rows];
-	const widths = header.map((_, c) => Math.max(...all.map((r) => [...(r[c] ?? '')].length)));
-	const line = (r: string[]) => r.map((cell, c) => {
-		const pad = ' '.repeat(widths[c] - [...cell].length);
-		return right.has(c) ? pad + cell : cell + pad;
-	}).join('  ').trimEnd();
-	return [line(header), ...rows.map(line)].join('\n');
-}
-
-async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: number; budgetUsd?: number }, io: Io): Promise<number> {
+async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: number; budgetUsd?: number; as?: PromptRole }, io: Io): Promise<number> {
 	// Files that cannot be used are reported and left out, the others counted; exit 2 at the end unless
 	// --lenient. A file that does not parse is left out too, or with --lenient counted as far as it reads.
 	const skipped: string[] = [];
 	const partly: string[] = [];
 	const notSearched: NotSearched = { folders: [], links: [] };
 	const docs: { file: string; text: string }[] = [];
-	for (const file of expandInputs(files, skipped, notSearched)) {
+	for (const file of expandInputs(files, skipped, notSearched, flags.as !== undefined)) {
 		let text: string;
 		try {
 			text = readText(file);
@@ -415,7 +420,11 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	}
 	const counter = makeCounter(flags);
 	const found: { file: string; text: string; site: RequestSite }[] = [];
+	const prompts = docs.filter((d) => !detectLanguage('', d.file) && isPromptFile(d.file, flags.as !== undefined));
 	for (const doc of docs) {
+		if (prompts.includes(doc)) {
+			continue;
+		}
 		const sites = await detectRequests(doc.text, '', { fileName: doc.file });
 		for (const site of sites) {
 			found.push({ ...doc, site });
@@ -470,6 +479,11 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 			overBudget: false,
 		};
 	}), flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY);
+	const promptModel = flags.model ?? DEFAULT_MODEL;
+	results.push(...await runBounded(prompts.map((d) => () => countPromptFile(
+		{ shown: displayPath(d.file), path: d.file, text: d.text }, flags.as ?? 'system',
+		flags.api ? apiModelId(promptModel) : promptModel, false, counter, controller.signal,
+	)), flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY));
 
 	const over: string[] = [];
 	const unchecked = new Set<string>();
@@ -749,6 +763,8 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 				'base-url': { type: 'string' },
 				rpm: { type: 'string' },
 				lenient: { type: 'boolean' },
+				as: { type: 'string' },
+				'no-user': { type: 'boolean' },
 			},
 		});
 		if (values.help) {
@@ -803,6 +819,21 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 					...flags,
 					budgetTokens: parseNumber('--budget-tokens', values['budget-tokens'], true),
 					budgetUsd: parseNumber('--budget-usd', values['budget-usd'], false),
+					as: parseUsage(() => parseRole(values.as)),
+				}, io);
+			}
+			case 'context': {
+				if (rest.length > 1) {
+					throw new UsageError('context takes at most one folder.');
+				}
+				if (flags.api || values['budget-usd'] !== undefined || values.as !== undefined) {
+					throw new UsageError('context counts offline; --api, --budget-usd and --as do not apply to it.');
+				}
+				return runContext(rest[0] ?? '.', {
+					json: flags.json,
+					model: flags.model ?? DEFAULT_MODEL,
+					budgetTokens: parseNumber('--budget-tokens', values['budget-tokens'], true),
+					user: !values['no-user'],
 				}, io);
 			}
 			case 'batch': {
@@ -815,7 +846,7 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 				return await runBatch(rest[0], flags, io, raw);
 			}
 			default:
-				throw new UsageError(`Unknown command "${command}". Use "count" or "batch" (--help for more).`);
+				throw new UsageError(`Unknown command "${command}". Use "count", "batch" or "context" (--help for more).`);
 		}
 	} catch (err) {
 		const secrets = [key];
@@ -829,6 +860,15 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 			io.err(`claude-token-meter: ${redact(String((err as Error)?.message ?? err), secrets)}\n`);
 		}
 		return 2;
+	}
+}
+
+/** Runs a parser that throws plain errors and turns them into usage errors (exit 2). */
+function parseUsage<T>(parse: () => T): T {
+	try {
+		return parse();
+	} catch (err) {
+		throw new UsageError((err as Error).message);
 	}
 }
 

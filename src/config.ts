@@ -30,14 +30,28 @@ export interface Config {
 	readonly modelOverrides: ModelOverrides;
 	readonly budget: { readonly maxInputTokens?: number; readonly maxCostUsd?: number };
 	readonly routing: { readonly haiku: number; readonly sonnet: number };
+	readonly prompts: {
+		readonly enabled: boolean;
+		/** Globs of files counted as prompts when they open. */
+		readonly include: readonly string[];
+		/** Also count prompt files exactly through the counting API (sends their text). Off by default. */
+		readonly apiCounting: boolean;
+	};
+	readonly selection: { readonly enabled: boolean };
 }
+
+/** The package.json default of claudeTokenMeter.prompts.include. */
+export const DEFAULT_PROMPT_GLOBS: readonly string[] = [
+	'**/prompts/**', '**/*.prompt.md', '**/*.prompty', '**/CLAUDE.md', '**/CLAUDE.local.md', '**/AGENTS.md', '**/.claude/**/*.md',
+];
 
 export type SettingId =
 	| 'enable' | 'countingMode' | 'defaultModel' | 'api.countDelay'
 	| 'api.baseURL' | 'api.requestsPerMinute' | 'api.useEnvironmentKey'
 	| 'bedrock.enabled' | 'bedrock.region' | 'bedrock.modelId' | 'bedrock.endpoint'
 	| 'statusBar.enabled' | 'codeLens.enabled' | 'hover.enabled' | 'diagnostics.enabled'
-	| 'pricing.overrides' | 'budget.maxInputTokens' | 'budget.maxCost' | 'routing.haikuBelow' | 'routing.sonnetBelow';
+	| 'pricing.overrides' | 'budget.maxInputTokens' | 'budget.maxCost' | 'routing.haikuBelow' | 'routing.sonnetBelow'
+	| 'prompts.enabled' | 'prompts.include' | 'prompts.apiCounting' | 'selection.enabled';
 
 function clamp(n: number, lo: number, hi: number, fallback: number): number {
 	return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : fallback;
@@ -49,6 +63,10 @@ function positive(n: number | null | undefined): number | undefined {
 
 function objectSetting(v: unknown): ModelOverrides {
 	return v && typeof v === 'object' && !Array.isArray(v) ? (v as ModelOverrides) : {};
+}
+
+function globList(v: unknown, fallback: readonly string[]): readonly string[] {
+	return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string' && g.trim() !== '').map((g) => g.trim()) : fallback;
 }
 
 export function readConfig(): Config {
@@ -83,6 +101,12 @@ export function readConfig(): Config {
 			haiku: clamp(c.get('routing.haikuBelow', 1500), 0, 10_000_000, 1500),
 			sonnet: clamp(c.get('routing.sonnetBelow', 8000), 0, 10_000_000, 8000),
 		},
+		prompts: {
+			enabled: c.get('prompts.enabled', true),
+			include: globList(c.get<unknown>('prompts.include'), DEFAULT_PROMPT_GLOBS),
+			apiCounting: c.get('prompts.apiCounting', false),
+		},
+		selection: { enabled: c.get('selection.enabled', true) },
 	};
 }
 

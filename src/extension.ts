@@ -22,6 +22,9 @@ import { DOCUMENT_SELECTOR, DocumentTracker } from './ui/documentTracker';
 import { Log } from './ui/log';
 import { ApiKeyStore } from './ui/secrets';
 import { StatusBarController } from './ui/statusBar';
+import { PromptStatusController } from './ui/promptStatus';
+import { SelectionStatusController } from './ui/selectionStatus';
+import { ContextViewController } from './ui/contextView';
 
 /** What integration tests may reach; nothing here exposes the key. */
 export interface TestApi {
@@ -35,6 +38,9 @@ export interface TestApi {
 	lastBatchEstimate(): BatchEstimate | undefined;
 	/** Where this extension's logs are written (tests check that no key ever reaches them). */
 	readonly logUri: vscode.Uri;
+	readonly prompts: PromptStatusController;
+	readonly selection: SelectionStatusController;
+	readonly context: ContextViewController;
 }
 
 function serviceOptions(config: Config): ServiceOptions {
@@ -135,7 +141,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	const commands = new Commands({ service, keys, log, rates, models: () => modelChoices(pricing()) });
 	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
 	const batch = new BatchCommand(service, pricing, log);
-	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch);
+	const modelSettings = () => ({ defaultModel: config.defaultModel, overrides: pricing().modelOverrides });
+	const prompts = new PromptStatusController(service, rates, () => ({
+		...modelSettings(), ...config.prompts, enabled: config.enable && config.statusBar.enabled && config.prompts.enabled, debounceMs: config.debounceMs,
+	}), log);
+	const selection = new SelectionStatusController(rates, () => ({ ...modelSettings(), enabled: config.enable && config.statusBar.enabled && config.selection.enabled }));
+	const contextView = new ContextViewController(modelSettings);
+	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch, prompts, selection, contextView);
 
 	const reportEndpoint = () => {
 		const problem = endpointProblem();
@@ -151,6 +163,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			log.info(keys.has() ? 'API key available: counting exactly.' : 'No API key: counting offline.');
 			service.recountAll();
 			statusBar.update();
+			prompts.refresh();
 			void refreshLiveLimits(true);
 		}),
 		vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -183,6 +196,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			if (changed(e, 'enable')) {
 				tracker.scanVisible();
 			}
+			if (changed(e, 'defaultModel', 'pricing.overrides', 'enable', 'statusBar.enabled', 'prompts.enabled', 'prompts.include', 'prompts.apiCounting', 'selection.enabled')) {
+				prompts.refresh();
+				selection.refresh();
+			}
+			if (changed(e, 'defaultModel', 'pricing.overrides')) {
+				contextView.invalidate();
+			}
 			statusBar.update();
 		}),
 	);
@@ -200,6 +220,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		lastReport: () => estimate.lastReport,
 		lastBatchEstimate: () => batch.lastEstimate,
 		logUri: context.logUri,
+		prompts,
+		selection,
+		context: contextView,
 	};
 }
 

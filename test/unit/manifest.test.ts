@@ -75,10 +75,11 @@ describe('extension manifest', () => {
 		}
 	});
 
-	it('activates only on languages that can hold requests: no start-up event, no workspace search, no JSONC', () => {
+	it('activates only on languages that can hold requests or prompts: no start-up event, no workspace search, no JSONC', () => {
 		const events = pkg.activationEvents as string[];
 		for (const e of events) {
-			assert.match(e, /^onLanguage:(json|jsonl|typescript|typescriptreact|javascript|javascriptreact|python|go|java|ruby|csharp|php)$/, e);
+			// markdown, plaintext and prompt (VS Code prompt files) for prompt files, counted offline as they open.
+			assert.match(e, /^onLanguage:(json|jsonl|typescript|typescriptreact|javascript|javascriptreact|python|go|java|ruby|csharp|php|markdown|plaintext|prompt)$/, e);
 		}
 	});
 
