@@ -512,3 +512,67 @@ describe('offline: text normalisation (the method published with the vocabularie
 		});
 	}
 });
+
+describe('offline: measured framing rules around the text', () => {
+	const user = (model: string, extra: Partial<MessagesBody> = {}): MessagesBody => ({ model, messages: [{ role: 'user', content: 'Think about it.' }], ...extra });
+	const n = (b: MessagesBody) => countRequest(b, b.model).inputTokens;
+
+	it('thinking: enabled adds 28 (Claude 3.7–4.1) or 29 (Claude 4.5–4.6) whatever the budget, adaptive 1, disabled 0; one more after a system prompt', () => {
+		for (const [model, enabled] of [['claude-3-7-sonnet-20250219', 28], ['claude-sonnet-4-20250514', 28], ['claude-opus-4-1', 28], ['claude-sonnet-4-5', 29], ['claude-opus-4-6', 29]] as const) {
+			const base = n(user(model));
+			assert.equal(n(user(model, { thinking: { type: 'enabled', budget_tokens: 1024 } })) - base, enabled, model);
+			assert.equal(n(user(model, { thinking: { type: 'enabled', budget_tokens: 16000 } })) - base, enabled, model);
+			assert.equal(n(user(model, { thinking: { type: 'disabled' } })), base, model);
+			const sys = n(user(model, { system: 'Be brief.' }));
+			assert.equal(n(user(model, { system: 'Be brief.', thinking: { type: 'enabled', budget_tokens: 1024 } })) - sys, enabled + 1, model);
+		}
+		assert.equal(n(user('claude-sonnet-4-6', { thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6')), 1);
+	});
+
+	it('structured output: the schema indented by 2 after an 81-token instruction (v3), 119 on v5; one more with tools', () => {
+		const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
+		const json = JSON.stringify(schema, null, 2);
+		const oc = { format: { type: 'json_schema', schema } };
+		assert.equal(n(user('claude-sonnet-4-5', { output_config: oc })) - n(user('claude-sonnet-4-5')), 81 + countInner(json, 'v3'));
+		assert.equal(n(user('claude-sonnet-4-5', { output_format: oc.format })) - n(user('claude-sonnet-4-5')), 81 + countInner(json, 'v3'));
+		assert.equal(n(user('claude-sonnet-5', { output_config: oc })) - n(user('claude-sonnet-5')), 119 + countInner(json, 'v5'));
+		const tools = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];
+		assert.equal(n(user('claude-sonnet-4-5', { tools, output_config: oc })) - n(user('claude-sonnet-4-5', { tools })), 82 + countInner(json, 'v3'));
+	});
+
+	it('parallel calls: each tool_use after the first in one message costs 12 more; a text after tool results opens a user turn (5)', () => {
+		const call = (id: string, city: string) => ({ type: 'tool_use', id, name: 'get_weather', input: { city } });
+		const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: 'Sunny' });
+		const model = 'claude-haiku-4-5';
+		const one = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a')] }] });
+		const two = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris'), call('b', 'Rome')] }, { role: 'user', content: [result('a'), result('b')] }] });
+		assert.equal(two - one, 12 + countInner(renderToolUse('get_weather', { city: 'Rome' }), 'v3') + 6 + countInner('Sunny', 'v3'));
+		const withText = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a'), { type: 'text', text: 'And tomorrow?' }] }] });
+		assert.equal(withText - one, 5 + countText('And tomorrow?', 'v3'));
+	});
+
+	it('server tools add their measured definition; one not measured on the family is estimated and says so', () => {
+		const model = 'claude-sonnet-4-5';
+		const custom = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];
+		const base = countRequest(user(model, { tools: custom }), model);
+		const search = countRequest(user(model, { tools: [...custom, { type: 'web_search_20250305', name: 'web_search' }] }), model);
+		assert.equal(search.inputTokens - base.inputTokens, 1709);
+		assert.ok(!search.notes.some((x) => /Server tool/.test(x)), search.notes.join(' | '));
+		const odd = countRequest(user(model, { tools: [...custom, { type: 'web_search_20991231', name: 'web_search' }] }), model);
+		assert.equal(odd.approximate, true);
+		assert.ok(odd.notes.some((x) => /Server tool web_search_20991231 ≈ [\d,]+ tokens \(estimated from its JSON/.test(x)), odd.notes.join(' | '));
+	});
+
+	it('disable_parallel_tool_use drops 208 tokens of the Claude 4.5 tool-use prompt', () => {
+		const tools = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];
+		const model = 'claude-haiku-4-5';
+		assert.equal(n(user(model, { tools, tool_choice: { type: 'auto', disable_parallel_tool_use: true } })) - n(user(model, { tools, tool_choice: { type: 'auto' } })), -208);
+	});
+
+	it('Opus 4.8 counts in the v5 message frame with the v4.7 vocabulary; Opus 4.7 in the v4.7 frame', () => {
+		const text = 'Talk about Canada in great details. Start with: Canada is';
+		assert.equal(n({ model: 'claude-opus-4-8', messages: [{ role: 'user', content: text }] }), countUserMessage(text, 'v5'));
+		assert.equal(n({ model: 'claude-opus-4-7', messages: [{ role: 'user', content: text }] }), countUserMessage(text, 'v4.7'));
+		assert.equal(countRequest({ model: 'claude-opus-4-8', messages: [{ role: 'user', content: text }] }, 'claude-opus-4-8').family, 'v4.7');
+	});
+});

@@ -91,11 +91,16 @@ describe('report with the offline counter', function () {
 	});
 
 	it('counts per family, and the families really differ', async () => {
-		const models = ['claude-sonnet-4-6', 'claude-haiku-4-5', 'claude-opus-4-7', 'claude-opus-5', 'claude-sonnet-5'];
+		const models = ['claude-sonnet-4-6', 'claude-haiku-4-5', 'claude-opus-4-7', 'claude-opus-5', 'claude-sonnet-5', 'claude-opus-4-8', 'claude-sonnet-4-20250514'];
 		const body: MessagesBody = { model: 'x', messages: [{ role: 'user', content: 'Naïve café owners’ “quotes” — and 12345 numbers, CamelCase words.' }] };
 		const rows = await costAcrossModels(body, models, offline, { offline: true });
 		for (const r of rows) {
 			assert.equal(r.tokens, countRequest({ ...body, model: r.model }, r.model).inputTokens);
+		}
+		// Shared counts only where the frame and the thinking instruction agree (Opus 4.8: v5's frame; 4.5 vs 4: 29 vs 28).
+		const thinking: MessagesBody = { ...body, thinking: { type: 'enabled', budget_tokens: 2048 } };
+		for (const r of await costAcrossModels(thinking, models, offline, { offline: true })) {
+			assert.equal(r.tokens, countRequest({ ...thinking, model: r.model }, r.model).inputTokens, r.model);
 		}
 		assert.equal(rows[0].tokens, rows[1].tokens);
 		assert.equal(rows[3].tokens, rows[4].tokens);

@@ -59,7 +59,8 @@ const TOOL_PROMPTS: Array<{ test: (major: number, minor: number, id: string) => 
 	// Haiku 4.5, Sonnet 4.5, Opus 4.5, Opus 4.6, Sonnet 4.6: 595 auto, 90 any, 125 tool recordings (docs: 497/589).
 	{ test: (M, m) => M === 4 && m <= 6, prompt: { auto: 497, any: 589, tool: 591, label: 'Claude 4.5 / 4.6', measured: true } },
 	{ test: (M, m) => M === 4 && m === 7, prompt: { auto: 675, any: 804, tool: 806, label: 'Opus 4.7', measured: false } },
-	{ test: (M, m) => M === 4 && m >= 8, prompt: { auto: 290, any: 410, tool: 412, label: 'Opus 4.8', measured: false } },
+	// Opus 4.8 in the v5 frame: auto 290 as the docs say (1 exact recording), any 411 (2 exact; docs 410).
+	{ test: (M, m) => M === 4 && m >= 8, prompt: { auto: 290, any: 411, tool: 413, label: 'Opus 4.8', measured: true } },
 	// Sonnet 5: 14 auto recordings give 354 (docs: 354/474).
 	{ test: (M, m, id) => M === 5 && /sonnet/.test(id), prompt: { auto: 354, any: 474, tool: 476, label: 'Sonnet 5', measured: true } },
 	{ test: (M) => M === 5, prompt: { auto: 286, any: 406, tool: 408, label: 'Opus 5', measured: false } },
@@ -133,7 +134,8 @@ const NS = 'antml:';
  */
 export function renderToolUse(name: unknown, input: unknown): string {
 	const params = input && typeof input === 'object' && !Array.isArray(input) ? Object.entries(input as Record<string, unknown>) : [];
-	const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? 'null');
+	// Other values as the prompt's JSON (nested objects under compact JSON sat 7–9 tokens under the API).
+	const value = (v: unknown) => (typeof v === 'string' ? v : promptJson(v));
 	return (
 		`<${NS}function_calls>\n<${NS}invoke name="${String(name ?? '')}">\n` +
 		params.map(([k, v]) => `<${NS}parameter name="${k}">${value(v)}</${NS}parameter>\n`).join('') +
@@ -162,11 +164,12 @@ export function thinkingPromptTokens(thinking: unknown, model: string): number {
 
 /**
  * Structured output (`output_config.format` or the older `output_format`, type json_schema): the schema
- * is written into the prompt as JSON indented by 2 spaces, after an instruction of 81 tokens (v3: 31 of
- * 35 recordings without tools; the compact and the ", " forms leave a residual that grows with the
- * schema); with tools one separator token more (v3: 22 of 28).
+ * is written into the prompt as JSON indented by 2 spaces, after an instruction of 81 tokens on v3 (31
+ * of 35 recordings without tools; the compact and the ", " forms leave a residual that grows with the
+ * schema), 116 on v4.7 (2 of 3) and 119 on v5 (2 of 3, the third 120); with tools one separator token
+ * more (v3: 22 of 28).
  */
-export const STRUCTURED_OUTPUT_PROMPT = 81;
+export const STRUCTURED_OUTPUT_PROMPT: Record<Family, number> = { 'v3': 81, 'v4.7': 116, 'v5': 119 };
 
 export function structuredOutputSchema(body: Record<string, unknown>): unknown {
 	const oc = body.output_config && typeof body.output_config === 'object' ? (body.output_config as Record<string, unknown>).format : undefined;
@@ -176,4 +179,100 @@ export function structuredOutputSchema(body: Record<string, unknown>): unknown {
 
 export function renderStructuredOutput(schema: unknown): string {
 	return JSON.stringify(schema, null, 2) ?? '';
+}
+
+/** True when a message's content is nothing but tool_result blocks. */
+export function onlyToolResults(content: unknown): boolean {
+	return Array.isArray(content) && content.length > 0 && content.every((c) => !!c && typeof c === 'object' && (c as Record<string, unknown>).type === 'tool_result');
+}
+
+/**
+ * What message `i` costs before its content: TURN_HEADER, or nothing for a final assistant message
+ * (prefill). Two variants were tried and dropped, as they fit fewer recordings: same-role neighbours
+ * joining with 1 token, and an assistant call right after tool results costing 2.
+ */
+export function turnHeaderTokens(messages: readonly unknown[], i: number): number {
+	if (i === 0) {
+		return 0;
+	}
+	const last = messages[messages.length - 1];
+	if (i === messages.length - 1 && !!last && typeof last === 'object' && (last as Record<string, unknown>).role === 'assistant') {
+		return 0;
+	}
+	return TURN_HEADER;
+}
+
+/**
+ * Each tool_use after the first in one assistant message (parallel calls) costs 12 tokens more than its
+ * own rendering (v3: 2 calls +24/+25 on 17 fantasy, 5 activeagent and 6 chatlas/pydantic-ai
+ * recordings; 4 calls +36 on 4).
+ */
+export const PARALLEL_CALL = 12;
+
+/** A text block after tool results in the same user message opens a user turn of its own: 5 tokens (v3: 27 of 27). */
+export const TEXT_AFTER_RESULTS = 5;
+
+/**
+ * What a server tool's definition adds (its own instructions, beyond the tool-use prompt), per tool
+ * version and message frame (Opus 4.8 counts in v5's); `claude3` for the Claude 3.x models of v3. Measured as the residual of
+ * recordings holding only that server tool (web_search 2025-03-05 on v3 Claude 4+: 1,709–1,710 over
+ * 25; web_fetch 2025-09-10 524–526 over 12; two server tools together add up within a token).
+ * Versions not listed, and families without a recording, are estimated from their JSON.
+ */
+const SERVER_TOOLS: Record<string, Partial<Record<Family | 'claude3', number>>> = {
+	'web_search_20250305': { 'claude3': 2354, 'v3': 1709, 'v5': 2439 },
+	'web_fetch_20250910': { 'v3': 525, 'v5': 759 },
+	'code_execution_20250522': { 'v3': 424 },
+	'code_execution_20260120': { 'v3': 1740 },
+	'memory_20250818': { 'v3': 1067 },
+	'computer_20250124': { 'v3': 1319 },
+	'computer_20251124': { 'v3': 1326 },
+	'text_editor_20250728': { 'v3': 745 },
+	'advisor_20260301': { 'v5': 752 },
+};
+
+export function serverToolTokens(type: string, model: string, family: Family): number | undefined {
+	const row = SERVER_TOOLS[type];
+	if (!row) {
+		return undefined;
+	}
+	const v = parseClaudeVersion(model);
+	if (family === 'v3' && v && v[0] === 3 && row.claude3 !== undefined) {
+		return row.claude3;
+	}
+	return row[family];
+}
+
+/**
+ * disable_parallel_tool_use drops the prompt's paragraph on parallel calls: −208 tokens on Claude
+ * 4.5 (Haiku 4.5 10 of 10, Sonnet 4.5 1), +3 on Haiku 3 / 3.5 (2 recordings); unmeasured elsewhere (0).
+ */
+export function noParallelDelta(model: string): number {
+	const v = parseClaudeVersion(model);
+	if (!v) {
+		return 0;
+	}
+	if (v[0] === 4 && v[1] >= 5 && v[1] <= 6) {
+		return -208;
+	}
+	return v[0] === 3 && /haiku/.test(model.toLowerCase()) ? 3 : 0;
+}
+
+/**
+ * The message frame a model's text sits in. Opus 4.8 and 4.9 keep the v4.7 vocabulary but use v5's
+ * frame (no leading space, 6 tokens): the same bodies recorded on Opus 4.8 and Sonnet 5 give the same
+ * counts (3 exact recordings, 5 under the v4.7 frame each; their structured-output instruction, 38
+ * over v3's, matches v5's too). Opus 4.7 keeps the v4.7 frame (3 recordings).
+ */
+export function frameFamily(model: string, family: Family): Family {
+	const v = parseClaudeVersion(model);
+	return family === 'v4.7' && v && v[0] === 4 && v[1] >= 8 ? 'v5' : family;
+}
+
+/**
+ * Models whose offline count of this body is the same: same family, same message frame and the same
+ * thinking instruction (tools make the count model-specific on their own).
+ */
+export function offlineCountGroup(body: { thinking?: unknown }, model: string, family: Family): string {
+	return `${family}:${frameFamily(model, family)}:${thinkingPromptTokens(body.thinking, model)}`;
 }

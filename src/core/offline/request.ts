@@ -3,11 +3,17 @@ import { familyForModel } from './families';
 import {
 	STRUCTURED_OUTPUT_PROMPT,
 	SYSTEM_SEPARATOR,
+	frameFamily,
 	TOOL_RESULT_WRAPPER,
-	TURN_HEADER,
+	PARALLEL_CALL,
+	TEXT_AFTER_RESULTS,
+	turnHeaderTokens,
 	renderStructuredOutput,
 	renderToolDefinitions,
+	noParallelDelta,
+	onlyToolResults,
 	renderToolUse,
+	serverToolTokens,
 	structuredOutputSchema,
 	thinkingPromptTokens,
 	toolPromptFor,
@@ -94,14 +100,16 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	const modelId = model || (asRecord(body)?.model as string) || '';
 	const guess = familyForModel(modelId);
 	const family = guess.family;
-	const tok = loadFamily(family);
+	// The text is tokenized with the family's vocabulary inside the model's message frame.
+	const frame = frameFamily(modelId, family);
+	const tok = loadFamily(frame);
 	const t = new Tally();
 	if (guess.guessed && guess.note) {
 		t.notes.push(guess.note);
 	}
 	const b = asRecord(body) ?? {};
 	const messages = Array.isArray(b.messages) ? b.messages : [];
-	const text = (s: string) => countText(s, family);
+	const text = (s: string) => countText(s, frame);
 	const tools = Array.isArray(b.tools) ? b.tools.map(asRecord).filter((x): x is Record<string, unknown> => !!x) : [];
 
 	// The measured frame of one user message.
@@ -124,9 +132,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			currentAssistant = i;
 			break;
 		}
-		const content = m?.content;
-		const onlyToolResults = Array.isArray(content) && content.length > 0 && content.every((c) => asRecord(c)?.type === 'tool_result');
-		if (!onlyToolResults) {
+		if (!onlyToolResults(m?.content)) {
 			break;
 		}
 	}
@@ -138,10 +144,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			plainText = false;
 			continue;
 		}
-		const prefill = i === messages.length - 1 && m.role === 'assistant';
-		if (i > 0 && !prefill) {
-			t.tokens += TURN_HEADER;
-		}
+		t.tokens += turnHeaderTokens(messages, i);
 		const content = m.content;
 		if (m.role !== 'user') {
 			plainText = false;
@@ -157,6 +160,8 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		}
 		// Several text blocks in one message cost their texts only (v3: 8 of 8 two-block messages exact).
 		let afterMedia = false;
+		let calls = 0;
+		let afterResults = false;
 		for (const block of content) {
 			const blk = asRecord(block);
 			if (!blk) {
@@ -167,13 +172,23 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			} else if (afterMedia) {
 				t.tokens += TEXT_AFTER_MEDIA;
 			}
+			if (blk.type === 'tool_use' && calls++ > 0) {
+				t.tokens += PARALLEL_CALL;
+			}
+			if (blk.type === 'text' && afterResults) {
+				t.tokens += TEXT_AFTER_RESULTS;
+				afterResults = false;
+			}
+			if (blk.type === 'tool_result') {
+				afterResults = true;
+			}
 			afterMedia = isMedia(blk);
 			countBlock(blk, t, family, i === currentAssistant, text, modelId);
 		}
 	}
 
 	if (tools.length > 0) {
-		countTools(tools, asRecord(b.tool_choice), hasSystem, modelId, family, t);
+		countTools(tools, asRecord(b.tool_choice), hasSystem, modelId, family, frame, t);
 	}
 
 	const thinking = thinkingPromptTokens(b.thinking, modelId);
@@ -184,7 +199,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	const schema = structuredOutputSchema(b);
 	if (schema !== undefined) {
-		t.tokens += STRUCTURED_OUTPUT_PROMPT + countInner(renderStructuredOutput(schema), family) + (tools.length > 0 ? 1 : 0);
+		t.tokens += STRUCTURED_OUTPUT_PROMPT[frame] + countInner(renderStructuredOutput(schema), family) + (tools.length > 0 ? 1 : 0);
 		if (hasSystem) {
 			t.tokens += SYSTEM_SEPARATOR;
 		}
@@ -228,7 +243,15 @@ function countSystem(sys: unknown, t: Tally, text: (s: string) => number): boole
 	return sys.length > 0;
 }
 
-function countTools(tools: Array<Record<string, unknown>>, choice: Record<string, unknown> | undefined, hasSystem: boolean, model: string, family: Family, t: Tally): void {
+function countTools(
+	tools: Array<Record<string, unknown>>,
+	choice: Record<string, unknown> | undefined,
+	hasSystem: boolean,
+	model: string,
+	family: Family,
+	frame: Family,
+	t: Tally,
+): void {
 	const type = typeof choice?.type === 'string' ? choice.type : 'auto';
 	const p = toolPromptFor(model, family);
 	const forced = type === 'tool';
@@ -243,15 +266,20 @@ function countTools(tools: Array<Record<string, unknown>>, choice: Record<string
 	if (!p.known || !p.measured) {
 		t.estimate(0, `Tool-use system prompt ${fmt(prompt)} tokens (${p.label}${p.known ? ' figure from the docs' : ' figure, none known for this model'}, tool_choice ${type}).`);
 	}
+	if (choice?.disable_parallel_tool_use === true) {
+		t.tokens += noParallelDelta(model);
+	}
 	const custom = tools.filter((x) => x.type === undefined || x.type === 'custom');
 	const server = tools.filter((x) => !(x.type === undefined || x.type === 'custom'));
 	t.tokens += countInner(renderToolDefinitions(custom), family);
-	if (server.length > 0) {
-		let n = 0;
-		for (const s of server) {
-			n += countText(stringify(s), family);
+	for (const s of server) {
+		const measured = serverToolTokens(String(s.type), model, frame);
+		if (measured !== undefined) {
+			t.tokens += measured;
+		} else {
+			const n = countText(stringify(s), family);
+			t.estimate(n, `Server tool ${String(s.type)} ≈ ${fmt(n)} tokens (estimated from its JSON: no recording of it on this family).`);
 		}
-		t.estimate(n, `${server.length} server tool definition${server.length === 1 ? '' : 's'} ≈ ${fmt(n)} tokens (estimated from their JSON).`);
 	}
 }
 

@@ -1,11 +1,13 @@
 /**
  * The request's cost on several models side by side. Tokens are counted per model: tokenizer families differ,
  * so a figure is never reused across families. An offline counter gives the same figure for every model of a
- * family (unless tools are present: the tool-use system prompt differs per model), so it is asked once per
- * family; an exact counter is asked once per model.
+ * family that shares the message frame and thinking instruction (unless tools are present: the tool-use system
+ * prompt differs per model), so it is asked once per such group; an exact counter is asked once per model.
  */
 import { contextFit as windowFit, currentModels, inputCost, lookupModel, type ModelInfo, worstCaseCost } from '../cost';
 import { familyForModel } from '../offline/families';
+import { offlineCountGroup } from '../offline/framing';
+import type { Family } from '../offline/tokenizer';
 import type { MessagesBody } from '../types';
 import { forModel } from './breakdown';
 import { DEFAULT_CONCURRENCY, runBounded, Tally } from './pool';
@@ -33,7 +35,7 @@ export async function costAcrossModels(body: MessagesBody, models: readonly stri
 	const infos = ids.map((id) => lookupModel(id, options.overrides));
 	const hasTools = (body.tools ?? []).length > 0;
 	// One count per group: per family offline (per model when tools make the frame model-specific), else per model.
-	const groupOf = (i: number) => options.offline && !hasTools ? `family:${familyOf(ids[i], infos[i])}` : `model:${ids[i]}`;
+	const groupOf = (i: number) => options.offline && !hasTools ? `family:${offlineCountGroup(body, ids[i], familyOf(ids[i], infos[i]) as Family)}` : `model:${ids[i]}`;
 	const groups = new Map<string, number>();
 	ids.forEach((_, i) => {
 		if (!groups.has(groupOf(i))) {
