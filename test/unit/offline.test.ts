@@ -320,7 +320,7 @@ describe('offline: whole requests', () => {
 			['claude-3-5-haiku-latest', 264, 354, 358],
 			['claude-3-opus-20240229', 534, 297, 299],
 			['claude-opus-4-7', 675, 804, 806],
-			['claude-opus-4-8', 290, 410, 412],
+			['claude-opus-4-8', 290, 411, 413],
 			['claude-opus-5', 286, 406, 408],
 			['claude-sonnet-5', 354, 474, 476],
 		];
@@ -561,6 +561,19 @@ describe('offline: measured framing rules around the text', () => {
 		const odd = countRequest(user(model, { tools: [...custom, { type: 'web_search_20991231', name: 'web_search' }] }), model);
 		assert.equal(odd.approximate, true);
 		assert.ok(odd.notes.some((x) => /Server tool web_search_20991231 ≈ [\d,]+ tokens \(estimated from its JSON/.test(x)), odd.notes.join(' | '));
+	});
+
+	it('after a system prompt, tool results in the conversation cost one separator token', () => {
+		const model = 'claude-haiku-4-5';
+		const exchange: MessagesBody['messages'] = [
+			{ role: 'user', content: 'Weather?' },
+			{ role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'get_weather', input: { city: 'Paris' } }] },
+			{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'Sunny' }] },
+		];
+		const plain: MessagesBody['messages'] = [{ role: 'user', content: 'Weather?' }];
+		const sys = (messages: MessagesBody['messages']) => n({ model, system: 'Be brief.', messages }) - n({ model, messages });
+		assert.equal(sys(plain), countText('Be brief.', 'v3'));
+		assert.equal(sys(exchange), countText('Be brief.', 'v3') + 1);
 	});
 
 	it('disable_parallel_tool_use drops 208 tokens of the Claude 4.5 tool-use prompt', () => {

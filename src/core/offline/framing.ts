@@ -23,8 +23,9 @@ export const TOOL_RESULT_WRAPPER = 6;
 
 /**
  * Each prompt section the API adds (the tool-use prompt, the thinking instruction, the structured-output
- * instruction) is set off from a system prompt by one token: v3, e.g. Haiku 4.5 with tools 498 against
- * 497 over 23 recordings with a system prompt; thinking with a system prompt 20 of 20 one token over.
+ * instruction, tool results in the conversation) is set off from a system prompt by one token: v3, e.g.
+ * Haiku 4.5 with tools 498 against 497 over 23 recordings with a system prompt; thinking with a system
+ * prompt 20 of 20 one token over.
  */
 export const SYSTEM_SEPARATOR = 1;
 
