@@ -1,0 +1,33 @@
+import * as assert from 'node:assert/strict';
+import { lookupModel } from '../../src/core/cost';
+import { lifecycleProblem, successorOf } from '../../src/core/cost/lifecycle';
+
+describe('model lifecycle', () => {
+	const sonnet45 = lookupModel('claude-sonnet-4-5-20250929')!;
+
+	it('warns about a deprecated model before its retirement date, with the days left and the successor', () => {
+		const p = lifecycleProblem(sonnet45, new Date('2026-11-20T12:00:00Z'))!;
+		assert.equal(p.kind, 'deprecated');
+		assert.equal(p.daysLeft, 10);
+		assert.equal(p.successor?.id, 'claude-sonnet-5-5');
+		assert.match(p.message, /deprecated and retires on 2026-11-30 \(in 10 days\)\. Use Claude Sonnet 5\.5 \(claude-sonnet-5-5\) instead\./);
+	});
+
+	it('calls a deprecated model retired once its date has passed', () => {
+		const p = lifecycleProblem(sonnet45, new Date('2026-12-01T08:00:00Z'))!;
+		assert.equal(p.kind, 'retired');
+		assert.match(p.message, /requests to this model fail since 2026-11-30/);
+	});
+
+	it('calls a retired row retired, and says nothing of current or legacy models', () => {
+		assert.equal(lifecycleProblem(lookupModel('claude-opus-4-0')!, new Date('2026-01-01'))?.kind, 'retired');
+		assert.equal(lifecycleProblem(lookupModel('claude-sonnet-5-5')!, new Date('2030-01-01')), undefined);
+		assert.equal(lifecycleProblem(lookupModel('claude-haiku-4-5')!, new Date('2026-12-01')), undefined);
+	});
+
+	it('names the current model of the same tier as the successor', () => {
+		assert.equal(successorOf(lookupModel('claude-opus-4-1')!)?.id, 'claude-opus-5-5');
+		assert.equal(successorOf(lookupModel('claude-3-5-haiku-latest')!)?.id, 'claude-haiku-5-5');
+		assert.equal(successorOf(lookupModel('claude-sonnet-5-5')!), undefined);
+	});
+});
