@@ -2,7 +2,7 @@
  * The headless front end: `claude-token-meter count <files...>` and `claude-token-meter batch <file.jsonl>`
  * over the same core as the extension (detection, counting, cost). No `vscode` import.
  *
- * Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input (missing, unreadable, binary or unparsable file,
+ * Exit codes: 0 ok; 1 a budget was exceeded (diff: the increase is over --fail-on-increase); 2 bad input (missing, unreadable, binary or unparsable file,
  * malformed batch lines, bad flag or number, missing API key) or a counting failure with --api. With --api
  * there is no silent fallback to the offline figure: a CI check must not pass on a different kind of number
  * than it asked for. --lenient counts what can be read instead and says what it skipped.
@@ -22,6 +22,7 @@ import { configureGrammars, detectLanguage, detectRequests } from './core/detect
 import { MAX_DOCUMENT_CHARS } from './core/service';
 import type { Counter, CountResult, RequestSite } from './core/types';
 import { syntaxProblems } from './core/syntax';
+import { DiffUsageError, runDiff, type CountedSite, type DiffDeps } from './cliDiff';
 import { isCancellation } from './core/util/abort';
 import { redact } from './core/util/redact';
 import { NotTextError, decodeText } from './core/util/text';
@@ -94,6 +95,7 @@ Usage:
   claude-token-meter count <files or folders...> [options]
   claude-token-meter batch <file.jsonl | -> [options]
   claude-token-meter context [folder] [--json] [--model M] [--budget-tokens N] [--no-user]
+  claude-token-meter diff --base <git ref> [files or folders...] [options]
   claude-token-meter --help | --version
 
 count   Finds every request in JSON/JSONC, JSONL, TypeScript/JavaScript and Python files
@@ -107,6 +109,10 @@ batch   Streams a JSONL file of Messages requests or Message Batches entries
 context What a Claude Code session started in the folder (default: the current one) loads
         on every turn and on use: CLAUDE.md files and their @imports, rules, skills,
         sub-agents, commands, MCP servers; tokens, share of the window, cost per turn.
+diff    Compares every request of the files (default: the current folder) as the git
+        revision --base has them with the working tree: added, removed and changed requests,
+        tokens and cost before → after, per file and in total. Requests are matched by what
+        they send, not by line.
 
 Options:
   --model M            Count and price every request for model M (default for requests
@@ -125,6 +131,11 @@ Options:
                        ANTHROPIC_BASE_URL, else https://api.anthropic.com
   --rpm N              --api: at most N count_tokens calls per minute (default ${DEFAULT_RPM});
                        set it to your account's limit
+  --base REF           diff: the git revision to compare with (a branch, tag or commit)
+  --markdown           diff: Markdown for a pull-request comment or a job summary
+  --all                diff: list unchanged requests too
+  --fail-on-increase L diff: exit 1 when the total input tokens rise by more than L:
+                       a percentage ("5%"), tokens ("2000") or dollars ("$0.05")
   --lenient            Count what can be read: files that do not parse or are not text, and
                        malformed batch lines, are skipped and listed (default: exit 2)
   -h, --help           Show this help
@@ -132,7 +143,7 @@ Options:
 
 Marks: "≥" a lower bound (parts of the request could not be resolved statically);
        "≈" partly estimated offline (anything beyond one plain-text user message).
-Exit codes: 0 ok; 1 a budget was exceeded; 2 bad input (a file that does not parse,
+Exit codes: 0 ok; 1 a budget was exceeded (diff: the increase is over --fail-on-increase); 2 bad input (a file that does not parse,
             is not text, malformed batch lines, no request in a batch file) or counting failure.
 `;
 
@@ -419,66 +430,10 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 		io.err(`--lenient: counted as far as they could be read:\n${partly.map((u) => `  ${u}`).join('\n')}\n`);
 	}
 	const counter = makeCounter(flags);
-	const found: { file: string; text: string; site: RequestSite }[] = [];
 	const prompts = docs.filter((d) => !detectLanguage('', d.file) && isPromptFile(d.file, flags.as !== undefined));
-	for (const doc of docs) {
-		if (prompts.includes(doc)) {
-			continue;
-		}
-		const sites = await detectRequests(doc.text, '', { fileName: doc.file });
-		for (const site of sites) {
-			found.push({ ...doc, site });
-		}
-	}
-
-	const controller = new AbortController();
-	let offline: Counter | undefined;
 	const warnings: string[] = [];
-	// At most a few counts at a time; the first failure stops the rest.
-	const results = await runBounded(found.map(({ file, text, site }) => async (): Promise<JsonSite> => {
-		const { model, fromFile } = modelFor(site, flags);
-		const countModel = flags.api ? apiModelId(model) : model;
-		const { line, column } = lineColumn(text, site.anchor.start);
-		const where = `${displayPath(file)}:${line}:${column}`;
-		let result: CountResult;
-		try {
-			result = await counter.count({ provider: 'anthropic', model: countModel, body: { ...site.payload, model: countModel } }, controller.signal);
-		} catch (err) {
-			// The endpoint refusing one request (400) is about that request: statically resolved parts may not
-			// form a valid one (e.g. no message left). Any other failure stops the run.
-			if (!(flags.api && err instanceof CountError && err.kind === 'invalid')) {
-				controller.abort();
-				throw err;
-			}
-			offline ??= createOfflineCounter();
-			result = await offline.count({ provider: 'anthropic', model, body: { ...site.payload, model } }, controller.signal);
-			warnings.push(`warning: ${where}: ${err.message}; the offline figure is shown instead.`);
-		}
-		const info = lookupModel(model);
-		const badMaxTokens = maxTokensProblem(site.maxTokens);
-		if (badMaxTokens) {
-			warnings.push(`warning: ${where}: ${badMaxTokens}: no worst-case cost for this request.`);
-		}
-		const maxTokens = badMaxTokens ? undefined : site.maxTokens;
-		return {
-			file: displayPath(file),
-			line,
-			column,
-			kind: site.shape,
-			language: site.language,
-			method: site.method ?? null,
-			model,
-			inputTokens: result.inputTokens,
-			// Only the endpoint's own figure is exact; the offline tokenizer's (or the fallback after a 400) is not.
-			exact: result.source !== 'offline' && result.exact,
-			approximate: result.approximate,
-			unresolved: site.unresolved.map((u) => ({ path: u.path, text: u.text, reason: u.reason })),
-			...costs(result.inputTokens, maxTokens, site, info),
-			maxTokens: maxTokens ?? null,
-			modelFromFile: fromFile,
-			overBudget: false,
-		};
-	}), flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY);
+	const results = (await countDocuments(docs.filter((d) => !prompts.includes(d)), flags, warnings, counter)).map((r) => r.json);
+	const controller = new AbortController();
 	const promptModel = flags.model ?? DEFAULT_MODEL;
 	results.push(...await runBounded(prompts.map((d) => () => countPromptFile(
 		{ shown: displayPath(d.file), path: d.file, text: d.text }, flags.as ?? 'system',
@@ -525,6 +480,71 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 		}
 	}
 	return overSites > 0 ? 1 : 0;
+}
+
+/**
+ * Detects and counts the requests of `docs` as `count` and `diff` print them, a few at a time; the first
+ * counting failure stops the rest. Notes about single requests go to `warnings`.
+ */
+async function countDocuments(docs: readonly { file: string; text: string }[], flags: CommonFlags, warnings: string[], counter: Counter = makeCounter(flags)): Promise<{ json: JsonSite; site: RequestSite }[]> {
+	const found: { file: string; text: string; site: RequestSite }[] = [];
+	for (const doc of docs) {
+		const sites = await detectRequests(doc.text, '', { fileName: doc.file });
+		for (const site of sites) {
+			found.push({ ...doc, site });
+		}
+	}
+
+	const controller = new AbortController();
+	let offline: Counter | undefined;
+	// At most a few counts at a time; the first failure stops the rest.
+	return runBounded(found.map(({ file, text, site }) => async (): Promise<{ json: JsonSite; site: RequestSite }> => {
+		const { model, fromFile } = modelFor(site, flags);
+		const countModel = flags.api ? apiModelId(model) : model;
+		const { line, column } = lineColumn(text, site.anchor.start);
+		const where = `${displayPath(file)}:${line}:${column}`;
+		let result: CountResult;
+		try {
+			result = await counter.count({ provider: 'anthropic', model: countModel, body: { ...site.payload, model: countModel } }, controller.signal);
+		} catch (err) {
+			// The endpoint refusing one request (400) is about that request: statically resolved parts may not
+			// form a valid one (e.g. no message left). Any other failure stops the run.
+			if (!(flags.api && err instanceof CountError && err.kind === 'invalid')) {
+				controller.abort();
+				throw err;
+			}
+			offline ??= createOfflineCounter();
+			result = await offline.count({ provider: 'anthropic', model, body: { ...site.payload, model } }, controller.signal);
+			warnings.push(`warning: ${where}: ${err.message}; the offline figure is shown instead.`);
+		}
+		const info = lookupModel(model);
+		const badMaxTokens = maxTokensProblem(site.maxTokens);
+		if (badMaxTokens) {
+			warnings.push(`warning: ${where}: ${badMaxTokens}: no worst-case cost for this request.`);
+		}
+		const maxTokens = badMaxTokens ? undefined : site.maxTokens;
+		return {
+			site,
+			json: {
+				file: displayPath(file),
+				line,
+				column,
+				kind: site.shape,
+				language: site.language,
+				method: site.method ?? null,
+				model,
+				inputTokens: result.inputTokens,
+				// Only the endpoint's own figure is exact; the offline tokenizer's (or the fallback after a 400) is not.
+				exact: result.source !== 'offline' && result.exact,
+				approximate: result.approximate,
+				unresolved: site.unresolved.map((u) => ({ path: u.path, text: u.text, reason: u.reason })),
+				...costs(result.inputTokens, maxTokens, site, info),
+				maxTokens: maxTokens ?? null,
+				modelFromFile: fromFile,
+				overBudget: false,
+			},
+		};
+	}), flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY);
 }
 
 function renderCountTable(sites: readonly JsonSite[], fileCount: number, flags: CommonFlags): string {
@@ -734,6 +754,58 @@ async function runBatch(file: string, flags: CommonFlags, io: Io, raw: Io): Prom
  * must not move the cursor, clear the screen, retitle the window or reorder what is shown. JSON output stays
  * valid JSON (the escapes only ever fall inside strings).
  */
+/** What `diff` borrows from `count`: the same folder walk, text rule, parse check and counting. */
+function diffDeps(flags: CommonFlags, io: Io): DiffDeps {
+	const usable = (name: string, text: string): string => {
+		const problems = syntaxReport(name, text);
+		if (problems.length > 0 && !flags.lenient) {
+			throw new UsageError(`${displayPath(name)} does not parse (--lenient counts what can be read):\n${problems.map((p) => `    ${p}`).join('\n')}`);
+		}
+		return text;
+	};
+	return {
+		listFiles: (paths, skipped) => {
+			const notSearched: NotSearched = { folders: [], links: [] };
+			const files = expandInputs(paths, skipped, notSearched);
+			// The repository's own .git folder goes without saying here.
+			notSearched.folders = notSearched.folders.filter((f) => path.basename(f) !== '.git');
+			const note = skippedNote(notSearched);
+			if (note) {
+				io.err(`${note}\n`);
+			}
+			return files;
+		},
+		walked: (relativePath) => {
+			const parts = relativePath.split('/');
+			return Boolean(detectLanguage('', relativePath)) && !parts.slice(0, -1).some((dir) => dir.startsWith('.') || SKIP_DIRS.has(dir));
+		},
+		readText: (file) => usable(file, readText(file)),
+		decode: (bytes, name) => {
+			if (bytes.length > MAX_DOCUMENT_CHARS) {
+				throw new UsageError(tooLarge(name));
+			}
+			try {
+				return usable(name, decodeText(bytes));
+			} catch (err) {
+				throw err instanceof NotTextError ? new UsageError(`${name}: ${err.message}.`) : err;
+			}
+		},
+		count: async (docs) => {
+			const warnings: string[] = [];
+			const counted = await countDocuments(docs, flags, warnings);
+			for (const w of warnings.sort()) {
+				io.err(`${w}\n`);
+			}
+			return counted.map(({ json, site }): CountedSite => ({
+				file: json.file, line: json.line, column: json.column, id: site.id, kind: json.kind, model: json.model,
+				payload: site.payload, inputTokens: json.inputTokens, mark: markOf(json) as CountedSite['mark'], costUsd: json.costUsd,
+			}));
+		},
+		out: (text) => io.out(text),
+		err: (text) => io.err(text),
+	};
+}
+
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 export function escapeTerminal(text: string): string {
@@ -765,6 +837,10 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 				lenient: { type: 'boolean' },
 				as: { type: 'string' },
 				'no-user': { type: 'boolean' },
+				base: { type: 'string' },
+				markdown: { type: 'boolean' },
+				all: { type: 'boolean' },
+				'fail-on-increase': { type: 'string' },
 			},
 		});
 		if (values.help) {
@@ -810,6 +886,12 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 		}
 		const flags: CommonFlags = { json: Boolean(values.json), model: values.model?.trim(), api: Boolean(values.api), baseUrl, key, rpm, lenient: Boolean(values.lenient) };
 		configureWasm();
+		if (command !== 'diff') {
+			const diffOnly = (['base', 'markdown', 'all', 'fail-on-increase'] as const).filter((o) => values[o] !== undefined);
+			if (diffOnly.length > 0) {
+				throw new UsageError(`${diffOnly.map((o) => `--${o}`).join(', ')} appl${diffOnly.length === 1 ? 'ies' : 'y'} to diff only.`);
+			}
+		}
 		switch (command) {
 			case 'count': {
 				if (rest.length === 0) {
@@ -845,12 +927,24 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 				}
 				return await runBatch(rest[0], flags, io, raw);
 			}
+			case 'diff': {
+				if (!values.base?.trim()) {
+					throw new UsageError('diff needs --base <git ref> (e.g. --base origin/main).');
+				}
+				if (values['budget-tokens'] !== undefined || values['budget-usd'] !== undefined) {
+					throw new UsageError('--budget-tokens and --budget-usd apply to count; diff takes --fail-on-increase.');
+				}
+				return await runDiff({
+					base: values.base.trim(), paths: rest, json: flags.json, markdown: Boolean(values.markdown), all: Boolean(values.all),
+					offline: !flags.api, failOnIncrease: values['fail-on-increase'],
+				}, diffDeps(flags, io));
+			}
 			default:
-				throw new UsageError(`Unknown command "${command}". Use "count", "batch" or "context" (--help for more).`);
+				throw new UsageError(`Unknown command "${command}". Use "count", "batch", "context" or "diff" (--help for more).`);
 		}
 	} catch (err) {
 		const secrets = [key];
-		if (err instanceof UsageError) {
+		if (err instanceof UsageError || err instanceof DiffUsageError) {
 			io.err(`claude-token-meter: ${redact(err.message, secrets)}\n`);
 		} else if (err instanceof CountError) {
 			io.err(`claude-token-meter: counting failed: ${redact(err.message, secrets)}\n`);

@@ -368,7 +368,7 @@ export function renderDiffMarkdown(d: RequestDiff, opts: { base: string; all?: b
 	const out: string[] = [
 		'## Claude request cost',
 		'',
-		`${icon} **${signed(dTokens, formatTokens)} input tokens** (${deltaUsdText(t)} input cost with each request sent once) since \`${esc(opts.base)}\``,
+		`${icon} **${signed(dTokens, formatTokens)} input tokens**, ${deltaUsdText(t)} input cost (each request sent once) since \`${esc(opts.base)}\``,
 		'',
 		'| | before | after | Δ |',
 		'|---|---:|---:|---:|',
