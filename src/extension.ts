@@ -11,6 +11,7 @@ import { TokenCountService, type ServiceOptions } from './core/service';
 import { rateLookup, modelChoices } from './core/cost/rates';
 import { limitsFromModelsApi, mergeLiveLimits, type LiveModelLimits } from './core/cost/liveModels';
 import { createOfflineCounter } from './core/count/offline';
+import { noLinks } from './core/util/markdown';
 import { TokenCodeLensProvider } from './ui/codeLens';
 import { DiagnosticsController } from './ui/diagnostics';
 import { EstimatePanel } from './ui/estimatePanel';
@@ -162,7 +163,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		for (const problem of [endpointProblem(), config.bedrock.enabled ? awsEndpoint(config)?.problem : undefined]) {
 			if (problem) {
 				log.warn(problem);
-				void vscode.window.showWarningMessage(`Claude Token Meter: ${problem}. Counting stays offline until it is fixed.`);
+				void vscode.window.showWarningMessage(noLinks(`Claude Token Meter: ${problem}. Counting stays offline until it is fixed.`));
 			}
 		}
 		// A folder's settings may not choose where the key goes; say once that its value is ignored.
@@ -171,7 +172,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			reported.add(`${id}=${value}`);
 			const message = `This workspace's settings set ${id} to ${value}. It is ignored: the counting endpoint, which receives your API key, is taken from your user settings only.`;
 			log.warn(message);
-			void vscode.window.showWarningMessage(`Claude Token Meter: ${message}`);
+			void vscode.window.showWarningMessage(noLinks(`Claude Token Meter: ${message}`));
 		}
 	};
 	reportEndpoint();

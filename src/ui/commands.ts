@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { formatTokens, formatUsd } from '../core/cost';
 import type { RateLookup } from '../core/present';
+import { noLinks } from '../core/util/markdown';
 import type { TokenCountService } from '../core/service';
 import { SECTION, readConfig } from '../config';
 import { Disposable } from './dispose';
@@ -83,10 +84,10 @@ export class Commands extends Disposable {
 			const cost = rate ? ` · ${formatUsd((r.inputTokens * rate.inputPerMTok) / 1e6)}` : ' · no price';
 			const what = editor.selection.isEmpty ? 'The document' : 'The selection';
 			const message = `${what} as one user message on ${model}: ${r.approximate ? '≈' : ''}${formatTokens(r.inputTokens)} tokens${cost} (${r.source === 'offline' ? 'offline' : 'exact'}).`;
-			void vscode.window.showInformationMessage(`Claude Token Meter: ${message}`);
+			void vscode.window.showInformationMessage(noLinks(`Claude Token Meter: ${message}`));
 			return message;
 		} catch (err) {
-			void vscode.window.showErrorMessage(`Claude Token Meter: could not count: ${(err as Error).message}`);
+			void vscode.window.showErrorMessage(noLinks(`Claude Token Meter: could not count: ${(err as Error).message}`));
 			return undefined;
 		}
 	}

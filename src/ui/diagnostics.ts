@@ -3,6 +3,7 @@ import { budgetCheck, contextFit, formatTokens, formatUsd, formatWindow, inputCo
 import { bestResult, type TokenCountService } from '../core/service';
 import type { SitePart } from '../core/types';
 import { Disposable } from './dispose';
+import { noLinks } from '../core/util/markdown';
 
 export const DIAGNOSTIC_SOURCE = 'Claude Token Meter';
 
@@ -129,7 +130,7 @@ export class DiagnosticsController extends Disposable {
 		if (over.length === 0) { return; }
 		const name = vscode.workspace.asRelativePath(document.uri);
 		void vscode.window.showWarningMessage(
-			`Claude Token Meter: ${over.length} request${over.length === 1 ? '' : 's'} in ${name} ${over.length === 1 ? 'is' : 'are'} over the budget or the context window.`,
+			noLinks(`Claude Token Meter: ${over.length} request${over.length === 1 ? '' : 's'} in ${name} ${over.length === 1 ? 'is' : 'are'} over the budget or the context window.`),
 			'Show Problems',
 		).then((choice) => {
 			if (choice) { void vscode.commands.executeCommand('workbench.actions.view.problems'); }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mdText } from '../../src/core/util/markdown';
+import { mdText, noLinks } from '../../src/core/util/markdown';
 
 describe('Markdown escaping of text from documents', () => {
 	it('turns the hostile model id of a request into inert text: no link, no code span, no icon', () => {
@@ -18,5 +18,12 @@ describe('Markdown escaping of text from documents', () => {
 		assert.equal(mdText('$(key) see https://evil.example'), '\\$\\(key\\) see https\\://evil.example');
 		assert.equal(mdText('a\n# heading\r\n| t |'), 'a # heading \\| t \\|');
 		assert.equal(mdText('claude-sonnet-4-5'), 'claude-sonnet-4-5', 'ordinary ids stay readable');
+	});
+
+	it('keeps notification text from forming a command link', () => {
+		const text = noLinks('set to [Open](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22x%22%7D) and [b] (c)');
+		// VS Code links `[label](command:…)` in notifications; the label and target must never touch.
+		assert.doesNotMatch(text, /\]\s*\(/);
+		assert.equal(text.replace(/\u200b/g, ''), 'set to [Open](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22x%22%7D) and [b] (c)');
 	});
 });
