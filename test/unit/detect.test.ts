@@ -199,6 +199,18 @@ describe('detect: deeply nested JSON', () => {
 		assert.match(problems[0]?.message ?? '', /^Too deeply nested: more than 1000 levels in text that is not valid JSON/);
 	});
 
+	it('says a code file nested deeper than its parser can take is too deeply nested, instead of finding nothing', async function () {
+		this.timeout(30_000);
+		for (const [language, fileName, text] of [
+			['typescript', 'deep.ts', `client.messages.create({ model: "claude-sonnet-4-5", max_tokens: 5, messages: [{ role: "user", content: "hi" }], metadata: { x: ${arrays(100_000)} } });`],
+			['python', 'deep.py', `client.messages.create(model="claude-sonnet-4-5", max_tokens=5, messages=[{"role": "user", "content": "hi"}], metadata={"x": ${arrays(100_000)}})`],
+		] as const) {
+			const problems: DetectProblem[] = [];
+			await detectRequests(text, language, { fileName, problems });
+			assert.match(problems[0]?.message ?? '', /^Too deeply nested/, language);
+		}
+	});
+
 	it('still counts a request nested within the limit', async () => {
 		const problems: DetectProblem[] = [];
 		const sites = await detectRequests(request(arrays(200)), 'json', { problems });
