@@ -31,7 +31,7 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		server = await startCountServer();
 		await setting('api.baseURL', server.url);
-		await setting('debounceMs', 200);
+		await setting('api.countDelay', 200);
 		await setting('countingMode', 'auto');
 		api = await activateExtension();
 		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
@@ -40,7 +40,7 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 	after(async () => {
 		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
 		await setting('api.baseURL', undefined);
-		await setting('debounceMs', undefined);
+		await setting('api.countDelay', undefined);
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		await server.close();
 	});
@@ -104,7 +104,7 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 	});
 
 	it('one key change is one recount and one Models API read; a failure right after it is retried', async () => {
-		await setting('debounceMs', 1_500);
+		await setting('api.countDelay', 1_500);
 		try {
 			const editor = await openInEditor('request.json');
 			await until(async () => { await api.whenIdle(); return /tokens/.test((await lensTitles(editor.document.uri))[0] ?? ''); }, 'the offline figure');
@@ -123,7 +123,7 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 			assert.equal(server.requests.filter((r) => r.path.startsWith('/v1/models')).length, 1, 'one Models API read per key change');
 			assert.equal(counts().length, 3, 'the failed call, the SDK retry and one retry later');
 		} finally {
-			await setting('debounceMs', 200);
+			await setting('api.countDelay', 200);
 			await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
 			await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		}
