@@ -20,7 +20,7 @@ import { createOfflineCounter } from './core/count/offline';
 import { formatTokens, formatUsd, inputCost, lookupModel, worstCaseCost, type ModelInfo } from './core/cost';
 import { configureGrammars, detectLanguage, detectRequests } from './core/detect';
 import { MAX_DOCUMENT_CHARS } from './core/service';
-import type { Counter, CountResult, RequestSite } from './core/types';
+import type { Counter, CountResult, DetectProblem, RequestSite } from './core/types';
 import { syntaxProblems } from './core/syntax';
 import { DiffUsageError, runDiff, type CountedSite, type DiffDeps } from './cliDiff';
 import { isCancellation } from './core/util/abort';
@@ -432,7 +432,13 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	const counter = makeCounter(flags);
 	const prompts = docs.filter((d) => !detectLanguage('', d.file) && isPromptFile(d.file, flags.as !== undefined));
 	const warnings: string[] = [];
-	const results = (await countDocuments(docs.filter((d) => !prompts.includes(d)), flags, warnings, counter)).map((r) => r.json);
+	const unreadable: string[] = [];
+	const results = (await countDocuments(docs.filter((d) => !prompts.includes(d)), flags, warnings, counter, unreadable)).map((r) => r.json);
+	// A request that cannot be read must fail the gate (exit 2), not pass it as "no requests found"; any
+	// others are still counted and shown.
+	if (unreadable.length > 0 && results.length === 0 && prompts.length === 0) {
+		throw new UsageError(unreadable.join('\n'));
+	}
 	const controller = new AbortController();
 	const promptModel = flags.model ?? DEFAULT_MODEL;
 	results.push(...await runBounded(prompts.map((d) => () => countPromptFile(
@@ -473,11 +479,14 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	if (overSites > 0) {
 		io.err(`Budget exceeded by ${overSites} request${overSites === 1 ? '' : 's'}:\n${over.map((o) => `  ${o}`).join('\n')}\n`);
 	}
+	if (unreadable.length > 0) {
+		io.err(`Not counted: ${unreadable.length} request${unreadable.length === 1 ? '' : 's'}:\n${unreadable.map((m) => `  ${m}`).join('\n')}\n`);
+	}
 	if (skipped.length > 0) {
 		io.err(`${flags.lenient ? '--lenient: skipped' : 'Skipped'} ${skipped.length} file${skipped.length === 1 ? '' : 's'}:\n${skipped.map((m) => `  ${m}`).join('\n')}\n`);
-		if (!flags.lenient) {
-			return 2;
-		}
+	}
+	if ((skipped.length > 0 && !flags.lenient) || unreadable.length > 0) {
+		return 2;
 	}
 	return overSites > 0 ? 1 : 0;
 }
@@ -486,12 +495,20 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
  * Detects and counts the requests of `docs` as `count` and `diff` print them, a few at a time; the first
  * counting failure stops the rest. Notes about single requests go to `warnings`.
  */
-async function countDocuments(docs: readonly { file: string; text: string }[], flags: CommonFlags, warnings: string[], counter: Counter = makeCounter(flags)): Promise<{ json: JsonSite; site: RequestSite }[]> {
+async function countDocuments(
+	docs: readonly { file: string; text: string }[], flags: CommonFlags, warnings: string[], counter: Counter = makeCounter(flags), unreadable: string[] = [],
+): Promise<{ json: JsonSite; site: RequestSite }[]> {
 	const found: { file: string; text: string; site: RequestSite }[] = [];
 	for (const doc of docs) {
-		const sites = await detectRequests(doc.text, '', { fileName: doc.file });
+		const problems: DetectProblem[] = [];
+		const sites = await detectRequests(doc.text, '', { fileName: doc.file, problems });
 		for (const site of sites) {
 			found.push({ ...doc, site });
+		}
+		// Requests detection could not read (too deeply nested, …): `file:line:col: why`.
+		for (const p of problems) {
+			const { line, column } = lineColumn(doc.text, p.range.start);
+			unreadable.push(`${displayPath(doc.file)}:${line}:${column}: ${p.message}`);
 		}
 	}
 

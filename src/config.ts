@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ModelOverrides } from './core/cost';
-import { endpointProblem } from './core/count/endpoint';
+import { anthropicEndpoint, bedrockEndpoint, type Endpoint } from './core/count/endpoint';
 import type { CountingMode } from './core/service';
 
 export const SECTION = 'claudeTokenMeter';
@@ -61,6 +61,31 @@ function positive(n: number | null | undefined): number | undefined {
 	return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
+/**
+ * Settings that decide where the API key and the documents are sent. They are read from the user's own
+ * (user or remote machine) settings only: a folder's `.vscode/settings.json` must not redirect the key.
+ */
+export const ENDPOINT_SETTINGS = ['api.baseURL', 'bedrock.endpoint'] as const satisfies readonly SettingId[];
+
+function userValue(c: vscode.WorkspaceConfiguration, key: (typeof ENDPOINT_SETTINGS)[number]): string {
+	const v = c.inspect<unknown>(key)?.globalValue;
+	return typeof v === 'string' ? v.trim() : '';
+}
+
+/** The endpoint settings a workspace or folder tries to set (ignored), with the value it sets. */
+export function workspaceEndpointValues(): { id: string; value: string }[] {
+	const c = vscode.workspace.getConfiguration(SECTION);
+	const out: { id: string; value: string }[] = [];
+	for (const key of ENDPOINT_SETTINGS) {
+		const i = c.inspect<unknown>(key);
+		const v = i?.workspaceFolderValue ?? i?.workspaceValue;
+		if (typeof v === 'string' && v.trim()) {
+			out.push({ id: `${SECTION}.${key}`, value: v.trim() });
+		}
+	}
+	return out;
+}
+
 function objectSetting(v: unknown): ModelOverrides {
 	return v && typeof v === 'object' && !Array.isArray(v) ? (v as ModelOverrides) : {};
 }
@@ -78,7 +103,7 @@ export function readConfig(): Config {
 		debounceMs: clamp(c.get('api.countDelay', 300), 0, 10_000, 300),
 		defaultModel: c.get('defaultModel', 'claude-sonnet-5-5').trim() || 'claude-sonnet-5-5',
 		api: {
-			baseURL: c.get('api.baseURL', '').trim(),
+			baseURL: userValue(c, 'api.baseURL'),
 			requestsPerMinute: clamp(c.get('api.requestsPerMinute', 50), 1, 100_000, 50),
 			useEnvironmentKey: c.get('api.useEnvironmentKey', false),
 		},
@@ -86,7 +111,7 @@ export function readConfig(): Config {
 			enabled: c.get('bedrock.enabled', false),
 			region: c.get('bedrock.region', 'us-east-1').trim() || 'us-east-1',
 			modelId: c.get('bedrock.modelId', '').trim(),
-			endpoint: c.get('bedrock.endpoint', '').trim(),
+			endpoint: userValue(c, 'bedrock.endpoint'),
 		},
 		statusBar: { enabled: c.get('statusBar.enabled', true) },
 		codeLens: { enabled: c.get('codeLens.enabled', true) },
@@ -121,7 +146,12 @@ export function changed(e: vscode.ConfigurationChangeEvent | undefined, ...ids: 
 	return ids.some((id) => e.affectsConfiguration(`${SECTION}.${id}`));
 }
 
-/** What is wrong with the configured counting endpoint, if anything (empty means Anthropic's own). */
-export function checkEndpoint(url: string): string | undefined {
-	return url ? endpointProblem(url, 'claudeTokenMeter.api.baseURL') : undefined;
+/** The Anthropic endpoint in use: the setting, else ANTHROPIC_BASE_URL, else Anthropic's; with what is wrong with it. */
+export function apiEndpoint(config: Config): Endpoint {
+	return anthropicEndpoint(config.api.baseURL, `${SECTION}.api.baseURL`, process.env);
+}
+
+/** The Bedrock endpoint in use (undefined: the region's default), with what is wrong with it. */
+export function awsEndpoint(config: Config): Endpoint | undefined {
+	return bedrockEndpoint(config.bedrock.endpoint, `${SECTION}.bedrock.endpoint`, process.env);
 }

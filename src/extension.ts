@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { changed, checkEndpoint, readConfig, type Config } from './config';
+import { apiEndpoint, awsEndpoint, changed, readConfig, workspaceEndpointValues, type Config } from './config';
 import { AnthropicCounter } from './core/count/anthropicCounter';
 import { BedrockCounter } from './core/count/bedrockCounter';
 import { RateLimiter } from './core/count/rateLimiter';
@@ -11,6 +11,7 @@ import { TokenCountService, type ServiceOptions } from './core/service';
 import { rateLookup, modelChoices } from './core/cost/rates';
 import { limitsFromModelsApi, mergeLiveLimits, type LiveModelLimits } from './core/cost/liveModels';
 import { createOfflineCounter } from './core/count/offline';
+import { noLinks } from './core/util/markdown';
 import { TokenCodeLensProvider } from './ui/codeLens';
 import { DiagnosticsController } from './ui/diagnostics';
 import { EstimatePanel } from './ui/estimatePanel';
@@ -41,6 +42,15 @@ export interface TestApi {
 	readonly prompts: PromptStatusController;
 	readonly selection: SelectionStatusController;
 	readonly context: ContextViewController;
+	/** Whether a key is available (never the key itself). */
+	hasApiKey(): boolean;
+	/** The status bar tooltip's Markdown source and the commands it may run. */
+	statusTooltip(): { markdown: string; enabledCommands: readonly string[] } | undefined;
+	/**
+	 * Only in a host started for extension tests: stores a key as if the user had typed it into the
+	 * password box (the command itself never takes a key as an argument).
+	 */
+	readonly testing?: { storeApiKey(key: string): Promise<void> };
 }
 
 function serviceOptions(config: Config): ServiceOptions {
@@ -51,7 +61,8 @@ function serviceOptions(config: Config): ServiceOptions {
 		debounceMs: config.debounceMs,
 		defaultModel: config.defaultModel,
 		bedrockModelId: config.bedrock.modelId || undefined,
-		bedrockEnabled: trusted && config.bedrock.enabled,
+		// A Bedrock endpoint that breaks the https rule keeps Bedrock bodies offline.
+		bedrockEnabled: trusted && config.bedrock.enabled && !awsEndpoint(config)?.problem,
 	};
 }
 
@@ -78,11 +89,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	log.setSecrets(() => [keys.get()]);
 	await keys.load().catch((err) => log.error(`Could not read the secret storage: ${err}`));
 
-	const endpointProblem = () => checkEndpoint(config.api.baseURL);
+	// Every source of the endpoint (setting, environment, default) is resolved here and passed explicitly.
+	let endpoint = apiEndpoint(config);
+	const endpointProblem = () => endpoint.problem;
 	const limiter = new RateLimiter(config.api.requestsPerMinute);
 	const sdkLogger = { error: (m: string) => log.error(m), warn: (m: string) => log.warn(m), info: (m: string) => log.debug(m), debug: (m: string) => log.trace(m) };
-	let api = new AnthropicCounter({ getApiKey: () => keys.get(), baseURL: config.api.baseURL, logger: sdkLogger });
-	let bedrock = new BedrockCounter({ region: config.bedrock.region, endpoint: config.bedrock.endpoint || undefined });
+	const newApiCounter = () => new AnthropicCounter({ getApiKey: () => keys.get(), baseURL: endpoint.url, logger: sdkLogger });
+	const newBedrockCounter = () => new BedrockCounter({ region: config.bedrock.region, endpoint: awsEndpoint(config)?.url });
+	let api = newApiCounter();
+	let bedrock = newBedrockCounter();
 	// Counters are rebuilt on setting changes; the service holds stable forwarding wrappers.
 	const apiProxy = { id: 'api' as const, count: (...a: Parameters<AnthropicCounter['count']>) => api.count(...a) };
 	const bedrockProxy = { id: 'bedrock' as const, count: (...a: Parameters<BedrockCounter['count']>) => bedrock.count(...a) };
@@ -108,7 +123,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		}
 		return { ...config, modelOverrides: merged.overrides };
 	};
-	const refreshLiveLimits = async (force = false) => {
+	let liveRead: Promise<void> | undefined;
+	const refreshLiveLimits = (force = false): Promise<void> => {
+		// One read at a time: a second trigger while one is running shares it.
+		liveRead ??= readLiveLimits(force).finally(() => { liveRead = undefined; });
+		return liveRead;
+	};
+	const readLiveLimits = async (force: boolean) => {
 		const cached = context.globalState.get<{ at: number; limits: LiveModelLimits[] }>(LIVE_KEY);
 		if (!force && cached && Date.now() - cached.at < 24 * 3600_000) { return; }
 		if (!keys.has() || endpointProblem() || serviceOptions(config).mode === 'offline') { return; }
@@ -138,7 +159,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		hover.setEnabled(config.enable && config.hover.enabled);
 	};
 	applyToggles();
-	const commands = new Commands({ service, keys, log, rates, models: () => modelChoices(pricing()) });
+	const commands = new Commands({ service, keys, log, rates, endpoint: () => endpoint.url, models: () => modelChoices(pricing()) });
 	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
 	const batch = new BatchCommand(service, pricing, log);
 	const modelSettings = () => ({ defaultModel: config.defaultModel, overrides: pricing().modelOverrides });
@@ -149,11 +170,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	const contextView = new ContextViewController(modelSettings);
 	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch, prompts, selection, contextView);
 
+	const reported = new Set<string>();
 	const reportEndpoint = () => {
-		const problem = endpointProblem();
-		if (problem) {
-			log.warn(problem);
-			void vscode.window.showWarningMessage(`Claude Token Meter: ${problem}. Counting stays offline until it is fixed.`);
+		for (const problem of [endpointProblem(), config.bedrock.enabled ? awsEndpoint(config)?.problem : undefined]) {
+			if (problem) {
+				log.warn(problem);
+				void vscode.window.showWarningMessage(noLinks(`Claude Token Meter: ${problem}. Counting stays offline until it is fixed.`));
+			}
+		}
+		// A folder's settings may not choose where the key goes; say once that its value is ignored.
+		for (const { id, value } of workspaceEndpointValues()) {
+			if (reported.has(`${id}=${value}`)) { continue; }
+			reported.add(`${id}=${value}`);
+			const message = `This workspace's settings set ${id} to ${value}. It is ignored: the counting endpoint, which receives your API key, is taken from your user settings only.`;
+			log.warn(message);
+			void vscode.window.showWarningMessage(noLinks(`Claude Token Meter: ${message}`));
 		}
 	};
 	reportEndpoint();
@@ -176,11 +207,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			}
 			config = readConfig();
 			if (changed(e, 'api.baseURL')) {
-				api = new AnthropicCounter({ getApiKey: () => keys.get(), baseURL: config.api.baseURL, logger: sdkLogger });
-				reportEndpoint();
+				endpoint = apiEndpoint(config);
+				api = newApiCounter();
 			}
 			if (changed(e, 'bedrock.region', 'bedrock.endpoint')) {
-				bedrock = new BedrockCounter({ region: config.bedrock.region, endpoint: config.bedrock.endpoint || undefined });
+				bedrock = newBedrockCounter();
+			}
+			if (changed(e, 'api.baseURL', 'bedrock.endpoint', 'bedrock.enabled')) {
+				reportEndpoint();
 			}
 			limiter.setRpm(config.api.requestsPerMinute);
 			service.setOptions(serviceOptions(config));
@@ -208,7 +242,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	);
 
 	void refreshLiveLimits();
-	void firstRunNotice(context, keys, () => config);
+	void firstRunNotice(context, keys, () => endpoint.url);
 	log.info(`Activated (mode ${serviceOptions(config).mode}, ${keys.has() ? 'API key set' : 'no API key'}).`);
 	return {
 		service,
@@ -223,6 +257,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		prompts,
 		selection,
 		context: contextView,
+		hasApiKey: () => keys.has(),
+		statusTooltip: () => statusBar.tooltipSource(),
+		testing: context.extensionMode === vscode.ExtensionMode.Test ? { storeApiKey: (key: string) => commands.storeKey(key) } : undefined,
 	};
 }
 
@@ -230,13 +267,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
  * Once per installation, say what is counted where: offline by default, and that an API key means request
  * payloads are sent to the counting endpoint. Only for installed copies: development and test hosts skip it.
  */
-async function firstRunNotice(context: vscode.ExtensionContext, keys: ApiKeyStore, config: () => Config): Promise<void> {
+async function firstRunNotice(context: vscode.ExtensionContext, keys: ApiKeyStore, endpointUrl: () => string): Promise<void> {
 	const FLAG = 'claudeTokenMeter.firstRunShown';
 	if (context.globalState.get(FLAG) || keys.has() || context.extensionMode !== vscode.ExtensionMode.Production) {
 		return;
 	}
 	await context.globalState.update(FLAG, true);
-	const endpoint = config().api.baseURL || 'https://api.anthropic.com';
+	const endpoint = endpointUrl();
 	const choice = await vscode.window.showInformationMessage(
 		`Claude Token Meter counts the tokens of Claude requests offline, on this machine. For exact counts, set an Anthropic API key: request payloads you edit are then sent to ${endpoint}/v1/messages/count_tokens (free). Nothing is sent without a key.`,
 		'Set API Key', 'Stay Offline');

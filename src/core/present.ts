@@ -4,7 +4,7 @@
  */
 import { formatPct, formatTokens, formatUsd, formatWindow } from './cost';
 import type { SiteState } from './service';
-import { bestResult } from './service';
+import { bestResult, countedOfflineOnly } from './service';
 import type { CountResult } from './types';
 
 /** What the surfaces need to know of a model's prices. */
@@ -91,15 +91,21 @@ export function totalsFor(states: readonly SiteState[], rates: RateLookup): Tota
 	let errors = 0;
 	let mark: '' | '≥' | '≈' = '';
 	let offline = false;
+	// One price lookup per model, not per request: a batch file has thousands of requests and a few models.
+	const known = new Map<string, RateCard | undefined>();
+	const rateOf: RateLookup = (model) => {
+		if (!known.has(model)) { known.set(model, rates(model)); }
+		return known.get(model);
+	};
 	for (const s of states) {
 		if (s.status === 'counting') { counting++; }
 		if (s.status === 'error' || s.status === 'no-key') { errors++; }
-		const f = figureFor(s, rates);
+		const f = figureFor(s, rateOf);
 		if (!f) { continue; }
 		counted++;
 		tokens += f.tokens;
 		cost = cost !== undefined && f.costUsd !== undefined ? cost + f.costUsd : undefined;
-		const rate = rates(s.model);
+		const rate = rateOf(s.model);
 		batch = batch !== undefined && rate ? batch + (f.tokens * rate.batchInputPerMTok) / 1e6 : undefined;
 		if (f.mark === '≥' || (f.mark === '≈' && mark === '')) { mark = f.mark; }
 		offline ||= f.offline;
@@ -111,7 +117,8 @@ export function totalsFor(states: readonly SiteState[], rates: RateLookup): Tota
 export function caveats(state: SiteState, f: Figure | undefined): string[] {
 	const out: string[] = [];
 	if (f?.offline) {
-		out.push(state.status === 'counting' ? 'Offline estimate; the exact count is on its way.' : 'Counted offline (no API call).');
+		out.push(countedOfflineOnly(state.site) ? 'Batch-file lines are counted offline (no API call); Estimate Request counts this one exactly.'
+			: state.status === 'counting' ? 'Offline estimate; the exact count is on its way.' : 'Counted offline (no API call).');
 	}
 	for (const u of state.site.unresolved) {
 		out.push(`Not counted: \`${u.text}\` at ${u.path || '/'} (${u.reason})`);

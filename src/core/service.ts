@@ -1,9 +1,10 @@
 import { CountScheduler } from './count/scheduler';
 import { CountError } from './count/errors';
 import type { RateLimiter } from './count/rateLimiter';
-import type { CountRequest, CountResult, Counter, MessagesBody, RequestSite } from './types';
+import type { CountRequest, CountResult, Counter, DetectProblem, MessagesBody, RequestSite } from './types';
 import { isCancellation } from './util/abort';
 import { Emitter } from './util/emitter';
+import { SliceClock } from './util/slices';
 
 export type CountingMode = 'auto' | 'api' | 'offline';
 
@@ -18,7 +19,7 @@ export interface ServiceOptions {
 	bedrockEnabled: boolean;
 }
 
-export type DetectFn = (text: string, languageId: string, options: { fileName?: string; bedrockModelId?: string }) => Promise<RequestSite[]>;
+export type DetectFn = (text: string, languageId: string, options: { fileName?: string; bedrockModelId?: string; problems?: DetectProblem[] }) => Promise<RequestSite[]>;
 
 export interface ServiceDeps {
 	detect: DetectFn;
@@ -51,8 +52,10 @@ export interface DocumentState {
 	readonly version: number;
 	readonly languageId: string;
 	readonly sites: readonly SiteState[];
-	/** Set when detection itself failed or the document was skipped (too large, binary). */
+	/** Set when detection itself failed or the document was skipped (too large, binary, too deeply nested). */
 	readonly notice?: string;
+	/** Parts detection could not read, where they are (shown as warnings). */
+	readonly problems?: readonly DetectProblem[];
 }
 
 /** The figure to show for a site: the exact one when it is there, else the offline one. */
@@ -72,6 +75,20 @@ export interface DocumentInput {
 export const MAX_DOCUMENT_CHARS = 64 * 1024 * 1024;
 
 /**
+ * Change events are batched: one per document, at most this often while results stream in (a 20,000-line
+ * batch file settles thousands of sites; each surface redraws once per batch, not once per site).
+ */
+export const CHANGE_BATCH_MS = 100;
+
+/**
+ * Batch-file lines (JSONL) are counted offline in the editor whatever the mode: opening a file of thousands
+ * of requests must not send each of them. Estimate Request and Estimate Batch File count exactly on demand.
+ */
+export function countedOfflineOnly(site: RequestSite): boolean {
+	return site.language === 'jsonl';
+}
+
+/**
  * The one result store. Every surface (status bar, CodeLens, hover, diagnostics, report) reads from here;
  * none of them counts on its own, so one edit causes at most one call per changed request site.
  */
@@ -85,8 +102,16 @@ export class TokenCountService {
 	private readonly bedrockScheduler?: CountScheduler;
 	private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
 	private idleWaiters: (() => void)[] = [];
+	/** Documents changed since the last batch of events, the batch's timer, and when the last one went out. */
+	private readonly changedDocs = new Set<string>();
+	private changeTimer: ReturnType<typeof setTimeout> | undefined;
+	private lastFlush = 0;
+	private readonly revisions = new Map<string, number>();
+	/** The states of each document's current sites, to tell in O(1) whether a result still applies. */
+	private readonly currentStates = new Map<string, Set<SiteState>>();
+	private revisionCounter = 0;
 
-	/** Fires with a document's uri whenever anything about it changed. */
+	/** Fires with a document's uri when anything about it changed: once per batch of changes (see CHANGE_BATCH_MS). */
 	readonly onDidChange = this.onDidChangeEmitter.event;
 
 	constructor(private readonly deps: ServiceDeps, private options: ServiceOptions) {
@@ -123,6 +148,11 @@ export class TokenCountService {
 
 	get(uri: string): DocumentState | undefined {
 		return this.docs.get(uri);
+	}
+
+	/** Grows whenever anything about the document changed, so surfaces can keep derived figures until then. */
+	revision(uri: string): number {
+		return this.revisions.get(uri) ?? 0;
 	}
 
 	/** The site whose range holds `offset` (the innermost, when requests nest). */
@@ -163,7 +193,8 @@ export class TokenCountService {
 			this.cancelSite(uri, s.site.id);
 		}
 		this.docs.delete(uri);
-		this.onDidChangeEmitter.fire(uri);
+		this.currentStates.delete(uri);
+		this.changed(uri);
 	}
 
 	/** Counts everything again (after a key, endpoint or mode change); cached figures are dropped. */
@@ -174,8 +205,8 @@ export class TokenCountService {
 		}
 		for (const doc of this.docs.values()) {
 			const sites = doc.sites.map((s) => this.startSite(doc.uri, s.site, s.offline && this.sameModel(s) ? s : undefined, s.source));
-			this.docs.set(doc.uri, { ...doc, sites });
-			this.onDidChangeEmitter.fire(doc.uri);
+			this.setDoc({ ...doc, sites });
+			this.changed(doc.uri);
 		}
 	}
 
@@ -209,9 +240,10 @@ export class TokenCountService {
 	 * A count function over arbitrary bodies for the site's provider and model (reports, hovers): exact when
 	 * a key is set, offline otherwise, cached and rate limited like every other call.
 	 */
-	countFnFor(provider: 'anthropic' | 'bedrock'): (body: MessagesBody, model: string, signal?: AbortSignal) => Promise<{ inputTokens: number; approximate: boolean }> {
+	countFnFor(provider: 'anthropic' | 'bedrock', options: { offlineOnly?: boolean } = {}): (body: MessagesBody, model: string, signal?: AbortSignal) => Promise<{ inputTokens: number; approximate: boolean }> {
 		return async (body, model, signal) => {
-			const r = await this.countNow({ provider, model, body: { ...body, model } }, signal);
+			const request: CountRequest = { provider, model, body: { ...body, model } };
+			const r = options.offlineOnly ? await this.countOffline(request, signal) : await this.countNow(request, signal);
 			return { inputTokens: r.inputTokens, approximate: r.approximate };
 		};
 	}
@@ -237,8 +269,11 @@ export class TokenCountService {
 		this.bedrockScheduler?.dispose();
 		for (const t of this.retryTimers.values()) { clearTimeout(t); }
 		this.retryTimers.clear();
+		if (this.changeTimer) { clearTimeout(this.changeTimer); this.changeTimer = undefined; }
+		this.changedDocs.clear();
 		this.onDidChangeEmitter.dispose();
 		this.docs.clear();
+		this.currentStates.clear();
 	}
 
 	// --- internals -------------------------------------------------------------------------------
@@ -246,12 +281,17 @@ export class TokenCountService {
 	private async detectAndCount(input: DocumentInput, generation: number, previous: DocumentState | undefined): Promise<DocumentState | undefined> {
 		let sites: RequestSite[] = [];
 		let notice: string | undefined;
+		const problems: DetectProblem[] = [];
 		const text = input.getText();
 		if (text.length > MAX_DOCUMENT_CHARS) {
 			notice = `Not scanned: the document is larger than ${Math.round(MAX_DOCUMENT_CHARS / 1024 / 1024)} MB.`;
 		} else {
 			try {
-				sites = await this.deps.detect(text, input.languageId, { fileName: input.fileName, bedrockModelId: this.options.bedrockModelId });
+				sites = await this.deps.detect(text, input.languageId, { fileName: input.fileName, bedrockModelId: this.options.bedrockModelId, problems });
+				if (problems.length > 0) {
+					notice = problems.map((p) => p.message).join(' ');
+					this.deps.log?.warn(`${input.uri}: ${notice}`);
+				}
 			} catch (err) {
 				notice = `Could not read requests from this document: ${(err as Error)?.message ?? err}`;
 				this.deps.log?.warn(`${input.uri}: ${notice}`);
@@ -262,7 +302,16 @@ export class TokenCountService {
 		}
 		const before = new Map((previous?.sites ?? []).map((s) => [s.site.id, s]));
 		const keep = new Set<string>();
-		const states = sites.map((site) => {
+		const states: SiteState[] = [];
+		// Thousands of sites (a batch file) are keyed and scheduled in slices, so the thread is never held long.
+		const clock = new SliceClock();
+		for (const site of sites) {
+			if (clock.due()) {
+				await clock.pause();
+				if (this.generations.get(input.uri) !== generation) {
+					return undefined; // a newer version is on its way; its scan reschedules every site it keeps
+				}
+			}
 			keep.add(site.id);
 			const prev = before.get(site.id);
 			// A settled JSON/JSONL request whose text is unchanged keeps its figures as they are: in a large batch
@@ -272,19 +321,25 @@ export class TokenCountService {
 			const unchanged = source !== undefined ? prev?.source === source : prev?.site.payload === site.payload;
 			if (prev && unchanged && prev.site.language === site.language
 				&& (prev.status === 'ready' || prev.status === 'no-key') && prev.model === this.modelFor(site)) {
-				return { ...prev, site };
+				states.push({ ...prev, site });
+				continue;
 			}
-			return this.startSite(input.uri, site, prev, source);
-		});
+			states.push(this.startSite(input.uri, site, prev, source));
+		}
 		for (const [id] of before) {
 			if (!keep.has(id)) {
 				this.cancelSite(input.uri, id);
 			}
 		}
-		const doc: DocumentState = { uri: input.uri, version: input.version, languageId: input.languageId, sites: states, notice };
-		this.docs.set(input.uri, doc);
-		this.onDidChangeEmitter.fire(input.uri);
+		const doc: DocumentState = { uri: input.uri, version: input.version, languageId: input.languageId, sites: states, notice, problems };
+		this.setDoc(doc);
+		this.changed(input.uri);
 		return doc;
+	}
+
+	private setDoc(doc: DocumentState): void {
+		this.docs.set(doc.uri, doc);
+		this.currentStates.set(doc.uri, new Set(doc.sites));
 	}
 
 	private modelFor(site: RequestSite): string {
@@ -307,7 +362,8 @@ export class TokenCountService {
 		const model = this.modelFor(site);
 		const request: CountRequest = { provider: site.provider, model, body: { ...site.payload, model }, bedrock: site.bedrock };
 		const state: SiteState = { site, model, request, status: 'counting', source };
-		const mode = this.options.mode;
+		const offlineOnly = countedOfflineOnly(site);
+		const mode = offlineOnly && this.options.mode === 'api' ? 'auto' : this.options.mode;
 
 		if (mode !== 'api' && this.offlineScheduler) {
 			const hit = this.offlineScheduler.cached(request);
@@ -320,7 +376,7 @@ export class TokenCountService {
 			}
 		}
 
-		const exact = mode === 'offline' ? undefined : this.exactSchedulerFor(site.provider);
+		const exact = mode === 'offline' || offlineOnly ? undefined : this.exactSchedulerFor(site.provider);
 		const exactPossible = exact && (site.provider === 'bedrock' || this.deps.hasApiKey());
 		if (exact && exactPossible) {
 			const hit = exact.cached(request);
@@ -348,7 +404,7 @@ export class TokenCountService {
 
 	/** Applies a result to the state only if that state is still the document's current one for the site. */
 	private follow(uri: string, siteId: string, promise: Promise<CountResult>, state: SiteState, slot: 'offline' | 'exact'): void {
-		const isCurrent = () => this.docs.get(uri)?.sites.includes(state) ?? false;
+		const isCurrent = () => this.currentStates.get(uri)?.has(state) ?? false;
 		const task = promise.then(
 			(result) => {
 				if (slot === 'offline') {
@@ -359,7 +415,7 @@ export class TokenCountService {
 					state.status = 'ready';
 					state.error = undefined;
 				}
-				if (isCurrent()) { this.onDidChangeEmitter.fire(uri); }
+				if (isCurrent()) { this.changed(uri); }
 			},
 			(err) => {
 				if (isCancellation(err)) { return; }
@@ -371,33 +427,59 @@ export class TokenCountService {
 					state.status = error.kind === 'no-key' ? 'no-key' : 'error';
 					state.error = error;
 					this.deps.log?.warn(`Count failed for ${siteId} (${state.model}): ${error.message}`);
-					if (error.transient) { this.retryLater(uri, state, error); }
+					if (error.transient && isCurrent()) { this.retryLater(uri, state.site.id, error); }
 				}
-				if (isCurrent()) { this.onDidChangeEmitter.fire(uri); }
+				if (isCurrent()) { this.changed(uri); }
 			},
 		);
 		this.track(task);
 	}
 
 	private exactPending(state: SiteState): boolean {
-		return !state.exact && this.options.mode !== 'offline' && this.canCountExactly(state.site.provider) && !state.error;
+		return !state.exact && this.options.mode !== 'offline' && !countedOfflineOnly(state.site) && this.canCountExactly(state.site.provider) && !state.error;
 	}
 
-	/** After a rate limit or outage, tries the site again once the endpoint's retry-after has passed. */
-	private retryLater(uri: string, state: SiteState, error: CountError): void {
-		const key = `${uri}#${state.site.id}`;
+	/**
+	 * After a rate limit or outage, tries the site again once the endpoint's retry-after has passed. The
+	 * timer belongs to the site, not to the state that failed: when a recount (a key change, a setting)
+	 * replaced that state meanwhile, it is whatever state the site has then that is retried, if it failed too.
+	 */
+	private retryLater(uri: string, siteId: string, error: CountError): void {
+		const key = `${uri}#${siteId}`;
 		if (this.retryTimers.has(key)) { return; }
 		const wait = Math.min(Math.max(error.retryAfterMs ?? 5_000, 1_000), 120_000);
 		const timer = setTimeout(() => {
 			this.retryTimers.delete(key);
 			const doc = this.docs.get(uri);
-			if (!doc || !doc.sites.includes(state)) { return; }
-			const fresh = this.startSite(uri, state.site, state, state.source);
-			this.docs.set(uri, { ...doc, sites: doc.sites.map((s) => (s === state ? fresh : s)) });
-			this.onDidChangeEmitter.fire(uri);
+			const current = doc?.sites.find((s) => s.site.id === siteId);
+			if (!doc || !current || current.status !== 'error' || !current.error?.transient) { return; }
+			const fresh = this.startSite(uri, current.site, current, current.source);
+			this.setDoc({ ...doc, sites: doc.sites.map((s) => (s === current ? fresh : s)) });
+			this.changed(uri);
 		}, wait);
 		timer.unref?.();
 		this.retryTimers.set(key, timer);
+	}
+
+	/** Queues one change event for the document; see CHANGE_BATCH_MS. */
+	private changed(uri: string): void {
+		this.revisions.set(uri, ++this.revisionCounter);
+		this.changedDocs.add(uri);
+		if (this.changeTimer) { return; }
+		const wait = Math.max(0, this.lastFlush + CHANGE_BATCH_MS - Date.now());
+		this.changeTimer = setTimeout(() => this.flushChanges(), wait);
+	}
+
+	private flushChanges(): void {
+		this.changeTimer = undefined;
+		this.lastFlush = Date.now();
+		const uris = [...this.changedDocs];
+		this.changedDocs.clear();
+		for (const uri of uris) {
+			if (!this.docs.has(uri)) { this.revisions.delete(uri); }
+			this.onDidChangeEmitter.fire(uri);
+		}
+		this.settleIdle();
 	}
 
 	private cancelSite(uri: string, siteId: string): void {
@@ -426,16 +508,21 @@ export class TokenCountService {
 		this.inflight.add(settled);
 		void settled.then(() => {
 			this.inflight.delete(settled);
-			if (this.isIdle()) {
-				const waiters = this.idleWaiters;
-				this.idleWaiters = [];
-				for (const w of waiters) { w(); }
-			}
+			this.settleIdle();
 		});
 	}
 
+	private settleIdle(): void {
+		if (this.isIdle()) {
+			const waiters = this.idleWaiters;
+			this.idleWaiters = [];
+			for (const w of waiters) { w(); }
+		}
+	}
+
+	/** Idle also means every surface has been told: no batch of change events is still waiting. */
 	private isIdle(): boolean {
-		return this.inflight.size === 0
+		return this.inflight.size === 0 && this.changedDocs.size === 0
 			&& (this.offlineScheduler?.pendingCount ?? 0) === 0
 			&& (this.apiScheduler?.pendingCount ?? 0) === 0
 			&& (this.bedrockScheduler?.pendingCount ?? 0) === 0;

@@ -9,6 +9,12 @@ export interface TextRange {
 	readonly end: number;
 }
 
+/** Something detection could not read and says so, e.g. a request nested too deeply to count. */
+export interface DetectProblem {
+	readonly range: TextRange;
+	readonly message: string;
+}
+
 /** A Messages API request body as sent to count_tokens (`max_tokens` and other generation knobs stripped). */
 export interface MessagesBody {
 	model: string;

@@ -3,6 +3,7 @@ import { estimateBatchFile, type BatchEstimate } from '../core/batch';
 import { formatTokens, formatUsd, type ModelOverrides } from '../core/cost';
 import type { TokenCountService } from '../core/service';
 import { isCancellation } from '../core/util/abort';
+import { noLinks } from '../core/util/markdown';
 import { Disposable } from './dispose';
 import type { Log } from './log';
 
@@ -82,12 +83,12 @@ export class BatchCommand extends Disposable {
 			return estimate;
 		} catch (err) {
 			if (isCancellation(err)) {
-				void vscode.window.showInformationMessage(`Claude Token Meter: estimate of ${name} cancelled.`);
+				void vscode.window.showInformationMessage(noLinks(`Claude Token Meter: estimate of ${name} cancelled.`));
 				return undefined;
 			}
 			const message = (err as Error)?.message ?? String(err);
 			this.log.warn(`Batch estimate of ${name} failed: ${message}`);
-			void vscode.window.showErrorMessage(`Claude Token Meter: could not estimate ${name}: ${message}`);
+			void vscode.window.showErrorMessage(noLinks(`Claude Token Meter: could not estimate ${name}: ${message}`));
 			return undefined;
 		}
 	}

@@ -20,17 +20,30 @@ export function lensTitle(state: SiteState, rates: RateLookup): string {
 	return `${icon}${shortText(f, 'tokens')} · ${state.model}${f.offline ? ' (offline)' : ''}${notCounted}`;
 }
 
+/** Above this many requests, a document gets lenses only around what its editors show (plus the total). */
+export const ALL_LENSES_UP_TO = 500;
+/** Lines above and below the visible range that get their lenses too, so scrolling a little shows them at once. */
+const LENS_MARGIN_LINES = 200;
+
 /**
  * One CodeLens above each request. Titles come straight from the shared result store; the store's change
  * event refreshes them, so the lens never triggers a count of its own beyond bringing the store up to date.
+ * A batch file of thousands of requests gets lenses only near the visible lines: 20,000 lenses per refresh
+ * would hold the extension host and the workbench for seconds.
  */
 export class TokenCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
 	private readonly onDidChangeEmitter = this._register(new vscode.EventEmitter<void>());
 	readonly onDidChangeCodeLenses = this.onDidChangeEmitter.event;
+	private scrollTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(private readonly service: TokenCountService, private readonly tracker: DocumentTracker, private readonly rates: RateLookup) {
 		super();
 		this._register(service.onDidChange(() => this.onDidChangeEmitter.fire()));
+		this._register(vscode.window.onDidChangeTextEditorVisibleRanges((e) => {
+			if ((this.service.get(e.textEditor.document.uri.toString())?.sites.length ?? 0) <= ALL_LENSES_UP_TO || this.scrollTimer) { return; }
+			this.scrollTimer = setTimeout(() => { this.scrollTimer = undefined; this.onDidChangeEmitter.fire(); }, 150);
+		}));
+		this._register({ dispose: () => clearTimeout(this.scrollTimer) });
 	}
 
 	refresh(): void {
@@ -60,7 +73,7 @@ export class TokenCodeLensProvider extends Disposable implements vscode.CodeLens
 				arguments: [document.uri],
 			}));
 		}
-		return lenses.concat(doc.sites.map((state) => {
+		return lenses.concat(this.shownSites(document, doc.sites).map((state) => {
 			const start = document.positionAt(state.site.anchor.start);
 			const range = new vscode.Range(start, start);
 			return new vscode.CodeLens(range, {
@@ -70,5 +83,18 @@ export class TokenCodeLensProvider extends Disposable implements vscode.CodeLens
 				arguments: [document.uri, state.site.id],
 			});
 		}));
+	}
+
+	/** Every site of an ordinary document; of a very large one, the sites near the lines its editors show. */
+	private shownSites(document: vscode.TextDocument, sites: readonly SiteState[]): readonly SiteState[] {
+		if (sites.length <= ALL_LENSES_UP_TO) {
+			return sites;
+		}
+		const windows = vscode.window.visibleTextEditors
+			.filter((e) => e.document === document)
+			.flatMap((e) => e.visibleRanges)
+			.map((r) => [document.offsetAt(new vscode.Position(Math.max(0, r.start.line - LENS_MARGIN_LINES), 0)),
+				document.offsetAt(new vscode.Position(r.end.line + LENS_MARGIN_LINES, 0))] as const);
+		return sites.filter((s) => windows.some(([from, to]) => s.site.anchor.start >= from && s.site.anchor.start <= to));
 	}
 }

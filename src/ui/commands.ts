@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { formatTokens, formatUsd } from '../core/cost';
 import type { RateLookup } from '../core/present';
+import { noLinks } from '../core/util/markdown';
 import type { TokenCountService } from '../core/service';
 import { SECTION, readConfig } from '../config';
 import { Disposable } from './dispose';
@@ -12,6 +13,8 @@ export interface CommandDeps {
 	readonly keys: ApiKeyStore;
 	readonly log: Log;
 	readonly rates: RateLookup;
+	/** Where exact counts go (named in the key prompt, so the user knows before typing a key). */
+	readonly endpoint: () => string;
 	/** Model ids offered by Select Model, with a label each. */
 	readonly models: () => { id: string; label: string; detail?: string }[];
 }
@@ -20,7 +23,8 @@ export interface CommandDeps {
 export class Commands extends Disposable {
 	constructor(private readonly deps: CommandDeps) {
 		super();
-		this._register(vscode.commands.registerCommand('claudeTokenMeter.setApiKey', (key?: unknown) => this.setApiKey(key)));
+		// No argument is ever taken as the key: a link in a document or tooltip could otherwise plant its own.
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.setApiKey', () => this.setApiKey()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.clearApiKey', () => this.clearApiKey()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.showLog', () => deps.log.show()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.recount', () => deps.service.recountAll({ clearCache: true })));
@@ -28,30 +32,29 @@ export class Commands extends Disposable {
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.countSelection', () => this.countSelection()));
 	}
 
-	/**
-	 * Stores the key in SecretStorage. A string argument is accepted for automation (tests, keybindings);
-	 * otherwise the user types it into a password box. The key is never logged or echoed.
-	 */
-	private async setApiKey(arg: unknown): Promise<boolean> {
-		let key = typeof arg === 'string' ? arg.trim() : undefined;
-		if (!key) {
-			const endpoint = readConfig().api.baseURL || 'https://api.anthropic.com';
-			key = (await vscode.window.showInputBox({
-				title: 'Claude Token Meter: Set API Key',
-				prompt: `Anthropic API key. It is kept in VS Code's secret storage. With a key, request payloads you edit are sent to ${endpoint}/v1/messages/count_tokens (free) for exact counts; set claudeTokenMeter.countingMode to "offline" to never send anything.`,
-				password: true,
-				ignoreFocusOut: true,
-				placeHolder: 'sk-ant-…',
-				validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an API key.' : /\s/.test(v.trim()) ? 'An API key has no spaces.' : undefined),
-			}))?.trim();
-		}
+	/** Stores the key the user types into a password box in SecretStorage. The key is never logged or echoed. */
+	private async setApiKey(): Promise<boolean> {
+		const endpoint = this.deps.endpoint();
+		const key = (await vscode.window.showInputBox({
+			title: 'Claude Token Meter: Set API Key',
+			prompt: `Anthropic API key. It is kept in VS Code's secret storage. With a key, request payloads you edit are sent to ${endpoint}/v1/messages/count_tokens (free) for exact counts; set claudeTokenMeter.countingMode to "offline" to never send anything.`,
+			password: true,
+			ignoreFocusOut: true,
+			placeHolder: 'sk-ant-…',
+			validateInput: (v) => (v.trim().length < 8 ? 'That does not look like an API key.' : /\s/.test(v.trim()) ? 'An API key has no spaces.' : undefined),
+		}))?.trim();
 		if (!key) {
 			return false;
 		}
+		await this.storeKey(key);
+		return true;
+	}
+
+	/** What happens once the user has typed a key (extension tests come in here too). */
+	async storeKey(key: string): Promise<void> {
 		await this.deps.keys.set(key);
 		this.deps.log.info('API key stored in secret storage.');
 		void vscode.window.showInformationMessage('Claude Token Meter: API key saved. Requests are now counted exactly.');
-		return true;
 	}
 
 	private async clearApiKey(): Promise<void> {
@@ -81,10 +84,10 @@ export class Commands extends Disposable {
 			const cost = rate ? ` · ${formatUsd((r.inputTokens * rate.inputPerMTok) / 1e6)}` : ' · no price';
 			const what = editor.selection.isEmpty ? 'The document' : 'The selection';
 			const message = `${what} as one user message on ${model}: ${r.approximate ? '≈' : ''}${formatTokens(r.inputTokens)} tokens${cost} (${r.source === 'offline' ? 'offline' : 'exact'}).`;
-			void vscode.window.showInformationMessage(`Claude Token Meter: ${message}`);
+			void vscode.window.showInformationMessage(noLinks(`Claude Token Meter: ${message}`));
 			return message;
 		} catch (err) {
-			void vscode.window.showErrorMessage(`Claude Token Meter: could not count: ${(err as Error).message}`);
+			void vscode.window.showErrorMessage(noLinks(`Claude Token Meter: could not count: ${(err as Error).message}`));
 			return undefined;
 		}
 	}

@@ -3,6 +3,7 @@ import { budgetCheck, contextFit, formatTokens, formatUsd, formatWindow, inputCo
 import { bestResult, type TokenCountService } from '../core/service';
 import type { SitePart } from '../core/types';
 import { Disposable } from './dispose';
+import { noLinks } from '../core/util/markdown';
 
 export const DIAGNOSTIC_SOURCE = 'Claude Token Meter';
 
@@ -10,6 +11,7 @@ export const enum DiagnosticCode {
 	OverBudget = 'over-budget',
 	OverWindow = 'over-context-window',
 	OverMaxOutput = 'max-tokens-over-model-limit',
+	Unreadable = 'not-counted',
 }
 
 export interface DiagnosticsSettings {
@@ -66,11 +68,13 @@ export class DiagnosticsController extends Disposable {
 			if (!r || !info) { continue; }
 			const modelPart = s.site.parts.find((p) => p.kind === 'model');
 			const anchor = modelPart?.range ?? s.site.anchor;
-			const range = new vscode.Range(document.positionAt(anchor.start), document.positionAt(Math.max(anchor.end, anchor.start)));
+			// Positions only for a site that gets a diagnostic: most of a large file's thousands get none.
+			let anchorRange: vscode.Range | undefined;
+			const rangeOf = () => (anchorRange ??= new vscode.Range(document.positionAt(anchor.start), document.positionAt(Math.max(anchor.end, anchor.start))));
 			const approx = s.site.unresolved.length ? '≥' : r.approximate ? '≈' : '';
 			const fit = contextFit(r.inputTokens, s.site.maxTokens, info);
 			if (!fit.fits) {
-				const d = new vscode.Diagnostic(range,
+				const d = new vscode.Diagnostic(rangeOf(),
 					`Request does not fit ${info.displayName}'s ${formatWindow(fit.window)} context window: ${approx}${formatTokens(r.inputTokens)} input + ${formatTokens(s.site.maxTokens ?? 0)} max_tokens = ${formatTokens(fit.used)} (${formatTokens(fit.over)} over).`,
 					vscode.DiagnosticSeverity.Error);
 				d.source = DIAGNOSTIC_SOURCE;
@@ -96,7 +100,7 @@ export class DiagnosticsController extends Disposable {
 				const parts: string[] = [];
 				if (check.overTokens) { parts.push(`${approx}${formatTokens(r.inputTokens)} input tokens > budget ${formatTokens(budget.maxInputTokens!)}`); }
 				if (check.overUsd) { parts.push(`${formatUsd(usd)} input > budget ${formatUsd(budget.maxCostUsd!)}`); }
-				const d = new vscode.Diagnostic(range, `Request over budget: ${parts.join('; ')}.`, vscode.DiagnosticSeverity.Warning);
+				const d = new vscode.Diagnostic(rangeOf(), `Request over budget: ${parts.join('; ')}.`, vscode.DiagnosticSeverity.Warning);
 				d.source = DIAGNOSTIC_SOURCE;
 				d.code = DiagnosticCode.OverBudget;
 				// Cheaper current models that would bring the input cost under the dollar budget.
@@ -110,6 +114,13 @@ export class DiagnosticsController extends Disposable {
 				out.push(d);
 			}
 		}
+		// What detection could not read (a request nested too deeply) is said where it is, not dropped.
+		for (const p of state.problems ?? []) {
+			const d = new vscode.Diagnostic(new vscode.Range(document.positionAt(p.range.start), document.positionAt(p.range.end)), p.message, vscode.DiagnosticSeverity.Warning);
+			d.source = DIAGNOSTIC_SOURCE;
+			d.code = DiagnosticCode.Unreadable;
+			out.push(d);
+		}
 		this.collection.set(document.uri, out);
 	}
 
@@ -119,7 +130,7 @@ export class DiagnosticsController extends Disposable {
 		if (over.length === 0) { return; }
 		const name = vscode.workspace.asRelativePath(document.uri);
 		void vscode.window.showWarningMessage(
-			`Claude Token Meter: ${over.length} request${over.length === 1 ? '' : 's'} in ${name} ${over.length === 1 ? 'is' : 'are'} over the budget or the context window.`,
+			noLinks(`Claude Token Meter: ${over.length} request${over.length === 1 ? '' : 's'} in ${name} ${over.length === 1 ? 'is' : 'are'} over the budget or the context window.`),
 			'Show Problems',
 		).then((choice) => {
 			if (choice) { void vscode.commands.executeCommand('workbench.actions.view.problems'); }

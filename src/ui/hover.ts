@@ -4,10 +4,11 @@ import {
 	type ModelOverrides, PRICING_AS_OF,
 } from '../core/cost';
 import { measurePart } from '../core/report';
-import { bestResult, type SiteState, type TokenCountService } from '../core/service';
+import { bestResult, countedOfflineOnly, type SiteState, type TokenCountService } from '../core/service';
 import type { SitePart } from '../core/types';
 import { isCancellation } from '../core/util/abort';
 import type { DocumentTracker } from './documentTracker';
+import { mdText } from './markdown';
 
 const PART_LABEL: Record<string, string> = {
 	system: 'System prompt', tool: 'Tool definition', tools: 'Tool definitions', message: 'Message', block: 'Content block', thinking: 'Thinking block',
@@ -56,7 +57,7 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 				await this.share(md, state, part, controller.signal);
 			} catch (err) {
 				if (isCancellation(err)) { return undefined; }
-				md.appendMarkdown(`$(warning) Could not count this part: ${(err as Error).message}`);
+				md.appendMarkdown(`$(warning) Could not count this part: ${mdText((err as Error).message)}`);
 			} finally {
 				sub.dispose();
 			}
@@ -68,10 +69,10 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 	private modelCard(md: vscode.MarkdownString, state: SiteState): void {
 		const info = lookupModel(state.model, this.overrides());
 		if (!info) {
-			md.appendMarkdown(`**\`${state.model}\`** — no price: this model is not in the pricing table (${PRICING_AS_OF}). Add it in \`claudeTokenMeter.pricing.overrides\`.`);
+			md.appendMarkdown(`**${mdText(state.model)}** — no price: this model is not in the pricing table (${PRICING_AS_OF}). Add it in \`claudeTokenMeter.pricing.overrides\`.`);
 			return;
 		}
-		md.appendMarkdown(`**${info.displayName}** \`${state.model}\`\n\n`);
+		md.appendMarkdown(`**${mdText(info.displayName)}** ${mdText(state.model)}\n\n`);
 		md.appendMarkdown('| | per MTok |\n|---|---:|\n');
 		md.appendMarkdown(`| Input | ${formatRate(info.input)} |\n| Output | ${formatRate(info.output)} |\n`);
 		md.appendMarkdown(`| Cache write 5 m | ${formatRate(info.cacheWrite5m)} |\n| Cache write 1 h | ${formatRate(info.cacheWrite1h)} |\n| Cache read | ${formatRate(info.cacheRead)} |\n`);
@@ -90,7 +91,7 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 		const r = bestResult(state);
 		const maxTokens = state.site.maxTokens;
 		if (!info) {
-			md.appendMarkdown(`**max_tokens ${maxTokens !== undefined ? formatTokens(maxTokens) : '?'}** — no price for \`${state.model}\`.`);
+			md.appendMarkdown(`**max_tokens ${maxTokens !== undefined ? formatTokens(maxTokens) : '?'}** — no price for ${mdText(state.model)}.`);
 			return;
 		}
 		if (!r || maxTokens === undefined) {
@@ -118,18 +119,19 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 			md.appendMarkdown(`**${label}** — waiting for the request's count…`);
 			return;
 		}
-		const count = this.service.countFnFor(state.site.provider);
+		// A batch-file line is measured offline like its figure: hovering must not send it.
+		const count = this.service.countFnFor(state.site.provider, { offlineOnly: countedOfflineOnly(state.site) });
 		const total = r.inputTokens;
 		// Stand-ins keep the request valid without the part; measurePart adds their own cost back.
 		const measured = await measurePart(state.request.body, state.model, part.path, count, { total, signal });
 		if (!measured) {
-			md.appendMarkdown(`**${label}** \`${part.path}\``);
+			md.appendMarkdown(`**${label}** ${mdText(part.path)}`);
 			return;
 		}
 		const tokens = Math.max(0, measured.tokens);
 		const approximate = measured.approximate || r.approximate;
 		const info = lookupModel(state.model, this.overrides());
-		md.appendMarkdown(`**${label}** \`${part.path}\`: **${approximate ? '≈' : ''}${formatTokens(tokens)} tokens**, ${formatPct(total ? (tokens / total) * 100 : 0)} of the request (${formatTokens(total)})`);
+		md.appendMarkdown(`**${label}** ${mdText(part.path)}: **${approximate ? '≈' : ''}${formatTokens(tokens)} tokens**, ${formatPct(total ? (tokens / total) * 100 : 0)} of the request (${formatTokens(total)})`);
 		if (info) {
 			md.appendMarkdown(` · ${formatUsd(inputCost(tokens, info))}`);
 		}

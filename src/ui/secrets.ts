@@ -14,10 +14,15 @@ export class ApiKeyStore extends Disposable {
 
 	constructor(private readonly secrets: vscode.SecretStorage, private readonly allowEnvironment: () => boolean) {
 		super();
+		// Our own set/clear already fired: announce only a change made elsewhere (another window), so one key
+		// change is one event (one recount, one Models API read).
 		this._register(secrets.onDidChange(async (e) => {
 			if (e.key === KEY_ID) {
+				const before = this.current;
 				await this.load();
-				this.onDidChangeEmitter.fire();
+				if (this.current !== before) {
+					this.onDidChangeEmitter.fire();
+				}
 			}
 		}));
 	}

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import { caveats, figureFor, type RateLookup, shortText, totalsFor } from '../core/present';
+import { caveats, figureFor, type RateLookup, shortText, type Totals, totalsFor } from '../core/present';
 import type { SiteState, TokenCountService } from '../core/service';
 import { formatTokens, formatUsd } from '../core/cost';
 import { Disposable } from './dispose';
 import { isSupported } from './documentTracker';
+import { mdText, TOOLTIP_COMMANDS } from './markdown';
 
 export const STATUS_ITEM_ID = 'claudeTokenMeter.status';
 
@@ -13,6 +14,8 @@ export const STATUS_ITEM_ID = 'claudeTokenMeter.status';
  */
 export class StatusBarController extends Disposable {
 	private readonly item: vscode.StatusBarItem;
+	/** The file total of the last document shown, kept until the store says that document changed. */
+	private total: { uri: string; revision: number; totals: Totals } | undefined;
 
 	constructor(private readonly service: TokenCountService, private readonly rates: RateLookup, private readonly enabled: () => boolean) {
 		super();
@@ -20,16 +23,16 @@ export class StatusBarController extends Disposable {
 		this.item.name = 'Claude Token Meter';
 		this._register(service.onDidChange((uri) => {
 			if (vscode.window.activeTextEditor?.document.uri.toString() === uri) {
-				this.update();
+				this.render();
 			}
 		}));
-		this._register(vscode.window.onDidChangeActiveTextEditor(() => this.update()));
+		this._register(vscode.window.onDidChangeActiveTextEditor(() => this.render()));
 		this._register(vscode.window.onDidChangeTextEditorSelection((e) => {
 			if (e.textEditor === vscode.window.activeTextEditor) {
-				this.update();
+				this.render();
 			}
 		}));
-		this.update();
+		this.render();
 	}
 
 	/** The text currently shown (for tests and the log). */
@@ -37,7 +40,21 @@ export class StatusBarController extends Disposable {
 		return this.item.text;
 	}
 
+	/** The tooltip's Markdown source and the commands it may run (for tests). */
+	tooltipSource(): { markdown: string; enabledCommands: readonly string[] } | undefined {
+		const t = this.item.tooltip;
+		if (!(t instanceof vscode.MarkdownString)) { return undefined; }
+		const trusted = t.isTrusted;
+		return { markdown: t.value, enabledCommands: typeof trusted === 'object' ? trusted.enabledCommands : trusted ? ['*'] : [] };
+	}
+
+	/** Redraws from scratch (after a settings or pricing change, which the store's revision does not see). */
 	update(): void {
+		this.total = undefined;
+		this.render();
+	}
+
+	private render(): void {
 		const editor = vscode.window.activeTextEditor;
 		if (!this.enabled() || !editor || !isSupported(editor.document)) {
 			this.item.hide();
@@ -63,7 +80,7 @@ export class StatusBarController extends Disposable {
 		if (site) {
 			this.showSite(site);
 		} else {
-			this.showTotal(doc.sites);
+			this.showTotal(uri, doc.sites);
 		}
 		this.item.show();
 	}
@@ -71,10 +88,11 @@ export class StatusBarController extends Disposable {
 	private showSite(state: SiteState): void {
 		const f = figureFor(state, this.rates);
 		const tooltip = new vscode.MarkdownString('', true);
-		tooltip.isTrusted = { enabledCommands: ['claudeTokenMeter.setApiKey', 'claudeTokenMeter.showLog', 'claudeTokenMeter.estimateRequest', 'claudeTokenMeter.selectModel'] };
+		// Only our own links may run, and only commands that take nothing from a link; document text is escaped.
+		tooltip.isTrusted = { enabledCommands: [...TOOLTIP_COMMANDS] };
 		tooltip.supportThemeIcons = true;
 		const rate = this.rates(state.model);
-		tooltip.appendMarkdown(`**Claude Token Meter** — \`${state.model}\`${rate ? ` (${rate.displayName})` : ''}\n\n`);
+		tooltip.appendMarkdown(`**Claude Token Meter** — ${mdText(state.model)}${rate ? ` (${mdText(rate.displayName)})` : ''}\n\n`);
 		this.item.backgroundColor = undefined;
 		this.item.command = 'claudeTokenMeter.estimateRequest';
 
@@ -86,7 +104,7 @@ export class StatusBarController extends Disposable {
 			if (state.status === 'error') {
 				this.item.text = '$(warning) Claude: count failed';
 				this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-				tooltip.appendMarkdown(`${escape(state.error?.message ?? 'Counting failed.')}\n\n`);
+				tooltip.appendMarkdown(`${mdText(state.error?.message ?? 'Counting failed.')}\n\n`);
 			} else {
 				this.item.text = '$(sync~spin) Claude: counting…';
 				tooltip.appendMarkdown('Counting…\n\n');
@@ -101,22 +119,27 @@ export class StatusBarController extends Disposable {
 			tooltip.appendMarkdown(f.costUsd !== undefined ? ` · ${formatUsd(f.costUsd)} at $${rate?.inputPerMTok}/MTok input\n\n` : ' · no price for this model\n\n');
 			tooltip.appendMarkdown(`Source: ${f.offline ? 'offline tokenizer' : f.result.source === 'bedrock' ? 'Bedrock CountTokens' : 'count_tokens API'}${f.result.exact ? ' (exact)' : ''}\n\n`);
 			if (state.status === 'error' && state.error) {
-				tooltip.appendMarkdown(`$(warning) ${escape(state.error.message)}\n\n`);
+				tooltip.appendMarkdown(`$(warning) ${mdText(state.error.message)}\n\n`);
 			}
 			if (state.status === 'no-key') {
 				tooltip.appendMarkdown('No API key: showing the offline figure.\n\n');
 			}
 		}
 		for (const line of caveats(state, f)) {
-			tooltip.appendMarkdown(`- ${escape(line)}\n`);
+			tooltip.appendMarkdown(`- ${mdText(line)}\n`);
 		}
 		tooltip.appendMarkdown('\n[Estimate Request](command:claudeTokenMeter.estimateRequest) · [Select Model](command:claudeTokenMeter.selectModel) · [Set API Key](command:claudeTokenMeter.setApiKey) · [Show Log](command:claudeTokenMeter.showLog)');
 		this.item.tooltip = tooltip;
 		this.item.accessibilityInformation = { label: `Claude request: ${this.item.text.replace(/\$\([^)]*\)\s*/g, '')}` };
 	}
 
-	private showTotal(states: readonly SiteState[]): void {
-		const t = totalsFor(states, this.rates);
+	private showTotal(uri: string, states: readonly SiteState[]): void {
+		// Moving the cursor between requests of a large file must not re-add thousands of figures each time.
+		const revision = this.service.revision(uri);
+		if (this.total?.uri !== uri || this.total.revision !== revision) {
+			this.total = { uri, revision, totals: totalsFor(states, this.rates) };
+		}
+		const t = this.total.totals;
 		this.item.backgroundColor = t.errors && !t.counted ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
 		const icon = t.counting ? '$(sync~spin)' : t.errors ? '$(warning)' : '$(symbol-numeric)';
 		const n = `${states.length} request${states.length === 1 ? '' : 's'}`;
@@ -131,8 +154,4 @@ export class StatusBarController extends Disposable {
 		this.item.tooltip = tooltip;
 		this.item.accessibilityInformation = { label: `Claude requests in this file: ${this.item.text.replace(/\$\([^)]*\)\s*/g, '')}` };
 	}
-}
-
-function escape(text: string): string {
-	return text.replace(/[\\`*_{}[\]<>#|]/g, (c) => `\\${c}`);
 }

@@ -50,7 +50,7 @@ describe('Counting in a real VS Code', function () {
 
 	it('stores the key through the command and counts exactly through the SDK', async () => {
 		const editor = await openInEditor('request.json');
-		await vscode.commands.executeCommand('claudeTokenMeter.setApiKey', KEY);
+		await api.testing!.storeApiKey(KEY);
 		const titles = await until(async () => {
 			await api.whenIdle();
 			const t = await lensTitles(editor.document.uri);

@@ -141,4 +141,50 @@ describe('counting endpoint check', () => {
 		assert.equal(endpointProblem('ftp://127.0.0.1', 'u'), 'u must use https (plain http is allowed only for localhost): ftp://127.0.0.1');
 		assert.equal(endpointProblem('not a url', 'u'), 'u is not a URL: not a url');
 	});
+
+	it('judges loopback by address class, not by how the host name begins', async () => {
+		const { endpointProblem } = await import('../../src/core/count/endpoint');
+		// Names anyone can register or point anywhere: refused over http.
+		for (const bad of ['http://127.attacker.example', 'http://127.0.0.1.nip.io:8080', 'http://localhost.', 'http://[::ffff:10.0.0.1]', 'http://0.0.0.0', 'http://[::]', 'http://128.0.0.1']) {
+			assert.match(endpointProblem(bad, 'u') ?? '', /must use https/, bad);
+		}
+		// Every spelling of a loopback address the URL parser normalises: allowed.
+		for (const ok of ['http://0x7f.1', 'http://2130706433', 'http://127.255.255.254:1', 'http://[0:0:0:0:0:0:0:1]', 'http://[::ffff:127.0.0.1]', 'http://LOCALHOST:9']) {
+			assert.equal(endpointProblem(ok, 'u'), undefined, ok);
+		}
+	});
+
+	it('checks ANTHROPIC_BASE_URL when the setting is empty, and never leaves the endpoint to the SDK', async () => {
+		const { anthropicEndpoint, bedrockEndpoint } = await import('../../src/core/count/endpoint');
+		assert.deepEqual(anthropicEndpoint('', 's', {}), { url: 'https://api.anthropic.com', source: 'the default endpoint', problem: undefined });
+		const env = anthropicEndpoint('', 's', { ANTHROPIC_BASE_URL: 'http://127.attacker.example' });
+		assert.equal(env.source, 'ANTHROPIC_BASE_URL');
+		assert.match(env.problem ?? '', /^ANTHROPIC_BASE_URL must use https/);
+		assert.equal(anthropicEndpoint('https://proxy.example', 's', { ANTHROPIC_BASE_URL: 'http://evil.example' }).problem, undefined, 'the setting wins over the environment');
+		assert.equal(bedrockEndpoint('', 'b', {}), undefined);
+		assert.match(bedrockEndpoint('', 'b', { AWS_ENDPOINT_URL: 'http://evil.example' })?.problem ?? '', /^AWS_ENDPOINT_URL must use https/);
+		assert.equal(bedrockEndpoint('http://127.0.0.1:4000', 'b', { AWS_ENDPOINT_URL: 'http://evil.example' })?.problem, undefined);
+	});
+
+	it('passes the default endpoint to the SDK explicitly, so ANTHROPIC_BASE_URL is never read behind the check', async () => {
+		const { AnthropicCounter } = await import('../../src/core/count/anthropicCounter');
+		const seen: string[] = [];
+		const saved = process.env.ANTHROPIC_BASE_URL;
+		process.env.ANTHROPIC_BASE_URL = 'http://127.attacker.example';
+		try {
+			const counter = new AnthropicCounter({
+				getApiKey: () => 'sk-ant-test-0123456789',
+				maxRetries: 0,
+				fetch: (async (url: string | URL | Request) => {
+					seen.push(String(url instanceof Request ? url.url : url));
+					return new Response(JSON.stringify({ input_tokens: 5 }), { status: 200, headers: { 'content-type': 'application/json' } });
+				}) as typeof fetch,
+			});
+			await counter.count({ provider: 'anthropic', model: 'claude-sonnet-4-5', body: { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] } });
+		} finally {
+			if (saved === undefined) { delete process.env.ANTHROPIC_BASE_URL; } else { process.env.ANTHROPIC_BASE_URL = saved; }
+		}
+		assert.equal(seen.length, 1);
+		assert.match(seen[0], /^https:\/\/api\.anthropic\.com\/v1\/messages\/count_tokens/);
+	});
 });

@@ -344,6 +344,17 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.match(r.stderr, /looks like a binary file/);
 		});
 
+		it('a request nested 2,000 and 100,000 levels deep (not "No Claude requests found")', async () => {
+			for (const n of [2_000, 100_000]) {
+				const file = path.join(tmp, `deep-${n}.json`);
+				fs.writeFileSync(file, `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}],"metadata":{"x":${'['.repeat(n)}1${']'.repeat(n)}}}`);
+				const r = await run(['count', file]);
+				assert.equal(r.code, 2, `${n}: ${r.stdout}\n${r.stderr}`);
+				assert.match(r.stderr, /deep-\d+\.json:1:1: Too deeply nested: this request nests more than 256 levels, so it is not counted\./);
+				assert.doesNotMatch(r.stdout, /No Claude requests found/);
+			}
+		});
+
 		it('a binary file', async () => {
 			const file = path.join(tmp, 'blob.json');
 			fs.writeFileSync(file, Buffer.from([0x7b, 0x00, 0x01, 0x02, 0x7d]));

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { detectRequests, mightContainRequests } from '../../src/core/detect';
-import type { RequestSite } from '../../src/core/types';
+import type { DetectProblem, RequestSite } from '../../src/core/types';
 import { markedRanges, partText, readFixture, slice } from './detectHelpers';
 
 describe('detect: JSON / JSONC', () => {
@@ -164,5 +164,57 @@ describe('detect: nothing to find', () => {
 			assert.ok(Array.isArray(await detectRequests(garbage, languageId)), languageId);
 		}
 		assert.deepEqual(await detectRequests(undefined as unknown as string, 'json'), []);
+	});
+});
+
+describe('detect: deeply nested JSON', () => {
+	const request = (inner: string) => `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}],"metadata":{"x":${inner}}}`;
+	const arrays = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
+
+	it('reads a request inside 100,000 levels of arrays (the strict reader does not recurse)', async () => {
+		for (const n of [2_000, 100_000]) {
+			const sites = await detectRequests(`${'['.repeat(n)}${request('1')}${']'.repeat(n)}`, 'json');
+			assert.equal(sites.length, 1, `${n} levels around the request`);
+		}
+	});
+
+	it('reports a request nested 2,000 to 100,000 levels deep instead of dropping it, and never overflows', async () => {
+		for (const n of [2_000, 10_000, 100_000]) {
+			for (const [text, language] of [[request(arrays(n)), 'json'], [`{"custom_id":"a","params":${request(arrays(n))}}\n${request('2')}`, 'jsonl']] as const) {
+				const problems: DetectProblem[] = [];
+				const sites = await detectRequests(text, language, { fileName: language === 'jsonl' ? 'b.jsonl' : 'r.json', problems });
+				assert.equal(problems.length, 1, `${language}, ${n} levels: one problem`);
+				assert.match(problems[0].message, /^Too deeply nested: this request nests more than 256 levels/);
+				assert.equal(problems[0].range.start, 0);
+				assert.equal(sites.length, language === 'jsonl' ? 1 : 0, 'the other lines are still read');
+			}
+		}
+	});
+
+	it('reports malformed text nested too deeply for the tolerant parser', async () => {
+		const problems: DetectProblem[] = [];
+		// Unclosed: the strict reader refuses it, and jsonc-parser would recurse 100,000 times.
+		const sites = await detectRequests(request(arrays(100_000)).slice(0, -10), 'json', { problems });
+		assert.equal(sites.length, 0);
+		assert.match(problems[0]?.message ?? '', /^Too deeply nested: more than 1000 levels in text that is not valid JSON/);
+	});
+
+	it('says a code file nested deeper than its parser can take is too deeply nested, instead of finding nothing', async function () {
+		this.timeout(30_000);
+		for (const [language, fileName, text] of [
+			['typescript', 'deep.ts', `client.messages.create({ model: "claude-sonnet-4-5", max_tokens: 5, messages: [{ role: "user", content: "hi" }], metadata: { x: ${arrays(100_000)} } });`],
+			['python', 'deep.py', `client.messages.create(model="claude-sonnet-4-5", max_tokens=5, messages=[{"role": "user", "content": "hi"}], metadata={"x": ${arrays(100_000)}})`],
+		] as const) {
+			const problems: DetectProblem[] = [];
+			await detectRequests(text, language, { fileName, problems });
+			assert.match(problems[0]?.message ?? '', /^Too deeply nested/, language);
+		}
+	});
+
+	it('still counts a request nested within the limit', async () => {
+		const problems: DetectProblem[] = [];
+		const sites = await detectRequests(request(arrays(200)), 'json', { problems });
+		assert.equal(sites.length, 1);
+		assert.deepEqual(problems, []);
 	});
 });

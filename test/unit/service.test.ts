@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { detectRequests } from '../../src/core/detect';
 import { CountError } from '../../src/core/count/errors';
-import { MAX_DOCUMENT_CHARS, TokenCountService, bestResult, type ServiceOptions } from '../../src/core/service';
+import { CHANGE_BATCH_MS, MAX_DOCUMENT_CHARS, TokenCountService, bestResult, type ServiceOptions } from '../../src/core/service';
 import type { CountRequest, CountResult, Counter } from '../../src/core/types';
 
 /** Counts characters of the JSON body: deterministic and sensitive to every edit. */
@@ -201,6 +201,67 @@ describe('TokenCountService (the shared result store)', () => {
 			const state = await service.update(doc(text, Math.random()));
 			assert.ok(state);
 		}
+		service.dispose();
+	});
+
+	it('retries a transient failure after a recount replaced the failed state (a key change right before it)', async function () {
+		this.timeout(10_000);
+		const api = new FakeCounter('api');
+		// The first call fails as an outage does; the SDK's retry-after says: try again in 1 s.
+		api.failNext = new CountError('overloaded', 'The API is overloaded (529).', 529, 1_000);
+		const service = new TokenCountService({ detect: detectRequests, api, offline: new FakeCounter('offline'), hasApiKey: () => true }, options);
+		await service.update(doc(ONE, 1));
+		// Two recounts back to back, as two change events for one key change used to cause.
+		service.recountAll();
+		service.recountAll();
+		await service.whenIdle();
+		assert.equal(service.get('file:///r.json')!.sites[0].status, 'error');
+		// No edit: the retry timer alone must bring the exact figure.
+		const deadline = Date.now() + 5_000;
+		while (!service.get('file:///r.json')!.sites[0].exact && Date.now() < deadline) {
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		const site = service.get('file:///r.json')!.sites[0];
+		assert.equal(site.status, 'ready', 'retried without an edit');
+		assert.equal(site.exact?.source, 'api');
+		assert.equal(api.calls.length, 2, 'one failed call and one retry');
+		service.dispose();
+	});
+
+	it('counts batch-file (JSONL) lines offline even with a key, in auto and api mode', async () => {
+		for (const mode of ['auto', 'api'] as const) {
+			const api = new FakeCounter('api');
+			const service = new TokenCountService({ detect: detectRequests, api, offline: new FakeCounter('offline'), hasApiKey: () => true }, { ...options, mode });
+			const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ custom_id: `r${i}`, params: { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: `line ${i}` }] } }));
+			await service.update({ uri: 'file:///b.jsonl', version: 1, languageId: 'jsonl', fileName: '/b.jsonl', getText: () => lines.join('\n') });
+			await service.whenIdle();
+			service.recountAll({ clearCache: true });
+			await service.whenIdle();
+			const sites = service.get('file:///b.jsonl')!.sites;
+			assert.equal(sites.length, 30);
+			assert.ok(sites.every((s) => s.status === 'ready' && s.offline && !s.exact), `${mode}: offline figures`);
+			assert.equal(api.calls.length, 0, `${mode}: nothing sent`);
+			// Asked for explicitly (Estimate Request), one line is counted exactly.
+			await service.countNow(sites[0].request);
+			assert.equal(api.calls.length, 1);
+			service.dispose();
+		}
+	});
+
+	it('announces a document once per batch of results, not once per site', async () => {
+		const service = new TokenCountService({ detect: detectRequests, offline: new FakeCounter('offline'), hasApiKey: () => false }, options);
+		const events: number[] = [];
+		service.onDidChange(() => events.push(Date.now()));
+		const lines = Array.from({ length: 2_000 }, (_, i) => JSON.stringify({ custom_id: `r${i}`, params: { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: `line ${i}` }] } }));
+		const t0 = Date.now();
+		await service.update({ uri: 'file:///b.jsonl', version: 1, languageId: 'jsonl', fileName: '/b.jsonl', getText: () => lines.join('\n') });
+		await service.whenIdle();
+		assert.ok(service.get('file:///b.jsonl')!.sites.every((s) => s.offline), 'every line counted');
+		// Before batching this was 2,001 events (one per site plus the scan); now at most one per batch interval.
+		const bound = 2 + Math.ceil((Date.now() - t0) / CHANGE_BATCH_MS);
+		assert.ok(events.length <= bound, `${events.length} events, bound ${bound}`);
+		const rev = service.revision('file:///b.jsonl');
+		assert.ok(rev > 0);
 		service.dispose();
 	});
 });

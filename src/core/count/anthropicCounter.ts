@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { countRequest, preparePdfs } from '../offline';
 import type { CountRequest, CountResult, Counter, MessagesBody } from '../types';
 import { throwIfAborted } from '../util/abort';
+import { DEFAULT_ANTHROPIC_BASE_URL } from './endpoint';
 import { CountError, checkedTokens, toCountError } from './errors';
 import { splitUnsupported } from './unsupported';
 
@@ -14,7 +15,7 @@ async function offlineDifference(full: MessagesBody, sent: MessagesBody, model: 
 export interface AnthropicCounterOptions {
 	/** Resolves the key at call time, so that setting or clearing it needs no rebuild. */
 	getApiKey(): Promise<string | undefined> | string | undefined;
-	/** Defaults to the SDK's own (https://api.anthropic.com). */
+	/** Defaults to https://api.anthropic.com; always passed to the SDK, which would otherwise read ANTHROPIC_BASE_URL. */
 	baseURL?: string;
 	/** Per-call timeout; interactive counting should fail fast. */
 	timeoutMs?: number;
@@ -96,7 +97,7 @@ export class AnthropicCounter implements Counter {
 			const { Anthropic: Client } = require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk');
 			this.client = new Client({
 				apiKey: key,
-				baseURL: this.options.baseURL || undefined,
+				baseURL: this.options.baseURL || DEFAULT_ANTHROPIC_BASE_URL,
 				timeout: this.options.timeoutMs ?? 20_000,
 				maxRetries: this.options.maxRetries ?? 0,
 				fetch: this.options.fetch,

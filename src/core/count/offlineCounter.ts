@@ -1,6 +1,7 @@
 import { countRequest, preparePdfs } from '../offline';
 import type { CountRequest, CountResult, Counter } from '../types';
 import { throwIfAborted } from '../util/abort';
+import { sharedSlicer, type TimeSlicer } from '../util/slices';
 
 /**
  * Counts with the embedded tokenizer: no key, no network.
@@ -13,13 +14,19 @@ import { throwIfAborted } from '../util/abort';
 export class OfflineCounter implements Counter {
 	readonly id = 'offline' as const;
 
+	/** Counts run in time slices: a document of thousands of requests must not hold the thread for seconds. */
+	constructor(private readonly slicer: TimeSlicer = sharedSlicer) {}
+
 	async count(request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
 		throwIfAborted(signal);
 		const model = request.model || request.body?.model || '';
 		// PDF pages are read asynchronously (and cached) before the synchronous count prices them.
 		await preparePdfs(request.body, signal);
-		throwIfAborted(signal);
-		const r = countRequest(request.body, model);
+		const r = await this.slicer.run(() => {
+			// A job cancelled while it waited for its slice costs nothing.
+			throwIfAborted(signal);
+			return countRequest(request.body, model);
+		});
 		// The count itself is synchronous; honour a cancellation that arrived meanwhile.
 		throwIfAborted(signal);
 		return {

@@ -2,11 +2,11 @@
  * Detection entry point: document text → the Claude requests in it (DESIGN.md §3).
  * Pure TypeScript, no editor dependency; never throws.
  */
-import type { RequestSite } from '../types';
+import type { DetectProblem, RequestSite } from '../types';
 
 export { configurePythonParser, type PythonParserPaths } from './python';
 export { configureGrammars, type GrammarPaths } from './treeSitter';
-import { detectJson, detectJsonl } from './json';
+import { detectJson, detectJsonlSliced } from './json';
 import { detectPython } from './python';
 import { detectGo } from './go';
 import { detectJava } from './java';
@@ -20,6 +20,11 @@ export interface DetectOptions {
 	readonly fileName?: string;
 	/** Model id for Bedrock bodies that do not name one (a setting). */
 	readonly bedrockModelId?: string;
+	/**
+	 * Receives what could not be read, to be shown (editor notice, CLI exit 2) rather than silently
+	 * dropped: a request nested too deeply to count, or a document whose nesting overflowed a parser.
+	 */
+	readonly problems?: DetectProblem[];
 }
 
 export type DetectLanguage = 'json' | 'jsonl' | 'typescript' | 'javascript' | 'python' | 'go' | 'java' | 'ruby' | 'csharp' | 'php';
@@ -97,7 +102,8 @@ export async function detectRequests(text: string, languageId: string, options: 
 				detectJson(text, options, out);
 				break;
 			case 'jsonl':
-				detectJsonl(text, options, out);
+				// Batch files run to thousands of lines: read in slices so the editor's thread is never held long.
+				await detectJsonlSliced(text, options, out);
 				break;
 			case 'typescript':
 			case 'javascript':
@@ -125,8 +131,12 @@ export async function detectRequests(text: string, languageId: string, options: 
 			default:
 				break;
 		}
-	} catch {
-		// Detection is best effort: a parser failure must never break the editor.
+	} catch (err) {
+		// Detection is best effort: a parser failure must never break the editor. A stack overflow means
+		// nesting deeper than a recursive walk can take: say so instead of showing nothing.
+		if (err instanceof RangeError) {
+			options.problems?.push({ range: { start: 0, end: 0 }, message: 'Too deeply nested: this document nests deeper than requests can be read, so it is not counted.' });
+		}
 	}
 	return out.sort((a, b) => a.range.start - b.range.start);
 }

@@ -2,14 +2,27 @@
  * JSON / JSONC and JSONL front end. Regular text is read by a strict reader that jumps over long strings
  * (base64 images); jsonc-parser, which is error tolerant and gives the same tree with offsets, reads the rest.
  */
-import { parseTree, type Node, type ParseError } from 'jsonc-parser';
-import type { RequestSite, SiteLanguage, TextRange } from '../types';
+import { createScanner, parseTree, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
+import type { DetectProblem, RequestSite, SiteLanguage, TextRange } from '../types';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import type { ObjectNode, PropNode, ValueNode } from './valueTree';
+import { SliceClock } from '../util/slices';
 
 export interface JsonDetectOptions {
 	readonly bedrockModelId?: string;
+	/** Receives what could not be read (a request nested too deeply), to be shown rather than dropped. */
+	readonly problems?: DetectProblem[];
 }
+
+/**
+ * Nesting inside one request beyond which it is reported as too deeply nested instead of counted: the
+ * walks after detection (value tree, site, offline counter, cache key, the SDK's JSON) recurse per level.
+ * Real request bodies nest a few dozen levels (JSON schemas of tools); 256 leaves a wide margin either way.
+ */
+export const MAX_REQUEST_DEPTH = 256;
+
+/** jsonc-parser (for malformed text) recurses per level and overflows near 8,000; stay well below. */
+const MAX_TOLERANT_DEPTH = 1_000;
 
 const parseOptions = { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true };
 
@@ -75,6 +88,14 @@ function collect(root: Node, text: string, base: number, language: SiteLanguage,
 	while (stack.length > 0) {
 		const { node, pointer } = stack.pop()!;
 		if (node.type === 'object') {
+			if (mayBeRequest(node) && deeperThan(node, MAX_REQUEST_DEPTH)) {
+				const range = rangeOf(node, base);
+				options.problems?.push({
+					range: firstLineAnchor(text, range.start, range.end),
+					message: `Too deeply nested: this request nests more than ${MAX_REQUEST_DEPTH} levels, so it is not counted.`,
+				});
+				continue;
+			}
 			if (mayBeRequest(node)) {
 				const value = toValueNode(node, base) as ObjectNode;
 				const shape = classifyRequest(value);
@@ -107,6 +128,51 @@ function collect(root: Node, text: string, base: number, language: SiteLanguage,
 			}
 		}
 	}
+}
+
+function shift(range: TextRange, by: number): TextRange {
+	return { start: range.start + by, end: range.end + by };
+}
+
+/** Whether objects and arrays nest more than `limit` levels under `root` (iterative: any depth is safe). */
+function deeperThan(root: Node, limit: number): boolean {
+	const stack: [Node, number][] = [[root, 1]];
+	while (stack.length > 0) {
+		const [node, depth] = stack.pop()!;
+		if (depth > limit) {
+			return true;
+		}
+		for (const child of node.children ?? []) {
+			const inner = child.type === 'property' ? child.children?.[1] : child;
+			if (inner && (inner.type === 'object' || inner.type === 'array')) {
+				stack.push([inner, depth + 1]);
+			}
+		}
+	}
+	return false;
+}
+
+/**
+ * The tolerant parse for text the strict reader refused, unless the text nests deeper than jsonc-parser's
+ * recursion can take: then undefined, with a problem saying why (counted by a scan, which does not recurse).
+ */
+function parseTolerant(text: string, base: number, errors: ParseError[], options: JsonDetectOptions): Node | undefined {
+	const scanner = createScanner(text, true);
+	let depth = 0;
+	for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+		if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) {
+			if (++depth > MAX_TOLERANT_DEPTH) {
+				options.problems?.push({
+					range: shift(firstLineAnchor(text, 0, text.length), base),
+					message: `Too deeply nested: more than ${MAX_TOLERANT_DEPTH} levels in text that is not valid JSON, so it is not read.`,
+				});
+				return undefined;
+			}
+		} else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) {
+			depth = Math.max(0, depth - 1);
+		}
+	}
+	return parseTree(text, errors, parseOptions);
 }
 
 /** Thrown by the strict reader on anything irregular; jsonc-parser then reads the text with its recovery. */
@@ -173,48 +239,10 @@ export function parseTreeFast(text: string): Node | undefined {
 		i = j + 1;
 		return { type: 'string', offset: start, length: i - start, value } as Node;
 	};
-	const value = (depth: number): Node => {
-		if (depth > 500) {
-			throw new Irregular();
-		}
-		const c = text.charCodeAt(i);
+	const scalar = (): Node => {
 		const start = i;
-		if (c === 34) {
+		if (text.charCodeAt(i) === 34) {
 			return string();
-		}
-		if (c === 123 || c === 91) {
-			const node = { type: c === 123 ? 'object' : 'array', offset: start, length: 0, children: [] as Node[] } as Node;
-			const close = c === 123 ? 125 : 93;
-			i++;
-			skip();
-			while (text.charCodeAt(i) !== close) {
-				if (c === 123) {
-					if (text.charCodeAt(i) !== 34) {
-						throw new Irregular();
-					}
-					const key = string();
-					skip();
-					if (text.charCodeAt(i) !== 58) {
-						throw new Irregular();
-					}
-					i++;
-					skip();
-					const v = value(depth + 1);
-					node.children!.push({ type: 'property', offset: key.offset, length: v.offset + v.length - key.offset, children: [key, v] } as Node);
-				} else {
-					node.children!.push(value(depth + 1));
-				}
-				skip();
-				if (text.charCodeAt(i) === 44) {
-					i++;
-					skip();
-				} else if (text.charCodeAt(i) !== close) {
-					throw new Irregular();
-				}
-			}
-			i++;
-			(node as { length: number }).length = i - start;
-			return node;
 		}
 		numberPattern.lastIndex = i;
 		const number = numberPattern.exec(text);
@@ -230,12 +258,85 @@ export function parseTreeFast(text: string): Node | undefined {
 		}
 		throw new Irregular();
 	};
+	// Iterative, with the open objects and arrays on an explicit stack: nesting depth costs heap, never call
+	// stack, so a 100,000-deep file is read rather than overflowing.
+	interface Open { node: Node; close: number; key?: Node }
+	const value = (): Node => {
+		const stack: Open[] = [];
+		let done: Node | undefined;
+		for (;;) {
+			let node: Node;
+			const c = text.charCodeAt(i);
+			if (c === 123 || c === 91) {
+				const open: Open = { node: { type: c === 123 ? 'object' : 'array', offset: i, length: 0, children: [] as Node[] } as Node, close: c === 123 ? 125 : 93 };
+				i++;
+				skip();
+				if (text.charCodeAt(i) !== open.close) {
+					stack.push(open);
+					begin(open);
+					continue;
+				}
+				i++;
+				(open.node as { length: number }).length = i - open.node.offset;
+				node = open.node;
+			} else {
+				node = scalar();
+			}
+			// Attach the finished value to its parent and close every container it completes.
+			for (;;) {
+				const parent = stack[stack.length - 1];
+				if (!parent) {
+					done = node;
+					break;
+				}
+				if (parent.key) {
+					parent.node.children!.push({ type: 'property', offset: parent.key.offset, length: node.offset + node.length - parent.key.offset, children: [parent.key, node] } as Node);
+					parent.key = undefined;
+				} else {
+					parent.node.children!.push(node);
+				}
+				skip();
+				if (text.charCodeAt(i) === 44) {
+					i++;
+					skip();
+				} else if (text.charCodeAt(i) !== parent.close) {
+					throw new Irregular();
+				}
+				if (text.charCodeAt(i) !== parent.close) {
+					begin(parent);
+					break;
+				}
+				i++;
+				(parent.node as { length: number }).length = i - parent.node.offset;
+				stack.pop();
+				node = parent.node;
+			}
+			if (done) {
+				return done;
+			}
+		}
+	};
+	/** Reads an object member's key and colon, so the next value read is that member's. */
+	const begin = (open: Open): void => {
+		if (open.close === 125) {
+			if (text.charCodeAt(i) !== 34) {
+				throw new Irregular();
+			}
+			open.key = string();
+			skip();
+			if (text.charCodeAt(i) !== 58) {
+				throw new Irregular();
+			}
+			i++;
+			skip();
+		}
+	};
 	try {
 		skip();
 		if (i >= n) {
 			return undefined;
 		}
-		const root = value(0);
+		const root = value();
 		skip();
 		if (i < n) {
 			throw new Irregular();
@@ -251,7 +352,7 @@ export function parseTreeFast(text: string): Node | undefined {
 
 /** JSON or JSONC document: requests at the top level, in arrays, nested anywhere. */
 export function detectJson(text: string, options: JsonDetectOptions, out: RequestSite[]): void {
-	const root = parseTreeFast(text) ?? parseTree(text, [], parseOptions);
+	const root = parseTreeFast(text) ?? parseTolerant(text, 0, [], options);
 	if (root) {
 		collect(root, text, 0, 'json', options, pointer => `json:${pointer}`, out);
 	}
@@ -259,10 +360,32 @@ export function detectJson(text: string, options: JsonDetectOptions, out: Reques
 
 /** JSONL / NDJSON: each line on its own, so a huge file is never one parse; a broken line yields nothing. */
 export function detectJsonl(text: string, options: JsonDetectOptions, out: RequestSite[]): void {
-	const seen = new Map<string, number>();
-	let lineStart = 0;
-	let lineNumber = 0;
-	while (lineStart <= text.length) {
+	const reader = new JsonlReader(text, options, out);
+	while (reader.next()) { /* line by line */ }
+}
+
+/** The same, yielding to the event loop between slices of lines (a 20,000-line file in the editor). */
+export async function detectJsonlSliced(text: string, options: JsonDetectOptions, out: RequestSite[]): Promise<void> {
+	const reader = new JsonlReader(text, options, out);
+	const clock = new SliceClock();
+	while (reader.next()) {
+		if (clock.due()) { await clock.pause(); }
+	}
+}
+
+/** Reads one line per `next()`; false once the text is done. */
+class JsonlReader {
+	private readonly seen = new Map<string, number>();
+	private lineStart = 0;
+	private lineNumber = 0;
+
+	constructor(private readonly text: string, private readonly options: JsonDetectOptions, private readonly out: RequestSite[]) {}
+
+	next(): boolean {
+		const { text, lineStart } = this;
+		if (lineStart > text.length) {
+			return false;
+		}
 		let lineEnd = text.indexOf('\n', lineStart);
 		if (lineEnd < 0) {
 			lineEnd = text.length;
@@ -270,21 +393,22 @@ export function detectJsonl(text: string, options: JsonDetectOptions, out: Reque
 		const line = text.slice(lineStart, lineEnd);
 		if (line.includes('messages')) {
 			const errors: ParseError[] = [];
-			const root = parseTreeFast(line) ?? parseTree(line, errors, parseOptions);
+			const root = parseTreeFast(line) ?? parseTolerant(line, lineStart, errors, this.options);
 			if (root && errors.length === 0) {
 				const found: RequestSite[] = [];
 				const customId = root.type === 'object' ? customIdOf(root) : undefined;
-				const lineId = customId !== undefined ? `jsonl:${customId}` : `jsonl:L${lineNumber + 1}`;
-				collect(root, text, lineStart, 'jsonl', options, pointer => pointer === '/' ? lineId : `${lineId}${pointer}`, found);
+				const lineId = customId !== undefined ? `jsonl:${customId}` : `jsonl:L${this.lineNumber + 1}`;
+				collect(root, text, lineStart, 'jsonl', this.options, pointer => pointer === '/' ? lineId : `${lineId}${pointer}`, found);
 				for (const site of found) {
-					const count = seen.get(site.id) ?? 0;
-					seen.set(site.id, count + 1);
-					out.push(count === 0 ? site : { ...site, id: `${site.id}#${count + 1}` });
+					const count = this.seen.get(site.id) ?? 0;
+					this.seen.set(site.id, count + 1);
+					this.out.push(count === 0 ? site : { ...site, id: `${site.id}#${count + 1}` });
 				}
 			}
 		}
-		lineStart = lineEnd + 1;
-		lineNumber++;
+		this.lineStart = lineEnd + 1;
+		this.lineNumber++;
+		return true;
 	}
 }
 
