@@ -132,7 +132,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		hover.setEnabled(config.enable && config.hover.enabled);
 	};
 	applyToggles();
-	const commands = new Commands({ service, keys, log, rates, models: () => modelChoices(pricing()) });
+	const commands = new Commands({ service, keys, log, rates, exampleUri: vscode.Uri.joinPath(context.extensionUri, 'media', 'walkthrough', 'example.json'), models: () => modelChoices(pricing()) });
 	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
 	const batch = new BatchCommand(service, pricing, log);
 	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch);

@@ -12,6 +12,8 @@ export interface CommandDeps {
 	readonly keys: ApiKeyStore;
 	readonly log: Log;
 	readonly rates: RateLookup;
+	/** The example request the walkthrough opens (shipped in media/walkthrough). */
+	readonly exampleUri?: vscode.Uri;
 	/** Model ids offered by Select Model, with a label each. */
 	readonly models: () => { id: string; label: string; detail?: string }[];
 }
@@ -26,6 +28,22 @@ export class Commands extends Disposable {
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.recount', () => deps.service.recountAll({ clearCache: true })));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.selectModel', () => this.selectModel()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.countSelection', () => this.countSelection()));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.openExample', () => this.openExample()));
+	}
+
+	/** Opens the walkthrough's example request as a new untitled JSON document, so editing it changes no file. */
+	private async openExample(): Promise<vscode.TextEditor | undefined> {
+		if (!this.deps.exampleUri) {
+			return undefined;
+		}
+		try {
+			const content = new TextDecoder().decode(await vscode.workspace.fs.readFile(this.deps.exampleUri));
+			const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
+			return await vscode.window.showTextDocument(doc);
+		} catch (err) {
+			void vscode.window.showErrorMessage(`Claude Token Meter: could not open the example: ${(err as Error).message}`);
+			return undefined;
+		}
 	}
 
 	/**

@@ -38,7 +38,7 @@ export const checks: UiCheck[] = [
 			const files = listFiles(installed);
 			const strays = files.filter((f) => !ALLOWED_TOP.has(f.split('/')[0]));
 			assert.deepEqual(strays, [], 'the VSIX holds only dist/, media/, data/, README, CHANGELOG, LICENSE, NOTICE');
-			for (const needed of ['dist/extension.js', 'dist/tree-sitter.wasm', 'data/ctok/pieces_v3.json', 'data/ctok/LICENSE', 'media/icon.png', 'media/report.css', 'NOTICE']) {
+			for (const needed of ['dist/extension.js', 'dist/tree-sitter.wasm', 'data/ctok/pieces_v3.json', 'data/ctok/LICENSE', 'media/icon.png', 'media/report.css', 'media/walkthrough/example.json', 'media/walkthrough/counting.md', 'NOTICE']) {
 				assert.ok(files.includes(needed), `${needed} is packaged`);
 			}
 			assert.ok(!files.some((f) => f.endsWith('.map') || f.startsWith('src/') || f === 'dist/cli.js'), 'no sources, maps or CLI bundle');
