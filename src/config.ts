@@ -30,6 +30,8 @@ export interface Config {
 	readonly modelOverrides: ModelOverrides;
 	readonly budget: { readonly maxInputTokens?: number; readonly maxCostUsd?: number };
 	readonly routing: { readonly haiku: number; readonly sonnet: number };
+	/** Extra globs that get the request JSON schema (besides *.claude.json and *.request.json). */
+	readonly schema: { readonly fileMatch: readonly string[] };
 }
 
 export type SettingId =
@@ -37,7 +39,7 @@ export type SettingId =
 	| 'api.baseURL' | 'api.requestsPerMinute' | 'api.useEnvironmentKey'
 	| 'bedrock.enabled' | 'bedrock.region' | 'bedrock.modelId' | 'bedrock.endpoint'
 	| 'statusBar.enabled' | 'codeLens.enabled' | 'hover.enabled' | 'diagnostics.enabled'
-	| 'pricing.overrides' | 'budget.maxInputTokens' | 'budget.maxCost' | 'routing.haikuBelow' | 'routing.sonnetBelow';
+	| 'pricing.overrides' | 'budget.maxInputTokens' | 'budget.maxCost' | 'routing.haikuBelow' | 'routing.sonnetBelow' | 'schema.fileMatch';
 
 function clamp(n: number, lo: number, hi: number, fallback: number): number {
 	return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : fallback;
@@ -45,6 +47,10 @@ function clamp(n: number, lo: number, hi: number, fallback: number): number {
 
 function positive(n: number | null | undefined): number | undefined {
 	return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+function stringList(v: unknown): string[] {
+	return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim().length > 0).map((x) => x.trim()) : [];
 }
 
 function objectSetting(v: unknown): ModelOverrides {
@@ -83,6 +89,7 @@ export function readConfig(): Config {
 			haiku: clamp(c.get('routing.haikuBelow', 1500), 0, 10_000_000, 1500),
 			sonnet: clamp(c.get('routing.sonnetBelow', 8000), 0, 10_000_000, 8000),
 		},
+		schema: { fileMatch: stringList(c.get<unknown>('schema.fileMatch')) },
 	};
 }
 

@@ -21,6 +21,7 @@ import { Commands } from './ui/commands';
 import { DOCUMENT_SELECTOR, DocumentTracker } from './ui/documentTracker';
 import { Log } from './ui/log';
 import { ApiKeyStore } from './ui/secrets';
+import { SchemaAssociations } from './ui/schemaAssociations';
 import { StatusBarController } from './ui/statusBar';
 
 /** What integration tests may reach; nothing here exposes the key. */
@@ -135,7 +136,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	const commands = new Commands({ service, keys, log, rates, exampleUri: vscode.Uri.joinPath(context.extensionUri, 'media', 'walkthrough', 'example.json'), models: () => modelChoices(pricing()) });
 	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
 	const batch = new BatchCommand(service, pricing, log);
-	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch);
+	const schemas = new SchemaAssociations(vscode.Uri.joinPath(context.extensionUri, 'schemas', 'messages-request.schema.json'), () => config.schema.fileMatch, log);
+	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch, schemas);
 
 	const reportEndpoint = () => {
 		const problem = endpointProblem();
@@ -182,6 +184,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			}
 			if (changed(e, 'enable')) {
 				tracker.scanVisible();
+			}
+			if (changed(e, 'schema.fileMatch')) {
+				void schemas.sync();
 			}
 			statusBar.update();
 		}),
