@@ -21,6 +21,7 @@ import { Commands } from './ui/commands';
 import { DOCUMENT_SELECTOR, DocumentTracker } from './ui/documentTracker';
 import { Log } from './ui/log';
 import { ApiKeyStore } from './ui/secrets';
+import { CountTokensTool } from './ui/lmTool';
 import { SchemaAssociations } from './ui/schemaAssociations';
 import { StatusBarController } from './ui/statusBar';
 
@@ -137,7 +138,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
 	const batch = new BatchCommand(service, pricing, log);
 	const schemas = new SchemaAssociations(vscode.Uri.joinPath(context.extensionUri, 'schemas', 'messages-request.schema.json'), () => config.schema.fileMatch, log);
-	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch, schemas);
+	const tool = new CountTokensTool({ service, rates, defaultModel: () => config.defaultModel, endpoint: () => config.api.baseURL || 'https://api.anthropic.com' });
+	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch, schemas, tool);
 
 	const reportEndpoint = () => {
 		const problem = endpointProblem();
