@@ -38,6 +38,8 @@ export interface Config {
 		readonly apiCounting: boolean;
 	};
 	readonly selection: { readonly enabled: boolean };
+	/** Extra globs that get the request JSON schema (besides *.claude.json and *.request.json). */
+	readonly schema: { readonly fileMatch: readonly string[] };
 }
 
 /** The package.json default of claudeTokenMeter.prompts.include. */
@@ -51,7 +53,7 @@ export type SettingId =
 	| 'bedrock.enabled' | 'bedrock.region' | 'bedrock.modelId' | 'bedrock.endpoint'
 	| 'statusBar.enabled' | 'codeLens.enabled' | 'hover.enabled' | 'diagnostics.enabled'
 	| 'pricing.overrides' | 'budget.maxInputTokens' | 'budget.maxCost' | 'routing.haikuBelow' | 'routing.sonnetBelow'
-	| 'prompts.enabled' | 'prompts.include' | 'prompts.apiCounting' | 'selection.enabled';
+	| 'prompts.enabled' | 'prompts.include' | 'prompts.apiCounting' | 'selection.enabled' | 'schema.fileMatch';
 
 function clamp(n: number, lo: number, hi: number, fallback: number): number {
 	return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : fallback;
@@ -84,6 +86,10 @@ export function workspaceEndpointValues(): { id: string; value: string }[] {
 		}
 	}
 	return out;
+}
+
+function stringList(v: unknown): string[] {
+	return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim().length > 0).map((x) => x.trim()) : [];
 }
 
 function objectSetting(v: unknown): ModelOverrides {
@@ -132,6 +138,7 @@ export function readConfig(): Config {
 			apiCounting: c.get('prompts.apiCounting', false),
 		},
 		selection: { enabled: c.get('selection.enabled', true) },
+		schema: { fileMatch: stringList(c.get<unknown>('schema.fileMatch')) },
 	};
 }
 

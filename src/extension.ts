@@ -22,6 +22,8 @@ import { Commands } from './ui/commands';
 import { DOCUMENT_SELECTOR, DocumentTracker } from './ui/documentTracker';
 import { Log } from './ui/log';
 import { ApiKeyStore } from './ui/secrets';
+import { CountTokensTool } from './ui/lmTool';
+import { SchemaAssociations } from './ui/schemaAssociations';
 import { StatusBarController } from './ui/statusBar';
 import { PromptStatusController } from './ui/promptStatus';
 import { SelectionStatusController } from './ui/selectionStatus';
@@ -159,7 +161,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		hover.setEnabled(config.enable && config.hover.enabled);
 	};
 	applyToggles();
-	const commands = new Commands({ service, keys, log, rates, endpoint: () => endpoint.url, models: () => modelChoices(pricing()) });
+	const commands = new Commands({ service, keys, log, rates, endpoint: () => endpoint.url, exampleUri: vscode.Uri.joinPath(context.extensionUri, 'media', 'walkthrough', 'example.json'), models: () => modelChoices(pricing()) });
 	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
 	const batch = new BatchCommand(service, pricing, log);
 	const modelSettings = () => ({ defaultModel: config.defaultModel, overrides: pricing().modelOverrides });
@@ -168,7 +170,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	}), log);
 	const selection = new SelectionStatusController(rates, () => ({ ...modelSettings(), enabled: config.enable && config.statusBar.enabled && config.selection.enabled }));
 	const contextView = new ContextViewController(modelSettings);
-	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch, prompts, selection, contextView);
+	const schemas = new SchemaAssociations(vscode.Uri.joinPath(context.extensionUri, 'schemas', 'messages-request.schema.json'), () => config.schema.fileMatch, log);
+	const tool = new CountTokensTool({ service, rates, defaultModel: () => config.defaultModel, endpoint: () => endpoint.url });
+	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch, prompts, selection, contextView, schemas, tool);
 
 	const reported = new Set<string>();
 	const reportEndpoint = () => {
@@ -236,6 +240,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 			}
 			if (changed(e, 'defaultModel', 'pricing.overrides')) {
 				contextView.invalidate();
+			}
+			if (changed(e, 'schema.fileMatch')) {
+				void schemas.sync();
 			}
 			statusBar.update();
 		}),

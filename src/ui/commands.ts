@@ -15,6 +15,8 @@ export interface CommandDeps {
 	readonly rates: RateLookup;
 	/** Where exact counts go (named in the key prompt, so the user knows before typing a key). */
 	readonly endpoint: () => string;
+	/** The example request the walkthrough opens (shipped in media/walkthrough). */
+	readonly exampleUri?: vscode.Uri;
 	/** Model ids offered by Select Model, with a label each. */
 	readonly models: () => { id: string; label: string; detail?: string }[];
 }
@@ -30,6 +32,22 @@ export class Commands extends Disposable {
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.recount', () => deps.service.recountAll({ clearCache: true })));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.selectModel', () => this.selectModel()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.countSelection', () => this.countSelection()));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.openExample', () => this.openExample()));
+	}
+
+	/** Opens the walkthrough's example request as a new untitled JSON document, so editing it changes no file. */
+	private async openExample(): Promise<vscode.TextEditor | undefined> {
+		if (!this.deps.exampleUri) {
+			return undefined;
+		}
+		try {
+			const content = new TextDecoder().decode(await vscode.workspace.fs.readFile(this.deps.exampleUri));
+			const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
+			return await vscode.window.showTextDocument(doc);
+		} catch (err) {
+			void vscode.window.showErrorMessage(`Claude Token Meter: could not open the example: ${(err as Error).message}`);
+			return undefined;
+		}
 	}
 
 	/** Stores the key the user types into a password box in SecretStorage. The key is never logged or echoed. */

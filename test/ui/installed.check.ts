@@ -13,7 +13,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'ut
 const vsix = path.join(root, `${manifest.name}-${manifest.version}.vsix`);
 
 /** What the VSIX may hold at its top level: the bundle, assets, tokenizer data, notices and the manifest. */
-const ALLOWED_TOP = new Set(['dist', 'media', 'data', 'package.json', 'README.md', 'readme.md', 'CHANGELOG.md', 'changelog.md', 'LICENSE', 'LICENSE.txt', 'NOTICE', '.vsixmanifest']);
+const ALLOWED_TOP = new Set(['dist', 'media', 'data', 'schemas', 'package.json', 'README.md', 'readme.md', 'CHANGELOG.md', 'changelog.md', 'LICENSE', 'LICENSE.txt', 'NOTICE', '.vsixmanifest']);
 
 function listFiles(dir: string, prefix = ''): string[] {
 	return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
@@ -38,7 +38,7 @@ export const checks: UiCheck[] = [
 			const files = listFiles(installed);
 			const strays = files.filter((f) => !ALLOWED_TOP.has(f.split('/')[0]));
 			assert.deepEqual(strays, [], 'the VSIX holds only dist/, media/, data/, README, CHANGELOG, LICENSE, NOTICE');
-			for (const needed of ['dist/extension.js', 'dist/tree-sitter.wasm', 'data/ctok/pieces_v3.json', 'data/ctok/LICENSE', 'media/icon.png', 'media/report.css', 'NOTICE']) {
+			for (const needed of ['dist/extension.js', 'dist/tree-sitter.wasm', 'data/ctok/pieces_v3.json', 'data/ctok/LICENSE', 'media/icon.png', 'media/report.css', 'media/walkthrough/example.json', 'media/walkthrough/counting.md', 'schemas/messages-request.schema.json', 'NOTICE']) {
 				assert.ok(files.includes(needed), `${needed} is packaged`);
 			}
 			assert.ok(!files.some((f) => f.endsWith('.map') || f.startsWith('src/') || f === 'dist/cli.js'), 'no sources, maps or CLI bundle');
