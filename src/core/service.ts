@@ -1,4 +1,4 @@
-import { CountScheduler } from './count/scheduler';
+import { CountScheduler, DEFAULT_IDLE_MS } from './count/scheduler';
 import { CountError } from './count/errors';
 import type { RateLimiter } from './count/rateLimiter';
 import type { CountRequest, CountResult, Counter, MessagesBody, RequestSite } from './types';
@@ -10,6 +10,8 @@ export type CountingMode = 'auto' | 'api' | 'offline';
 export interface ServiceOptions {
 	mode: CountingMode;
 	debounceMs: number;
+	/** Quiet time after an edit before its exact count (default DEFAULT_IDLE_MS: counted when typing pauses). */
+	idleMs?: number;
 	/** Model for requests that do not name one. */
 	defaultModel: string;
 	/** Model for Bedrock bodies whose code does not give a modelId. */
@@ -44,6 +46,8 @@ export interface SiteState {
 	error?: CountError;
 	/** The site's own text, to tell an untouched JSON request without rebuilding its cache key. */
 	readonly source?: string;
+	/** When a rate-limited or failed exact count is tried again (ms since the epoch). */
+	retryAt?: number;
 }
 
 export interface DocumentState {
@@ -68,6 +72,13 @@ export interface DocumentInput {
 	getText(): string;
 }
 
+/** The file name of a document uri for log lines ("request.json", "Untitled-1"). */
+export function fileLabel(uri: string): string {
+	const path = uri.replace(/[?#].*$/, '');
+	const name = path.slice(path.lastIndexOf('/') + 1) || path;
+	try { return decodeURIComponent(name); } catch { return name; }
+}
+
 /** Documents above this size are not scanned at all: the figure would be useless and the scan slow. */
 export const MAX_DOCUMENT_CHARS = 64 * 1024 * 1024;
 
@@ -84,20 +95,24 @@ export class TokenCountService {
 	private readonly apiScheduler?: CountScheduler;
 	private readonly bedrockScheduler?: CountScheduler;
 	private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+	private readonly retryAts = new Map<string, number>();
+	/** Each document's last scanned text and (built on first use) its line starts: log lines name file:line. */
+	private readonly texts = new Map<string, { text: string; lineStarts?: number[] }>();
 	private idleWaiters: (() => void)[] = [];
 
 	/** Fires with a document's uri whenever anything about it changed. */
 	readonly onDidChange = this.onDidChangeEmitter.event;
 
 	constructor(private readonly deps: ServiceDeps, private options: ServiceOptions) {
+		const onSettled = () => this.checkIdle();
 		if (deps.offline) {
-			this.offlineScheduler = new CountScheduler(deps.offline, { debounceMs: 0, cacheSize: 2000 });
+			this.offlineScheduler = new CountScheduler(deps.offline, { debounceMs: 0, idleMs: 0, cacheSize: 2000, onSettled });
 		}
 		if (deps.api) {
-			this.apiScheduler = new CountScheduler(deps.api, { debounceMs: options.debounceMs, limiter: deps.limiter });
+			this.apiScheduler = new CountScheduler(deps.api, { debounceMs: options.debounceMs, idleMs: options.idleMs ?? DEFAULT_IDLE_MS, limiter: deps.limiter, onSettled });
 		}
 		if (deps.bedrock) {
-			this.bedrockScheduler = new CountScheduler(deps.bedrock, { debounceMs: options.debounceMs, limiter: deps.limiter });
+			this.bedrockScheduler = new CountScheduler(deps.bedrock, { debounceMs: options.debounceMs, idleMs: options.idleMs ?? DEFAULT_IDLE_MS, limiter: deps.limiter, onSettled });
 		}
 	}
 
@@ -112,8 +127,8 @@ export class TokenCountService {
 
 	setOptions(options: ServiceOptions): void {
 		this.options = options;
-		this.apiScheduler?.setDebounce(options.debounceMs);
-		this.bedrockScheduler?.setDebounce(options.debounceMs);
+		this.apiScheduler?.setDebounce(options.debounceMs, options.idleMs ?? DEFAULT_IDLE_MS);
+		this.bedrockScheduler?.setDebounce(options.debounceMs, options.idleMs ?? DEFAULT_IDLE_MS);
 	}
 
 	/** The uris of every document in the store. */
@@ -163,6 +178,7 @@ export class TokenCountService {
 			this.cancelSite(uri, s.site.id);
 		}
 		this.docs.delete(uri);
+		this.texts.delete(uri);
 		this.onDidChangeEmitter.fire(uri);
 	}
 
@@ -194,7 +210,7 @@ export class TokenCountService {
 			const key = exact.keyOf(request);
 			const hit = exact.peek(key);
 			if (hit) { return hit; }
-			return this.runWithSignal(exact, `adhoc:${key}`, request, signal);
+			return this.adhoc(exact, request, signal);
 		}
 		if (this.options.mode === 'api') {
 			throw new CountError('no-key', 'No API key is set. Run "Claude Token Meter: Set API Key".');
@@ -202,7 +218,7 @@ export class TokenCountService {
 		if (!this.offlineScheduler) {
 			throw new CountError('unknown', 'No counter is available.');
 		}
-		return this.runWithSignal(this.offlineScheduler, `adhoc-offline:${this.offlineScheduler.keyOf(request)}`, request, signal);
+		return this.adhoc(this.offlineScheduler, request, signal);
 	}
 
 	/**
@@ -221,8 +237,23 @@ export class TokenCountService {
 		if (!this.offlineScheduler) {
 			throw new CountError('unknown', 'The offline counter is not available.');
 		}
-		const key = this.offlineScheduler.keyOf(request);
-		return this.offlineScheduler.peek(key) ?? this.runWithSignal(this.offlineScheduler, `adhoc-offline:${key}`, request, signal);
+		return this.offlineScheduler.peek(this.offlineScheduler.keyOf(request)) ?? this.adhoc(this.offlineScheduler, request, signal);
+	}
+
+	/**
+	 * When the site's next exact count can start, if that is more than a second away because of the rate
+	 * limit (our own requests-per-minute budget or the endpoint's retry-after); undefined otherwise.
+	 */
+	rateLimitedUntil(state: SiteState): number | undefined {
+		const now = Date.now();
+		if (state.status === 'error' && (state.error?.kind === 'rate-limit' || state.error?.kind === 'overloaded') && state.retryAt !== undefined) {
+			return state.retryAt > now ? state.retryAt : undefined;
+		}
+		if (state.status === 'counting' && this.deps.limiter && this.canCountExactly(state.site.provider)) {
+			const wait = this.deps.limiter.waitMs;
+			return wait > 1000 ? now + wait : undefined;
+		}
+		return undefined;
 	}
 
 	/** Whether exact counts are currently possible for a provider. */
@@ -254,7 +285,7 @@ export class TokenCountService {
 				sites = await this.deps.detect(text, input.languageId, { fileName: input.fileName, bedrockModelId: this.options.bedrockModelId });
 			} catch (err) {
 				notice = `Could not read requests from this document: ${(err as Error)?.message ?? err}`;
-				this.deps.log?.warn(`${input.uri}: ${notice}`);
+				this.deps.log?.warn(`${fileLabel(input.uri)}: ${notice}`);
 			}
 		}
 		if (this.generations.get(input.uri) !== generation) {
@@ -281,6 +312,7 @@ export class TokenCountService {
 				this.cancelSite(input.uri, id);
 			}
 		}
+		this.texts.set(input.uri, { text });
 		const doc: DocumentState = { uri: input.uri, version: input.version, languageId: input.languageId, sites: states, notice };
 		this.docs.set(input.uri, doc);
 		this.onDidChangeEmitter.fire(input.uri);
@@ -365,12 +397,12 @@ export class TokenCountService {
 				if (isCancellation(err)) { return; }
 				const error = err instanceof CountError ? err : new CountError('unknown', String((err as Error)?.message ?? err));
 				if (slot === 'offline') {
-					this.deps.log?.warn(`Offline count failed for ${siteId}: ${error.message}`);
+					this.deps.log?.warn(`${this.where(uri, state.site)}: offline count failed: ${error.message}`);
 					if (!this.exactPending(state) && !state.exact) { state.status = 'error'; state.error = error; }
 				} else {
 					state.status = error.kind === 'no-key' ? 'no-key' : 'error';
 					state.error = error;
-					this.deps.log?.warn(`Count failed for ${siteId} (${state.model}): ${error.message}`);
+					this.deps.log?.warn(`${this.where(uri, state.site)}: count failed (${state.model}): ${error.message}`);
 					if (error.transient) { this.retryLater(uri, state, error); }
 				}
 				if (isCurrent()) { this.onDidChangeEmitter.fire(uri); }
@@ -386,10 +418,16 @@ export class TokenCountService {
 	/** After a rate limit or outage, tries the site again once the endpoint's retry-after has passed. */
 	private retryLater(uri: string, state: SiteState, error: CountError): void {
 		const key = `${uri}#${state.site.id}`;
-		if (this.retryTimers.has(key)) { return; }
+		if (this.retryTimers.has(key)) {
+			state.retryAt = this.retryAts.get(key);
+			return;
+		}
 		const wait = Math.min(Math.max(error.retryAfterMs ?? 5_000, 1_000), 120_000);
+		state.retryAt = Date.now() + wait;
+		this.retryAts.set(key, state.retryAt);
 		const timer = setTimeout(() => {
 			this.retryTimers.delete(key);
+			this.retryAts.delete(key);
 			const doc = this.docs.get(uri);
 			if (!doc || !doc.sites.includes(state)) { return; }
 			const fresh = this.startSite(uri, state.site, state, state.source);
@@ -400,25 +438,39 @@ export class TokenCountService {
 		this.retryTimers.set(key, timer);
 	}
 
+	/** "request.json:12": where a site starts, for log lines. */
+	private where(uri: string, site: RequestSite): string {
+		const entry = this.texts.get(uri);
+		if (!entry) { return fileLabel(uri); }
+		if (!entry.lineStarts) {
+			const starts = [0];
+			for (let i = entry.text.indexOf('\n'); i >= 0; i = entry.text.indexOf('\n', i + 1)) { starts.push(i + 1); }
+			entry.lineStarts = starts;
+		}
+		const starts = entry.lineStarts;
+		let lo = 0;
+		let hi = starts.length - 1;
+		while (lo < hi) {
+			const mid = (lo + hi + 1) >> 1;
+			if (starts[mid] <= site.anchor.start) { lo = mid; } else { hi = mid - 1; }
+		}
+		return `${fileLabel(uri)}:${lo + 1}`;
+	}
+
 	private cancelSite(uri: string, siteId: string): void {
 		const key = `${uri}#${siteId}`;
 		this.offlineScheduler?.cancel(key);
 		this.apiScheduler?.cancel(key);
 		this.bedrockScheduler?.cancel(key);
 		const timer = this.retryTimers.get(key);
-		if (timer) { clearTimeout(timer); this.retryTimers.delete(key); }
+		if (timer) { clearTimeout(timer); this.retryTimers.delete(key); this.retryAts.delete(key); }
 	}
 
-	private async runWithSignal(scheduler: CountScheduler, id: string, request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
-		const onAbort = () => scheduler.cancel(id);
-		signal?.addEventListener('abort', onAbort, { once: true });
-		try {
-			const task = scheduler.schedule(id, request, { debounceMs: 0 });
-			this.track(task);
-			return await task;
-		} finally {
-			signal?.removeEventListener('abort', onAbort);
-		}
+	/** One caller's count: identical requests share a call, and this caller's abort affects only itself. */
+	private adhoc(scheduler: CountScheduler, request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
+		const task = scheduler.count(request, signal);
+		this.track(task);
+		return task;
 	}
 
 	private track(task: Promise<unknown>): void {
@@ -426,18 +478,20 @@ export class TokenCountService {
 		this.inflight.add(settled);
 		void settled.then(() => {
 			this.inflight.delete(settled);
-			if (this.isIdle()) {
-				const waiters = this.idleWaiters;
-				this.idleWaiters = [];
-				for (const w of waiters) { w(); }
-			}
+			this.checkIdle();
 		});
 	}
 
+	private checkIdle(): void {
+		if (this.idleWaiters.length > 0 && this.isIdle()) {
+			const waiters = this.idleWaiters;
+			this.idleWaiters = [];
+			for (const w of waiters) { w(); }
+		}
+	}
+
 	private isIdle(): boolean {
-		return this.inflight.size === 0
-			&& (this.offlineScheduler?.pendingCount ?? 0) === 0
-			&& (this.apiScheduler?.pendingCount ?? 0) === 0
-			&& (this.bedrockScheduler?.pendingCount ?? 0) === 0;
+		const busy = (s?: CountScheduler) => (s ? s.pendingCount + s.flightCount : 0);
+		return this.inflight.size === 0 && busy(this.offlineScheduler) === 0 && busy(this.apiScheduler) === 0 && busy(this.bedrockScheduler) === 0;
 	}
 }
