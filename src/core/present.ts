@@ -107,12 +107,46 @@ export function totalsFor(states: readonly SiteState[], rates: RateLookup): Tota
 	return { sites: states.length, counted, tokens, costUsd: counted ? cost : undefined, batchCostUsd: counted ? batch : undefined, mark, offline, counting, errors };
 }
 
+/**
+ * The four states a figure can be in, the same on every surface: `counting…` (the offline estimate shows
+ * while the exact count is on its way), `exact`, `offline estimate` (no API call will be made), and
+ * `rate-limited` (the offline estimate shows until the next exact count is allowed).
+ */
+export type CountState = 'counting' | 'exact' | 'offline' | 'rate-limited';
+
+export const STATE_LABEL: Readonly<Record<CountState, string>> = {
+	counting: 'counting…',
+	exact: 'exact',
+	offline: 'offline estimate',
+	'rate-limited': 'rate-limited',
+};
+
+/** The one legend of the marks and states, shown in the status bar and CodeLens tooltips. */
+export const LEGEND = 'No mark: exact count (count_tokens API). ≈ estimate by the offline tokenizer. ≥ lower bound: parts known only at run time are not counted. '
+	+ 'States: counting… (the estimate shows until the exact count arrives) · exact · offline estimate (no API call) · rate-limited (the estimate shows until the next exact count is allowed).';
+
+export function countState(state: SiteState, f: Figure | undefined, rateLimitedUntil?: number): CountState {
+	if (rateLimitedUntil !== undefined && !(f && !f.offline)) { return 'rate-limited'; }
+	if (f && !f.offline) { return 'exact'; }
+	return state.status === 'counting' ? 'counting' : 'offline';
+}
+
+/** "rate-limited: next exact count in 20 s" and the like: the state in one phrase. */
+export function stateLine(kind: CountState, rateLimitedUntil?: number, now = Date.now()): string {
+	switch (kind) {
+		case 'rate-limited': {
+			const s = Math.max(1, Math.ceil(((rateLimitedUntil ?? now) - now) / 1000));
+			return `rate-limited: next exact count in ${s} s`;
+		}
+		case 'counting': return 'counting…: the exact count is on its way';
+		case 'exact': return 'exact';
+		case 'offline': return 'offline estimate (no API call)';
+	}
+}
+
 /** One line per note or caveat for tooltips and hovers. */
 export function caveats(state: SiteState, f: Figure | undefined): string[] {
 	const out: string[] = [];
-	if (f?.offline) {
-		out.push(state.status === 'counting' ? 'Offline estimate; the exact count is on its way.' : 'Counted offline (no API call).');
-	}
 	for (const u of state.site.unresolved) {
 		out.push(`Not counted: \`${u.text}\` at ${u.path || '/'} (${u.reason})`);
 	}

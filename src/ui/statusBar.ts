@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { caveats, figureFor, type RateLookup, shortText, totalsFor } from '../core/present';
+import { caveats, countState, figureFor, LEGEND, type RateLookup, shortText, stateLine, totalsFor } from '../core/present';
 import type { SiteState, TokenCountService } from '../core/service';
 import { formatTokens, formatUsd } from '../core/cost';
 import { Disposable } from './dispose';
@@ -13,6 +13,8 @@ export const STATUS_ITEM_ID = 'claudeTokenMeter.status';
  */
 export class StatusBarController extends Disposable {
 	private readonly item: vscode.StatusBarItem;
+	/** Ticks once a second while the figure under the cursor is rate-limited, so the countdown stays true. */
+	private ticker: ReturnType<typeof setInterval> | undefined;
 
 	constructor(private readonly service: TokenCountService, private readonly rates: RateLookup, private readonly enabled: () => boolean) {
 		super();
@@ -29,7 +31,17 @@ export class StatusBarController extends Disposable {
 				this.update();
 			}
 		}));
+		this._register({ dispose: () => this.setTicking(false) });
 		this.update();
+	}
+
+	private setTicking(on: boolean): void {
+		if (on && !this.ticker) {
+			this.ticker = setInterval(() => this.update(), 1000);
+		} else if (!on && this.ticker) {
+			clearInterval(this.ticker);
+			this.ticker = undefined;
+		}
 	}
 
 	/** The text currently shown (for tests and the log). */
@@ -38,6 +50,7 @@ export class StatusBarController extends Disposable {
 	}
 
 	update(): void {
+		this.setTicking(false);
 		const editor = vscode.window.activeTextEditor;
 		if (!this.enabled() || !editor || !isSupported(editor.document)) {
 			this.item.hide();
@@ -92,15 +105,22 @@ export class StatusBarController extends Disposable {
 				tooltip.appendMarkdown('Counting…\n\n');
 			}
 		} else {
-			const icon = state.status === 'counting' ? '$(sync~spin)' : state.status === 'error' ? '$(warning)' : '$(symbol-numeric)';
-			this.item.text = `${icon} ${shortText(f)}${f.offline ? ' (offline)' : ''}`;
-			if (state.status === 'error') {
+			const until = this.service.rateLimitedUntil(state);
+			const kind = countState(state, f, until);
+			const failed = state.status === 'error' && kind !== 'rate-limited';
+			const icon = kind === 'rate-limited' ? '$(clock)' : kind === 'counting' ? '$(sync~spin)' : failed ? '$(warning)' : '$(symbol-numeric)';
+			// While the exact count is pending the spinner says so: no "(offline)" that would flicker away.
+			const suffix = kind === 'rate-limited' ? ` · rate-limited ${Math.max(1, Math.ceil(((until ?? 0) - Date.now()) / 1000))} s` : kind === 'offline' ? ' (offline)' : '';
+			this.item.text = `${icon} ${shortText(f)}${suffix}`;
+			if (failed || kind === 'rate-limited') {
 				this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
 			}
+			this.setTicking(kind === 'rate-limited');
 			tooltip.appendMarkdown(`**${f.mark}${formatTokens(f.tokens)} input tokens**`);
-			tooltip.appendMarkdown(f.costUsd !== undefined ? ` · ${formatUsd(f.costUsd)} at $${rate?.inputPerMTok}/MTok input\n\n` : ' · no price for this model\n\n');
-			tooltip.appendMarkdown(`Source: ${f.offline ? 'offline tokenizer' : f.result.source === 'bedrock' ? 'Bedrock CountTokens' : 'count_tokens API'}${f.result.exact ? ' (exact)' : ''}\n\n`);
-			if (state.status === 'error' && state.error) {
+			tooltip.appendMarkdown(f.costUsd !== undefined ? ` · ${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)} at $${rate?.inputPerMTok}/MTok input\n\n` : ' · no price for this model\n\n');
+			const source = kind === 'exact' ? (f.result.source === 'bedrock' ? 'Bedrock CountTokens' : 'count_tokens API') : 'offline tokenizer';
+			tooltip.appendMarkdown(`**${escape(stateLine(kind, until))}** · ${source}\n\n`);
+			if (failed && state.error) {
 				tooltip.appendMarkdown(`$(warning) ${escape(state.error.message)}\n\n`);
 			}
 			if (state.status === 'no-key') {
@@ -110,7 +130,8 @@ export class StatusBarController extends Disposable {
 		for (const line of caveats(state, f)) {
 			tooltip.appendMarkdown(`- ${escape(line)}\n`);
 		}
-		tooltip.appendMarkdown('\n[Estimate Request](command:claudeTokenMeter.estimateRequest) · [Select Model](command:claudeTokenMeter.selectModel) · [Set API Key](command:claudeTokenMeter.setApiKey) · [Show Log](command:claudeTokenMeter.showLog)');
+		tooltip.appendMarkdown(`\n${escape(LEGEND)}\n\n`);
+		tooltip.appendMarkdown('[Estimate Request](command:claudeTokenMeter.estimateRequest) · [Select Model](command:claudeTokenMeter.selectModel) · [Set API Key](command:claudeTokenMeter.setApiKey) · [Show Log](command:claudeTokenMeter.showLog)');
 		this.item.tooltip = tooltip;
 		this.item.accessibilityInformation = { label: `Claude request: ${this.item.text.replace(/\$\([^)]*\)\s*/g, '')}` };
 	}
@@ -121,7 +142,7 @@ export class StatusBarController extends Disposable {
 		const icon = t.counting ? '$(sync~spin)' : t.errors ? '$(warning)' : '$(symbol-numeric)';
 		const n = `${states.length} request${states.length === 1 ? '' : 's'}`;
 		this.item.text = t.counted
-			? `${icon} ${n} · ${t.mark}${formatTokens(t.tokens)} tok · ${t.costUsd !== undefined ? formatUsd(t.costUsd) : 'no price'}${t.offline ? ' (offline)' : ''}`
+			? `${icon} ${n} · ${t.mark}${formatTokens(t.tokens)} tok · ${t.costUsd !== undefined ? `${t.mark === '≥' ? '≥' : ''}${formatUsd(t.costUsd)}` : 'no price'}${t.offline && !t.counting ? ' (offline)' : ''}`
 			: `${icon} ${n}`;
 		this.item.command = 'claudeTokenMeter.estimateRequest';
 		const tooltip = new vscode.MarkdownString(`**Claude Token Meter** — file total over ${n}` +
