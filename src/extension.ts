@@ -31,6 +31,8 @@ export interface TestApi {
 	statusText(): string;
 	/** The report currently shown by "Estimate Request". */
 	lastReport(): Report | undefined;
+	/** The banner of that report (e.g. why it fell back to the offline estimate). */
+	lastReportNotice(): string | undefined;
 	/** The totals of the last "Estimate Batch File". */
 	lastBatchEstimate(): BatchEstimate | undefined;
 	/** Where this extension's logs are written (tests check that no key ever reaches them). */
@@ -198,6 +200,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		},
 		statusText: () => statusBar.text,
 		lastReport: () => estimate.lastReport,
+		lastReportNotice: () => estimate.lastNotice,
 		lastBatchEstimate: () => batch.lastEstimate,
 		logUri: context.logUri,
 	};
