@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { lookupModel, type ModelOverrides } from '../core/cost';
 import { CountError } from '../core/count/errors';
 import { estimateRequest, scaledToExact, toMarkdown, type CountFn, type Report } from '../core/report';
-import { reportHtml, reportPage, escapeHtml } from '../core/report/html';
+import { reportHtml, reportPage, escapeHtml, type ReportHtmlContext } from '../core/report/html';
+import { canonicalJson } from '../core/util/hash';
 import type { SiteState, TokenCountService } from '../core/service';
 import { isCancellation } from '../core/util/abort';
 import { Disposable } from './dispose';
@@ -41,6 +42,8 @@ export class EstimatePanel extends Disposable {
 	private target: Target | undefined;
 	private report: Report | undefined;
 	private notice: string | undefined;
+	/** What the report on screen was rendered with, and the request text it counted (to tell it went stale). */
+	private shown: { ctx: ReportHtmlContext; request: string; uri: string; siteId: string } | undefined;
 	private running: AbortController | undefined;
 
 	constructor(
@@ -55,6 +58,22 @@ export class EstimatePanel extends Disposable {
 			this.run(uri, siteId, { exactBreakdown: (opts as { exactBreakdown?: unknown } | undefined)?.exactBreakdown === true })));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.copyTrimmedRequest', () => this.copyTrimmed()));
 		this._register({ dispose: () => { this.running?.abort(); this.panel?.dispose(); } });
+		this._register(service.onDidChange((uri) => this.checkStale(uri)));
+	}
+
+	/** Whether the report on screen still matches its request (for tests). */
+	get isStale(): boolean {
+		return this.shown?.ctx.changed === true;
+	}
+
+	/** After an edit of the reported request, the report says so and offers a recount (no call is made). */
+	private checkStale(uri: string): void {
+		const shown = this.shown;
+		if (!shown || shown.uri !== uri || shown.ctx.changed || !this.report || !this.panel) { return; }
+		const site = this.service.get(uri)?.sites.find((s) => s.site.id === shown.siteId);
+		if (site && canonicalJson(site.request) === shown.request) { return; }
+		this.shown = { ...shown, ctx: { ...shown.ctx, changed: true } };
+		this.show(reportHtml(this.report, this.shown.ctx));
 	}
 
 	/** The report on screen (for tests and the export command). */
@@ -95,13 +114,15 @@ export class EstimatePanel extends Disposable {
 			const unresolved = target.state.site.unresolved.map((u) => ({ path: u.path, text: u.text, reason: u.reason }));
 			this.report = unresolved.length ? { ...report.report, unresolved } : report.report;
 			this.notice = report.notice;
-			this.show(reportHtml(this.report, {
+			const ctx: ReportHtmlContext = {
 				source: `${vscode.workspace.asRelativePath(target.uri)}:${target.line + 1}`,
 				countedBy: report.countedBy,
 				notice: report.notice,
 				exactBreakdownCalls: report.exactBreakdownCalls,
 				canCopyTrimmed: true,
-			}));
+			};
+			this.shown = { ctx, request: canonicalJson(target.state.request), uri: target.uri.toString(), siteId: target.state.site.id };
+			this.show(reportHtml(this.report, ctx));
 			return this.report;
 		} catch (err) {
 			if (isCancellation(err)) {
