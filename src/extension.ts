@@ -35,6 +35,8 @@ export interface TestApi {
 	lastReportNotice(): string | undefined;
 	/** The totals of the last "Estimate Batch File". */
 	lastBatchEstimate(): BatchEstimate | undefined;
+	/** The title of the "Batch estimate" view, when it is open. */
+	batchViewTitle(): string | undefined;
 	/** Where this extension's logs are written (tests check that no key ever reaches them). */
 	readonly logUri: vscode.Uri;
 }
@@ -136,7 +138,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	applyToggles();
 	const commands = new Commands({ service, keys, log, rates, models: () => modelChoices(pricing()) });
 	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
-	const batch = new BatchCommand(service, pricing, log);
+	const batch = new BatchCommand(service, pricing, log, context.extensionUri);
 	context.subscriptions.push(tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch);
 
 	const reportEndpoint = () => {
@@ -202,6 +204,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		lastReport: () => estimate.lastReport,
 		lastReportNotice: () => estimate.lastNotice,
 		lastBatchEstimate: () => batch.lastEstimate,
+		batchViewTitle: () => batch.viewTitle,
 		logUri: context.logUri,
 	};
 }

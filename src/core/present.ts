@@ -31,6 +31,8 @@ export interface Figure {
 	readonly contextWindow?: number;
 	/** Share of the context window, 0..∞ (percent). */
 	readonly windowPct?: number;
+	/** Input + max_tokens beyond the context window (tokens), when the call cannot fit. */
+	readonly overWindow?: number;
 }
 
 export function figureFor(state: SiteState, rates: RateLookup): Figure | undefined {
@@ -49,6 +51,8 @@ export function figureFor(state: SiteState, rates: RateLookup): Figure | undefin
 		costUsd: rate ? (tokens * rate.inputPerMTok) / 1e6 : undefined,
 		contextWindow: rate?.contextWindow,
 		windowPct: rate?.contextWindow ? (tokens / rate.contextWindow) * 100 : undefined,
+		overWindow: rate?.contextWindow && tokens + (state.site.maxTokens ?? 0) > rate.contextWindow
+			? tokens + (state.site.maxTokens ?? 0) - rate.contextWindow : undefined,
 	};
 }
 
@@ -62,7 +66,10 @@ export function estimatedPart(f: Figure): string {
 export function shortText(f: Figure, unit = 'tok'): string {
 	const parts = [`${f.mark}${formatTokens(f.tokens)} ${unit}${estimatedPart(f)}`];
 	parts.push(f.costUsd !== undefined ? `${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)}` : 'no price');
-	if (f.windowPct !== undefined && f.contextWindow) {
+	if (f.overWindow !== undefined && f.contextWindow) {
+		// Input + max_tokens against the window: "208,939 / 200K — 8,939 over".
+		parts.push(`${formatTokens(f.contextWindow + f.overWindow)} / ${formatWindow(f.contextWindow)} — ${formatTokens(f.overWindow)} over`);
+	} else if (f.windowPct !== undefined && f.contextWindow) {
 		parts.push(`${formatPct(f.windowPct)} of ${formatWindow(f.contextWindow)}`);
 	}
 	return parts.join(' · ');

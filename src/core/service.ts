@@ -1,3 +1,4 @@
+import { parseTree, type ParseError } from 'jsonc-parser';
 import { CountScheduler, DEFAULT_IDLE_MS } from './count/scheduler';
 import { CountError } from './count/errors';
 import type { RateLimiter } from './count/rateLimiter';
@@ -57,6 +58,68 @@ export interface DocumentState {
 	readonly sites: readonly SiteState[];
 	/** Set when detection itself failed or the document was skipped (too large, binary). */
 	readonly notice?: string;
+	/** Counted offline only: the document is open but not visible, so no API call is spent on it. */
+	readonly offlineOnly?: boolean;
+	/**
+	 * Set while a JSON document does not parse (someone is half-way through typing): the sites and figures are
+	 * the last good ones, kept rather than replaced by a partial re-parse, and every surface shows them dimmed.
+	 */
+	readonly stale?: string;
+	/** JSONL lines that are not valid JSON (they hold no request the editor can count), first MAX_SKIPPED of them. */
+	readonly skipped?: readonly SkippedLine[];
+	/** How many such lines there are in all. */
+	readonly skippedCount?: number;
+}
+
+export interface SkippedLine {
+	/** 0-based line number and the line's offsets. */
+	readonly line: number;
+	readonly start: number;
+	readonly end: number;
+	readonly reason: string;
+}
+
+const MAX_SKIPPED = 1000;
+
+/**
+ * JSONL lines that do not parse. Lines that hold a request are skipped over without a parse, so a valid
+ * batch file costs one scan for line ends.
+ */
+export function malformedJsonlLines(text: string, sites: readonly RequestSite[]): { lines: SkippedLine[]; count: number } {
+	const starts = sites.map((s) => s.range.start).sort((a, b) => a - b);
+	const lines: SkippedLine[] = [];
+	let count = 0;
+	let k = 0;
+	let line = 0;
+	for (let start = 0; start <= text.length; line++) {
+		let end = text.indexOf('\n', start);
+		if (end < 0) { end = text.length; }
+		while (k < starts.length && starts[k] < start) { k++; }
+		const holdsSite = k < starts.length && starts[k] < end;
+		if (!holdsSite) {
+			const raw = text.slice(start, end).replace(/\r$/, '');
+			if (raw.trim()) {
+				let reason: string | undefined;
+				try { JSON.parse(raw); } catch (err) { reason = `not valid JSON: ${(err as Error).message}`; }
+				if (reason) {
+					count++;
+					if (lines.length < MAX_SKIPPED) { lines.push({ line, start, end: start + raw.length, reason }); }
+				}
+			}
+		}
+		start = end + 1;
+	}
+	return { lines, count };
+}
+
+/** What the surfaces say of a JSON document that does not parse. */
+export const STALE_JSON = 'stale: JSON has errors';
+
+/** Whether a JSON/JSONC text has a syntax error (comments and trailing commas allowed, as in JSONC). */
+export function jsonHasErrors(text: string): boolean {
+	const errors: ParseError[] = [];
+	parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+	return errors.length > 0;
 }
 
 /** The figure to show for a site: the exact one when it is there, else the offline one. */
@@ -70,7 +133,17 @@ export interface DocumentInput {
 	languageId: string;
 	fileName?: string;
 	getText(): string;
+	/** Count offline only (a document open in a hidden tab: its diagnostics stay, no call is made). */
+	offlineOnly?: boolean;
+	/** The change was an undo or redo: a streak of them usually ends on a text already counted. */
+	undoRedo?: boolean;
 }
+
+/**
+ * Quiet time before the exact count of a text reached by undo/redo: people undo in quick streaks that end on
+ * a text counted before (the cache answers it), so the texts passed on the way are not worth a call.
+ */
+export const UNDO_IDLE_MS = 3000;
 
 /** The file name of a document uri for log lines ("request.json", "Untitled-1"). */
 export function fileLabel(uri: string): string {
@@ -96,6 +169,7 @@ export class TokenCountService {
 	private readonly bedrockScheduler?: CountScheduler;
 	private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
 	private readonly retryAts = new Map<string, number>();
+	private readonly offlineOnlyDocs = new Set<string>();
 	/** Each document's last scanned text and (built on first use) its line starts: log lines name file:line. */
 	private readonly texts = new Map<string, { text: string; lineStarts?: number[] }>();
 	private idleWaiters: (() => void)[] = [];
@@ -160,11 +234,13 @@ export class TokenCountService {
 	 */
 	async update(input: DocumentInput): Promise<DocumentState | undefined> {
 		const existing = this.docs.get(input.uri);
-		if (existing && existing.version === input.version && existing.languageId === input.languageId) {
+		const offlineOnly = input.offlineOnly === true;
+		if (existing && existing.version === input.version && existing.languageId === input.languageId && (existing.offlineOnly === true) === offlineOnly) {
 			return existing;
 		}
 		const generation = (this.generations.get(input.uri) ?? 0) + 1;
 		this.generations.set(input.uri, generation);
+		if (offlineOnly) { this.offlineOnlyDocs.add(input.uri); } else { this.offlineOnlyDocs.delete(input.uri); }
 		const task = this.detectAndCount(input, generation, existing);
 		this.track(task);
 		return task;
@@ -179,6 +255,7 @@ export class TokenCountService {
 		}
 		this.docs.delete(uri);
 		this.texts.delete(uri);
+		this.offlineOnlyDocs.delete(uri);
 		this.onDidChangeEmitter.fire(uri);
 	}
 
@@ -278,6 +355,15 @@ export class TokenCountService {
 		let sites: RequestSite[] = [];
 		let notice: string | undefined;
 		const text = input.getText();
+		// Half-typed JSON: keep the last good sites and figures (marked stale) instead of a partial re-parse.
+		if (previous && previous.sites.length > 0 && (input.languageId === 'json' || input.languageId === 'jsonc')
+			&& text.length <= MAX_DOCUMENT_CHARS && jsonHasErrors(text)) {
+			if (this.generations.get(input.uri) !== generation) { return undefined; }
+			const doc: DocumentState = { ...previous, version: input.version, languageId: input.languageId, stale: STALE_JSON, offlineOnly: input.offlineOnly === true };
+			this.docs.set(input.uri, doc);
+			this.onDidChangeEmitter.fire(input.uri);
+			return doc;
+		}
 		if (text.length > MAX_DOCUMENT_CHARS) {
 			notice = `Not scanned: the document is larger than ${Math.round(MAX_DOCUMENT_CHARS / 1024 / 1024)} MB.`;
 		} else {
@@ -302,10 +388,11 @@ export class TokenCountService {
 			const source = site.language === 'json' || site.language === 'jsonl' ? text.slice(site.range.start, site.range.end) : undefined;
 			const unchanged = source !== undefined ? prev?.source === source : prev?.site.payload === site.payload;
 			if (prev && unchanged && prev.site.language === site.language
-				&& (prev.status === 'ready' || prev.status === 'no-key') && prev.model === this.modelFor(site)) {
+				&& (prev.status === 'ready' || prev.status === 'no-key') && prev.model === this.modelFor(site)
+				&& !(previous?.offlineOnly && !input.offlineOnly)) {
 				return { ...prev, site };
 			}
-			return this.startSite(input.uri, site, prev, source);
+			return this.startSite(input.uri, site, prev, source, input.undoRedo ? UNDO_IDLE_MS : undefined);
 		});
 		for (const [id] of before) {
 			if (!keep.has(id)) {
@@ -313,7 +400,12 @@ export class TokenCountService {
 			}
 		}
 		this.texts.set(input.uri, { text });
-		const doc: DocumentState = { uri: input.uri, version: input.version, languageId: input.languageId, sites: states, notice };
+		const bad = input.languageId === 'jsonl' && !notice ? malformedJsonlLines(text, sites) : undefined;
+		const doc: DocumentState = {
+			uri: input.uri, version: input.version, languageId: input.languageId, sites: states, notice,
+			...(input.offlineOnly ? { offlineOnly: true } : {}),
+			...(bad?.count ? { skipped: bad.lines, skippedCount: bad.count } : {}),
+		};
 		this.docs.set(input.uri, doc);
 		this.onDidChangeEmitter.fire(input.uri);
 		return doc;
@@ -335,11 +427,17 @@ export class TokenCountService {
 	}
 
 	/** Builds the state of one site and starts whatever counting it still needs. */
-	private startSite(uri: string, site: RequestSite, previous: SiteState | undefined, source?: string): SiteState {
+	private startSite(uri: string, site: RequestSite, previous: SiteState | undefined, source?: string, quietMs?: number): SiteState {
 		const model = this.modelFor(site);
 		const request: CountRequest = { provider: site.provider, model, body: { ...site.payload, model }, bedrock: site.bedrock };
 		const state: SiteState = { site, model, request, status: 'counting', source };
-		const mode = this.options.mode;
+		const offlineOnly = this.offlineOnlyDocs.has(uri);
+		const mode = offlineOnly ? 'offline' : this.options.mode;
+		if (offlineOnly && this.options.mode !== 'offline') {
+			// An exact figure already in the cache costs nothing: show it.
+			const known = this.exactSchedulerFor(site.provider)?.cached(request);
+			if (known) { state.exact = known; }
+		}
 
 		if (mode !== 'api' && this.offlineScheduler) {
 			const hit = this.offlineScheduler.cached(request);
@@ -361,7 +459,7 @@ export class TokenCountService {
 				state.status = 'ready';
 			} else {
 				state.status = 'counting';
-				this.follow(uri, site.id, exact.schedule(`${uri}#${site.id}`, request), state, 'exact');
+				this.follow(uri, site.id, exact.schedule(`${uri}#${site.id}`, request, quietMs !== undefined ? { debounceMs: Math.max(quietMs, this.options.debounceMs) } : {}), state, 'exact');
 			}
 		} else {
 			this.apiScheduler?.cancel(`${uri}#${site.id}`);
@@ -385,7 +483,7 @@ export class TokenCountService {
 			(result) => {
 				if (slot === 'offline') {
 					state.offline = result;
-					if (state.status === 'counting' && !this.exactPending(state)) { state.status = 'ready'; }
+					if (state.status === 'counting' && !this.exactPending(uri, state)) { state.status = 'ready'; }
 				} else {
 					state.exact = result;
 					state.status = 'ready';
@@ -398,7 +496,7 @@ export class TokenCountService {
 				const error = err instanceof CountError ? err : new CountError('unknown', String((err as Error)?.message ?? err));
 				if (slot === 'offline') {
 					this.deps.log?.warn(`${this.where(uri, state.site)}: offline count failed: ${error.message}`);
-					if (!this.exactPending(state) && !state.exact) { state.status = 'error'; state.error = error; }
+					if (!this.exactPending(uri, state) && !state.exact) { state.status = 'error'; state.error = error; }
 				} else {
 					state.status = error.kind === 'no-key' ? 'no-key' : 'error';
 					state.error = error;
@@ -411,8 +509,8 @@ export class TokenCountService {
 		this.track(task);
 	}
 
-	private exactPending(state: SiteState): boolean {
-		return !state.exact && this.options.mode !== 'offline' && this.canCountExactly(state.site.provider) && !state.error;
+	private exactPending(uri: string, state: SiteState): boolean {
+		return !state.exact && this.options.mode !== 'offline' && !this.offlineOnlyDocs.has(uri) && this.canCountExactly(state.site.provider) && !state.error;
 	}
 
 	/** After a rate limit or outage, tries the site again once the endpoint's retry-after has passed. */

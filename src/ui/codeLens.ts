@@ -60,14 +60,16 @@ export class TokenCodeLensProvider extends Disposable implements vscode.CodeLens
 		}
 		const lenses: vscode.CodeLens[] = [];
 		// A batch file also gets its total on the first line, at the Batch API price.
-		if (doc.sites.length > 1 && doc.sites.every((s) => s.site.language === 'jsonl')) {
+		const skipped = doc.skippedCount ? ` · ${doc.skippedCount} line${doc.skippedCount === 1 ? '' : 's'} skipped` : '';
+		if ((doc.sites.length > 1 || skipped) && doc.sites.every((s) => s.site.language === 'jsonl')) {
 			const t = totalsFor(doc.sites, this.rates);
-			const title = t.counted
+			let title = t.counted
 				? `$(layers) ${doc.sites.length} requests · ${t.mark}${formatTokens(t.tokens)} tokens · ${t.costUsd !== undefined ? `${t.mark === '≥' ? '≥' : ''}${formatUsd(t.costUsd)}${t.batchCostUsd !== undefined ? ` (${formatUsd(t.batchCostUsd)} as a batch)` : ''}` : 'no price'}${t.offline && !t.counting ? ' (offline)' : ''}`
 				: `$(sync~spin) ${doc.sites.length} requests · counting…`;
+			title += skipped;
 			lenses.push(new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
 				title,
-				tooltip: 'Estimate the whole batch file (streams the file; any size)',
+				tooltip: `Estimate the whole batch file (streams the file; any size)${skipped ? `. ${doc.skippedCount} line(s) are not valid JSON: see the Problems panel.` : ''}`,
 				command: 'claudeTokenMeter.estimateBatchFile',
 				arguments: [document.uri],
 			}));
@@ -76,7 +78,9 @@ export class TokenCodeLensProvider extends Disposable implements vscode.CodeLens
 			const start = document.positionAt(state.site.anchor.start);
 			const range = new vscode.Range(start, start);
 			return new vscode.CodeLens(range, {
-				title: lensTitle(state, this.rates, this.service.rateLimitedUntil(state)),
+				title: doc.stale
+					? `$(circle-slash) ${doc.stale} · ${lensTitle(state, this.rates).replace(/^\$\([^)]*\)\s*/, '')}`
+					: lensTitle(state, this.rates, this.service.rateLimitedUntil(state)),
 				tooltip: lensTooltip(state, this.rates, this.service.rateLimitedUntil(state)),
 				command: state.status === 'no-key' && !state.offline ? 'claudeTokenMeter.setApiKey' : 'claudeTokenMeter.estimateRequest',
 				arguments: [document.uri, state.site.id],

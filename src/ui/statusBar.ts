@@ -78,6 +78,14 @@ export class StatusBarController extends Disposable {
 		} else {
 			this.showTotal(doc.sites);
 		}
+		// Half-typed JSON: the last good figure, dimmed and marked, never a partial re-parse shown as current.
+		this.item.color = doc.stale ? new vscode.ThemeColor('disabledForeground') : undefined;
+		if (doc.stale) {
+			this.item.text = `$(circle-slash) ${this.item.text.replace(/^\$\([^)]*\)\s*/, '')} · ${doc.stale}`;
+			this.setTicking(false);
+			const tooltip = new vscode.MarkdownString(`**${doc.stale}**: the figure is the last one counted before the document stopped parsing; it updates once the JSON is valid again.`);
+			this.item.tooltip = tooltip;
+		}
 		this.item.show();
 	}
 
@@ -112,7 +120,9 @@ export class StatusBarController extends Disposable {
 			// While the exact count is pending the spinner says so: no "(offline)" that would flicker away.
 			const suffix = kind === 'rate-limited' ? ` · rate-limited ${Math.max(1, Math.ceil(((until ?? 0) - Date.now()) / 1000))} s` : kind === 'offline' ? ' (offline)' : '';
 			this.item.text = `${icon} ${shortText(f)}${suffix}`;
-			if (failed || kind === 'rate-limited') {
+			if (f.overWindow !== undefined) {
+				this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+			} else if (failed || kind === 'rate-limited') {
 				this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
 			}
 			this.setTicking(kind === 'rate-limited');
@@ -120,6 +130,9 @@ export class StatusBarController extends Disposable {
 			tooltip.appendMarkdown(f.costUsd !== undefined ? ` · ${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)} at $${rate?.inputPerMTok}/MTok input\n\n` : ' · no price for this model\n\n');
 			const source = kind === 'exact' ? (f.result.source === 'bedrock' ? 'Bedrock CountTokens' : 'count_tokens API') : 'offline tokenizer';
 			tooltip.appendMarkdown(`**${escape(stateLine(kind, until))}** · ${source}\n\n`);
+			if (f.overWindow !== undefined && f.contextWindow) {
+				tooltip.appendMarkdown(`$(error) **Does not fit**: input + max_tokens ${formatTokens(f.tokens + (state.site.maxTokens ?? 0))} is ${formatTokens(f.overWindow)} over the ${formatTokens(f.contextWindow)}-token window. [Estimate Request](command:claudeTokenMeter.estimateRequest) shows what to trim.\n\n`);
+			}
 			if (failed && state.error) {
 				tooltip.appendMarkdown(`$(warning) ${escape(state.error.message)}\n\n`);
 			}

@@ -76,3 +76,79 @@ describe('Estimate Request and counting states with a key, in a real VS Code', f
 		await vscode.commands.executeCommand('workbench.action.files.revert');
 	});
 });
+
+describe('Diagnostics of documents in hidden tabs, in a real VS Code', function () {
+	this.timeout(40_000);
+	let api: TestApi;
+	before(async () => {
+		await setting('countingMode', 'offline');
+		await setting('budget.maxInputTokens', 20);
+		api = await activateExtension();
+	});
+	after(async () => {
+		await setting('budget.maxInputTokens', undefined);
+		await setting('countingMode', undefined);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Claude Token Meter');
+
+	it('keeps a budget warning when its tab is hidden behind another one', async () => {
+		const editor = await openInEditor('report.json');
+		const uri = editor.document.uri;
+		await until(async () => { await api.whenIdle(); return ours(uri).length > 0; }, 'the budget warning');
+		await openInEditor('several.json');
+		assert.ok(!vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === uri.toString()), 'report.json is hidden');
+		await api.whenIdle();
+		await new Promise((r) => setTimeout(r, 500));
+		await api.whenIdle();
+		assert.ok(ours(uri).length > 0, 'the warning stays while the tab is hidden');
+		assert.match(ours(uri)[0].message, /over budget/);
+	});
+});
+
+describe('Quick fixes that fix, in a real VS Code', function () {
+	this.timeout(40_000);
+	let api: TestApi;
+	before(async () => {
+		await setting('countingMode', 'offline');
+		api = await activateExtension();
+	});
+	after(async () => {
+		await setting('budget.maxInputTokens', undefined);
+		await setting('countingMode', undefined);
+		await vscode.commands.executeCommand('workbench.action.files.revert');
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Claude Token Meter');
+	const actionsFor = async (uri: vscode.Uri, d: vscode.Diagnostic) =>
+		(await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range)).filter((a) => a.diagnostics?.includes(d) || a.diagnostics?.some((x) => x.message === d.message));
+
+	it('a token-budget warning offers to raise the budget (preferred), never a model switch, and the fix clears it', async () => {
+		await setting('budget.maxInputTokens', 20);
+		const editor = await openInEditor('report.json');
+		const warning = await until(async () => { await api.whenIdle(); return ours(editor.document.uri).find((d) => d.code === 'over-budget'); }, 'a budget warning');
+		const actions = await actionsFor(editor.document.uri, warning);
+		assert.ok(!actions.some((a) => /Switch model/.test(a.title)), actions.map((a) => a.title).join('; '));
+		const raise = actions.find((a) => /^Raise the token budget to [\d,]+/.test(a.title));
+		assert.ok(raise?.isPreferred, 'raise the budget, preferred');
+		assert.equal(actions.filter((a) => a.isPreferred).length, 1, 'one preferred fix');
+		assert.ok(actions.some((a) => /^Open the report/.test(a.title)));
+		await vscode.commands.executeCommand(raise.command!.command, ...(raise.command!.arguments ?? []));
+		await until(async () => { await api.whenIdle(); return !ours(editor.document.uri).some((d) => d.code === 'over-budget'); }, 'the warning to clear');
+	});
+
+	it('a request over the context window gets fixes that fit it, with their effect in the title', async () => {
+		const editor = await openInEditor('huge.json');
+		const error = await until(async () => { await api.whenIdle(); return ours(editor.document.uri).find((d) => d.code === 'over-context-window'); }, 'the context-window error');
+		const actions = await actionsFor(editor.document.uri, error);
+		const lower = actions.find((a) => /^Lower max_tokens to [\d,]+ \(input \+ output then fit the 200K window\)$/.test(a.title));
+		assert.ok(lower?.isPreferred, actions.map((a) => a.title).join('; '));
+		assert.equal(actions.filter((a) => a.isPreferred).length, 1);
+		for (const a of actions.filter((x) => /Switch model/.test(x.title))) { assert.match(a.title, /window: fits\)$/); }
+		assert.ok(await vscode.workspace.applyEdit(lower.edit!));
+		await until(async () => { await api.whenIdle(); return !ours(editor.document.uri).some((d) => d.code === 'over-context-window'); }, 'the error to clear after the fix');
+		await vscode.commands.executeCommand('workbench.action.files.revert');
+	});
+});
