@@ -35,8 +35,10 @@ describe('Counting states the user sees', () => {
 		api.fail = new CountError('rate-limit', 'Rate limited by the counting endpoint (429).', 429, 20_000);
 		const service = new TokenCountService({ detect: detectRequests, api, offline: new Fake('offline'), limiter: new RateLimiter(50), hasApiKey: () => true }, options);
 		await service.update(doc(ONE));
-		await service.whenIdle();
-		const site = service.get('file:///r.json')!.sites[0];
+		// The endpoint's retry-after pauses the limiter: the retry waits its turn (so the store is not idle).
+		const first = () => service.get('file:///r.json')!.sites[0];
+		for (let i = 0; i < 100 && service.rateLimitedUntil(first()) === undefined; i++) { await new Promise((r) => setTimeout(r, 10)); }
+		const site = first();
 		const until = service.rateLimitedUntil(site);
 		assert.ok(until !== undefined, 'the site is rate-limited');
 		const f = figureFor(site, rates);
