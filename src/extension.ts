@@ -37,8 +37,12 @@ export interface TestApi {
 	statusText(): string;
 	/** The report currently shown by "Estimate Request". */
 	lastReport(): Report | undefined;
+	/** The banner of that report (e.g. why it fell back to the offline estimate). */
+	lastReportNotice(): string | undefined;
 	/** The totals of the last "Estimate Batch File". */
 	lastBatchEstimate(): BatchEstimate | undefined;
+	/** The title of the "Batch estimate" view, when it is open. */
+	batchViewTitle(): string | undefined;
 	/** Where this extension's logs are written (tests check that no key ever reaches them). */
 	readonly logUri: vscode.Uri;
 	readonly prompts: PromptStatusController;
@@ -163,7 +167,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	applyToggles();
 	const commands = new Commands({ service, keys, log, rates, endpoint: () => endpoint.url, exampleUri: vscode.Uri.joinPath(context.extensionUri, 'media', 'walkthrough', 'example.json'), models: () => modelChoices(pricing()) });
 	const estimate = new EstimatePanel(context.extensionUri, service, tracker, pricing, log);
-	const batch = new BatchCommand(service, pricing, log);
+	const batch = new BatchCommand(service, pricing, log, context.extensionUri);
 	const modelSettings = () => ({ defaultModel: config.defaultModel, overrides: pricing().modelOverrides });
 	const prompts = new PromptStatusController(service, rates, () => ({
 		...modelSettings(), ...config.prompts, enabled: config.enable && config.statusBar.enabled && config.prompts.enabled, debounceMs: config.debounceMs,
@@ -259,7 +263,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		},
 		statusText: () => statusBar.text,
 		lastReport: () => estimate.lastReport,
+		lastReportNotice: () => estimate.lastNotice,
 		lastBatchEstimate: () => batch.lastEstimate,
+		batchViewTitle: () => batch.viewTitle,
 		logUri: context.logUri,
 		prompts,
 		selection,

@@ -31,6 +31,8 @@ export interface Figure {
 	readonly contextWindow?: number;
 	/** Share of the context window, 0..∞ (percent). */
 	readonly windowPct?: number;
+	/** Input + max_tokens beyond the context window (tokens), when the call cannot fit. */
+	readonly overWindow?: number;
 }
 
 export function figureFor(state: SiteState, rates: RateLookup): Figure | undefined {
@@ -49,6 +51,8 @@ export function figureFor(state: SiteState, rates: RateLookup): Figure | undefin
 		costUsd: rate ? (tokens * rate.inputPerMTok) / 1e6 : undefined,
 		contextWindow: rate?.contextWindow,
 		windowPct: rate?.contextWindow ? (tokens / rate.contextWindow) * 100 : undefined,
+		overWindow: rate?.contextWindow && tokens + (state.site.maxTokens ?? 0) > rate.contextWindow
+			? tokens + (state.site.maxTokens ?? 0) - rate.contextWindow : undefined,
 	};
 }
 
@@ -62,7 +66,10 @@ export function estimatedPart(f: Figure): string {
 export function shortText(f: Figure, unit = 'tok'): string {
 	const parts = [`${f.mark}${formatTokens(f.tokens)} ${unit}${estimatedPart(f)}`];
 	parts.push(f.costUsd !== undefined ? `${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)}` : 'no price');
-	if (f.windowPct !== undefined && f.contextWindow) {
+	if (f.overWindow !== undefined && f.contextWindow) {
+		// Input + max_tokens against the window: "208,939 / 200K — 8,939 over".
+		parts.push(`${formatTokens(f.contextWindow + f.overWindow)} / ${formatWindow(f.contextWindow)} — ${formatTokens(f.overWindow)} over`);
+	} else if (f.windowPct !== undefined && f.contextWindow) {
 		parts.push(`${formatPct(f.windowPct)} of ${formatWindow(f.contextWindow)}`);
 	}
 	return parts.join(' · ');
@@ -113,12 +120,48 @@ export function totalsFor(states: readonly SiteState[], rates: RateLookup): Tota
 	return { sites: states.length, counted, tokens, costUsd: counted ? cost : undefined, batchCostUsd: counted ? batch : undefined, mark, offline, counting, errors };
 }
 
+/**
+ * The four states a figure can be in, the same on every surface: `counting…` (the offline estimate shows
+ * while the exact count is on its way), `exact`, `offline estimate` (no API call will be made), and
+ * `rate-limited` (the offline estimate shows until the next exact count is allowed).
+ */
+export type CountState = 'counting' | 'exact' | 'offline' | 'rate-limited';
+
+export const STATE_LABEL: Readonly<Record<CountState, string>> = {
+	counting: 'counting…',
+	exact: 'exact',
+	offline: 'offline estimate',
+	'rate-limited': 'rate-limited',
+};
+
+/** The one legend of the marks and states, shown in the status bar and CodeLens tooltips. */
+export const LEGEND = 'No mark: exact count (count_tokens API). ≈ estimate by the offline tokenizer. ≥ lower bound: parts known only at run time are not counted. '
+	+ 'States: counting… (the estimate shows until the exact count arrives) · exact · offline estimate (no API call) · rate-limited (the estimate shows until the next exact count is allowed).';
+
+export function countState(state: SiteState, f: Figure | undefined, rateLimitedUntil?: number): CountState {
+	if (rateLimitedUntil !== undefined && !(f && !f.offline)) { return 'rate-limited'; }
+	if (f && !f.offline) { return 'exact'; }
+	return state.status === 'counting' ? 'counting' : 'offline';
+}
+
+/** "rate-limited: next exact count in 20 s" and the like: the state in one phrase. */
+export function stateLine(kind: CountState, rateLimitedUntil?: number, now = Date.now()): string {
+	switch (kind) {
+		case 'rate-limited': {
+			const s = Math.max(1, Math.ceil(((rateLimitedUntil ?? now) - now) / 1000));
+			return `rate-limited: next exact count in ${s} s`;
+		}
+		case 'counting': return 'counting…: the exact count is on its way';
+		case 'exact': return 'exact';
+		case 'offline': return 'offline estimate (no API call)';
+	}
+}
+
 /** One line per note or caveat for tooltips and hovers. */
 export function caveats(state: SiteState, f: Figure | undefined): string[] {
 	const out: string[] = [];
-	if (f?.offline) {
-		out.push(countedOfflineOnly(state.site) ? 'Batch-file lines are counted offline (no API call); Estimate Request counts this one exactly.'
-			: state.status === 'counting' ? 'Offline estimate; the exact count is on its way.' : 'Counted offline (no API call).');
+	if (f?.offline && countedOfflineOnly(state.site)) {
+		out.push('Batch-file lines are counted offline (no API call); Estimate Request counts this one exactly.');
 	}
 	for (const u of state.site.unresolved) {
 		out.push(`Not counted: \`${u.text}\` at ${u.path || '/'} (${u.reason})`);

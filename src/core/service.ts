@@ -1,4 +1,5 @@
-import { CountScheduler } from './count/scheduler';
+import { parseTree, type ParseError } from 'jsonc-parser';
+import { CountScheduler, DEFAULT_IDLE_MS } from './count/scheduler';
 import { CountError } from './count/errors';
 import type { RateLimiter } from './count/rateLimiter';
 import type { CountRequest, CountResult, Counter, DetectProblem, MessagesBody, RequestSite } from './types';
@@ -11,6 +12,8 @@ export type CountingMode = 'auto' | 'api' | 'offline';
 export interface ServiceOptions {
 	mode: CountingMode;
 	debounceMs: number;
+	/** Quiet time after an edit before its exact count (default DEFAULT_IDLE_MS: counted when typing pauses). */
+	idleMs?: number;
 	/** Model for requests that do not name one. */
 	defaultModel: string;
 	/** Model for Bedrock bodies whose code does not give a modelId. */
@@ -45,6 +48,8 @@ export interface SiteState {
 	error?: CountError;
 	/** The site's own text, to tell an untouched JSON request without rebuilding its cache key. */
 	readonly source?: string;
+	/** When a rate-limited or failed exact count is tried again (ms since the epoch). */
+	retryAt?: number;
 }
 
 export interface DocumentState {
@@ -56,6 +61,68 @@ export interface DocumentState {
 	readonly notice?: string;
 	/** Parts detection could not read, where they are (shown as warnings). */
 	readonly problems?: readonly DetectProblem[];
+	/** Counted offline only: the document is open but not visible, so no API call is spent on it. */
+	readonly offlineOnly?: boolean;
+	/**
+	 * Set while a JSON document does not parse (someone is half-way through typing): the sites and figures are
+	 * the last good ones, kept rather than replaced by a partial re-parse, and every surface shows them dimmed.
+	 */
+	readonly stale?: string;
+	/** JSONL lines that are not valid JSON (they hold no request the editor can count), first MAX_SKIPPED of them. */
+	readonly skipped?: readonly SkippedLine[];
+	/** How many such lines there are in all. */
+	readonly skippedCount?: number;
+}
+
+export interface SkippedLine {
+	/** 0-based line number and the line's offsets. */
+	readonly line: number;
+	readonly start: number;
+	readonly end: number;
+	readonly reason: string;
+}
+
+const MAX_SKIPPED = 1000;
+
+/**
+ * JSONL lines that do not parse. Lines that hold a request are skipped over without a parse, so a valid
+ * batch file costs one scan for line ends.
+ */
+export function malformedJsonlLines(text: string, sites: readonly RequestSite[]): { lines: SkippedLine[]; count: number } {
+	const starts = sites.map((s) => s.range.start).sort((a, b) => a - b);
+	const lines: SkippedLine[] = [];
+	let count = 0;
+	let k = 0;
+	let line = 0;
+	for (let start = 0; start <= text.length; line++) {
+		let end = text.indexOf('\n', start);
+		if (end < 0) { end = text.length; }
+		while (k < starts.length && starts[k] < start) { k++; }
+		const holdsSite = k < starts.length && starts[k] < end;
+		if (!holdsSite) {
+			const raw = text.slice(start, end).replace(/\r$/, '');
+			if (raw.trim()) {
+				let reason: string | undefined;
+				try { JSON.parse(raw); } catch (err) { reason = `not valid JSON: ${(err as Error).message}`; }
+				if (reason) {
+					count++;
+					if (lines.length < MAX_SKIPPED) { lines.push({ line, start, end: start + raw.length, reason }); }
+				}
+			}
+		}
+		start = end + 1;
+	}
+	return { lines, count };
+}
+
+/** What the surfaces say of a JSON document that does not parse. */
+export const STALE_JSON = 'stale: JSON has errors';
+
+/** Whether a JSON/JSONC text has a syntax error (comments and trailing commas allowed, as in JSONC). */
+export function jsonHasErrors(text: string): boolean {
+	const errors: ParseError[] = [];
+	parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+	return errors.length > 0;
 }
 
 /** The figure to show for a site: the exact one when it is there, else the offline one. */
@@ -69,6 +136,23 @@ export interface DocumentInput {
 	languageId: string;
 	fileName?: string;
 	getText(): string;
+	/** Count offline only (a document open in a hidden tab: its diagnostics stay, no call is made). */
+	offlineOnly?: boolean;
+	/** The change was an undo or redo: a streak of them usually ends on a text already counted. */
+	undoRedo?: boolean;
+}
+
+/**
+ * Quiet time before the exact count of a text reached by undo/redo: people undo in quick streaks that end on
+ * a text counted before (the cache answers it), so the texts passed on the way are not worth a call.
+ */
+export const UNDO_IDLE_MS = 3000;
+
+/** The file name of a document uri for log lines ("request.json", "Untitled-1"). */
+export function fileLabel(uri: string): string {
+	const path = uri.replace(/[?#].*$/, '');
+	const name = path.slice(path.lastIndexOf('/') + 1) || path;
+	try { return decodeURIComponent(name); } catch { return name; }
 }
 
 /** Documents above this size are not scanned at all: the figure would be useless and the scan slow. */
@@ -101,6 +185,10 @@ export class TokenCountService {
 	private readonly apiScheduler?: CountScheduler;
 	private readonly bedrockScheduler?: CountScheduler;
 	private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+	private readonly retryAts = new Map<string, number>();
+	private readonly offlineOnlyDocs = new Set<string>();
+	/** Each document's last scanned text and (built on first use) its line starts: log lines name file:line. */
+	private readonly texts = new Map<string, { text: string; lineStarts?: number[] }>();
 	private idleWaiters: (() => void)[] = [];
 	/** Documents changed since the last batch of events, the batch's timer, and when the last one went out. */
 	private readonly changedDocs = new Set<string>();
@@ -115,14 +203,15 @@ export class TokenCountService {
 	readonly onDidChange = this.onDidChangeEmitter.event;
 
 	constructor(private readonly deps: ServiceDeps, private options: ServiceOptions) {
+		const onSettled = () => this.settleIdle();
 		if (deps.offline) {
-			this.offlineScheduler = new CountScheduler(deps.offline, { debounceMs: 0, cacheSize: 2000 });
+			this.offlineScheduler = new CountScheduler(deps.offline, { debounceMs: 0, idleMs: 0, cacheSize: 2000, onSettled });
 		}
 		if (deps.api) {
-			this.apiScheduler = new CountScheduler(deps.api, { debounceMs: options.debounceMs, limiter: deps.limiter });
+			this.apiScheduler = new CountScheduler(deps.api, { debounceMs: options.debounceMs, idleMs: options.idleMs ?? DEFAULT_IDLE_MS, limiter: deps.limiter, onSettled });
 		}
 		if (deps.bedrock) {
-			this.bedrockScheduler = new CountScheduler(deps.bedrock, { debounceMs: options.debounceMs, limiter: deps.limiter });
+			this.bedrockScheduler = new CountScheduler(deps.bedrock, { debounceMs: options.debounceMs, idleMs: options.idleMs ?? DEFAULT_IDLE_MS, limiter: deps.limiter, onSettled });
 		}
 	}
 
@@ -137,8 +226,8 @@ export class TokenCountService {
 
 	setOptions(options: ServiceOptions): void {
 		this.options = options;
-		this.apiScheduler?.setDebounce(options.debounceMs);
-		this.bedrockScheduler?.setDebounce(options.debounceMs);
+		this.apiScheduler?.setDebounce(options.debounceMs, options.idleMs ?? DEFAULT_IDLE_MS);
+		this.bedrockScheduler?.setDebounce(options.debounceMs, options.idleMs ?? DEFAULT_IDLE_MS);
 	}
 
 	/** The uris of every document in the store. */
@@ -175,11 +264,13 @@ export class TokenCountService {
 	 */
 	async update(input: DocumentInput): Promise<DocumentState | undefined> {
 		const existing = this.docs.get(input.uri);
-		if (existing && existing.version === input.version && existing.languageId === input.languageId) {
+		const offlineOnly = input.offlineOnly === true;
+		if (existing && existing.version === input.version && existing.languageId === input.languageId && (existing.offlineOnly === true) === offlineOnly) {
 			return existing;
 		}
 		const generation = (this.generations.get(input.uri) ?? 0) + 1;
 		this.generations.set(input.uri, generation);
+		if (offlineOnly) { this.offlineOnlyDocs.add(input.uri); } else { this.offlineOnlyDocs.delete(input.uri); }
 		const task = this.detectAndCount(input, generation, existing);
 		this.track(task);
 		return task;
@@ -194,6 +285,8 @@ export class TokenCountService {
 		}
 		this.docs.delete(uri);
 		this.currentStates.delete(uri);
+		this.texts.delete(uri);
+		this.offlineOnlyDocs.delete(uri);
 		this.changed(uri);
 	}
 
@@ -225,7 +318,7 @@ export class TokenCountService {
 			const key = exact.keyOf(request);
 			const hit = exact.peek(key);
 			if (hit) { return hit; }
-			return this.runWithSignal(exact, `adhoc:${key}`, request, signal);
+			return this.adhoc(exact, request, signal);
 		}
 		if (this.options.mode === 'api') {
 			throw new CountError('no-key', 'No API key is set. Run "Claude Token Meter: Set API Key".');
@@ -233,7 +326,7 @@ export class TokenCountService {
 		if (!this.offlineScheduler) {
 			throw new CountError('unknown', 'No counter is available.');
 		}
-		return this.runWithSignal(this.offlineScheduler, `adhoc-offline:${this.offlineScheduler.keyOf(request)}`, request, signal);
+		return this.adhoc(this.offlineScheduler, request, signal);
 	}
 
 	/**
@@ -253,8 +346,23 @@ export class TokenCountService {
 		if (!this.offlineScheduler) {
 			throw new CountError('unknown', 'The offline counter is not available.');
 		}
-		const key = this.offlineScheduler.keyOf(request);
-		return this.offlineScheduler.peek(key) ?? this.runWithSignal(this.offlineScheduler, `adhoc-offline:${key}`, request, signal);
+		return this.offlineScheduler.peek(this.offlineScheduler.keyOf(request)) ?? this.adhoc(this.offlineScheduler, request, signal);
+	}
+
+	/**
+	 * When the site's next exact count can start, if that is more than a second away because of the rate
+	 * limit (our own requests-per-minute budget or the endpoint's retry-after); undefined otherwise.
+	 */
+	rateLimitedUntil(state: SiteState): number | undefined {
+		const now = Date.now();
+		if (state.status === 'error' && (state.error?.kind === 'rate-limit' || state.error?.kind === 'overloaded') && state.retryAt !== undefined) {
+			return state.retryAt > now ? state.retryAt : undefined;
+		}
+		if (state.status === 'counting' && this.deps.limiter && this.canCountExactly(state.site.provider)) {
+			const wait = this.deps.limiter.waitMs;
+			return wait > 1000 ? now + wait : undefined;
+		}
+		return undefined;
 	}
 
 	/** Whether exact counts are currently possible for a provider. */
@@ -283,6 +391,15 @@ export class TokenCountService {
 		let notice: string | undefined;
 		const problems: DetectProblem[] = [];
 		const text = input.getText();
+		// Half-typed JSON: keep the last good sites and figures (marked stale) instead of a partial re-parse.
+		if (previous && previous.sites.length > 0 && (input.languageId === 'json' || input.languageId === 'jsonc')
+			&& text.length <= MAX_DOCUMENT_CHARS && jsonHasErrors(text)) {
+			if (this.generations.get(input.uri) !== generation) { return undefined; }
+			const doc: DocumentState = { ...previous, version: input.version, languageId: input.languageId, stale: STALE_JSON, offlineOnly: input.offlineOnly === true };
+			this.docs.set(input.uri, doc);
+			this.onDidChangeEmitter.fire(input.uri);
+			return doc;
+		}
 		if (text.length > MAX_DOCUMENT_CHARS) {
 			notice = `Not scanned: the document is larger than ${Math.round(MAX_DOCUMENT_CHARS / 1024 / 1024)} MB.`;
 		} else {
@@ -294,7 +411,7 @@ export class TokenCountService {
 				}
 			} catch (err) {
 				notice = `Could not read requests from this document: ${(err as Error)?.message ?? err}`;
-				this.deps.log?.warn(`${input.uri}: ${notice}`);
+				this.deps.log?.warn(`${fileLabel(input.uri)}: ${notice}`);
 			}
 		}
 		if (this.generations.get(input.uri) !== generation) {
@@ -320,18 +437,25 @@ export class TokenCountService {
 			const source = site.language === 'json' || site.language === 'jsonl' ? text.slice(site.range.start, site.range.end) : undefined;
 			const unchanged = source !== undefined ? prev?.source === source : prev?.site.payload === site.payload;
 			if (prev && unchanged && prev.site.language === site.language
-				&& (prev.status === 'ready' || prev.status === 'no-key') && prev.model === this.modelFor(site)) {
+				&& (prev.status === 'ready' || prev.status === 'no-key') && prev.model === this.modelFor(site)
+				&& !(previous?.offlineOnly && !input.offlineOnly)) {
 				states.push({ ...prev, site });
 				continue;
 			}
-			states.push(this.startSite(input.uri, site, prev, source));
+			states.push(this.startSite(input.uri, site, prev, source, input.undoRedo ? UNDO_IDLE_MS : undefined));
 		}
 		for (const [id] of before) {
 			if (!keep.has(id)) {
 				this.cancelSite(input.uri, id);
 			}
 		}
-		const doc: DocumentState = { uri: input.uri, version: input.version, languageId: input.languageId, sites: states, notice, problems };
+		this.texts.set(input.uri, { text });
+		const bad = input.languageId === 'jsonl' && !notice ? malformedJsonlLines(text, sites) : undefined;
+		const doc: DocumentState = {
+			uri: input.uri, version: input.version, languageId: input.languageId, sites: states, notice, problems,
+			...(input.offlineOnly ? { offlineOnly: true } : {}),
+			...(bad?.count ? { skipped: bad.lines, skippedCount: bad.count } : {}),
+		};
 		this.setDoc(doc);
 		this.changed(input.uri);
 		return doc;
@@ -358,12 +482,19 @@ export class TokenCountService {
 	}
 
 	/** Builds the state of one site and starts whatever counting it still needs. */
-	private startSite(uri: string, site: RequestSite, previous: SiteState | undefined, source?: string): SiteState {
+	private startSite(uri: string, site: RequestSite, previous: SiteState | undefined, source?: string, quietMs?: number): SiteState {
 		const model = this.modelFor(site);
 		const request: CountRequest = { provider: site.provider, model, body: { ...site.payload, model }, bedrock: site.bedrock };
 		const state: SiteState = { site, model, request, status: 'counting', source };
-		const offlineOnly = countedOfflineOnly(site);
-		const mode = offlineOnly && this.options.mode === 'api' ? 'auto' : this.options.mode;
+		// Hidden documents are counted offline only; batch-file lines offline unless asked (Estimate Request).
+		const hidden = this.offlineOnlyDocs.has(uri);
+		const offlineOnly = hidden || countedOfflineOnly(site);
+		const mode = hidden ? 'offline' : offlineOnly && this.options.mode === 'api' ? 'auto' : this.options.mode;
+		if (offlineOnly && this.options.mode !== 'offline') {
+			// An exact figure already in the cache costs nothing: show it.
+			const known = this.exactSchedulerFor(site.provider)?.cached(request);
+			if (known) { state.exact = known; }
+		}
 
 		if (mode !== 'api' && this.offlineScheduler) {
 			const hit = this.offlineScheduler.cached(request);
@@ -385,7 +516,7 @@ export class TokenCountService {
 				state.status = 'ready';
 			} else {
 				state.status = 'counting';
-				this.follow(uri, site.id, exact.schedule(`${uri}#${site.id}`, request), state, 'exact');
+				this.follow(uri, site.id, exact.schedule(`${uri}#${site.id}`, request, quietMs !== undefined ? { debounceMs: Math.max(quietMs, this.options.debounceMs) } : {}), state, 'exact');
 			}
 		} else {
 			this.apiScheduler?.cancel(`${uri}#${site.id}`);
@@ -409,7 +540,7 @@ export class TokenCountService {
 			(result) => {
 				if (slot === 'offline') {
 					state.offline = result;
-					if (state.status === 'counting' && !this.exactPending(state)) { state.status = 'ready'; }
+					if (state.status === 'counting' && !this.exactPending(uri, state)) { state.status = 'ready'; }
 				} else {
 					state.exact = result;
 					state.status = 'ready';
@@ -421,13 +552,13 @@ export class TokenCountService {
 				if (isCancellation(err)) { return; }
 				const error = err instanceof CountError ? err : new CountError('unknown', String((err as Error)?.message ?? err));
 				if (slot === 'offline') {
-					this.deps.log?.warn(`Offline count failed for ${siteId}: ${error.message}`);
-					if (!this.exactPending(state) && !state.exact) { state.status = 'error'; state.error = error; }
+					this.deps.log?.warn(`${this.where(uri, state.site)}: offline count failed: ${error.message}`);
+					if (!this.exactPending(uri, state) && !state.exact) { state.status = 'error'; state.error = error; }
 				} else {
 					state.status = error.kind === 'no-key' ? 'no-key' : 'error';
 					state.error = error;
-					this.deps.log?.warn(`Count failed for ${siteId} (${state.model}): ${error.message}`);
-					if (error.transient && isCurrent()) { this.retryLater(uri, state.site.id, error); }
+					this.deps.log?.warn(`${this.where(uri, state.site)}: count failed (${state.model}): ${error.message}`);
+					if (error.transient && isCurrent()) { this.retryLater(uri, state, error); }
 				}
 				if (isCurrent()) { this.changed(uri); }
 			},
@@ -435,8 +566,9 @@ export class TokenCountService {
 		this.track(task);
 	}
 
-	private exactPending(state: SiteState): boolean {
-		return !state.exact && this.options.mode !== 'offline' && !countedOfflineOnly(state.site) && this.canCountExactly(state.site.provider) && !state.error;
+	private exactPending(uri: string, state: SiteState): boolean {
+		return !state.exact && this.options.mode !== 'offline' && !this.offlineOnlyDocs.has(uri) && !countedOfflineOnly(state.site)
+			&& this.canCountExactly(state.site.provider) && !state.error;
 	}
 
 	/**
@@ -444,12 +576,19 @@ export class TokenCountService {
 	 * timer belongs to the site, not to the state that failed: when a recount (a key change, a setting)
 	 * replaced that state meanwhile, it is whatever state the site has then that is retried, if it failed too.
 	 */
-	private retryLater(uri: string, siteId: string, error: CountError): void {
+	private retryLater(uri: string, state: SiteState, error: CountError): void {
+		const siteId = state.site.id;
 		const key = `${uri}#${siteId}`;
-		if (this.retryTimers.has(key)) { return; }
+		if (this.retryTimers.has(key)) {
+			state.retryAt = this.retryAts.get(key);
+			return;
+		}
 		const wait = Math.min(Math.max(error.retryAfterMs ?? 5_000, 1_000), 120_000);
+		state.retryAt = Date.now() + wait;
+		this.retryAts.set(key, state.retryAt);
 		const timer = setTimeout(() => {
 			this.retryTimers.delete(key);
+			this.retryAts.delete(key);
 			const doc = this.docs.get(uri);
 			const current = doc?.sites.find((s) => s.site.id === siteId);
 			if (!doc || !current || current.status !== 'error' || !current.error?.transient) { return; }
@@ -482,25 +621,39 @@ export class TokenCountService {
 		this.settleIdle();
 	}
 
+	/** "request.json:12": where a site starts, for log lines. */
+	private where(uri: string, site: RequestSite): string {
+		const entry = this.texts.get(uri);
+		if (!entry) { return fileLabel(uri); }
+		if (!entry.lineStarts) {
+			const starts = [0];
+			for (let i = entry.text.indexOf('\n'); i >= 0; i = entry.text.indexOf('\n', i + 1)) { starts.push(i + 1); }
+			entry.lineStarts = starts;
+		}
+		const starts = entry.lineStarts;
+		let lo = 0;
+		let hi = starts.length - 1;
+		while (lo < hi) {
+			const mid = (lo + hi + 1) >> 1;
+			if (starts[mid] <= site.anchor.start) { lo = mid; } else { hi = mid - 1; }
+		}
+		return `${fileLabel(uri)}:${lo + 1}`;
+	}
+
 	private cancelSite(uri: string, siteId: string): void {
 		const key = `${uri}#${siteId}`;
 		this.offlineScheduler?.cancel(key);
 		this.apiScheduler?.cancel(key);
 		this.bedrockScheduler?.cancel(key);
 		const timer = this.retryTimers.get(key);
-		if (timer) { clearTimeout(timer); this.retryTimers.delete(key); }
+		if (timer) { clearTimeout(timer); this.retryTimers.delete(key); this.retryAts.delete(key); }
 	}
 
-	private async runWithSignal(scheduler: CountScheduler, id: string, request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
-		const onAbort = () => scheduler.cancel(id);
-		signal?.addEventListener('abort', onAbort, { once: true });
-		try {
-			const task = scheduler.schedule(id, request, { debounceMs: 0 });
-			this.track(task);
-			return await task;
-		} finally {
-			signal?.removeEventListener('abort', onAbort);
-		}
+	/** One caller's count: identical requests share a call, and this caller's abort affects only itself. */
+	private adhoc(scheduler: CountScheduler, request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
+		const task = scheduler.count(request, signal);
+		this.track(task);
+		return task;
 	}
 
 	private track(task: Promise<unknown>): void {
@@ -513,7 +666,7 @@ export class TokenCountService {
 	}
 
 	private settleIdle(): void {
-		if (this.isIdle()) {
+		if (this.idleWaiters.length > 0 && this.isIdle()) {
 			const waiters = this.idleWaiters;
 			this.idleWaiters = [];
 			for (const w of waiters) { w(); }
@@ -522,9 +675,8 @@ export class TokenCountService {
 
 	/** Idle also means every surface has been told: no batch of change events is still waiting. */
 	private isIdle(): boolean {
+		const busy = (s?: CountScheduler) => (s ? s.pendingCount + s.flightCount : 0);
 		return this.inflight.size === 0 && this.changedDocs.size === 0
-			&& (this.offlineScheduler?.pendingCount ?? 0) === 0
-			&& (this.apiScheduler?.pendingCount ?? 0) === 0
-			&& (this.bedrockScheduler?.pendingCount ?? 0) === 0;
+			&& busy(this.offlineScheduler) === 0 && busy(this.apiScheduler) === 0 && busy(this.bedrockScheduler) === 0;
 	}
 }

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { estimateBatchFile, type BatchEstimate } from '../core/batch';
-import { formatTokens, formatUsd, type ModelOverrides } from '../core/cost';
+import { batchHtml, batchProgressHtml } from '../core/batchView';
+import { formatTokens, type ModelOverrides } from '../core/cost';
+import { escapeHtml as escapeText, reportPage } from '../core/report/html';
 import type { TokenCountService } from '../core/service';
 import { isCancellation } from '../core/util/abort';
 import { noLinks } from '../core/util/markdown';
@@ -14,15 +17,56 @@ export interface BatchSettings {
 }
 
 /**
- * "Estimate Batch File": streams a JSONL file of any size (never loading it whole), with a cancellable
- * progress notification, and opens the totals at the Batch API price as a Markdown summary.
+ * "Estimate Batch File": streams a JSONL file of any size (never loading it whole), with a cancellable,
+ * determinate progress notification, and shows the totals at the Batch API price in one reused, rendered
+ * "Batch estimate" view (no untitled document to save).
  */
 export class BatchCommand extends Disposable {
 	private last: BatchEstimate | undefined;
+	private panel: vscode.WebviewPanel | undefined;
+	private running: AbortController | undefined;
+	private lastUri: vscode.Uri | undefined;
 
-	constructor(private readonly service: TokenCountService, private readonly settings: () => BatchSettings, private readonly log: Log) {
+	constructor(private readonly service: TokenCountService, private readonly settings: () => BatchSettings, private readonly log: Log, private readonly extensionUri?: vscode.Uri) {
 		super();
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.estimateBatchFile', (uri?: unknown) => this.run(uri)));
+		this._register({ dispose: () => { this.running?.abort(); this.panel?.dispose(); } });
+	}
+
+	/** The view's title and whether it is open (for tests). */
+	get viewTitle(): string | undefined {
+		return this.panel?.title;
+	}
+
+	private ensurePanel(): vscode.WebviewPanel {
+		if (this.panel) {
+			this.panel.reveal(vscode.ViewColumn.Beside, true);
+			return this.panel;
+		}
+		const roots = this.extensionUri ? [vscode.Uri.joinPath(this.extensionUri, 'media')] : [];
+		const panel = vscode.window.createWebviewPanel('claudeTokenMeter.batch', 'Batch estimate', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+			enableScripts: true,
+			localResourceRoots: roots,
+		});
+		panel.onDidDispose(() => { this.panel = undefined; });
+		panel.webview.onDidReceiveMessage((msg: { command?: string }) => {
+			if (msg?.command === 'cancel') { this.running?.abort(); }
+			if (msg?.command === 'rerun' && this.lastUri) { void this.run(this.lastUri); }
+		});
+		this.panel = panel;
+		return panel;
+	}
+
+	private render(fragment: string): void {
+		const panel = this.panel;
+		if (!panel) { return; }
+		const media = this.extensionUri ? vscode.Uri.joinPath(this.extensionUri, 'media') : undefined;
+		panel.webview.html = reportPage(fragment, {
+			cspSource: panel.webview.cspSource,
+			nonce: randomBytes(16).toString('base64'),
+			styleUri: media ? panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'report.css')).toString() : '',
+			scriptUri: media ? panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'report.js')).toString() : '',
+		});
 	}
 
 	get lastEstimate(): BatchEstimate | undefined {
@@ -49,15 +93,21 @@ export class BatchCommand extends Disposable {
 		const source: string | AsyncIterable<string> = document && (document.isDirty || document.isUntitled)
 			? linesOf(document)
 			: uri.fsPath;
+		this.lastUri = uri;
+		this.running?.abort();
+		const controller = new AbortController();
+		this.running = controller;
+		this.ensurePanel().title = `Batch estimate: ${name.split('/').pop()}`;
+		this.render(batchProgressHtml({ name, pct: 0, requests: 0, inputTokens: 0 }));
 		try {
 			const estimate = await vscode.window.withProgress({
 				location: vscode.ProgressLocation.Notification,
 				title: `Estimating ${name}`,
 				cancellable: true,
 			}, async (progress, token) => {
-				const controller = new AbortController();
 				token.onCancellationRequested(() => controller.abort());
 				let reported = 0;
+				let rendered = 0;
 				return estimateBatchFile(source, {
 					defaultModel: s.defaultModel,
 					pricing: s.modelOverrides,
@@ -71,25 +121,36 @@ export class BatchCommand extends Disposable {
 					onProgress: (p) => {
 						const pct = p.totalBytes ? Math.min(100, (p.bytesRead / p.totalBytes) * 100) : undefined;
 						progress.report({
-							message: `${formatTokens(p.requests)} requests · ${formatTokens(p.inputTokens)} tokens`,
+							message: `${pct !== undefined ? `${Math.floor(pct)} % · ` : ''}${formatTokens(p.requests)} requests · ${formatTokens(p.inputTokens)} tokens`,
 							increment: pct !== undefined ? pct - reported : undefined,
 						});
 						if (pct !== undefined) { reported = pct; }
+						// The view shows the same progress, redrawn at most once a second.
+						if (Date.now() - rendered >= 1000) {
+							rendered = Date.now();
+							this.render(batchProgressHtml({ name, pct, requests: p.requests, inputTokens: p.inputTokens }));
+						}
 					},
 				});
 			});
+			if (this.running !== controller) { return undefined; }
 			this.last = estimate;
-			await this.show(name, estimate, exact);
+			this.ensurePanel();
+			this.render(batchHtml(name, estimate, exact));
 			return estimate;
 		} catch (err) {
 			if (isCancellation(err)) {
+				this.render(`<h1>Batch estimate: ${escapeText(name)}</h1><p class="status">Cancelled.</p><div class="actions"><button data-command="rerun" class="secondary">Estimate again</button></div>`);
 				void vscode.window.showInformationMessage(noLinks(`Claude Token Meter: estimate of ${name} cancelled.`));
 				return undefined;
 			}
 			const message = (err as Error)?.message ?? String(err);
 			this.log.warn(`Batch estimate of ${name} failed: ${message}`);
+			this.render(`<h1>Batch estimate: ${escapeText(name)}</h1><p class="status bad">Could not estimate this file: ${escapeText(message)}</p>`);
 			void vscode.window.showErrorMessage(noLinks(`Claude Token Meter: could not estimate ${name}: ${message}`));
 			return undefined;
+		} finally {
+			if (this.running === controller) { this.running = undefined; }
 		}
 	}
 
@@ -99,29 +160,6 @@ export class BatchCommand extends Disposable {
 		if (active && /\.(jsonl|ndjson)$/i.test(active.fileName)) { return active.uri; }
 		const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JSON Lines': ['jsonl', 'ndjson'] }, title: 'Batch file to estimate' });
 		return picked?.[0];
-	}
-
-	private async show(name: string, e: BatchEstimate, exact: boolean): Promise<void> {
-		const lines: string[] = [];
-		lines.push(`# Batch estimate: ${name}`, '');
-		lines.push(`${formatTokens(e.requests)} requests · ${e.approximateRequests ? '≈' : ''}${formatTokens(e.inputTokens)} input tokens · ${exact ? 'exact counts (count_tokens API)' : 'offline estimate'}`, '');
-		lines.push(`- Input at the Batch API price (−50 %): **${formatUsd(e.inputCostUsd)}**`);
-		lines.push(`- Worst case output (every request reaching max_tokens, ${formatTokens(e.maxOutputTokens)} tokens): ${formatUsd(e.maxOutputCostUsd)}`);
-		lines.push(`- Worst case total: **${formatUsd(e.inputCostUsd + e.maxOutputCostUsd)}**`);
-		if (e.requestsWithoutMaxTokens) { lines.push(`- ${e.requestsWithoutMaxTokens} request(s) without max_tokens: their output is not bounded here.`); }
-		if (e.unpricedRequests) { lines.push(`- ${e.unpricedRequests} request(s) on models without a price (${e.unknownModels.join(', ')}): counted, not priced.`); }
-		lines.push('', '| Model | Requests | Input tokens | Input (batch) | Max output (batch) |', '|---|---:|---:|---:|---:|');
-		for (const m of e.models) {
-			lines.push(`| ${m.displayName ?? `${m.model} (no price)`} | ${formatTokens(m.requests)} | ${m.approximateRequests ? '≈' : ''}${formatTokens(m.inputTokens)} | ${m.inputCostUsd === null ? '—' : formatUsd(m.inputCostUsd)} | ${m.maxOutputCostUsd === null ? '—' : formatUsd(m.maxOutputCostUsd)} |`);
-		}
-		for (const [title, problems] of [['Malformed lines', e.malformed], ['Lines that could not be counted', e.failed]] as const) {
-			if (problems.count) {
-				lines.push('', `## ${title}: ${problems.count}`, '');
-				for (const p of problems.examples) { lines.push(`- line ${p.line}: ${p.reason}`); }
-			}
-		}
-		const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') + '\n' });
-		await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
 	}
 }
 

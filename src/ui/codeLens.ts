@@ -1,23 +1,35 @@
 import * as vscode from 'vscode';
 import { formatTokens, formatUsd } from '../core/cost';
-import { figureFor, type RateLookup, shortText, totalsFor } from '../core/present';
+import { countState, figureFor, LEGEND, type RateLookup, shortText, stateLine, totalsFor } from '../core/present';
 import type { SiteState, TokenCountService } from '../core/service';
 import { Disposable } from './dispose';
 import type { DocumentTracker } from './documentTracker';
 
 /** The title of one request's CodeLens; the same phrasing as the status bar. */
-export function lensTitle(state: SiteState, rates: RateLookup): string {
+export function lensTitle(state: SiteState, rates: RateLookup, rateLimitedUntil?: number): string {
 	const f = figureFor(state, rates);
 	if (!f) {
 		if (state.status === 'no-key') { return '$(key) Set an API key to count this request'; }
 		if (state.status === 'error') { return `$(warning) Token count unavailable: ${state.error?.message ?? 'error'}`; }
 		return '$(sync~spin) Counting tokens…';
 	}
-	const icon = state.status === 'counting' ? '$(sync~spin) ' : state.status === 'error' ? '$(warning) ' : '';
+	const kind = countState(state, f, rateLimitedUntil);
+	const icon = kind === 'rate-limited' ? '$(clock) ' : kind === 'counting' ? '$(sync~spin) ' : state.status === 'error' ? '$(warning) ' : '';
+	const suffix = kind === 'rate-limited' ? ' · rate-limited' : kind === 'offline' ? ' (offline)' : '';
 	// A lower bound says how much it leaves out: "≥33 tokens · … · 1 expression not counted".
 	const left = state.site.unresolved.length;
 	const notCounted = left > 0 ? ` · ${left} expression${left === 1 ? '' : 's'} not counted` : '';
-	return `${icon}${shortText(f, 'tokens')} · ${state.model}${f.offline ? ' (offline)' : ''}${notCounted}`;
+	return `${icon}${shortText(f, 'tokens')} · ${state.model}${suffix}${notCounted}`;
+}
+
+/** The lens tooltip: the figure's state, what its mark means, and what a click does. */
+export function lensTooltip(state: SiteState, rates: RateLookup, rateLimitedUntil?: number): string {
+	const f = figureFor(state, rates);
+	const lines: string[] = [];
+	if (state.error && !(rateLimitedUntil !== undefined)) { lines.push(state.error.message); }
+	if (f) { lines.push(`State: ${stateLine(countState(state, f, rateLimitedUntil), rateLimitedUntil)}.`); }
+	lines.push(LEGEND, 'Click: open the cost report for this request.');
+	return lines.join('\n');
 }
 
 /** Above this many requests, a document gets lenses only around what its editors show (plus the total). */
@@ -61,14 +73,16 @@ export class TokenCodeLensProvider extends Disposable implements vscode.CodeLens
 		}
 		const lenses: vscode.CodeLens[] = [];
 		// A batch file also gets its total on the first line, at the Batch API price.
-		if (doc.sites.length > 1 && doc.sites.every((s) => s.site.language === 'jsonl')) {
+		const skipped = doc.skippedCount ? ` · ${doc.skippedCount} line${doc.skippedCount === 1 ? '' : 's'} skipped` : '';
+		if ((doc.sites.length > 1 || skipped) && doc.sites.every((s) => s.site.language === 'jsonl')) {
 			const t = totalsFor(doc.sites, this.rates);
-			const title = t.counted
-				? `$(layers) ${doc.sites.length} requests · ${t.mark}${formatTokens(t.tokens)} tokens · ${t.costUsd !== undefined ? `${formatUsd(t.costUsd)}${t.batchCostUsd !== undefined ? ` (${formatUsd(t.batchCostUsd)} as a batch)` : ''}` : 'no price'}${t.offline ? ' (offline)' : ''}`
+			let title = t.counted
+				? `$(layers) ${doc.sites.length} requests · ${t.mark}${formatTokens(t.tokens)} tokens · ${t.costUsd !== undefined ? `${t.mark === '≥' ? '≥' : ''}${formatUsd(t.costUsd)}${t.batchCostUsd !== undefined ? ` (${formatUsd(t.batchCostUsd)} as a batch)` : ''}` : 'no price'}${t.offline && !t.counting ? ' (offline)' : ''}`
 				: `$(sync~spin) ${doc.sites.length} requests · counting…`;
+			title += skipped;
 			lenses.push(new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
 				title,
-				tooltip: 'Estimate the whole batch file (streams the file; any size)',
+				tooltip: `Estimate the whole batch file (streams the file; any size)${skipped ? `. ${doc.skippedCount} line(s) are not valid JSON: see the Problems panel.` : ''}`,
 				command: 'claudeTokenMeter.estimateBatchFile',
 				arguments: [document.uri],
 			}));
@@ -77,8 +91,10 @@ export class TokenCodeLensProvider extends Disposable implements vscode.CodeLens
 			const start = document.positionAt(state.site.anchor.start);
 			const range = new vscode.Range(start, start);
 			return new vscode.CodeLens(range, {
-				title: lensTitle(state, this.rates),
-				tooltip: state.error?.message ?? 'Open the cost report for this request',
+				title: doc.stale
+					? `$(circle-slash) ${doc.stale} · ${lensTitle(state, this.rates).replace(/^\$\([^)]*\)\s*/, '')}`
+					: lensTitle(state, this.rates, this.service.rateLimitedUntil(state)),
+				tooltip: lensTooltip(state, this.rates, this.service.rateLimitedUntil(state)),
 				command: state.status === 'no-key' && !state.offline ? 'claudeTokenMeter.setApiKey' : 'claudeTokenMeter.estimateRequest',
 				arguments: [document.uri, state.site.id],
 			});

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { budgetCheck, contextFit, formatTokens, formatUsd, formatWindow, inputCost, lookupModel, modelForTier, allModels, type ModelOverrides } from '../core/cost';
-import { bestResult, type TokenCountService } from '../core/service';
+import { budgetCheck, contextFit, formatTokens, formatUsd, formatWindow, inputCost, lookupModel, allModels, type ModelOverrides } from '../core/cost';
+import { contextFit as fitAnalysis } from '../core/report';
+import { bestResult, type SiteState, type TokenCountService } from '../core/service';
 import type { SitePart } from '../core/types';
 import { Disposable } from './dispose';
 import { noLinks } from '../core/util/markdown';
@@ -12,6 +13,7 @@ export const enum DiagnosticCode {
 	OverWindow = 'over-context-window',
 	OverMaxOutput = 'max-tokens-over-model-limit',
 	Unreadable = 'not-counted',
+	MalformedLine = 'malformed-jsonl-line',
 }
 
 export interface DiagnosticsSettings {
@@ -19,12 +21,29 @@ export interface DiagnosticsSettings {
 	readonly modelOverrides: ModelOverrides;
 }
 
-/** Data a quick fix needs, keyed by the diagnostic it belongs to. */
+/** One quick fix: its title says what it does to the request; exactly one per diagnostic is preferred. */
+interface Fix {
+	readonly title: string;
+	readonly preferred?: boolean;
+	/** Replace `range` with `text` in the document. */
+	readonly edit?: { readonly start: number; readonly end: number; readonly text: string; readonly quoted?: boolean };
+	readonly command?: vscode.Command;
+}
+
+/** Data the quick fixes of one diagnostic need, keyed by that diagnostic. */
 interface FixData {
-	readonly modelPart?: SitePart;
-	readonly suggestions: readonly string[];
-	/** For max_tokens over the model's limit: the part and the largest value the model accepts. */
-	readonly maxTokensFix?: { readonly part: SitePart; readonly value: number };
+	readonly fixes: readonly Fix[];
+	/** For a request over the context window: the site, to work out which oldest turns to drop. */
+	readonly overWindow?: { readonly state: SiteState; readonly window: number };
+}
+
+export const RAISE_BUDGET_COMMAND = 'claudeTokenMeter.raiseBudget';
+
+/** A budget just above `value`: two significant digits, rounded up ("1,155" → 1,200). */
+export function roundUpBudget(value: number): number {
+	if (value <= 0) { return 1; }
+	const step = 10 ** Math.max(0, Math.floor(Math.log10(value)) - 1);
+	return Math.ceil((value + 1) / step) * step;
 }
 
 /**
@@ -42,8 +61,12 @@ export class DiagnosticsController extends Disposable {
 		// Budgets matter most when the file is saved: then (and only then) a notification says so.
 		this._register(vscode.workspace.onDidSaveTextDocument((d) => this.notifyOnSave(d)));
 		this._register(vscode.languages.registerCodeActionsProvider({ scheme: '*' }, {
-			provideCodeActions: (document, _range, context) => this.codeActions(document, context),
+			provideCodeActions: (document, _range, context, token) => this.codeActions(document, context, token),
 		}, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }));
+		this._register(vscode.commands.registerCommand(RAISE_BUDGET_COMMAND, async (key: unknown, value: unknown) => {
+			if ((key !== 'maxInputTokens' && key !== 'maxCostUsd') || typeof value !== 'number' || !(value > 0)) { return; }
+			await vscode.workspace.getConfiguration('claudeTokenMeter').update(`budget.${key}`, value, vscode.ConfigurationTarget.Global);
+		}));
 	}
 
 	refreshAll(): void {
@@ -79,8 +102,18 @@ export class DiagnosticsController extends Disposable {
 					vscode.DiagnosticSeverity.Error);
 				d.source = DIAGNOSTIC_SOURCE;
 				d.code = DiagnosticCode.OverWindow;
-				const larger = allModels(modelOverrides).filter((m) => m.current && m.contextWindow >= fit.used).map((m) => m.id);
-				this.fixes.set(d, { modelPart, suggestions: larger.slice(0, 3) });
+				const fixes: Fix[] = [];
+				const maxPart0 = s.site.parts.find((p) => p.kind === 'max_tokens');
+				const room = fit.window - r.inputTokens;
+				// The input alone fits: a smaller max_tokens resolves it without touching the conversation.
+				if (maxPart0 && room >= 1) {
+					fixes.push({ title: `Lower max_tokens to ${formatTokens(room)} (input + output then fit the ${formatWindow(fit.window)} window)`, preferred: true, edit: { start: maxPart0.range.start, end: maxPart0.range.end, text: String(room) } });
+				}
+				for (const m of allModels(modelOverrides).filter((x) => x.current && x.contextWindow >= fit.used).slice(0, 2)) {
+					if (modelPart) { fixes.push({ title: `Switch model to ${m.id} (${formatWindow(m.contextWindow)} window: fits)`, ...modelEdit(modelPart, m.id) }); }
+				}
+				fixes.push({ title: 'Open the report (what to trim)', command: { title: 'Estimate Request', command: 'claudeTokenMeter.estimateRequest', arguments: [document.uri, s.site.id] } });
+				this.fixes.set(d, { fixes, overWindow: { state: s, window: fit.window } });
 				out.push(d);
 			}
 			const maxPart = s.site.parts.find((p) => p.kind === 'max_tokens');
@@ -91,7 +124,7 @@ export class DiagnosticsController extends Disposable {
 					vscode.DiagnosticSeverity.Error);
 				d.source = DIAGNOSTIC_SOURCE;
 				d.code = DiagnosticCode.OverMaxOutput;
-				this.fixes.set(d, { suggestions: [], maxTokensFix: maxPart ? { part: maxPart, value: info.maxOutput } : undefined });
+				this.fixes.set(d, { fixes: maxPart ? [{ title: `Set max_tokens to ${formatTokens(info.maxOutput)} (the model's maximum)`, preferred: true, edit: { start: maxPart.range.start, end: maxPart.range.end, text: String(info.maxOutput) } }] : [] });
 				out.push(d);
 			}
 			const usd = inputCost(r.inputTokens, info);
@@ -103,14 +136,29 @@ export class DiagnosticsController extends Disposable {
 				const d = new vscode.Diagnostic(rangeOf(), `Request over budget: ${parts.join('; ')}.`, vscode.DiagnosticSeverity.Warning);
 				d.source = DIAGNOSTIC_SOURCE;
 				d.code = DiagnosticCode.OverBudget;
-				// Cheaper current models that would bring the input cost under the dollar budget.
-				const cheaper = allModels(modelOverrides)
-					.filter((m) => m.current && m.id !== info.id && m.input < info.input && m.contextWindow >= fit.used)
-					.filter((m) => !check.overUsd || inputCost(r.inputTokens, m) <= (budget.maxCostUsd ?? Infinity))
-					.sort((a, b) => a.input - b.input)
-					.map((m) => m.id);
-				const tier = modelForTier('haiku', modelOverrides)?.id;
-				this.fixes.set(d, { modelPart, suggestions: cheaper.length ? cheaper.slice(0, 3) : tier && tier !== info.id ? [tier] : [] });
+				// Only fixes that resolve the warning: a model switch cannot bring a token count under a token budget.
+				const fixes: Fix[] = [];
+				if (check.overUsd && !check.overTokens && modelPart) {
+					const cheaper = allModels(modelOverrides)
+						.filter((m) => m.current && m.id !== info.id && m.contextWindow >= fit.used && inputCost(r.inputTokens, m) <= (budget.maxCostUsd ?? Infinity))
+						.sort((a, b) => a.input - b.input)
+						.slice(0, 2);
+					cheaper.forEach((m, i) => fixes.push({
+						title: `Switch model to ${m.id} (≈${formatUsd(inputCost(r.inputTokens, m))}, under the ${formatUsd(budget.maxCostUsd!)} budget)`,
+						preferred: i === 0,
+						...modelEdit(modelPart, m.id),
+					}));
+				}
+				if (check.overTokens) {
+					const to = roundUpBudget(r.inputTokens);
+					fixes.push({ title: `Raise the token budget to ${formatTokens(to)} (setting claudeTokenMeter.budget.maxInputTokens)`, preferred: true, command: { title: 'Raise budget', command: RAISE_BUDGET_COMMAND, arguments: ['maxInputTokens', to] } });
+				}
+				if (check.overUsd) {
+					const to = Number((usd * 1.25).toPrecision(2));
+					fixes.push({ title: `Raise the cost budget to ${formatUsd(to)} (setting claudeTokenMeter.budget.maxCostUsd)`, preferred: !fixes.some((f) => f.preferred), command: { title: 'Raise budget', command: RAISE_BUDGET_COMMAND, arguments: ['maxCostUsd', to] } });
+				}
+				fixes.push({ title: 'Open the report (what to trim)', command: { title: 'Estimate Request', command: 'claudeTokenMeter.estimateRequest', arguments: [document.uri, s.site.id] } });
+				this.fixes.set(d, { fixes });
 				out.push(d);
 			}
 		}
@@ -119,6 +167,15 @@ export class DiagnosticsController extends Disposable {
 			const d = new vscode.Diagnostic(new vscode.Range(document.positionAt(p.range.start), document.positionAt(p.range.end)), p.message, vscode.DiagnosticSeverity.Warning);
 			d.source = DIAGNOSTIC_SOURCE;
 			d.code = DiagnosticCode.Unreadable;
+			out.push(d);
+		}
+		// JSONL lines that are not JSON: squiggled like the JSON language squiggles a broken .json file.
+		for (const bad of state.skipped ?? []) {
+			const d = new vscode.Diagnostic(new vscode.Range(document.positionAt(bad.start), document.positionAt(bad.end)),
+				`Skipped: this line is ${bad.reason.replace(/^not valid JSON: /, 'not valid JSON (')}${bad.reason.startsWith('not valid JSON: ') ? ')' : ''}; it is left out of the batch totals.`,
+				vscode.DiagnosticSeverity.Warning);
+			d.source = DIAGNOSTIC_SOURCE;
+			d.code = DiagnosticCode.MalformedLine;
 			out.push(d);
 		}
 		this.collection.set(document.uri, out);
@@ -137,35 +194,64 @@ export class DiagnosticsController extends Disposable {
 		});
 	}
 
-	private codeActions(document: vscode.TextDocument, context: vscode.CodeActionContext): vscode.CodeAction[] {
+	private async codeActions(document: vscode.TextDocument, context: vscode.CodeActionContext, token: vscode.CancellationToken): Promise<vscode.CodeAction[]> {
 		const actions: vscode.CodeAction[] = [];
 		for (const d of context.diagnostics) {
 			if (d.source !== DIAGNOSTIC_SOURCE) { continue; }
 			const data = this.fixes.get(d);
-			if (data?.maxTokensFix) {
-				const { part, value } = data.maxTokensFix;
-				const action = new vscode.CodeAction(`Set max_tokens to ${value}`, vscode.CodeActionKind.QuickFix);
+			if (!data) { continue; }
+			const fixes = [...data.fixes];
+			const trim = data.overWindow ? await this.dropTurnsFix(data.overWindow.state, data.overWindow.window, token) : undefined;
+			if (trim) { fixes.splice(fixes.findIndex((f) => f.preferred) + 1, 0, trim); }
+			for (const fix of fixes) {
+				const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
 				action.diagnostics = [d];
-				action.edit = new vscode.WorkspaceEdit();
-				action.edit.replace(document.uri, new vscode.Range(document.positionAt(part.range.start), document.positionAt(part.range.end)), String(value));
-				action.isPreferred = true;
-				actions.push(action);
-			}
-			if (!data?.modelPart) { continue; }
-			const part = data.modelPart;
-			const range = new vscode.Range(document.positionAt(part.range.start), document.positionAt(part.range.end));
-			const current = document.getText(range);
-			// The model value is a string literal in JSON, TS/JS and Python alike; keep the document's quote style.
-			const quote = /^['"`]/.test(current) ? current[0] : '"';
-			for (const id of data.suggestions) {
-				const action = new vscode.CodeAction(`Switch model to ${id}`, vscode.CodeActionKind.QuickFix);
-				action.diagnostics = [d];
-				action.edit = new vscode.WorkspaceEdit();
-				action.edit.replace(document.uri, range, `${quote}${id}${quote}`);
-				action.isPreferred = id === data.suggestions[0];
+				if (fix.edit) {
+					const range = new vscode.Range(document.positionAt(fix.edit.start), document.positionAt(fix.edit.end));
+					// A model id is a string literal in JSON, TS/JS and Python alike; keep the document's quote style.
+					const quote = fix.edit.quoted ? (/^['"`]/.exec(document.getText(range))?.[0] ?? '"') : '';
+					action.edit = new vscode.WorkspaceEdit();
+					action.edit.replace(document.uri, range, `${quote}${fix.edit.text}${quote}`);
+				}
+				if (fix.command) { action.command = fix.command; }
+				action.isPreferred = fix.preferred === true;
 				actions.push(action);
 			}
 		}
 		return actions;
 	}
+
+	/**
+	 * "Drop 2 oldest turns (→≈187,465 tokens)": the fewest oldest turns to drop for the request to fit, found
+	 * with the offline counter (no API call), applied as one deletion of those messages from the source.
+	 */
+	private async dropTurnsFix(state: SiteState, window: number, token: vscode.CancellationToken): Promise<Fix | undefined> {
+		const controller = new AbortController();
+		const sub = token.onCancellationRequested(() => controller.abort());
+		try {
+			const count = async (body: Parameters<typeof fitAnalysis>[0], model: string, signal?: AbortSignal) => {
+				const r = await this.service.countOffline({ provider: state.site.provider, model, body: { ...body, model } }, signal);
+				return { inputTokens: r.inputTokens, approximate: r.approximate };
+			};
+			const fit = await fitAnalysis(state.request.body, state.model, state.site.maxTokens ?? 0, count, { contextWindow: window, signal: controller.signal });
+			const dropped = fit.droppedMessages ?? 0;
+			const first = state.site.parts.find((p) => p.kind === 'message' && p.path === '/messages/0');
+			const next = state.site.parts.find((p) => p.kind === 'message' && p.path === `/messages/${dropped}`);
+			if (fit.fits || !fit.trimmedBody || !dropped || !first || !next) { return undefined; }
+			const turns = fit.dropTurns ?? dropped;
+			return {
+				title: `Drop the ${turns} oldest turn${turns === 1 ? '' : 's'} (→≈${formatTokens(fit.trimmedTokens ?? 0)} tokens)`,
+				edit: { start: first.range.start, end: next.range.start, text: '' },
+			};
+		} catch {
+			return undefined;
+		} finally {
+			sub.dispose();
+		}
+	}
+}
+
+/** An edit that puts `id` in place of the model value (quoted as the document quotes it). */
+function modelEdit(part: SitePart, id: string): Pick<Fix, 'edit'> {
+	return { edit: { start: part.range.start, end: part.range.end, text: id, quoted: true } };
 }

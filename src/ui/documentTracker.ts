@@ -21,29 +21,31 @@ export function isSupported(doc: vscode.TextDocument): boolean {
 /** Quiet time before a changed document is re-scanned; counting has its own, longer debounce per site. */
 const RESCAN_DELAY_MS = 60;
 
+/** Schemes of documents a person edits; other extensions' virtual documents (git:, output:) are left alone. */
+const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-userdata']);
+
 /**
- * Keeps the result store in step with the editor: scans visible documents when they open or change and
- * forgets them when they close. Documents that are not visible are not counted, so no calls are spent on them.
+ * Keeps the result store in step with the editor: scans every open document when it opens or changes and
+ * forgets it when it closes. Visible documents are counted exactly (when a key is set); documents in hidden
+ * tabs are counted offline only, so their diagnostics stay (as TypeScript's and ESLint's do) and no API call
+ * is spent on them.
  */
 export class DocumentTracker extends Disposable {
 	private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+	/** Documents whose pending re-scan comes from an undo or redo. */
+	private readonly undone = new Set<string>();
 
 	constructor(private readonly service: TokenCountService, private readonly enabled: () => boolean) {
 		super();
 		this._register(vscode.workspace.onDidChangeTextDocument((e) => {
 			if (e.contentChanges.length > 0) {
+				const undo = e.reason === vscode.TextDocumentChangeReason.Undo || e.reason === vscode.TextDocumentChangeReason.Redo;
+				if (undo) { this.undone.add(e.document.uri.toString()); } else { this.undone.delete(e.document.uri.toString()); }
 				this.schedule(e.document);
 			}
 		}));
-		this._register(vscode.window.onDidChangeVisibleTextEditors(() => {
-			this.forgetHidden();
-			this.scanVisible();
-		}));
-		this._register(vscode.workspace.onDidOpenTextDocument((doc) => {
-			if (vscode.window.visibleTextEditors.some((e) => e.document === doc)) {
-				this.schedule(doc, 0);
-			}
-		}));
+		this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.scanVisible()));
+		this._register(vscode.workspace.onDidOpenTextDocument((doc) => this.schedule(doc, 0)));
 		this._register(vscode.workspace.onDidCloseTextDocument((doc) => {
 			this.cancel(doc.uri.toString());
 			this.service.forget(doc.uri.toString());
@@ -52,23 +54,10 @@ export class DocumentTracker extends Disposable {
 		this.scanVisible();
 	}
 
-	/**
-	 * Drops documents no editor shows any more: they are not recounted when the key or settings change, so
-	 * no calls are spent on them. Showing one again scans it afresh (the request cache still answers).
-	 */
-	private forgetHidden(): void {
-		const visible = new Set(vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()));
-		for (const uri of this.service.documents()) {
-			if (!visible.has(uri)) {
-				this.cancel(uri);
-				this.service.forget(uri);
-			}
-		}
-	}
-
+	/** Brings every open document up to date: visible ones counted exactly, hidden ones offline. */
 	scanVisible(): void {
-		for (const editor of vscode.window.visibleTextEditors) {
-			this.schedule(editor.document, 0);
+		for (const doc of vscode.workspace.textDocuments) {
+			this.schedule(doc, 0);
 		}
 	}
 
@@ -81,21 +70,24 @@ export class DocumentTracker extends Disposable {
 
 	/** Brings one document up to date now (providers call this so they never show an older version). */
 	async ensure(doc: vscode.TextDocument): Promise<void> {
-		if (!this.enabled() || !isSupported(doc)) {
+		if (!this.enabled() || !isSupported(doc) || !SCHEMES.has(doc.uri.scheme)) {
 			return;
 		}
 		this.cancel(doc.uri.toString());
+		const undoRedo = this.undone.delete(doc.uri.toString());
 		await this.service.update({
 			uri: doc.uri.toString(),
 			version: doc.version,
 			languageId: /\.(jsonl|ndjson)$/i.test(doc.fileName) ? 'jsonl' : doc.languageId,
 			fileName: doc.fileName,
 			getText: () => doc.getText(),
+			offlineOnly: !vscode.window.visibleTextEditors.some((e) => e.document === doc),
+			undoRedo,
 		});
 	}
 
 	private schedule(doc: vscode.TextDocument, delay = RESCAN_DELAY_MS): void {
-		if (!this.enabled() || !isSupported(doc) || this.isDisposed) {
+		if (!this.enabled() || !isSupported(doc) || !SCHEMES.has(doc.uri.scheme) || this.isDisposed) {
 			return;
 		}
 		const key = doc.uri.toString();

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { lookupModel, type ModelOverrides } from '../core/cost';
-import { estimateRequest, toMarkdown, type Report } from '../core/report';
-import { reportHtml, reportPage, escapeHtml } from '../core/report/html';
+import { CountError } from '../core/count/errors';
+import { estimateRequest, scaledToExact, toMarkdown, type CountFn, type Report } from '../core/report';
+import { reportHtml, reportPage, escapeHtml, type ReportHtmlContext } from '../core/report/html';
+import { canonicalJson } from '../core/util/hash';
 import type { SiteState, TokenCountService } from '../core/service';
 import { isCancellation } from '../core/util/abort';
 import { Disposable } from './dispose';
@@ -21,6 +23,16 @@ interface Target {
 	readonly line: number;
 }
 
+/** A report and how its figures were counted. */
+interface Estimated {
+	readonly report: Report;
+	readonly countedBy: string;
+	/** Shown as a banner at the top (the offline fallback after an endpoint failure). */
+	readonly notice?: string;
+	/** Offered when the sections were scaled: the API calls an exact breakdown costs. */
+	readonly exactBreakdownCalls?: number;
+}
+
 /**
  * The "Estimate Request" report: one webview panel, reused, for the request at the cursor (or the one whose
  * CodeLens was clicked). All counting goes through the shared service, so it is cached and rate limited.
@@ -29,6 +41,9 @@ export class EstimatePanel extends Disposable {
 	private panel: vscode.WebviewPanel | undefined;
 	private target: Target | undefined;
 	private report: Report | undefined;
+	private notice: string | undefined;
+	/** What the report on screen was rendered with, and the request text it counted (to tell it went stale). */
+	private shown: { ctx: ReportHtmlContext; request: string; uri: string; siteId: string } | undefined;
 	private running: AbortController | undefined;
 
 	constructor(
@@ -39,9 +54,26 @@ export class EstimatePanel extends Disposable {
 		private readonly log: Log,
 	) {
 		super();
-		this._register(vscode.commands.registerCommand('claudeTokenMeter.estimateRequest', (uri?: unknown, siteId?: unknown) => this.run(uri, siteId)));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.estimateRequest', (uri?: unknown, siteId?: unknown, opts?: unknown) =>
+			this.run(uri, siteId, { exactBreakdown: (opts as { exactBreakdown?: unknown } | undefined)?.exactBreakdown === true })));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.copyTrimmedRequest', () => this.copyTrimmed()));
 		this._register({ dispose: () => { this.running?.abort(); this.panel?.dispose(); } });
+		this._register(service.onDidChange((uri) => this.checkStale(uri)));
+	}
+
+	/** Whether the report on screen still matches its request (for tests). */
+	get isStale(): boolean {
+		return this.shown?.ctx.changed === true;
+	}
+
+	/** After an edit of the reported request, the report says so and offers a recount (no call is made). */
+	private checkStale(uri: string): void {
+		const shown = this.shown;
+		if (!shown || shown.uri !== uri || shown.ctx.changed || !this.report || !this.panel) { return; }
+		const site = this.service.get(uri)?.sites.find((s) => s.site.id === shown.siteId);
+		if (site && canonicalJson(site.request) === shown.request) { return; }
+		this.shown = { ...shown, ctx: { ...shown.ctx, changed: true } };
+		this.show(reportHtml(this.report, this.shown.ctx));
 	}
 
 	/** The report on screen (for tests and the export command). */
@@ -49,7 +81,12 @@ export class EstimatePanel extends Disposable {
 		return this.report;
 	}
 
-	async run(uriArg?: unknown, siteIdArg?: unknown): Promise<Report | undefined> {
+	/** The banner of the report on screen, if any (why it is an offline estimate). */
+	get lastNotice(): string | undefined {
+		return this.notice;
+	}
+
+	async run(uriArg?: unknown, siteIdArg?: unknown, options: { exactBreakdown?: boolean } = {}): Promise<Report | undefined> {
 		const target = await this.resolveTarget(uriArg, siteIdArg);
 		if (!target) {
 			return undefined;
@@ -68,19 +105,25 @@ export class EstimatePanel extends Disposable {
 				cancellable: true,
 			}, (_progress, token) => {
 				token.onCancellationRequested(() => controller.abort());
-				return this.estimate(target, controller.signal);
+				return this.estimate(target, controller.signal, options.exactBreakdown === true);
 			});
 			if (controller.signal.aborted || this.running !== controller) {
 				return undefined;
 			}
-			this.report = report;
-			const exact = this.service.canCountExactly(target.state.site.provider);
-			this.show(reportHtml(report, {
+			// Run-time values the request leaves out make every figure a lower bound: the report says so and lists them.
+			const unresolved = target.state.site.unresolved.map((u) => ({ path: u.path, text: u.text, reason: u.reason }));
+			this.report = unresolved.length ? { ...report.report, unresolved } : report.report;
+			this.notice = report.notice;
+			const ctx: ReportHtmlContext = {
 				source: `${vscode.workspace.asRelativePath(target.uri)}:${target.line + 1}`,
-				countedBy: exact ? 'exact counts (count_tokens API)' : 'offline estimate (no API key)',
+				countedBy: report.countedBy,
+				notice: report.notice,
+				exactBreakdownCalls: report.exactBreakdownCalls,
 				canCopyTrimmed: true,
-			}));
-			return report;
+			};
+			this.shown = { ctx, request: canonicalJson(target.state.request), uri: target.uri.toString(), siteId: target.state.site.id };
+			this.show(reportHtml(this.report, ctx));
+			return this.report;
 		} catch (err) {
 			if (isCancellation(err)) {
 				this.show('<p class="status">Cancelled.</p>');
@@ -95,13 +138,51 @@ export class EstimatePanel extends Disposable {
 		}
 	}
 
-	private estimate(target: Target, signal: AbortSignal): Promise<Report> {
+	/**
+	 * Counts the report. With a key, the sections are derived offline and scaled to the request's one exact
+	 * total (usually already cached: no call), unless an exact breakdown is asked for. In `auto` mode a failing
+	 * endpoint (bad key, overloaded, unreachable) gives the offline report with a notice, not an error.
+	 */
+	private async estimate(target: Target, signal: AbortSignal, exactBreakdown: boolean): Promise<Estimated> {
+		const state = target.state;
+		const provider = state.site.provider;
+		const offlineCount: CountFn = async (body, model, sig) => {
+			const r = await this.service.countOffline({ provider, model, body: { ...body, model } }, sig);
+			return { inputTokens: r.inputTokens, approximate: r.approximate };
+		};
+		if (!this.service.canCountExactly(provider)) {
+			return { report: await this.analyse(target, offlineCount, signal, true), countedBy: 'offline estimate (no API key)' };
+		}
+		try {
+			if (exactBreakdown) {
+				return { report: await this.analyse(target, this.service.countFnFor(provider), signal, false), countedBy: 'exact counts (count_tokens API) for every section' };
+			}
+			const total = await this.service.countNow(state.request, signal);
+			const scaled = await scaledToExact(offlineCount, state.request.body, state.model, total.inputTokens, signal);
+			const report = await this.analyse(target, scaled.count, signal, false);
+			return {
+				report,
+				countedBy: 'exact total (count_tokens API); sections estimated offline and scaled to it',
+				exactBreakdownCalls: scaled.extraBodies(),
+			};
+		} catch (err) {
+			if (this.service.currentOptions.mode !== 'auto' || !(err instanceof CountError) || isCancellation(err)) {
+				throw err;
+			}
+			this.log.warn(`Estimate: ${err.message} Showing the offline estimate instead.`);
+			return {
+				report: await this.analyse(target, offlineCount, signal, true),
+				countedBy: 'offline estimate',
+				notice: `Offline estimate: ${err.message}`,
+			};
+		}
+	}
+
+	private analyse(target: Target, count: CountFn, signal: AbortSignal, offline: boolean): Promise<Report> {
 		const s = this.settings();
 		const state = target.state;
 		const model = state.model;
-		const body = state.request.body;
-		const offline = !this.service.canCountExactly(state.site.provider);
-		return estimateRequest(body, model, this.service.countFnFor(state.site.provider), {
+		return estimateRequest(state.request.body, model, count, {
 			maxTokens: state.site.maxTokens,
 			offline,
 			budgetTokens: s.budget.maxInputTokens,
@@ -170,6 +251,7 @@ export class EstimatePanel extends Disposable {
 			if (msg?.command === 'export') { void this.exportMarkdown(); }
 			if (msg?.command === 'copyTrimmed') { void this.copyTrimmed(); }
 			if (msg?.command === 'recount' && this.target) { void this.run(this.target.uri, this.target.state.site.id); }
+			if (msg?.command === 'exactBreakdown' && this.target) { void this.run(this.target.uri, this.target.state.site.id, { exactBreakdown: true }); }
 		});
 		this.panel = panel;
 		return panel;

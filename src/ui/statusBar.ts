@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { caveats, figureFor, type RateLookup, shortText, type Totals, totalsFor } from '../core/present';
+import { caveats, countState, figureFor, LEGEND, type RateLookup, shortText, stateLine, type Totals, totalsFor } from '../core/present';
 import type { SiteState, TokenCountService } from '../core/service';
 import { formatTokens, formatUsd } from '../core/cost';
 import { Disposable } from './dispose';
@@ -16,6 +16,8 @@ export class StatusBarController extends Disposable {
 	private readonly item: vscode.StatusBarItem;
 	/** The file total of the last document shown, kept until the store says that document changed. */
 	private total: { uri: string; revision: number; totals: Totals } | undefined;
+	/** Ticks once a second while the figure under the cursor is rate-limited, so the countdown stays true. */
+	private ticker: ReturnType<typeof setInterval> | undefined;
 
 	constructor(private readonly service: TokenCountService, private readonly rates: RateLookup, private readonly enabled: () => boolean) {
 		super();
@@ -32,7 +34,17 @@ export class StatusBarController extends Disposable {
 				this.render();
 			}
 		}));
+		this._register({ dispose: () => this.setTicking(false) });
 		this.render();
+	}
+
+	private setTicking(on: boolean): void {
+		if (on && !this.ticker) {
+			this.ticker = setInterval(() => this.render(), 1000);
+		} else if (!on && this.ticker) {
+			clearInterval(this.ticker);
+			this.ticker = undefined;
+		}
 	}
 
 	/** The text currently shown (for tests and the log). */
@@ -55,6 +67,7 @@ export class StatusBarController extends Disposable {
 	}
 
 	private render(): void {
+		this.setTicking(false);
 		const editor = vscode.window.activeTextEditor;
 		if (!this.enabled() || !editor || !isSupported(editor.document)) {
 			this.item.hide();
@@ -81,6 +94,14 @@ export class StatusBarController extends Disposable {
 			this.showSite(site);
 		} else {
 			this.showTotal(uri, doc.sites);
+		}
+		// Half-typed JSON: the last good figure, dimmed and marked, never a partial re-parse shown as current.
+		this.item.color = doc.stale ? new vscode.ThemeColor('disabledForeground') : undefined;
+		if (doc.stale) {
+			this.item.text = `$(circle-slash) ${this.item.text.replace(/^\$\([^)]*\)\s*/, '')} · ${doc.stale}`;
+			this.setTicking(false);
+			const tooltip = new vscode.MarkdownString(`**${doc.stale}**: the figure is the last one counted before the document stopped parsing; it updates once the JSON is valid again.`);
+			this.item.tooltip = tooltip;
 		}
 		this.item.show();
 	}
@@ -110,15 +131,27 @@ export class StatusBarController extends Disposable {
 				tooltip.appendMarkdown('Counting…\n\n');
 			}
 		} else {
-			const icon = state.status === 'counting' ? '$(sync~spin)' : state.status === 'error' ? '$(warning)' : '$(symbol-numeric)';
-			this.item.text = `${icon} ${shortText(f)}${f.offline ? ' (offline)' : ''}`;
-			if (state.status === 'error') {
+			const until = this.service.rateLimitedUntil(state);
+			const kind = countState(state, f, until);
+			const failed = state.status === 'error' && kind !== 'rate-limited';
+			const icon = kind === 'rate-limited' ? '$(clock)' : kind === 'counting' ? '$(sync~spin)' : failed ? '$(warning)' : '$(symbol-numeric)';
+			// While the exact count is pending the spinner says so: no "(offline)" that would flicker away.
+			const suffix = kind === 'rate-limited' ? ` · rate-limited ${Math.max(1, Math.ceil(((until ?? 0) - Date.now()) / 1000))} s` : kind === 'offline' ? ' (offline)' : '';
+			this.item.text = `${icon} ${shortText(f)}${suffix}`;
+			if (f.overWindow !== undefined) {
+				this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+			} else if (failed || kind === 'rate-limited') {
 				this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
 			}
+			this.setTicking(kind === 'rate-limited');
 			tooltip.appendMarkdown(`**${f.mark}${formatTokens(f.tokens)} input tokens**`);
-			tooltip.appendMarkdown(f.costUsd !== undefined ? ` · ${formatUsd(f.costUsd)} at $${rate?.inputPerMTok}/MTok input\n\n` : ' · no price for this model\n\n');
-			tooltip.appendMarkdown(`Source: ${f.offline ? 'offline tokenizer' : f.result.source === 'bedrock' ? 'Bedrock CountTokens' : 'count_tokens API'}${f.result.exact ? ' (exact)' : ''}\n\n`);
-			if (state.status === 'error' && state.error) {
+			tooltip.appendMarkdown(f.costUsd !== undefined ? ` · ${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)} at $${rate?.inputPerMTok}/MTok input\n\n` : ' · no price for this model\n\n');
+			const source = kind === 'exact' ? (f.result.source === 'bedrock' ? 'Bedrock CountTokens' : 'count_tokens API') : 'offline tokenizer';
+			tooltip.appendMarkdown(`**${mdText(stateLine(kind, until))}** · ${source}\n\n`);
+			if (f.overWindow !== undefined && f.contextWindow) {
+				tooltip.appendMarkdown(`$(error) **Does not fit**: input + max_tokens ${formatTokens(f.tokens + (state.site.maxTokens ?? 0))} is ${formatTokens(f.overWindow)} over the ${formatTokens(f.contextWindow)}-token window. [Estimate Request](command:claudeTokenMeter.estimateRequest) shows what to trim.\n\n`);
+			}
+			if (failed && state.error) {
 				tooltip.appendMarkdown(`$(warning) ${mdText(state.error.message)}\n\n`);
 			}
 			if (state.status === 'no-key') {
@@ -128,7 +161,8 @@ export class StatusBarController extends Disposable {
 		for (const line of caveats(state, f)) {
 			tooltip.appendMarkdown(`- ${mdText(line)}\n`);
 		}
-		tooltip.appendMarkdown('\n[Estimate Request](command:claudeTokenMeter.estimateRequest) · [Select Model](command:claudeTokenMeter.selectModel) · [Set API Key](command:claudeTokenMeter.setApiKey) · [Show Log](command:claudeTokenMeter.showLog)');
+		tooltip.appendMarkdown(`\n${mdText(LEGEND)}\n\n`);
+		tooltip.appendMarkdown('[Estimate Request](command:claudeTokenMeter.estimateRequest) · [Select Model](command:claudeTokenMeter.selectModel) · [Set API Key](command:claudeTokenMeter.setApiKey) · [Show Log](command:claudeTokenMeter.showLog)');
 		this.item.tooltip = tooltip;
 		this.item.accessibilityInformation = { label: `Claude request: ${this.item.text.replace(/\$\([^)]*\)\s*/g, '')}` };
 	}
@@ -144,7 +178,7 @@ export class StatusBarController extends Disposable {
 		const icon = t.counting ? '$(sync~spin)' : t.errors ? '$(warning)' : '$(symbol-numeric)';
 		const n = `${states.length} request${states.length === 1 ? '' : 's'}`;
 		this.item.text = t.counted
-			? `${icon} ${n} · ${t.mark}${formatTokens(t.tokens)} tok · ${t.costUsd !== undefined ? formatUsd(t.costUsd) : 'no price'}${t.offline ? ' (offline)' : ''}`
+			? `${icon} ${n} · ${t.mark}${formatTokens(t.tokens)} tok · ${t.costUsd !== undefined ? `${t.mark === '≥' ? '≥' : ''}${formatUsd(t.costUsd)}` : 'no price'}${t.offline && !t.counting ? ' (offline)' : ''}`
 			: `${icon} ${n}`;
 		this.item.command = 'claudeTokenMeter.estimateRequest';
 		const tooltip = new vscode.MarkdownString(`**Claude Token Meter** — file total over ${n}` +

@@ -74,7 +74,7 @@ describe('Cost surfaces in a real VS Code', function () {
 		assert.ok(limit, 'a max_tokens diagnostic');
 		assert.match(limit.message, /max_tokens 199,990 is above Claude Haiku 4\.5's maximum output of 64,000/);
 		const setMax = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, limit.range))
-			.find((a) => a.title === 'Set max_tokens to 64000');
+			.find((a) => /^Set max_tokens to 64,000 \(the model's maximum\)$/.test(a.title));
 		assert.ok(setMax?.edit, 'a quick fix lowering max_tokens');
 	});
 
@@ -134,9 +134,17 @@ describe('Estimate Batch File in a real VS Code', function () {
 		assert.ok(e.inputTokens > 40);
 		// Haiku 4.5 input is $1/MTok, halved in a batch.
 		assert.ok(Math.abs(e.inputCostUsd - (e.inputTokens * 0.5) / 1e6) < 1e-12);
-		const summary = await until(() => vscode.workspace.textDocuments.find((d) => d.languageId === 'markdown' && d.getText().startsWith('# Batch estimate')), 'the summary document');
-		assert.match(summary.getText(), /4 requests/);
-		assert.match(summary.getText(), /Malformed lines: 1/);
+		// The results show in one rendered view, reused on the next run; no untitled document asks to be saved.
+		assert.equal(api.batchViewTitle(), 'Batch estimate: batch.jsonl');
+		assert.ok(!vscode.workspace.textDocuments.some((d) => d.isUntitled && d.getText().startsWith('# Batch estimate')));
+		await vscode.commands.executeCommand('claudeTokenMeter.estimateBatchFile', uri);
+		assert.equal(api.batchViewTitle(), 'Batch estimate: batch.jsonl', 'the same view shows the second run');
+		// The malformed line is squiggled in the editor and the file's lens says it was skipped.
+		assert.match(titles[0], /· 1 line skipped$/);
+		const problems = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Claude Token Meter');
+		assert.equal(problems.length, 1);
+		assert.equal(problems[0].range.start.line, 4);
+		assert.match(problems[0].message, /not valid JSON/);
 		await setting('countingMode', undefined);
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});

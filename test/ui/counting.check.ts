@@ -48,7 +48,8 @@ export const checks: UiCheck[] = [
 				await wb.page.keyboard.press('Escape');
 				await waitFor(async () => (await wb.statusBarTexts()).some((t) => FIGURE.test(t) && !/offline/.test(t)), 'an exact status bar figure', 20_000);
 				const tooltip = await wb.statusBarHover(FIGURE);
-				assert.match(tooltip, /count_tokens API \(exact\)/);
+				assert.match(tooltip, /exact · count_tokens API/);
+				assert.match(tooltip, /≈ estimate by the offline tokenizer\. ≥ lower bound/, 'the tooltip carries the legend');
 				assert.match(tooltip, /claude-sonnet-4-5/);
 				assert.ok(server.requests.length >= 3, `the server was asked (${server.requests.length} calls)`);
 				assert.ok(server.requests.every((r) => r.keyEquals(KEY)));

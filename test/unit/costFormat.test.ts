@@ -22,7 +22,7 @@ describe('formatting', () => {
 		assert.equal(formatUsd(0.999), '$1.00');
 	});
 
-	it('formatUsd: two significant digits below $1, at most four decimals', () => {
+	it('formatUsd: two significant digits below $1', () => {
 		assert.equal(formatUsd(0.384), '$0.38');
 		assert.equal(formatUsd(0.1), '$0.10');
 		assert.equal(formatUsd(0.0999), '$0.10');
@@ -30,18 +30,21 @@ describe('formatting', () => {
 		assert.equal(formatUsd(0.01), '$0.01');
 		assert.equal(formatUsd(0.003852), '$0.0039');
 		assert.equal(formatUsd(0.004), '$0.004');
-		assert.equal(formatUsd(0.00012), '$0.0001');
+		assert.equal(formatUsd(0.00012), '$0.00012');
 		assert.equal(formatUsd(0.0001), '$0.0001');
+		assert.equal(formatUsd(0.00007), '$0.00007');
 	});
 
 	it('formatUsd: zero, tiny, negative and non-numbers', () => {
 		assert.equal(formatUsd(0), '$0.00');
-		// 32 tokens at $3/MTok: rounds to the last shown decimal.
-		assert.equal(formatUsd(0.000096), '$0.0001');
-		assert.equal(formatUsd(0.00005), '$0.0001');
-		assert.equal(formatUsd(0.0000499), '<$0.0001');
-		assert.equal(formatUsd(-0.00001), '-<$0.0001');
-		assert.equal(formatUsd(1e-12), '<$0.0001');
+		// 32 tokens at $3/MTok, 23 tokens at $3/MTok: tiny amounts keep two significant digits.
+		assert.equal(formatUsd(0.000096), '$0.000096');
+		assert.equal(formatUsd(0.000069), '$0.000069');
+		assert.equal(formatUsd(0.00005), '$0.00005');
+		assert.equal(formatUsd(0.0000499), '$0.00005');
+		assert.equal(formatUsd(-0.00001), '-$0.00001');
+		assert.equal(formatUsd(0.000000012), '$0.00000001', 'at most eight decimals');
+		assert.equal(formatUsd(1e-12), '<$0.00000001');
 		assert.equal(formatUsd(-0.5), '-$0.50');
 		assert.equal(formatUsd(-12.4), '-$12.40');
 		assert.equal(formatUsd(NaN), '—');

@@ -52,19 +52,22 @@ describe('CountScheduler', () => {
 		assert.ok(isCancellation(await rejection(p2)));
 	});
 
-	it('aborts the in-flight call when the site changes, and the stale answer never arrives', async () => {
+	it('lets the in-flight call finish into the cache when the site changes; the stale answer never reaches the site', async () => {
 		const counter = new ManualCounter();
 		const s = new CountScheduler(counter, { debounceMs: 0 });
 		const first = s.schedule('site', req('old'));
 		assert.equal(counter.calls.length, 1);
 		const second = s.schedule('site', req('new'));
 		assert.equal(counter.calls.length, 2);
-		assert.equal(counter.calls[0].signal?.aborted, true, 'the superseded call was aborted');
+		assert.equal(counter.calls[0].signal?.aborted, false, 'a call that has gone out is not thrown away');
 		counter.calls[1].resolve(20);
 		counter.calls[0].resolve(999); // a late answer to the old text
 		assert.equal((await second).inputTokens, 20);
 		assert.ok(isCancellation(await rejection(first)));
-		assert.equal(s.cached(req('old')), undefined, 'an aborted call does not fill the cache');
+		await tick();
+		assert.equal(s.cached(req('old'))?.inputTokens, 999, 'the late answer is kept for an undo');
+		assert.equal((await s.schedule('site', req('old'))).inputTokens, 999);
+		assert.equal(counter.calls.length, 2, 'undo back to the old text costs no call');
 	});
 
 	it('keeps the newest answer when answers come back out of order across sites', async () => {

@@ -463,8 +463,8 @@ export function formatTokens(n: number): string {
 }
 
 /**
- * "$12.40", "$0.38", "$0.0039", "<$0.0001": two decimals from a dollar up; below, two significant digits
- * (at most four decimals, rounded) so small request costs stay readable; "<$0.0001" when that rounds to 0.
+ * "$12.40", "$0.38", "$0.0039", "$0.00007": two decimals from a dollar up; below, two significant digits so
+ * that tiny request costs stay readable (one token is a few millionths of a dollar); "<$0.00000001" below that.
  */
 export function formatUsd(x: number): string {
 	if (!finite(x)) {
@@ -475,14 +475,13 @@ export function formatUsd(x: number): string {
 	if (a === 0) {
 		return '$0.00';
 	}
-	// Below what four decimals can show; from $0.00005 up the amount rounds to "$0.0001" like any other.
-	if (a < 0.00005) {
-		return `${sign}<$0.0001`;
+	if (a < 0.000000005) {
+		return `${sign}<$0.00000001`;
 	}
 	if (a >= 1 || Number(a.toFixed(2)) >= 1) {
 		return `${sign}$${dollars.format(a)}`;
 	}
-	const decimals = Math.min(4, Math.max(2, 1 - Math.floor(Math.log10(a))));
+	const decimals = Math.min(8, Math.max(2, 1 - Math.floor(Math.log10(a))));
 	return `${sign}$${trimToTwo(a.toFixed(decimals))}`;
 }
 

@@ -108,6 +108,17 @@ export class RateLimiter {
 		return [{ count: rpm, windowMs: 60_000 }, { count: burst, windowMs: (burst * 60_000) / rpm }];
 	}
 
+	/** How long a call asked for now would wait for its turn, ms (0: it could start at once). Changes nothing. */
+	get waitMs(): number {
+		const now = this.now();
+		let wait = Math.max(0, this.pausedUntil - now);
+		for (const w of this.windows()) {
+			const recent = this.starts.filter((t) => t > now - w.windowMs);
+			if (recent.length >= w.count) { wait = Math.max(wait, recent[recent.length - w.count] + w.windowMs - now); }
+		}
+		return wait;
+	}
+
 	/** Calls started in the last minute (for tests and the status tooltip). */
 	get recentCalls(): number {
 		const now = this.now();

@@ -1,5 +1,5 @@
 import type { CountRequest, CountResult, Counter } from '../types';
-import { CancelledError } from '../util/abort';
+import { CancelledError, throwIfAborted } from '../util/abort';
 import { canonicalJson, sha256 } from '../util/hash';
 import { withRateLimit, type RateLimiter } from './rateLimiter';
 
@@ -9,7 +9,19 @@ export interface SchedulerOptions {
 	/** Results kept (least recently used are dropped first). */
 	cacheSize?: number;
 	limiter?: RateLimiter;
+	/**
+	 * Quiet time after an edit of a site already counted before its new call starts (never less than
+	 * `debounceMs`, which is the default): the pause of someone who stopped typing, longer than the gaps
+	 * between keystrokes. The editor uses DEFAULT_IDLE_MS.
+	 */
+	idleMs?: number;
+	/** Called whenever a call settles (the service uses it to tell when everything is idle). */
+	onSettled?: () => void;
 }
+
+export const DEFAULT_IDLE_MS = 1000;
+/** Edits closer together than this are one typing burst; a longer gap is a pause, not typing speed. */
+const GAP_WITHIN_BURST_MS = 3000;
 
 /** Cache key of a request for one counter: the same text on another model or tokenizer is another key. */
 export function requestKey(counterId: string, request: CountRequest): string {
@@ -17,10 +29,12 @@ export function requestKey(counterId: string, request: CountRequest): string {
 }
 
 interface Flight {
-	readonly promise: Promise<CountResult>;
+	promise: Promise<CountResult>;
 	readonly controller: AbortController;
 	refs: number;
 	settled: boolean;
+	/** The call has gone out (past the rate limiter): it then runs to the end and fills the cache. */
+	started: boolean;
 }
 
 interface SiteWork {
@@ -31,25 +45,24 @@ interface SiteWork {
 }
 
 /**
- * Decides when a counter is called: one debounce timer per request site, the in-flight call cancelled when
- * the site changes, identical requests from several sites sharing one call, and results cached by request
- * key so that undo/redo and untouched sites cost nothing.
+ * Decides when a counter is called: one idle timer per request site (waiting for a pause in the typing, not
+ * every short gap between keys), identical requests from several sites or callers sharing one call, and results cached by
+ * request key so that undo/redo and untouched sites cost nothing. A call that has gone out is never aborted by
+ * a newer edit: its answer lands in the cache (the edit may be undone); one still waiting for its turn is
+ * dropped when nobody wants it any more.
  */
 export class CountScheduler {
 	private readonly cache = new Map<string, CountResult>();
 	private readonly flights = new Map<string, Flight>();
 	private readonly sites = new Map<string, SiteWork>();
+	/** Sites scheduled before: their next schedule is an edit, counted when the typing pauses. */
+	private readonly seen = new Set<string>();
+	/** When any site was last edited, and the usual gap between edits (moving average over typing bursts). */
+	private lastEdit = 0;
+	private usualGap: number | undefined;
 	private calls = 0;
 
-	/** The counter as this scheduler calls it: behind the rate limiter when there is one. */
-	private readonly limited: Counter;
-
-	constructor(private readonly counter: Counter, private options: SchedulerOptions) {
-		const countCall = () => { this.calls++; };
-		this.limited = options.limiter
-			? withRateLimit(counter, options.limiter, { onCall: countCall })
-			: { id: counter.id, count: (request, signal) => { countCall(); return counter.count(request, signal); } };
-	}
+	constructor(private readonly counter: Counter, private options: SchedulerOptions) {}
 
 	/** Number of calls made to the counter so far. */
 	get callCount(): number {
@@ -60,8 +73,13 @@ export class CountScheduler {
 		return this.sites.size;
 	}
 
-	setDebounce(ms: number): void {
-		this.options = { ...this.options, debounceMs: ms };
+	/** Calls under way, including those no site waits for any more (they finish into the cache). */
+	get flightCount(): number {
+		return this.flights.size;
+	}
+
+	setDebounce(ms: number, idleMs = this.options.idleMs): void {
+		this.options = { ...this.options, debounceMs: ms, idleMs };
 	}
 
 	keyOf(request: CountRequest): string {
@@ -88,6 +106,7 @@ export class CountScheduler {
 	 */
 	schedule(siteId: string, request: CountRequest, opts: { debounceMs?: number } = {}): Promise<CountResult> {
 		const key = this.keyOf(request);
+		const idleMs = this.idleWait(siteId);
 		const current = this.sites.get(siteId);
 		if (current?.key === key) {
 			return current.promise;
@@ -97,7 +116,7 @@ export class CountScheduler {
 		if (hit) {
 			return Promise.resolve(hit);
 		}
-		const debounceMs = opts.debounceMs ?? this.options.debounceMs;
+		const debounceMs = opts.debounceMs ?? idleMs;
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		let flight: Flight | undefined;
 		let cancelled = false;
@@ -140,15 +159,51 @@ export class CountScheduler {
 		return promise;
 	}
 
-	/** Cancels whatever is scheduled or running for the site. */
+	/**
+	 * Counts `request` for one caller (reports, hovers, the CLI), now. Callers asking for the same request
+	 * share one call; a caller's abort rejects only its own promise, and the call is dropped only when no
+	 * caller is left and it has not gone out yet.
+	 */
+	count(request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
+		const key = this.keyOf(request);
+		const hit = this.peek(key);
+		if (hit) {
+			return Promise.resolve(hit);
+		}
+		try {
+			throwIfAborted(signal);
+		} catch (err) {
+			return Promise.reject(err);
+		}
+		const flight = this.join(key, request);
+		return new Promise<CountResult>((resolve, reject) => {
+			let done = false;
+			const onAbort = () => {
+				if (done) { return; }
+				done = true;
+				this.release(key, flight);
+				reject(new CancelledError());
+			};
+			signal?.addEventListener('abort', onAbort, { once: true });
+			const finish = () => { done = true; signal?.removeEventListener('abort', onAbort); };
+			flight.promise.then(
+				(result) => { if (!done) { finish(); resolve(result); } },
+				(err) => { if (!done) { finish(); reject(err); } },
+			);
+		});
+	}
+
+	/** Cancels whatever is scheduled for the site; a call already sent still finishes into the cache. */
 	cancel(siteId: string): void {
 		this.sites.get(siteId)?.cancel();
+		this.seen.delete(siteId);
 	}
 
 	cancelAll(): void {
 		for (const work of [...this.sites.values()]) {
 			work.cancel();
 		}
+		this.seen.clear();
 	}
 
 	clearCache(): void {
@@ -157,25 +212,57 @@ export class CountScheduler {
 
 	dispose(): void {
 		this.cancelAll();
+		for (const flight of this.flights.values()) {
+			flight.controller.abort();
+		}
+		this.flights.clear();
 		this.cache.clear();
+	}
+
+	/**
+	 * The quiet time before this site's call: `debounceMs` for a site seen for the first time (a file being
+	 * opened); for an edit, `idleMs` or three of the usual gaps between edits if that is longer (at most three
+	 * times `idleMs`). An edit is counted once the typing pauses, not at every gap between keystrokes: a slow
+	 * typist leaves 300–500 ms between keys, a hunt-and-peck one a second.
+	 */
+	private idleWait(siteId: string): number {
+		const debounce = this.options.debounceMs;
+		const now = Date.now();
+		const gap = now - this.lastEdit;
+		this.lastEdit = now;
+		if (!this.seen.has(siteId)) {
+			this.seen.add(siteId);
+			return debounce;
+		}
+		if (gap < GAP_WITHIN_BURST_MS) {
+			this.usualGap = this.usualGap === undefined ? gap : 0.7 * this.usualGap + 0.3 * gap;
+		}
+		const idle = Math.max(debounce, this.options.idleMs ?? debounce);
+		return Math.min(3 * idle, Math.max(idle, 3 * (this.usualGap ?? 0)));
 	}
 
 	private join(key: string, request: CountRequest): Flight {
 		let flight = this.flights.get(key);
 		if (!flight) {
 			const controller = new AbortController();
-			const promise = this.limited.count(request, controller.signal).then((result) => {
-				this.remember(key, result);
+			const created: Flight = { promise: Promise.resolve() as unknown as Promise<CountResult>, controller, refs: 0, settled: false, started: false };
+			const onCall = () => { this.calls++; created.started = true; };
+			const limiter = this.options.limiter;
+			const call = limiter
+				? withRateLimit(this.counter, limiter, { onCall }).count(request, controller.signal)
+				: (onCall(), this.counter.count(request, controller.signal));
+			created.promise = call.then((result) => {
+				if (!controller.signal.aborted) { this.remember(key, result); }
 				return result;
 			});
-			const created: Flight = { promise, controller, refs: 0, settled: false };
 			const settle = () => {
 				created.settled = true;
 				if (this.flights.get(key) === created) {
 					this.flights.delete(key);
 				}
+				this.options.onSettled?.();
 			};
-			promise.then(settle, settle);
+			created.promise.then(settle, settle);
 			this.flights.set(key, created);
 			flight = created;
 		}
@@ -183,9 +270,10 @@ export class CountScheduler {
 		return flight;
 	}
 
+	/** Drops one waiter's interest; a call nobody waits for is dropped only if it has not gone out yet. */
 	private release(key: string, flight: Flight): void {
 		flight.refs--;
-		if (flight.refs <= 0 && !flight.settled) {
+		if (flight.refs <= 0 && !flight.settled && !flight.started) {
 			flight.controller.abort();
 			if (this.flights.get(key) === flight) {
 				this.flights.delete(key);

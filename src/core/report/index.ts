@@ -23,6 +23,7 @@ export { DEFAULT_CONCURRENCY, memoCount, runBounded } from './pool';
 export { DEFAULT_ROUTING, routing, routingHint, type RoutingThresholds } from './routing';
 export { toMarkdown } from './markdown';
 export { toolAudit } from './tools';
+export { scaledToExact, type ScaledCount } from './scaled';
 export { repairMessages, withoutBlock, withoutMessage, withoutSystem, withoutTool } from './edit';
 
 export interface EstimateOptions {

@@ -1,7 +1,7 @@
 /** The whole report as Markdown, for the "Export" button and the CLI. */
 import { formatPct, formatTokens, formatUsd, formatWindow } from '../cost';
 import { flattenSections } from './breakdown';
-import type { Report } from './types';
+import { lowerBoundNote, type Report } from './types';
 
 /** Table cells cannot hold pipes or line breaks. */
 function cell(text: string): string {
@@ -22,10 +22,12 @@ function usd(x: number | undefined): string {
 }
 
 export function toMarkdown(report: Report): string {
-	const approx = report.approximate ? '≈ ' : '';
+	const lower = lowerBoundNote(report);
+	const approx = lower ? '≥' : report.approximate ? '≈ ' : '';
 	const b = report.breakdown;
 	const out: string[] = [];
 	out.push(`# ${cell(report.title ?? 'Request estimate')}`, '');
+	if (lower) { out.push(`> **${lower[0].toUpperCase()}${lower.slice(1)}.** Every figure below is at least this much.`, ''); }
 	out.push(`Model: \`${report.model}\` · ${approx}${formatTokens(b.total)} input tokens${report.approximate ? ' (offline estimate)' : ''}`, '');
 
 	out.push('## Sections', '');
@@ -35,8 +37,11 @@ export function toMarkdown(report: Report): string {
 		formatTokens(s.tokens),
 		formatPct(s.pct),
 	]);
+	for (const u of report.unresolved ?? []) {
+		sectionRows.push([`Not counted: ${cell(u.text)} (${cell(u.reason)})`, `\`${u.path || '/'}\``, '?', '']);
+	}
 	sectionRows.push(['Fixed frame (message framing, tool-use system prompt)', '', formatTokens(b.overhead), formatPct(b.overheadPct)]);
-	sectionRows.push(['**Total**', '', `**${formatTokens(b.total)}**`, '100%']);
+	sectionRows.push(['**Total**', '', `**${lower ? '≥' : ''}${formatTokens(b.total)}**`, '100%']);
 	out.push(...table(['Section', 'Path', 'Tokens', 'Share'], sectionRows, ['l', 'l', 'r', 'r']), '');
 	if (b.sections.some((s) => (s.children ?? []).length > 0)) {
 		out.push('Image and document rows (↳) are part of their message\'s figure.', '');

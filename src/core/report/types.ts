@@ -184,4 +184,15 @@ export interface Report {
 	readonly contextFit: ContextFitReport;
 	readonly routing: RoutingAdvice;
 	readonly approximate: boolean;
+	/**
+	 * Parts whose value is known only at run time (a variable, a function call): not in any figure, so every
+	 * figure is a lower bound ("≥") when there are any.
+	 */
+	readonly unresolved?: readonly { readonly path: string; readonly text: string; readonly reason: string }[];
+}
+
+/** "lower bound: 2 run-time values not counted", or undefined when everything was counted. */
+export function lowerBoundNote(report: Pick<Report, 'unresolved'>): string | undefined {
+	const n = report.unresolved?.length ?? 0;
+	return n ? `lower bound: ${n} run-time value${n === 1 ? '' : 's'} not counted` : undefined;
 }
