@@ -23,6 +23,7 @@ import { MAX_DOCUMENT_CHARS } from './core/service';
 import type { Counter, CountResult, DetectProblem, RequestSite } from './core/types';
 import { syntaxProblems } from './core/syntax';
 import { DiffUsageError, runDiff, type CountedSite, type DiffDeps } from './cliDiff';
+import { isNotebookFile, isPythonNotebook, locateInNotebook, NotebookError, readNotebook, type NotebookSource } from './core/notebook';
 import { isCancellation } from './core/util/abort';
 import { redact } from './core/util/redact';
 import { NotTextError, decodeText } from './core/util/text';
@@ -41,6 +42,8 @@ class UsageError extends Error {}
 /** One request site as `--json` prints it. Field order and names are part of the CLI's contract. */
 export interface JsonSite {
 	file: string;
+	/** Notebooks only: the 1-based position of the cell among all the notebook's cells; line and column are within it. */
+	cell?: number;
 	/** 1-based. */
 	line: number;
 	/** 1-based, in UTF-16 code units (as editors count). */
@@ -98,8 +101,8 @@ Usage:
   claude-token-meter diff --base <git ref> [files or folders...] [options]
   claude-token-meter --help | --version
 
-count   Finds every request in JSON/JSONC, JSONL, TypeScript/JavaScript and Python files
-        (folders are searched for those files) and prints one row per request site.
+count   Finds every request in JSON/JSONC, JSONL, TypeScript/JavaScript and Python files and
+        Jupyter notebooks (folders are searched for those files) and prints one row per request site.
         Prompt files named on the command line (.md, .prompty, *.prompt.md; .txt with
         --as) are counted too, as a system prompt or one user message (--as); with --as,
         folders are searched for them as well.
@@ -219,14 +222,19 @@ function expandInputs(inputs: readonly string[], skipped: string[], notSearched:
 			files.push(...found.sort());
 		} else if (!stat.isFile()) {
 			skipped.push(`${input}: not a regular file.`);
-		} else if (!detectLanguage('', input) && !isPromptFile(input, prompts)) {
+		} else if (!isReadFile(input) && !isPromptFile(input, prompts)) {
 			const hint = /\.txt$/i.test(input) ? '; to count it as a prompt, add --as system or --as user' : ' nor a prompt file (.md, .prompty)';
-			skipped.push(`${input}: not a file type requests are detected in (JSON, JSONC, JSONL, TypeScript, JavaScript, Python, Go, Java, Ruby, C#, PHP)${hint}.`);
+			skipped.push(`${input}: not a file type requests are detected in (JSON, JSONC, JSONL, TypeScript, JavaScript, Python, Jupyter notebooks, Go, Java, Ruby, C#, PHP)${hint}.`);
 		} else {
 			files.push(input);
 		}
 	}
 	return files;
+}
+
+/** Files the count command reads: those a detection front end reads, and notebooks (by their code cells). */
+function isReadFile(name: string): boolean {
+	return detectLanguage('', name) !== undefined || isNotebookFile(name);
 }
 
 function walk(dir: string, out: string[], notSearched: NotSearched, prompts = false): void {
@@ -246,7 +254,7 @@ function walk(dir: string, out: string[], notSearched: NotSearched, prompts = fa
 			}
 		} else if (entry.isSymbolicLink()) {
 			notSearched.links.push(full);
-		} else if (entry.isFile() && (detectLanguage('', entry.name) || (prompts && isPromptFile(entry.name, true)))) {
+		} else if (entry.isFile() && (isReadFile(entry.name) || (prompts && isPromptFile(entry.name, true)))) {
 			out.push(full);
 		}
 	}
@@ -318,6 +326,11 @@ function syntaxReport(file: string, text: string): string[] {
 		shown.push(`${displayPath(file)}: … ${problems.length >= 20 ? 'and more' : `and ${problems.length - 5} more`}`);
 	}
 	return shown;
+}
+
+/** A site's place as the table and messages print it: `file:line:col`, in a notebook `file.ipynb#cellN:line:col`. */
+function siteLocation(s: Pick<JsonSite, 'file' | 'cell' | 'line' | 'column'>): string {
+	return s.cell === undefined ? `${s.file}:${s.line}:${s.column}` : `${s.file}#cell${s.cell}:${s.line}:${s.column}`;
 }
 
 /** 1-based line and column of a UTF-16 offset. */
@@ -399,7 +412,8 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	const skipped: string[] = [];
 	const partly: string[] = [];
 	const notSearched: NotSearched = { folders: [], links: [] };
-	const docs: { file: string; text: string }[] = [];
+	const docs: { file: string; text: string; notebook?: NotebookSource }[] = [];
+	const notes: string[] = [];
 	for (const file of expandInputs(files, skipped, notSearched, flags.as !== undefined)) {
 		let text: string;
 		try {
@@ -409,6 +423,26 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 				throw err;
 			}
 			skipped.push(err.message);
+			continue;
+		}
+		if (isNotebookFile(file)) {
+			// A notebook is read by its code cells, concatenated in order: a cell sees what the cells above it set.
+			let notebook: NotebookSource;
+			try {
+				notebook = readNotebook(text);
+			} catch (err) {
+				if (!(err instanceof NotebookError)) {
+					throw err;
+				}
+				const { line, column } = lineColumn(text, err.offset);
+				skipped.push(`${displayPath(file)} does not parse:\n    ${displayPath(file)}:${line}:${column}: ${err.message}`);
+				continue;
+			}
+			if (!isPythonNotebook(notebook)) {
+				notes.push(`${displayPath(file)}: a ${notebook.language} notebook; only Python notebooks are read.`);
+				continue;
+			}
+			docs.push({ file, text: notebook.text, notebook });
 			continue;
 		}
 		const problems = syntaxReport(file, text);
@@ -423,6 +457,9 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	if (note) {
 		io.err(`${note}\n`);
 	}
+	for (const n of notes) {
+		io.err(`${n}\n`);
+	}
 	if (docs.length === 0 && skipped.length > 0) {
 		throw new UsageError(skipped.join('\n'));
 	}
@@ -430,7 +467,7 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 		io.err(`--lenient: counted as far as they could be read:\n${partly.map((u) => `  ${u}`).join('\n')}\n`);
 	}
 	const counter = makeCounter(flags);
-	const prompts = docs.filter((d) => !detectLanguage('', d.file) && isPromptFile(d.file, flags.as !== undefined));
+	const prompts = docs.filter((d) => !d.notebook && !detectLanguage('', d.file) && isPromptFile(d.file, flags.as !== undefined));
 	const warnings: string[] = [];
 	const unreadable: string[] = [];
 	const results = (await countDocuments(docs.filter((d) => !prompts.includes(d)), flags, warnings, counter, unreadable)).map((r) => r.json);
@@ -449,7 +486,7 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
 	const over: string[] = [];
 	const unchecked = new Set<string>();
 	for (const s of results) {
-		const where = `${s.file}:${s.line}:${s.column}`;
+		const where = siteLocation(s);
 		if (flags.budgetTokens !== undefined && s.inputTokens > flags.budgetTokens) {
 			s.overBudget = true;
 			over.push(`${where}: ${markOf(s)}${formatTokens(s.inputTokens)} input tokens, over the budget of ${formatTokens(flags.budgetTokens)}`);
@@ -496,12 +533,12 @@ async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: n
  * counting failure stops the rest. Notes about single requests go to `warnings`.
  */
 async function countDocuments(
-	docs: readonly { file: string; text: string }[], flags: CommonFlags, warnings: string[], counter: Counter = makeCounter(flags), unreadable: string[] = [],
+	docs: readonly { file: string; text: string; notebook?: NotebookSource }[], flags: CommonFlags, warnings: string[], counter: Counter = makeCounter(flags), unreadable: string[] = [],
 ): Promise<{ json: JsonSite; site: RequestSite }[]> {
-	const found: { file: string; text: string; site: RequestSite }[] = [];
+	const found: { file: string; text: string; notebook?: NotebookSource; site: RequestSite }[] = [];
 	for (const doc of docs) {
 		const problems: DetectProblem[] = [];
-		const sites = await detectRequests(doc.text, '', { fileName: doc.file, problems });
+		const sites = await detectRequests(doc.text, doc.notebook ? 'python' : '', { fileName: doc.file, problems });
 		for (const site of sites) {
 			found.push({ ...doc, site });
 		}
@@ -515,11 +552,12 @@ async function countDocuments(
 	const controller = new AbortController();
 	let offline: Counter | undefined;
 	// At most a few counts at a time; the first failure stops the rest.
-	return runBounded(found.map(({ file, text, site }) => async (): Promise<{ json: JsonSite; site: RequestSite }> => {
+	return runBounded(found.map(({ file, text, notebook, site }) => async (): Promise<{ json: JsonSite; site: RequestSite }> => {
 		const { model, fromFile } = modelFor(site, flags);
 		const countModel = flags.api ? apiModelId(model) : model;
-		const { line, column } = lineColumn(text, site.anchor.start);
-		const where = `${displayPath(file)}:${line}:${column}`;
+		const place = notebook ? locateInNotebook(notebook, site.anchor.start) : { cell: undefined, ...lineColumn(text, site.anchor.start) };
+		const { line, column } = place;
+		const where = siteLocation({ file: displayPath(file), ...place });
 		let result: CountResult;
 		try {
 			result = await counter.count({ provider: 'anthropic', model: countModel, body: { ...site.payload, model: countModel } }, controller.signal);
@@ -544,6 +582,7 @@ async function countDocuments(
 			site,
 			json: {
 				file: displayPath(file),
+				...(place.cell === undefined ? {} : { cell: place.cell }),
 				line,
 				column,
 				kind: site.shape,
@@ -571,7 +610,7 @@ function renderCountTable(sites: readonly JsonSite[], fileCount: number, flags: 
 	const rows = sites.map((s) => {
 		const mark = markOf(s);
 		return [
-			`${s.file}:${s.line}:${s.column}`,
+			siteLocation(s),
 			s.kind,
 			s.modelFromFile ? s.model : `${s.model}*`,
 			`${mark}${formatTokens(s.inputTokens)}`,

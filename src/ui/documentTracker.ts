@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
 import type { TokenCountService } from '../core/service';
+import { blankMagics } from '../core/notebook';
 import { Disposable } from './dispose';
+
+/** The scheme of a notebook cell's text document; a Python cell has the language id `python`, so the selectors match it. */
+const NOTEBOOK_CELL_SCHEME = 'vscode-notebook-cell';
 
 /** Language ids whose documents may hold requests; the CodeLens and hover selectors use the same list. */
 export const LANGUAGES = ['json', 'jsonc', 'jsonl', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python', 'go', 'java', 'ruby', 'csharp', 'php'] as const;
@@ -80,7 +84,8 @@ export class DocumentTracker extends Disposable {
 			version: doc.version,
 			languageId: /\.(jsonl|ndjson)$/i.test(doc.fileName) ? 'jsonl' : doc.languageId,
 			fileName: doc.fileName,
-			getText: () => doc.getText(),
+			// A notebook cell may hold IPython magics and shell lines (`%pip …`, `!ls`): blanked, offsets kept.
+			getText: () => (doc.uri.scheme === NOTEBOOK_CELL_SCHEME ? blankMagics(doc.getText()) : doc.getText()),
 			offlineOnly: !vscode.window.visibleTextEditors.some((e) => e.document === doc),
 			undoRedo,
 		});

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { activateExtension, lensTitles, openInEditor, setting, tokensIn, until } from './helpers';
+import { activateExtension, lensTitles, openInEditor, setting, tokensIn, until, workspaceFile } from './helpers';
 
 describe('Requests in code, in a real VS Code', function () {
 	this.timeout(40_000);
@@ -53,6 +53,29 @@ describe('Requests in code, in a real VS Code', function () {
 		}, 'the countTokens figure to change with SYSTEM_PROMPT');
 		assert.ok(after > before);
 		await vscode.commands.executeCommand('workbench.action.files.revert');
+	});
+
+	it('puts a CodeLens on a request in a notebook cell, with magics and markdown cells around it', async () => {
+		// The built-in ipynb serializer opens the notebook; each code cell is a Python text document of its own.
+		const notebook = await vscode.workspace.openNotebookDocument(workspaceFile('../notebooks/classify.ipynb'));
+		assert.equal(notebook.notebookType, 'jupyter-notebook');
+		await vscode.window.showNotebookDocument(notebook);
+		const cell = notebook.cellAt(4);
+		assert.equal(cell.document.uri.scheme, 'vscode-notebook-cell');
+		assert.equal(cell.document.languageId, 'python');
+		const titles = await until(async () => {
+			await api.whenIdle();
+			const t = await lensTitles(cell.document.uri);
+			return t.length === 1 ? t : undefined;
+		}, 'a lens on the request cell', 30_000);
+		// A cell is read alone in the editor: SYSTEM and MODEL come from an earlier cell, so the figure is a lower bound.
+		assert.match(titles[0], /^≥[\d,]+ tokens/);
+		const site = api.service.siteAt(cell.document.uri.toString(), cell.document.getText().indexOf('max_tokens=16'));
+		assert.ok(site, 'a site under max_tokens');
+		assert.deepEqual(site.site.unresolved.map((u) => u.text).sort(), ['MODEL', 'SYSTEM']);
+		// The cell of %pip and !ls lines holds no request and no lens.
+		assert.deepEqual(await lensTitles(notebook.cellAt(1).document.uri), []);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});
 
 	it('puts a CodeLens on each call in a Python file', async () => {
