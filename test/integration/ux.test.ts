@@ -17,7 +17,7 @@ describe('Estimate Request and counting states with a key, in a real VS Code', f
 		await setting('api.baseURL', server.url);
 		await setting('countingMode', 'auto');
 		api = await activateExtension();
-		await vscode.commands.executeCommand('claudeTokenMeter.setApiKey', KEY);
+		await api.testing!.storeApiKey(KEY);
 	});
 
 	after(async () => {
