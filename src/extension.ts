@@ -221,6 +221,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 				reportEndpoint();
 			}
 			limiter.setRpm(config.api.requestsPerMinute);
+			if (changed(e, 'api.baseURL', 'bedrock.region', 'bedrock.endpoint')) {
+				// A retry-after pause belongs to the endpoint that asked for it.
+				limiter.resume();
+			}
 			service.setOptions(serviceOptions(config));
 			applyToggles();
 			if (changed(e, 'budget.maxInputTokens', 'budget.maxCost', 'diagnostics.enabled', 'pricing.overrides', 'enable')) {

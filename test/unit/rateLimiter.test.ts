@@ -117,6 +117,16 @@ describe('RateLimiter on an injected clock', () => {
 		clock.now += 3_600_000;
 		await limiter.acquire();
 	});
+
+	it('resume ends a pause at once (the endpoint that asked for it was changed)', async () => {
+		const clock = fakeClock();
+		const limiter = new RateLimiter(50, clock.read, clock.sleep);
+		limiter.pause(3_600_000, new CountError('rate-limit', 'slow', 429, 3_600_000));
+		assert.ok((await rejection(limiter.acquire())) instanceof CountError);
+		limiter.resume();
+		await limiter.acquire();
+		assert.deepEqual(clock.sleeps, [], 'no wait left after resume');
+	});
 });
 
 describe('withRateLimit: retries through the limit', () => {

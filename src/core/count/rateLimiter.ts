@@ -57,6 +57,12 @@ export class RateLimiter {
 		}
 	}
 
+	/** Ends a pause early: the endpoint (or account) that asked for it is no longer the one counted against. */
+	resume(): void {
+		this.pausedUntil = 0;
+		this.pauseCause = undefined;
+	}
+
 	/** Waits `ms` on the limiter's clock (retry back-off). */
 	wait(ms: number, signal?: AbortSignal): Promise<void> {
 		return this.sleep(ms, signal).catch((err) => {
