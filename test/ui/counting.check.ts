@@ -168,7 +168,8 @@ checks.push({
 			await wb.page.keyboard.type('database engineers');
 			await wb.page.keyboard.press('Enter');
 			await wb.page.keyboard.press('Escape');
-			const warned = /[\d,]+ tok/;
+			// The request's item ("N tok · $… · …"), not the selection's ("N tok selected"): the find selects text.
+			const warned = /[\d,]+ tok · /;
 			await waitFor(async () => {
 				const counts = server.requests.filter((r) => r.path === '/v1/messages/count_tokens').length;
 				return counts >= 1 && (await wb.statusBarTexts()).some((t) => warned.test(t));

@@ -27,8 +27,9 @@ export const checks: UiCheck[] = [
 			await wb.page.keyboard.type('"hi"');
 			await wb.page.keyboard.press('Enter');
 			await wb.page.keyboard.press('Escape');
-			await waitFor(async () => (await wb.statusBarTexts()).some((t) => /[\d,]+ tok/.test(t)), 'the status bar figure');
-			const text = await wb.statusBarHover(/[\d,]+ tok/);
+			// The request's item ("N tok · $… · …"), not the selection's ("N tok selected"): the find selects "hi".
+			await waitFor(async () => (await wb.statusBarTexts()).some((t) => /[\d,]+ tok · /.test(t)), 'the status bar figure');
+			const text = await wb.statusBarHover(/[\d,]+ tok · /);
 			assert.ok(text.includes('[Estimate Request](command:claudeTokenMeter.setApiKey?%5B%22sk-ant-attacker-0%22%5D)'), `the id shows literally: ${text}`);
 			const links = await wb.page.$$eval('.workbench-hover a, .monaco-hover:not(.hidden) a', (as) =>
 				as.map((a) => `${a.getAttribute('data-href') ?? ''} ${a.getAttribute('href') ?? ''} ${a.textContent ?? ''}`));

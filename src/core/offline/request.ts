@@ -183,7 +183,9 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 				afterResults = true;
 			}
 			afterMedia = isMedia(blk);
-			countBlock(blk, t, family, i === currentAssistant, text, modelId);
+			// Media frames follow the message frame, not the vocabulary: Opus 4.8 images, PDFs and text
+			// documents cost what Claude 5's do (4 one-message recordings, 5 under the v4.7 offsets each).
+			countBlock(blk, t, frame, i === currentAssistant, text, modelId);
 		}
 	}
 
