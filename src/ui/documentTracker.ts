@@ -25,8 +25,20 @@ export function isSupported(doc: vscode.TextDocument): boolean {
 /** Quiet time before a changed document is re-scanned; counting has its own, longer debounce per site. */
 const RESCAN_DELAY_MS = 60;
 
-/** Schemes of documents a person edits; other extensions' virtual documents (git:, output:) are left alone. */
-const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-userdata']);
+/**
+ * Schemes of documents a person edits (a notebook's code cells included); other extensions' virtual documents
+ * (git:, output:) are left alone.
+ */
+const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-userdata', NOTEBOOK_CELL_SCHEME]);
+
+/** Whether an editor shows the document: a text editor, or the notebook editor of the cell it is. */
+function isVisible(doc: vscode.TextDocument): boolean {
+	if (vscode.window.visibleTextEditors.some((e) => e.document === doc)) {
+		return true;
+	}
+	return doc.uri.scheme === NOTEBOOK_CELL_SCHEME
+		&& vscode.window.visibleNotebookEditors.some((e) => e.notebook.getCells().some((c) => c.document === doc));
+}
 
 /**
  * Keeps the result store in step with the editor: scans every open document when it opens or changes and
@@ -49,6 +61,7 @@ export class DocumentTracker extends Disposable {
 			}
 		}));
 		this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.scanVisible()));
+		this._register(vscode.window.onDidChangeVisibleNotebookEditors(() => this.scanVisible()));
 		this._register(vscode.workspace.onDidOpenTextDocument((doc) => this.schedule(doc, 0)));
 		this._register(vscode.workspace.onDidCloseTextDocument((doc) => {
 			this.cancel(doc.uri.toString());
@@ -86,7 +99,7 @@ export class DocumentTracker extends Disposable {
 			fileName: doc.fileName,
 			// A notebook cell may hold IPython magics and shell lines (`%pip …`, `!ls`): blanked, offsets kept.
 			getText: () => (doc.uri.scheme === NOTEBOOK_CELL_SCHEME ? blankMagics(doc.getText()) : doc.getText()),
-			offlineOnly: !vscode.window.visibleTextEditors.some((e) => e.document === doc),
+			offlineOnly: !isVisible(doc),
 			undoRedo,
 		});
 	}
