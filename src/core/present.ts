@@ -5,6 +5,7 @@
 import { formatPct, formatTokens, formatUsd, formatWindow } from './cost';
 import type { SiteState } from './service';
 import { bestResult, countedOfflineOnly } from './service';
+import { formatWait } from './count/rateLimiter';
 import type { CountResult } from './types';
 
 /** What the surfaces need to know of a model's prices. */
@@ -144,12 +145,16 @@ export function countState(state: SiteState, f: Figure | undefined, rateLimitedU
 	return state.status === 'counting' ? 'counting' : 'offline';
 }
 
+/** "20 s", "58 min", "1 h": the time left until `until`, at least a second. */
+export function waitText(until: number | undefined, now = Date.now()): string {
+	return formatWait(Math.max(1000, (until ?? now) - now));
+}
+
 /** "rate-limited: next exact count in 20 s" and the like: the state in one phrase. */
 export function stateLine(kind: CountState, rateLimitedUntil?: number, now = Date.now()): string {
 	switch (kind) {
 		case 'rate-limited': {
-			const s = Math.max(1, Math.ceil(((rateLimitedUntil ?? now) - now) / 1000));
-			return `rate-limited: next exact count in ${s} s`;
+			return `rate-limited: next exact count in ${waitText(rateLimitedUntil, now)}`;
 		}
 		case 'counting': return 'counting…: the exact count is on its way';
 		case 'exact': return 'exact';

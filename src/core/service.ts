@@ -356,7 +356,10 @@ export class TokenCountService {
 	rateLimitedUntil(state: SiteState): number | undefined {
 		const now = Date.now();
 		if (state.status === 'error' && (state.error?.kind === 'rate-limit' || state.error?.kind === 'overloaded') && state.retryAt !== undefined) {
-			return state.retryAt > now ? state.retryAt : undefined;
+			// The retry timer is capped; the endpoint's own pause (an hour's retry-after) may end later, and no
+			// exact count is made before it does.
+			const until = Math.max(state.retryAt, now + (this.deps.limiter?.pauseLeftMs ?? 0));
+			return until > now ? until : undefined;
 		}
 		if (state.status === 'counting' && this.deps.limiter && this.canCountExactly(state.site.provider)) {
 			const wait = this.deps.limiter.waitMs;

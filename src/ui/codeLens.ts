@@ -15,7 +15,8 @@ export function lensTitle(state: SiteState, rates: RateLookup, rateLimitedUntil?
 	}
 	const kind = countState(state, f, rateLimitedUntil);
 	const icon = kind === 'rate-limited' ? '$(clock) ' : kind === 'counting' ? '$(sync~spin) ' : state.status === 'error' ? '$(warning) ' : '';
-	const suffix = kind === 'rate-limited' ? ' · rate-limited' : kind === 'offline' ? ' (offline)' : '';
+	// Rate-limited: the offline figure shows, and the title says why (the tooltip says until when).
+	const suffix = kind === 'rate-limited' ? ' (offline) · rate-limited' : kind === 'offline' ? ' (offline)' : '';
 	// A lower bound says how much it leaves out: "≥33 tokens · … · 1 expression not counted".
 	const left = state.site.unresolved.length;
 	const notCounted = left > 0 ? ` · ${left} expression${left === 1 ? '' : 's'} not counted` : '';
@@ -26,8 +27,12 @@ export function lensTitle(state: SiteState, rates: RateLookup, rateLimitedUntil?
 export function lensTooltip(state: SiteState, rates: RateLookup, rateLimitedUntil?: number): string {
 	const f = figureFor(state, rates);
 	const lines: string[] = [];
-	if (state.error && !(rateLimitedUntil !== undefined)) { lines.push(state.error.message); }
-	if (f) { lines.push(`State: ${stateLine(countState(state, f, rateLimitedUntil), rateLimitedUntil)}.`); }
+	// The error says why (a retry-after longer than the wait is capped at, an outage); the state says what now.
+	if (state.error) { lines.push(state.error.message); }
+	if (f) {
+		const kind = countState(state, f, rateLimitedUntil);
+		lines.push(`State: ${stateLine(kind, rateLimitedUntil)}${kind === 'rate-limited' ? ' (the offline estimate shows meanwhile)' : ''}.`);
+	}
 	lines.push(LEGEND, 'Click: open the cost report for this request.');
 	return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { caveats, countState, figureFor, LEGEND, type RateLookup, shortText, stateLine, type Totals, totalsFor } from '../core/present';
+import { caveats, countState, figureFor, LEGEND, type RateLookup, shortText, stateLine, type Totals, totalsFor, waitText } from '../core/present';
 import type { SiteState, TokenCountService } from '../core/service';
 import { formatTokens, formatUsd } from '../core/cost';
 import { Disposable } from './dispose';
@@ -136,7 +136,8 @@ export class StatusBarController extends Disposable {
 			const failed = state.status === 'error' && kind !== 'rate-limited';
 			const icon = kind === 'rate-limited' ? '$(clock)' : kind === 'counting' ? '$(sync~spin)' : failed ? '$(warning)' : '$(symbol-numeric)';
 			// While the exact count is pending the spinner says so: no "(offline)" that would flicker away.
-			const suffix = kind === 'rate-limited' ? ` · rate-limited ${Math.max(1, Math.ceil(((until ?? 0) - Date.now()) / 1000))} s` : kind === 'offline' ? ' (offline)' : '';
+			// Rate-limited: the offline figure, and for how long no exact count is made (the same words as the CodeLens).
+			const suffix = kind === 'rate-limited' ? ` (offline) · rate-limited ${waitText(until)}` : kind === 'offline' ? ' (offline)' : '';
 			this.item.text = `${icon} ${shortText(f)}${suffix}`;
 			if (f.overWindow !== undefined) {
 				this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
@@ -147,11 +148,11 @@ export class StatusBarController extends Disposable {
 			tooltip.appendMarkdown(`**${f.mark}${formatTokens(f.tokens)} input tokens**`);
 			tooltip.appendMarkdown(f.costUsd !== undefined ? ` · ${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)} at $${rate?.inputPerMTok}/MTok input\n\n` : ' · no price for this model\n\n');
 			const source = kind === 'exact' ? (f.result.source === 'bedrock' ? 'Bedrock CountTokens' : 'count_tokens API') : 'offline tokenizer';
-			tooltip.appendMarkdown(`**${mdText(stateLine(kind, until))}** · ${source}\n\n`);
+			tooltip.appendMarkdown(`**${mdText(stateLine(kind, until))}** · ${source}${kind === 'rate-limited' ? ' (the offline estimate shows meanwhile)' : ''}\n\n`);
 			if (f.overWindow !== undefined && f.contextWindow) {
 				tooltip.appendMarkdown(`$(error) **Does not fit**: input + max_tokens ${formatTokens(f.tokens + (state.site.maxTokens ?? 0))} is ${formatTokens(f.overWindow)} over the ${formatTokens(f.contextWindow)}-token window. [Estimate Request](command:claudeTokenMeter.estimateRequest) shows what to trim.\n\n`);
 			}
-			if (failed && state.error) {
+			if (state.error && (failed || kind === 'rate-limited')) {
 				tooltip.appendMarkdown(`$(warning) ${mdText(state.error.message)}\n\n`);
 			}
 			if (state.status === 'no-key') {

@@ -99,15 +99,31 @@ describe('Endpoint faults in a real VS Code', function () {
 		assert.ok(!text.includes(KEY), 'the key is not in the log');
 	});
 	// Last: the endpoint's hour-long pause then holds for every later count in this window, as it should.
-	it('429 with retry-after 3600: the offline figure with a warning at once, one request, no hour-long spinner', async () => {
+	it('429 with retry-after 3600: the offline figure at once, rate-limited for the hour and why, one request, no spinner', async () => {
 		const { editor, opened } = await openWithFaults(Array(5).fill({ status: 429, retryAfter: 3600 }));
-		const title = await warningWithFigure(editor);
+		// The wait is capped, not slept through: the offline figure shows at once, marked rate-limited.
+		const title = await until(async () => {
+			const t = (await lensTitles(editor.document.uri))[0];
+			return t && /rate-limited/.test(t) ? t : undefined;
+		}, 'the rate-limited CodeLens', 20_000);
 		assert.ok(Date.now() - opened < 20_000);
-		assert.match(title, /\(offline\)/);
-		assert.match(api.statusText(), /^\$\(warning\) .*[\d,]+ tok/);
+		assert.match(title, /^\$\(clock\) ≈?[\d,]+ tokens · .*claude-sonnet-4-5 \(offline\) · rate-limited$/);
 		const state = api.service.get(editor.document.uri.toString())!.sites[0];
 		assert.equal(state.status, 'error');
 		assert.match(state.error!.message, /asked to wait 1 h \(retry-after\), longer than the 60 s/);
+		// The same state in the status bar, with the time left: the endpoint's hour, not the capped retry timer.
+		editor.selection = new vscode.Selection(editor.document.positionAt(20), editor.document.positionAt(20));
+		const status = await until(() => (/rate-limited/.test(api.statusText()) ? api.statusText() : undefined), 'the rate-limited status bar', 10_000);
+		assert.match(status, /^\$\(clock\) ≈?[\d,]+ tok · .*\(offline\) · rate-limited (1 h|60 min|59 min)$/);
+		// The tooltips say why and until when.
+		const lens = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri, 100))
+			.find((l) => l.command?.command.startsWith('claudeTokenMeter.'))!;
+		assert.match(lens.command!.tooltip ?? '', /asked to wait 1 h \(retry-after\), longer than the 60 s/);
+		assert.match(lens.command!.tooltip ?? '', /State: rate-limited: next exact count in (1 h|60 min|59 min) \(the offline estimate shows meanwhile\)/);
+		// The Markdown source, its escapes removed (document- and server-derived text is escaped).
+		const tooltip = (api.statusTooltip()?.markdown ?? '').replace(/\\(.)/g, '$1');
+		assert.match(tooltip, /asked to wait 1 h \(retry-after\), longer than the 60 s/);
+		assert.match(tooltip, /rate-limited: next exact count in (1 h|60 min|59 min)/);
 		assert.equal(counts().length, 1, 'one request, then none while the wait lasts');
 	});
 });

@@ -63,6 +63,11 @@ export class RateLimiter {
 		this.pauseCause = undefined;
 	}
 
+	/** How long the endpoint's retry-after pause has left, ms (0: no pause). */
+	get pauseLeftMs(): number {
+		return Math.max(0, this.pausedUntil - this.now());
+	}
+
 	/** Waits `ms` on the limiter's clock (retry back-off). */
 	wait(ms: number, signal?: AbortSignal): Promise<void> {
 		return this.sleep(ms, signal).catch((err) => {
