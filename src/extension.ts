@@ -200,6 +200,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	context.subscriptions.push(
 		keys.onDidChange(() => {
 			log.info(keys.has() ? 'API key available: counting exactly.' : 'No API key: counting offline.');
+			// A retry-after pause belongs to the account that asked for it; another key may be another account.
+			limiter.resume();
 			service.recountAll();
 			statusBar.update();
 			prompts.refresh();

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { detectRequests } from '../../src/core/detect';
 import { CountError } from '../../src/core/count/errors';
+import { RateLimiter } from '../../src/core/count/rateLimiter';
 import { CHANGE_BATCH_MS, MAX_DOCUMENT_CHARS, TokenCountService, bestResult, type ServiceOptions } from '../../src/core/service';
 import type { CountRequest, CountResult, Counter } from '../../src/core/types';
 
@@ -225,6 +226,44 @@ describe('TokenCountService (the shared result store)', () => {
 		assert.equal(site.status, 'ready', 'retried without an edit');
 		assert.equal(site.exact?.source, 'api');
 		assert.equal(api.calls.length, 2, 'one failed call and one retry');
+		service.dispose();
+	});
+
+	it('a failure right after a key change goes through the rate limiter\'s retry, then is retried by the store, with no edit', async function () {
+		this.timeout(20_000);
+		// The editor's path: counts behind the RateLimiter (withRateLimit retries once after 0.5 s), then the
+		// store's own retry of the failed site 5 s later. A recount during the failing call (a second event,
+		// a setting) replaces the site's state: the retry must follow whichever state is current.
+		let key = false;
+		let failures = 2;
+		const calls: number[] = [];
+		const api: Counter = {
+			id: 'api',
+			async count(request) {
+				calls.push(Date.now());
+				await new Promise((r) => setTimeout(r, 100));
+				if (failures > 0) { failures--; throw new CountError('overloaded', 'The counting endpoint is overloaded (529).', 529); }
+				return { inputTokens: JSON.stringify(request.body.messages).length, source: 'api', exact: true, approximate: false, notes: [] };
+			},
+		};
+		const service = new TokenCountService({ detect: detectRequests, api, offline: new FakeCounter('offline'), limiter: new RateLimiter(50), hasApiKey: () => key }, options);
+		await service.update(doc(ONE, 1));
+		await service.whenIdle();
+		assert.equal(calls.length, 0, 'no key: no call');
+		key = true;
+		service.recountAll();
+		// The call is under way; a recount replaces the state it was made for.
+		while (calls.length === 0) { await new Promise((r) => setTimeout(r, 5)); }
+		service.recountAll();
+		const deadline = Date.now() + 15_000;
+		while (!service.get('file:///r.json')!.sites[0].exact && Date.now() < deadline) {
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		const site = service.get('file:///r.json')!.sites[0];
+		assert.equal(site.status, 'ready', 'retried without an edit');
+		assert.equal(site.exact?.source, 'api');
+		assert.equal(calls.length, 3, 'the failed call, the rate limiter\'s retry, and the store\'s retry');
+		assert.ok(calls[2] - calls[1] >= 4_000, `the store's retry waits its 5 s (${calls[2] - calls[1]} ms)`);
 		service.dispose();
 	});
 
