@@ -155,7 +155,7 @@ checks.push({
 });
 
 checks.push({
-	name: 'a retry-after of an hour: the CodeLens and status bar keep the offline figure with a warning, and say why',
+	name: 'a retry-after of an hour: the CodeLens and status bar keep the offline figure, marked rate-limited, and say why',
 	options: { env: { ANTHROPIC_API_KEY: KEY }, settings: { 'claudeTokenMeter.api.countDelay': 0 } },
 	async run(wb) {
 		const server = await startCountServer();
@@ -163,7 +163,7 @@ checks.push({
 			server.inject({ status: 429, retryAfter: 3600 }, 20);
 			await configure(wb, server.url);
 			await wb.openFile('errors.json');
-			await waitFor(async () => (await wb.codeLensTexts()).some((t) => /tokens/.test(t) && /\(offline\)/.test(t) && !/Counting/.test(t)), 'the offline CodeLens', 30_000);
+			await waitFor(async () => (await wb.codeLensTexts()).some((t) => /tokens/.test(t) && /\(offline\) · rate-limited/.test(t) && !/Counting/.test(t)), 'the offline, rate-limited CodeLens', 30_000);
 			await wb.page.keyboard.press('Control+f');
 			await wb.page.keyboard.type('database engineers');
 			await wb.page.keyboard.press('Enter');
@@ -174,8 +174,11 @@ checks.push({
 				const counts = server.requests.filter((r) => r.path === '/v1/messages/count_tokens').length;
 				return counts >= 1 && (await wb.statusBarTexts()).some((t) => warned.test(t));
 			}, 'the status bar figure after the 429', 30_000);
+			// The endpoint's hour, not the capped retry timer, is the time left.
+			assert.ok((await wb.statusBarTexts()).some((t) => warned.test(t) && /\(offline\) · rate-limited (1 h|60 min|59 min)/.test(t)), 'the status bar says rate-limited for the hour');
 			const tooltip = await wb.statusBarHover(warned);
 			assert.match(tooltip, /asked to wait 1 h \(retry-after\), longer than the 60 s/);
+			assert.match(tooltip, /next exact count in (1 h|60 min|59 min)/);
 			const shot = await wb.screenshot('retry-after-hour');
 			assert.ok(fs.statSync(shot).size > 10_000);
 			assert.equal(server.requests.filter((r) => r.path === '/v1/messages/count_tokens').length, 1, 'one request in the hour');
