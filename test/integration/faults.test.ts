@@ -104,7 +104,9 @@ describe('Endpoint faults in a real VS Code', function () {
 		const title = await warningWithFigure(editor);
 		assert.ok(Date.now() - opened < 20_000);
 		assert.match(title, /\(offline\)/);
-		assert.match(api.statusText(), /^\$\(warning\) .*[\d,]+ tok/);
+		// The status bar follows the active editor on its own tick: wait for it to show this document.
+		const status = await until(() => { const t = api.statusText(); return /^\$\(warning\) .*[\d,]+ tok/.test(t) ? t : undefined; }, 'the status bar warning', 5_000);
+		assert.match(status, /^\$\(warning\) .*[\d,]+ tok/);
 		const state = api.service.get(editor.document.uri.toString())!.sites[0];
 		assert.equal(state.status, 'error');
 		assert.match(state.error!.message, /asked to wait 1 h \(retry-after\), longer than the 60 s/);
