@@ -42,7 +42,8 @@ export const checks: UiCheck[] = [
 					.filter((r) => r.label)
 					.sort((a, b) => a.top - b.top)
 					.map((r) => r.label));
-				return labels.includes('Counting Mode');
+				// The filter applies a moment after typing: until then the Commonly Used list (Auto Save, …) shows.
+				return labels.includes('Counting Mode') && !labels.includes('Auto Save');
 			}, 'our settings in the Settings editor', 20_000).catch(async (err) => {
 				await wb.screenshot('settings-editor');
 				throw new Error(`${(err as Error).message}; labels: ${labels.join(' | ')}`);

@@ -80,10 +80,6 @@ export async function waitForFrameText(page: Page, pattern: RegExp, message: str
 	return text;
 }
 
-function matches(text: string, pattern: string | RegExp): boolean {
-	return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
-}
-
 export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workbench) => Promise<T>): Promise<T> {
 	const root = repoRoot();
 	const developmentPaths = opts.extensionDevelopmentPath === null ? [] : [path.resolve(opts.extensionDevelopmentPath ?? root)];
@@ -151,18 +147,15 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 				);
 			},
 			async statusBarHover(text) {
-				const items = page.locator('.statusbar-item');
-				const count = await items.count();
-				for (let i = 0; i < count; i++) {
-					const item = items.nth(i);
-					if (matches(((await item.textContent()) ?? '').trim(), text)) {
-						await item.hover();
-						const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
-						await hover.waitFor({ state: 'visible', timeout: 10_000 });
-						return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-					}
-				}
-				throw new Error(`no status bar item matching ${String(text)}`);
+				// Located by its text, not by index: items come and go (the selection's item) while this runs.
+				const item = page.locator('.statusbar-item').filter({ hasText: text }).first();
+				await item.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {
+					throw new Error(`no status bar item matching ${String(text)}`);
+				});
+				await item.hover();
+				const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
+				await hover.waitFor({ state: 'visible', timeout: 10_000 });
+				return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 			},
 			async screenshot(name, selector) {
 				fs.mkdirSync(shotDir, { recursive: true });
