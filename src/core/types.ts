@@ -55,7 +55,7 @@ export interface Unresolved {
 	readonly reason: string;
 }
 
-export type SitePartKind = 'model' | 'max_tokens' | 'system' | 'tools' | 'tool' | 'message' | 'block' | 'thinking';
+export type SitePartKind = 'model' | 'max_tokens' | 'system' | 'tools' | 'tool' | 'messages' | 'message' | 'block' | 'thinking';
 
 /** A named piece of the request, for hovers and the per-section report. */
 export interface SitePart {
@@ -63,6 +63,11 @@ export interface SitePart {
 	readonly range: TextRange;
 	/** Path inside the payload, e.g. `/messages/2/content/1`, `/tools/0`, `/system`, `/model`. */
 	readonly path: string;
+	/**
+	 * The whole `key: value` property inside the request, for a top-level field: hovers on the key, and on a
+	 * name (`system: SYSTEM_PROMPT`) whose value `range` points at where it is defined.
+	 */
+	readonly keyRange?: TextRange;
 }
 
 export interface RequestSite {

@@ -304,9 +304,11 @@ function shiftRange(shift: Shift, range: TextRange): TextRange | undefined {
 function shiftSite(site: RequestSite, shift: Shift, id: string): RequestSite | undefined {
 	const range = shiftRange(shift, site.range);
 	const anchor = shiftRange(shift, site.anchor);
-	const parts = site.parts.map(p => ({ ...p, range: shiftRange(shift, p.range)! }));
+	const parts = site.parts.map(p => (p.keyRange
+		? { ...p, range: shiftRange(shift, p.range)!, keyRange: shiftRange(shift, p.keyRange)! }
+		: { ...p, range: shiftRange(shift, p.range)! }));
 	const unresolved = site.unresolved.map(u => ({ ...u, range: shiftRange(shift, u.range)! }));
-	if (!range || !anchor || parts.some(p => !p.range) || unresolved.some(u => !u.range)) {
+	if (!range || !anchor || parts.some((p, i) => !p.range || (site.parts[i].keyRange !== undefined && !p.keyRange)) || unresolved.some(u => !u.range)) {
 		return undefined;
 	}
 	return { ...site, id, range, anchor, parts, unresolved };

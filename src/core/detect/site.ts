@@ -125,8 +125,8 @@ class Builder {
 		}
 	}
 
-	part(kind: SitePart['kind'], range: TextRange, path: string): void {
-		this.parts.push({ kind, range, path });
+	part(kind: SitePart['kind'], range: TextRange, path: string, keyRange?: TextRange): void {
+		this.parts.push(keyRange ? { kind, range, path, keyRange } : { kind, range, path });
 	}
 }
 
@@ -216,25 +216,25 @@ function buildMessages(b: Builder, node: ValueNode, mapBlock?: (block: unknown) 
 	return out;
 }
 
-function buildSystem(b: Builder, node: ValueNode, mapBlock?: (block: unknown) => unknown): unknown {
+function buildSystem(b: Builder, node: ValueNode, mapBlock?: (block: unknown) => unknown, keyRange?: TextRange): unknown {
 	if (node.kind === 'array') {
-		b.part('system', node.range, '/system');
+		b.part('system', node.range, '/system', keyRange);
 		const blocks = buildBlocks(b, node, '/system', mapBlock);
 		return blocks.length > 0 ? blocks : undefined;
 	}
 	const value = b.plain(node, '/system');
 	if (value !== undefined) {
-		b.part('system', node.range, '/system');
+		b.part('system', node.range, '/system', keyRange);
 	}
 	return value;
 }
 
-function buildTools(b: Builder, node: ValueNode, mapTool?: (tool: unknown) => unknown): unknown[] | undefined {
+function buildTools(b: Builder, node: ValueNode, mapTool?: (tool: unknown) => unknown, keyRange?: TextRange): unknown[] | undefined {
 	if (node.kind !== 'array') {
 		b.plain(node, '/tools');
 		return undefined;
 	}
-	b.part('tools', node.range, '/tools');
+	b.part('tools', node.range, '/tools', keyRange);
 	const out: unknown[] = [];
 	for (const item of node.items) {
 		const path = `/tools/${out.length}`;
@@ -276,7 +276,7 @@ function buildMessagesBody(b: Builder, obj: ObjectNode, bedrock: boolean, origin
 		if (typeof model === 'string') {
 			payload.model = model;
 			modelFromDocument = true;
-			b.part('model', modelProp.value.range, '/model');
+			b.part('model', modelProp.value.range, '/model', modelProp.range);
 		}
 	} else if (bedrock && origin.bedrockModelId) {
 		payload.model = origin.bedrockModelId;
@@ -285,11 +285,12 @@ function buildMessagesBody(b: Builder, obj: ObjectNode, bedrock: boolean, origin
 	const maxProp = getProp(obj, 'max_tokens');
 	if (maxProp) {
 		maxTokens = numberValue(maxProp.value);
-		b.part('max_tokens', maxProp.value.range, '/max_tokens');
+		b.part('max_tokens', maxProp.value.range, '/max_tokens', maxProp.range);
 	}
-	const messages = getValue(obj, 'messages');
-	if (messages) {
-		payload.messages = buildMessages(b, messages);
+	const messagesProp = getProp(obj, 'messages');
+	if (messagesProp) {
+		b.part('messages', messagesProp.value.range, '/messages', messagesProp.range);
+		payload.messages = buildMessages(b, messagesProp.value);
 	}
 	for (const field of countFields) {
 		const prop = getProp(obj, field);
@@ -298,9 +299,9 @@ function buildMessagesBody(b: Builder, obj: ObjectNode, bedrock: boolean, origin
 		}
 		let value: unknown;
 		if (field === 'system') {
-			value = buildSystem(b, prop.value);
+			value = buildSystem(b, prop.value, undefined, prop.range);
 		} else if (field === 'tools') {
-			value = buildTools(b, prop.value);
+			value = buildTools(b, prop.value, undefined, prop.range);
 		} else {
 			value = b.plain(prop.value, `/${field}`);
 			if (field === 'thinking' && value !== undefined) {

@@ -3,7 +3,7 @@
  * figure comes from the injected count function, so it is exact with the API and "≈" offline alike.
  */
 import type { MessagesBody } from '../types';
-import { blockType, blocksOf, type Edited, isObject, type Json, roleOf, toolName, withoutBlock, withoutMessage, withoutSystem, withoutTool } from './edit';
+import { blockType, blocksOf, type Edited, isObject, type Json, roleOf, toolName, withoutBlock, withoutMessage, withoutSystem, withoutTool, withoutTools } from './edit';
 import { DEFAULT_CONCURRENCY, runBounded, Tally } from './pool';
 import type { Breakdown, CountFn, RunOptions, Section, SectionKind } from './types';
 
@@ -214,6 +214,20 @@ export function targetForPath(body: MessagesBody, path: string): SectionTarget |
 	const n = segs.slice(1).map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
 	if (segs[0] === 'system' && segs.length === 1) {
 		return hasSystem(body) ? sectionTargets(body)[0] : undefined;
+	}
+	// One block of an array `system` (its cache breakpoints are often one per block).
+	if (segs[0] === 'system' && segs.length === 2 && Array.isArray(body.system) && n[0] < body.system.length) {
+		const i = n[0];
+		const blocks = body.system;
+		return {
+			kind: 'system', label: `System block ${i + 1}`, path,
+			edit: () => (blocks.length === 1 ? withoutSystem(body) : { body: { ...body, system: blocks.filter((_, j) => j !== i) }, standIn: false, notes: [] }),
+			children: [],
+		};
+	}
+	// Every tool definition together, with the tool-use system prompt they bring.
+	if (segs[0] === 'tools' && segs.length === 1 && (body.tools ?? []).length > 0) {
+		return { kind: 'tool', label: 'Tools', path, edit: () => ({ body: withoutTools(body), standIn: false, notes: [] }), children: [] };
 	}
 	if (segs[0] === 'tools' && segs.length === 2 && n[0] < (body.tools ?? []).length) {
 		return sectionTargets(body).find((t) => t.path === path);
