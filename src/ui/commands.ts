@@ -29,10 +29,46 @@ export class Commands extends Disposable {
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.setApiKey', () => this.setApiKey()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.clearApiKey', () => this.clearApiKey()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.showLog', () => deps.log.show()));
-		this._register(vscode.commands.registerCommand('claudeTokenMeter.recount', () => deps.service.recountAll({ clearCache: true })));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.recount', () => this.recount()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.selectModel', () => this.selectModel()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.countSelection', () => this.countSelection()));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.openExample', () => this.openExample()));
+	}
+
+	/**
+	 * Recount All Requests: the cache is cleared and every open file's requests counted again, with the work
+	 * shown in the status bar and a summary at the end ("recounted 12 requests in 3 open files: 10 exact,
+	 * 2 offline estimates"). Returns the summary.
+	 */
+	private async recount(): Promise<string> {
+		const service = this.deps.service;
+		const files = service.documents().filter((uri) => (service.get(uri)?.sites.length ?? 0) > 0);
+		const requests = files.reduce((n, uri) => n + service.get(uri)!.sites.length, 0);
+		if (requests === 0) {
+			const message = 'no Claude requests in the open files to recount.';
+			void vscode.window.showInformationMessage(`Claude Token Meter: ${message}`);
+			return message;
+		}
+		const plural = (n: number, word: string) => `${formatTokens(n)} ${word}${n === 1 ? '' : 's'}`;
+		service.recountAll({ clearCache: true });
+		await vscode.window.withProgress(
+			{ location: vscode.ProgressLocation.Window, title: `Claude Token Meter: recounting ${plural(requests, 'request')}…` },
+			() => service.whenIdle(),
+		);
+		let exact = 0;
+		let offline = 0;
+		let failed = 0;
+		for (const uri of files) {
+			for (const s of service.get(uri)?.sites ?? []) {
+				if (s.exact) { exact++; } else if (s.offline) { offline++; }
+				if (s.status === 'error' && !s.exact) { failed++; }
+			}
+		}
+		const counted = [exact ? `${formatTokens(exact)} exact` : '', offline ? plural(offline, 'offline estimate') : ''].filter(Boolean).join(', ');
+		const message = `recounted ${plural(requests, 'request')} in ${plural(files.length, 'open file')}: ${counted || 'none counted yet'}${failed ? ` (${formatTokens(failed)} failed: see Show Log)` : ''}.`;
+		this.deps.log.info(`Recount All Requests: ${message}`);
+		void vscode.window.showInformationMessage(`Claude Token Meter: ${message}`);
+		return message;
 	}
 
 	/** Opens the walkthrough's example request as a new untitled JSON document, so editing it changes no file. */

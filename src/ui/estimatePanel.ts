@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { parse } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { lookupModel, type ModelOverrides } from '../core/cost';
 import { CountError } from '../core/count/errors';
-import { estimateRequest, scaledToExact, toMarkdown, type CountFn, type Report } from '../core/report';
+import { estimateRequest, scaledToExact, toMarkdown, withoutFirstMessages, type CountFn, type Report } from '../core/report';
 import { reportHtml, reportPage, escapeHtml, type ReportHtmlContext } from '../core/report/html';
 import { canonicalJson } from '../core/util/hash';
 import type { SiteState, TokenCountService } from '../core/service';
@@ -57,6 +58,7 @@ export class EstimatePanel extends Disposable {
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.estimateRequest', (uri?: unknown, siteId?: unknown, opts?: unknown) =>
 			this.run(uri, siteId, { exactBreakdown: (opts as { exactBreakdown?: unknown } | undefined)?.exactBreakdown === true })));
 		this._register(vscode.commands.registerCommand('claudeTokenMeter.copyTrimmedRequest', () => this.copyTrimmed()));
+		this._register(vscode.commands.registerCommand('claudeTokenMeter.exportReport', () => this.exportMarkdown()));
 		this._register({ dispose: () => { this.running?.abort(); this.panel?.dispose(); } });
 		this._register(service.onDidChange((uri) => this.checkStale(uri)));
 	}
@@ -269,22 +271,61 @@ export class EstimatePanel extends Disposable {
 		});
 	}
 
-	private async exportMarkdown(): Promise<void> {
-		if (!this.report) { return; }
-		const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: toMarkdown(this.report) });
-		await vscode.window.showTextDocument(doc, vscode.ViewColumn.Active);
+	/**
+	 * The report as Markdown, in an untitled document named after the request's file ("support-agent-with-tools
+	 * cost report.md"), opened beside the report rather than over it. Exporting again reuses that document.
+	 */
+	private async exportMarkdown(): Promise<vscode.TextDocument | undefined> {
+		if (!this.report) {
+			void vscode.window.showInformationMessage('Claude Token Meter: run Estimate Request first; there is no report to export.');
+			return undefined;
+		}
+		const base = this.target ? this.target.uri.path.split('/').pop()!.replace(/\.[^.]*$/, '') || 'request' : 'request';
+		const uri = vscode.Uri.from({ scheme: 'untitled', path: `${base} cost report.md` });
+		const doc = await vscode.workspace.openTextDocument(uri);
+		const edit = new vscode.WorkspaceEdit();
+		edit.replace(uri, new vscode.Range(new vscode.Position(0, 0), doc.lineAt(doc.lineCount - 1).range.end), toMarkdown(this.report));
+		await vscode.workspace.applyEdit(edit);
+		const markdown = doc.languageId === 'markdown' ? doc : await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+		// Beside the report's column, so the report stays in view.
+		const reportColumn = this.panel?.viewColumn;
+		const column = reportColumn !== undefined && vscode.window.visibleTextEditors.some((e) => e.document === markdown && e.viewColumn !== reportColumn)
+			? vscode.window.visibleTextEditors.find((e) => e.document === markdown)!.viewColumn
+			: vscode.ViewColumn.Beside;
+		await vscode.window.showTextDocument(markdown, { viewColumn: column, preserveFocus: false, preview: false });
+		return markdown;
 	}
 
-	/** Copies the request without the oldest turns that had to go for it to fit (max_tokens kept). */
-	private async copyTrimmed(): Promise<void> {
+	/**
+	 * Copies the request without the oldest turns that had to go for it to fit (max_tokens kept). A JSON
+	 * request is copied from its own text with those messages cut out, so its key order, indentation and
+	 * everything else stay as written; a request in code is copied as JSON. Returns what was copied.
+	 */
+	private async copyTrimmed(): Promise<string | undefined> {
 		const fit = this.report?.contextFit;
 		if (!fit?.trimmedBody) {
 			void vscode.window.showInformationMessage('Claude Token Meter: the request fits; nothing to trim.');
-			return;
+			return undefined;
 		}
-		const maxTokens = this.target?.state.site.maxTokens;
-		const body = maxTokens !== undefined ? { ...fit.trimmedBody, max_tokens: maxTokens } : fit.trimmedBody;
-		await vscode.env.clipboard.writeText(JSON.stringify(body, null, 2));
-		void vscode.window.showInformationMessage(`Claude Token Meter: copied the request without its ${fit.dropTurns} oldest turn(s).`);
+		const dropped = fit.droppedMessages ?? 0;
+		const target = this.target;
+		let text: string | undefined;
+		if (target && (target.state.site.language === 'json' || target.state.site.language === 'jsonl')) {
+			const document = await vscode.workspace.openTextDocument(target.uri);
+			const source = document.getText(new vscode.Range(document.positionAt(target.state.site.range.start), document.positionAt(target.state.site.range.end)));
+			text = withoutFirstMessages(source, dropped);
+			// Only if the cut left exactly the messages the report kept (a message the request skips would shift it).
+			const kept = text === undefined ? undefined : parse(text) as { messages?: unknown[]; params?: { messages?: unknown[] } } | undefined;
+			if ((kept?.messages ?? kept?.params?.messages)?.length !== fit.trimmedBody.messages.length) { text = undefined; }
+		}
+		if (text === undefined) {
+			const maxTokens = target?.state.site.maxTokens;
+			const body = maxTokens !== undefined ? { ...fit.trimmedBody, max_tokens: maxTokens } : fit.trimmedBody;
+			text = JSON.stringify(body, null, 2);
+		}
+		await vscode.env.clipboard.writeText(text);
+		void vscode.window.showInformationMessage(`Claude Token Meter: copied the request without its ${fit.dropTurns} oldest turn(s) (${dropped} messages).`);
+		return text;
 	}
 }
+

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { contextFit, dropOldestTurns, turnStarts } from '../../src/core/report';
+import { contextFit, dropOldestTurns, turnStarts, withoutFirstMessages } from '../../src/core/report';
 import type { MessagesBody } from '../../src/core/types';
 import { assertValidRequest, fakeCounter, fakeTokens } from './reportHelpers';
 
@@ -127,5 +127,21 @@ describe('report context fit', () => {
 		const s = await contextFit(single, MODEL, 0, fakeCounter().count, { contextWindow: 50 });
 		assert.equal(s.droppableTurns, 0);
 		assert.match(s.reason, /no earlier turn/);
+	});
+});
+
+describe('the trimmed request copied from its source text', () => {
+	const source = '{\n    "messages": [\n        { "role": "user", "content": "one" },\n        {"role":"assistant","content":"two"},\n        { "role": "user", "content": "three" }\n    ],\n    "model": "claude-haiku-4-5",\n    "max_tokens": 10\n}';
+
+	it('cuts the oldest messages and keeps every other byte, key order and indentation included', () => {
+		assert.equal(withoutFirstMessages(source, 2), '{\n    "messages": [\n        { "role": "user", "content": "three" }\n    ],\n    "model": "claude-haiku-4-5",\n    "max_tokens": 10\n}');
+		assert.equal(withoutFirstMessages(source, 0), source);
+	});
+
+	it('reads a batch line through its params, and refuses a cut that leaves no message', () => {
+		const line = '{"custom_id":"a","params":{"model":"m","messages":[{"role":"user","content":"x"},{"role":"user","content":"y"}]}}';
+		assert.equal(withoutFirstMessages(line, 1), '{"custom_id":"a","params":{"model":"m","messages":[{"role":"user","content":"y"}]}}');
+		assert.equal(withoutFirstMessages(line, 2), undefined);
+		assert.equal(withoutFirstMessages('[1, 2]', 1), undefined);
 	});
 });

@@ -2,6 +2,7 @@
  * Context fit: when input + max_tokens is over the model's window (or the input over the token budget), the
  * fewest oldest turns to drop for the request to fit, found by counting trimmed requests (binary search).
  */
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { formatTokens, lookupModel } from '../cost';
 import type { MessagesBody } from '../types';
 import { clone, hasToolResult, roleOf } from './edit';
@@ -113,4 +114,19 @@ export async function contextFit(body: MessagesBody, model: string, maxTokens: n
 		approximate: tally.approximate,
 		reason: `Over the ${limits}: dropping the oldest ${lo} turn${lo === 1 ? '' : 's'} (${droppedMessages} message${droppedMessages === 1 ? '' : 's'}) brings the input to ${formatTokens(trimmedTokens)} tokens.`,
 	};
+}
+
+/**
+ * `source` (one request's JSON text, or a batch line's with its `params`) without the first `n` elements of
+ * its `messages` array: the cut runs from the first message to the first one kept, so everything else keeps
+ * its key order and layout. Undefined when there is no such array or `n` would leave no message.
+ */
+export function withoutFirstMessages(source: string, n: number): string | undefined {
+	const root = parseTree(source);
+	if (!root || root.type !== 'object') { return undefined; }
+	const owner = findNodeAtLocation(root, ['messages']) ? root : findNodeAtLocation(root, ['params', 'messages']) ? findNodeAtLocation(root, ['params']) : undefined;
+	const messages = owner && findNodeAtLocation(owner, ['messages']);
+	const items = messages?.type === 'array' ? messages.children ?? [] : [];
+	if (n <= 0 || n >= items.length) { return n <= 0 ? source : undefined; }
+	return source.slice(0, items[0].offset) + source.slice(items[n].offset);
 }

@@ -17,7 +17,7 @@ import type { CountFn, Report } from './types';
 export * from './types';
 export { breakdown, flattenSections, measurePart, sectionTargets, targetForPath } from './breakdown';
 export { breakEven, breakpointSites, cacheAnalysis, MAX_BREAKPOINTS } from './cache';
-export { contextFit, dropOldestTurns, turnStarts, type ContextFitOptions } from './contextFit';
+export { contextFit, dropOldestTurns, turnStarts, withoutFirstMessages, type ContextFitOptions } from './contextFit';
 export { costAcrossModels, familyOf, type ModelCostOptions } from './models';
 export { DEFAULT_CONCURRENCY, memoCount, runBounded } from './pool';
 export { DEFAULT_ROUTING, routing, routingHint, type RoutingThresholds } from './routing';
