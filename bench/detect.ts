@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { detectRequests } from '../src/core/detect';
 import { parseTreeFast } from '../src/core/detect/json';
-import { Bail, detectTypeScriptFast } from '../src/core/detect/tsFast';
+import { Bail, detectTypeScriptFast } from '../test/oracle/tsFast';
 
 /** A block of TypeScript as an application writes it: constants, helpers, a few SDK calls. */
 export function tsBlock(i: number): string {

@@ -1,12 +1,12 @@
 /**
- * Evaluation rules shared by the TypeScript, fast TypeScript and Python front ends. Each front end evaluates
+ * Evaluation rules shared by every front end (the engine's bindings and Python). Each front end evaluates
  * the operands with its own syntax tree and passes the results here, with a callback that makes an
  * unresolved node at the expression in hand; so a rule reads the same in every language.
  */
-import type { RequestSite, SiteLanguage, SiteShape, TextRange } from '../types';
+import type { RequestSite, SiteLanguage, TextRange } from '../types';
 import { firstLineAnchor } from './json';
-import { buildSite, classifyRequest, type SiteOrigin } from './site';
-import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
+import { buildSite } from './site';
+import { getValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 /** Makes the unresolved node for the expression being evaluated. */
 export type MakeUnresolved = (reason: string) => UnresolvedNode;
@@ -127,31 +127,6 @@ export function pushBatchEntries(requests: ValueNode | undefined, batchId: strin
 			out.push(buildSite(item, 'batch-entry', { id: `${batchId}/requests/${i}`, language, range: item.range, anchor: firstLineAnchor(text, item.range.start, item.range.end) }));
 		}
 	});
-}
-
-/**
- * The site of a JavaScript AWS SDK command (`new ConverseCommand({...})`, `new InvokeModelCommand({...})`).
- * An InvokeModel body counts only when written as `JSON.stringify(x)`: `findInner` finds x in the front
- * end's syntax (it runs even without a `body` key, as it always has) and `evaluate` evaluates it.
- */
-export function pushCommandSite<E>(value: ObjectNode, command: string, origin: Omit<SiteOrigin, 'bedrockModelId' | 'bedrockModelIdFromDocument'>,
-	defaultModelId: string | undefined, findInner: () => E | undefined, evaluate: (inner: E) => ValueNode, out: RequestSite[]): void {
-	const modelId = stringValue(getValue(value, 'modelId'));
-	const full: SiteOrigin = { ...origin, bedrockModelId: modelId ?? defaultModelId, bedrockModelIdFromDocument: modelId !== undefined };
-	if (command.startsWith('Converse')) {
-		out.push(buildSite(value, 'bedrock-converse', full));
-		return;
-	}
-	const bodyProp = value.props.find(p => p.key === 'body');
-	const inner = findInner();
-	if (!bodyProp || inner === undefined) {
-		return;
-	}
-	const body = evaluate(inner);
-	if (body.kind === 'object') {
-		const shape: SiteShape = classifyRequest(body) === 'messages' ? 'messages' : 'bedrock-invoke';
-		out.push(buildSite(body, shape, full));
-	}
 }
 
 /** The span an edit changed: lengths of the common prefix and (not overlapping it) the common suffix. */
