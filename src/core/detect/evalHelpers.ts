@@ -160,3 +160,12 @@ export function asObject(value: ValueNode): ObjectNode {
 	const reason = value.kind === 'unresolved' ? value : unresolvedNode(value.range, '', 'not an object');
 	return { kind: 'object', range: value.range, props: [], unresolved: [reason] };
 }
+
+/**
+ * True unless the model id names another vendor's Bedrock model (Cohere, Amazon Nova/Titan, Meta Llama,
+ * AI21, Mistral …): those calls are not Claude requests. Ids, ARNs and inference profiles all carry
+ * `anthropic.` (or `claude`) for Claude.
+ */
+export function isAnthropicModelId(modelId: string): boolean {
+	return /anthropic|claude/i.test(modelId);
+}

@@ -8,7 +8,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, SiteLanguage, SiteShape } from '../types';
-import { asObject, concatCall, concatenation, negation, spreadItems, spreadProps } from './evalHelpers';
+import { asObject, concatCall, concatenation, isAnthropicModelId, negation, spreadItems, spreadProps } from './evalHelpers';
 import { detectWithBinding, namedArgs, scalar, TreeEvaluator, type Declaration, type EngineOptions, type HalfTyped, type LanguageBinding, type SdkCall } from './engine';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import type { GrammarName } from './treeSitter';
@@ -375,15 +375,6 @@ class JsEvaluator extends TreeEvaluator {
 
 const methods: Record<string, SdkMethod> = { create: 'create', stream: 'stream', countTokens: 'count_tokens', parse: 'parse', toolRunner: 'tool_runner' };
 const commands = new Set(['InvokeModelCommand', 'InvokeModelWithResponseStreamCommand', 'ConverseCommand', 'ConverseStreamCommand']);
-
-/**
- * True unless the model id names another vendor's Bedrock model (Cohere, Amazon Nova/Titan, Meta Llama,
- * AI21, Mistral …): those calls are not Claude requests. Ids, ARNs and inference profiles all carry
- * `anthropic.` (or `claude`) for Claude.
- */
-export function isAnthropicModelId(modelId: string): boolean {
-	return /anthropic|claude/i.test(modelId);
-}
 
 /** The site of a Bedrock command, or none when it is not a Claude request. */
 function pushCommand(ev: JsEvaluator, command: string, value: ValueNode, origin: Omit<SiteOrigin, 'bedrockModelId' | 'bedrockModelIdFromDocument'>,
