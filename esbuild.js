@@ -86,7 +86,6 @@ async function buildCli(outDir) {
  */
 const chunks = [
 	{ file: 'detect.js', entry: 'src/core/detect/index.ts', from: /^\.{1,2}\/(core\/)?detect$/ },
-	{ file: 'typescript.js', entry: 'typescript', from: /^typescript$/ },
 	{ file: 'web-tree-sitter.js', entry: 'web-tree-sitter', from: /^web-tree-sitter$/ },
 	{ file: 'anthropic-sdk.js', entry: '@anthropic-ai/sdk', from: /^@anthropic-ai\/sdk$/ },
 	{ file: 'bedrock-runtime.js', entry: '@aws-sdk/client-bedrock-runtime', from: /^@aws-sdk\/client-bedrock-runtime$/ },

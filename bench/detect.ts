@@ -1,11 +1,14 @@
 /**
  * Detection time on generated documents of realistic shape: `node out/bench/detect.js`.
  * Goals (issue 4): ≤ 5 ms per 100 KB of TypeScript, ≤ 150 ms for a 20 MB JSON file with base64 images.
+ * TypeScript also runs on the compiler-based reader the engine replaced (test/oracle), marked 'old'.
  */
 import { performance } from 'node:perf_hooks';
 import { detectRequests } from '../src/core/detect';
 import { parseTreeFast } from '../src/core/detect/json';
-import { Bail, detectTypeScriptFast } from '../src/core/detect/tsFast';
+import type { RequestSite } from '../src/core/types';
+import { Bail, detectTypeScriptFast } from '../test/oracle/tsFast';
+import { detectTypeScript } from '../test/oracle/typescript';
 
 /** A block of TypeScript as an application writes it: constants, helpers, a few SDK calls. */
 export function tsBlock(i: number): string {
@@ -176,9 +179,11 @@ function pathOf(text: string, languageId: string): string {
 	if (languageId === 'json') {
 		return parseTreeFast(text) ? 'fast JSON' : 'jsonc-parser';
 	}
-	if (languageId !== 'typescript') {
-		return 'tree-sitter';
-	}
+	return 'tree-sitter';
+}
+
+/** Which path of the compiler-based reader (the old engine, test/oracle) served a TypeScript document. */
+function oldPathOf(text: string): string {
 	try {
 		detectTypeScriptFast(text, 'typescript', false, undefined, []);
 		return 'fast';
@@ -195,9 +200,16 @@ function pathOf(text: string, languageId: string): string {
  * same text again under one file name (a re-detection after a save or a focus change); 'after edit' changes
  * one character in the middle before each run, as typing does.
  */
-async function measure(name: string, text: string, languageId: string, ext: string, mode: Mode, runs: number, goalMs?: number): Promise<DetectBenchRow> {
-	const fileName = mode === 'from scratch' ? undefined : `bench-${mode.replace(' ', '-')}-${text.length}.${ext}`;
-	const sites = await detectRequests(text, languageId, { fileName });
+async function measure(name: string, text: string, languageId: string, ext: string, mode: Mode, runs: number, goalMs?: number, old = false): Promise<DetectBenchRow> {
+	const fileName = mode === 'from scratch' ? undefined : `bench-${mode.replace(' ', '-')}-${text.length}${old ? '-old' : ''}.${ext}`;
+	const detect = old
+		? async (t: string, _l: string, o: { fileName?: string }): Promise<RequestSite[]> => {
+			const out: RequestSite[] = [];
+			detectTypeScript(t, 'typescript', o, out);
+			return out;
+		}
+		: detectRequests;
+	const sites = await detect(text, languageId, { fileName });
 	const middle = text.length >> 1;
 	const edited = text.slice(0, middle) + (text[middle] === 'x' ? 'y' : 'x') + text.slice(middle + 1);
 	const wall: number[] = [];
@@ -206,13 +218,13 @@ async function measure(name: string, text: string, languageId: string, ext: stri
 		const input = mode === 'after edit' && i % 2 === 0 ? edited : text;
 		const cpu0 = process.cpuUsage();
 		const t = performance.now();
-		await detectRequests(input, languageId, { fileName });
+		await detect(input, languageId, { fileName });
 		wall.push(performance.now() - t);
 		const used = process.cpuUsage(cpu0);
 		cpu.push((used.user + used.system) / 1000);
 	}
 	return {
-		name, mode, bytes: text.length, sites: sites.length, path: pathOf(text, languageId),
+		name, mode, bytes: text.length, sites: sites.length, path: old ? `old: ${oldPathOf(text)}` : pathOf(text, languageId),
 		medianMs: median(wall), cpuMedianMs: median(cpu), minMs: Math.min(...wall), goalMs,
 	};
 }
@@ -241,6 +253,10 @@ export async function run(print: (line: string) => void = console.log): Promise<
 		await measure('TypeScript, half-typed call', halfTyped, 'typescript', 'ts', 'after edit', 11),
 		await measure('TypeScript, many calls', ts1m, 'typescript', 'ts', 'from scratch', 11, 50),
 		await measure('TypeScript, many calls', ts1m, 'typescript', 'ts', 'after edit', 11, 50),
+		await measure('TypeScript, many calls', ts100k, 'typescript', 'ts', 'from scratch', 41, 5, true),
+		await measure('TypeScript, many calls', ts100k, 'typescript', 'ts', 'after edit', 41, 5, true),
+		await measure('TypeScript, half-typed call', halfTyped, 'typescript', 'ts', 'after edit', 11, undefined, true),
+		await measure('TypeScript, many calls', ts1m, 'typescript', 'ts', 'after edit', 11, 50, true),
 		await measure('JSON, base64 images', json20m, 'json', 'json', 'from scratch', 11, 150),
 		await measure('Python, many calls', py1m, 'python', 'py', 'from scratch', 3),
 		await measure('Python, many calls', py1m, 'python', 'py', 'after edit', 6),

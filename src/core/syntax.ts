@@ -1,11 +1,10 @@
 /**
  * Syntax errors of a request file, from the same parsers the file types are read with: jsonc-parser for
  * JSON/JSONC (comments and trailing commas allowed, as detection reads them) and per line for JSONL,
- * TypeScript's parser for TS/JS. Detection itself is tolerant — the editor must keep working while the user
+ * a lexical check of brackets, strings and comments for TS/JS. Detection itself is tolerant — the editor must keep working while the user
  * types — so a gate (the CLI) asks here whether the file parses at all. Pure: no editor dependency.
  */
 import { printParseErrorCode, visit, type ParseErrorCode } from 'jsonc-parser';
-import type * as TS from 'typescript';
 import type { DetectLanguage } from './detect';
 
 export interface SyntaxProblem {
@@ -68,40 +67,116 @@ function jsonProblems(text: string, base: number, out: SyntaxProblem[]): void {
 	}
 }
 
-let ts: typeof TS | undefined;
+const closerOf: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+const regexAfterWord = /(?:^|[^\w$])(?:return|typeof|case|do|else|in|of|new|delete|void|throw|yield|await|instanceof)$/;
 
-function typeScriptProblems(text: string, language: 'typescript' | 'javascript', fileName: string | undefined, out: SyntaxProblem[]): void {
-	// Loaded only here: most runs never need the compiler.
-	ts ??= require('typescript') as typeof TS;
-	const jsx = /\.[jt]sx$/i.test(fileName ?? '');
-	const ext = `${language === 'typescript' ? 'ts' : 'js'}${jsx ? 'x' : ''}`;
-	const kind = { ts: ts.ScriptKind.TS, tsx: ts.ScriptKind.TSX, js: ts.ScriptKind.JS, jsx: ts.ScriptKind.JSX }[ext]!;
-	const name = `input.${ext}`;
-	let sf: TS.SourceFile;
-	try {
-		sf = ts.createSourceFile(name, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, false, kind);
-	} catch (err) {
-		if (err instanceof RangeError) {
-			out.push({ offset: 0, message: 'nested too deeply to read (TypeScript)' });
-			return;
-		}
-		throw err;
-	}
-	// A one-file program gives the parser's own diagnostics through the public API.
-	const host: TS.CompilerHost = {
-		getSourceFile: (f) => (f === name ? sf : undefined),
-		getDefaultLibFileName: () => 'lib.d.ts',
-		writeFile: () => undefined,
-		getCurrentDirectory: () => '/',
-		getCanonicalFileName: (f) => f,
-		useCaseSensitiveFileNames: () => true,
-		getNewLine: () => '\n',
-		fileExists: (f) => f === name,
-		readFile: () => undefined,
+/**
+ * The lexical structure of a TypeScript or JavaScript file: brackets that do not close or close the wrong
+ * bracket, strings, templates, comments and regular expressions left open. That is how a half-typed or
+ * truncated request file fails; messages are worded as the TypeScript compiler words them.
+ */
+function scriptProblems(text: string, language: 'typescript' | 'javascript', out: SyntaxProblem[]): void {
+	const suffix = language === 'typescript' ? ' (TypeScript)' : ' (JavaScript)';
+	const report = (offset: number, message: string): void => {
+		out.push({ offset, message: message + suffix });
 	};
-	const program = ts.createProgram([name], { noLib: true, noResolve: true, allowJs: true, types: [] }, host);
-	for (const d of program.getSyntacticDiagnostics(sf).slice(0, MAX_PROBLEMS)) {
-		out.push({ offset: d.start ?? 0, message: `${ts.flattenDiagnosticMessageText(d.messageText, ' ')} (TypeScript)` });
+	/** Open brackets; a template's `${` is '$'. */
+	const stack: { ch: string; at: number }[] = [];
+	let last = '';
+	for (let i = 0; i < text.length && out.length === 0; i++) {
+		const c = text[i];
+		if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+			continue;
+		}
+		if (c === '/' && text[i + 1] === '/') {
+			const eol = text.indexOf('\n', i);
+			i = eol < 0 ? text.length : eol;
+			continue;
+		}
+		if (c === '/' && text[i + 1] === '*') {
+			const close = text.indexOf('*/', i + 2);
+			if (close < 0) {
+				report(text.length, "'*/' expected.");
+				break;
+			}
+			i = close + 1;
+			continue;
+		}
+		if (c === '"' || c === '\'') {
+			let j = i + 1;
+			while (j < text.length && text[j] !== c && text[j] !== '\n') {
+				j += text[j] === '\\' ? 2 : 1;
+			}
+			if (j >= text.length || text[j] === '\n') {
+				report(Math.min(j, text.length), 'Unterminated string literal.');
+				break;
+			}
+			i = j;
+			last = 'a';
+			continue;
+		}
+		if (c === '`' || (c === '}' && stack.at(-1)?.ch === '$')) {
+			if (c === '}') {
+				stack.pop();
+			}
+			// Template text up to its end or the next substitution.
+			let j = i + 1;
+			while (j < text.length && text[j] !== '`' && !(text[j] === '$' && text[j + 1] === '{')) {
+				j += text[j] === '\\' ? 2 : 1;
+			}
+			if (j >= text.length) {
+				report(text.length, 'Unterminated template literal.');
+				break;
+			}
+			if (text[j] === '$') {
+				stack.push({ ch: '$', at: j });
+				i = j + 1;
+				last = '{';
+			} else {
+				i = j;
+				last = 'a';
+			}
+			continue;
+		}
+		if (c === '/') {
+			const before = text.slice(Math.max(0, i - 12), i).trimEnd();
+			if (last === '' || /[(,=:[!&|?{};+\-*%<>~^]$/.test(last) || regexAfterWord.test(before)) {
+				let j = i + 1;
+				let inClass = false;
+				while (j < text.length && text[j] !== '\n' && (inClass || text[j] !== '/')) {
+					if (text[j] === '\\') {
+						j++;
+					} else if (text[j] === '[') {
+						inClass = true;
+					} else if (text[j] === ']') {
+						inClass = false;
+					}
+					j++;
+				}
+				if (j >= text.length || text[j] === '\n') {
+					report(Math.min(j, text.length), 'Unterminated regular expression literal.');
+					break;
+				}
+				i = j;
+				last = 'a';
+				continue;
+			}
+		}
+		if (c in closerOf) {
+			stack.push({ ch: c, at: i });
+		} else if (c === ')' || c === ']' || c === '}') {
+			const open = stack.pop();
+			if (!open) {
+				report(i, 'Declaration or statement expected.');
+			} else if (open.ch === '$' || closerOf[open.ch] !== c) {
+				report(i, `'${open.ch === '$' ? '}' : closerOf[open.ch]}' expected.`);
+			}
+		}
+		last = /[\w$]/.test(c) ? 'a' : c;
+	}
+	if (out.length === 0 && stack.length > 0) {
+		const open = stack[stack.length - 1];
+		report(text.length, `'${open.ch === '$' ? '}' : closerOf[open.ch]}' expected.`);
 	}
 }
 
@@ -109,7 +184,7 @@ function typeScriptProblems(text: string, language: 'typescript' | 'javascript',
  * The syntax errors of a document, first ones first (at most a few per file); empty when it parses. Python is
  * not checked here: tree-sitter's recovery is read by detection alone.
  */
-export function syntaxProblems(text: string, language: DetectLanguage, fileName?: string): SyntaxProblem[] {
+export function syntaxProblems(text: string, language: DetectLanguage, _fileName?: string): SyntaxProblem[] {
 	const out: SyntaxProblem[] = [];
 	switch (language) {
 		case 'json':
@@ -131,7 +206,7 @@ export function syntaxProblems(text: string, language: DetectLanguage, fileName?
 		}
 		case 'typescript':
 		case 'javascript':
-			typeScriptProblems(text, language, fileName, out);
+			scriptProblems(text, language, out);
 			break;
 		default:
 			break;

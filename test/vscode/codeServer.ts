@@ -63,6 +63,11 @@ export interface ServerOptions {
 	port?: number;
 	/** VSIX files installed into the profile's extensions folder (`--install-extension`) before the server starts. */
 	install?: string[];
+	/**
+	 * Workspace trust on, and the opened folder not trusted (Restricted Mode), as a user who answered "No"
+	 * to "Do you trust the authors of the files in this folder?". Default: trust off, every folder trusted.
+	 */
+	untrusted?: boolean;
 }
 
 export interface CodeServer {
@@ -91,6 +96,14 @@ const defaultSettings: Record<string, unknown> = {
 	'git.enabled': false,
 	// The web workbench saves after a delay by default; tests edit fixtures and must leave them as they are.
 	'files.autoSave': 'off',
+};
+
+// Restricted Mode without the modal trust prompt: a folder nobody has trusted opens untrusted.
+const untrustedSettings: Record<string, unknown> = {
+	'security.workspace.trust.enabled': true,
+	'security.workspace.trust.startupPrompt': 'never',
+	'security.workspace.trust.emptyWindow': false,
+	'security.workspace.trust.untrustedFiles': 'open',
 };
 
 /** Extra settings from CTM_TEST_SETTINGS (a JSON object), for callers that can only pass env vars. */
@@ -168,7 +181,7 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 	fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
 	const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
 	if (!opts.stateDir || !fs.existsSync(settingsFile)) {
-		fs.writeFileSync(settingsFile, JSON.stringify({ ...defaultSettings, ...opts.settings }, null, '\t'));
+		fs.writeFileSync(settingsFile, JSON.stringify({ ...defaultSettings, ...(opts.untrusted ? untrustedSettings : {}), ...opts.settings }, null, '\t'));
 	}
 	const config = path.join(tmp, 'config.yaml');
 	fs.writeFileSync(config, 'auth: none\ncert: false\n');
@@ -200,7 +213,7 @@ export async function startCodeServer(opts: ServerOptions = {}): Promise<CodeSer
 		'--extensions-dir', dirs.extensions,
 		'--disable-telemetry',
 		'--disable-update-check',
-		'--disable-workspace-trust',
+		...(opts.untrusted ? [] : ['--disable-workspace-trust']),
 		'--disable-getting-started-override',
 		'--disable-proxy',
 		'--ignore-last-opened',

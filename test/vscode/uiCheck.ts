@@ -24,6 +24,8 @@ export interface WorkbenchOptions {
 	workspace?: string;
 	/** Extra user settings (merged over CTM_TEST_SETTINGS and the harness defaults). */
 	settings?: Record<string, unknown>;
+	/** Open the workspace untrusted (Restricted Mode); see ServerOptions.untrusted. */
+	untrusted?: boolean;
 	/** Extra environment for the extension host. */
 	env?: NodeJS.ProcessEnv;
 	/** Where screenshot(name) writes PNGs; defaults to out/ui-screenshots. */
@@ -93,6 +95,7 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 		env: { ...process.env, ...opts.env },
 		onOutput: verbose ? line => console.log(`[server] ${line}`) : undefined,
 		install: opts.install,
+		untrusted: opts.untrusted,
 	});
 	let timer: NodeJS.Timeout | undefined;
 	const session = await openBrowser({ width: opts.width, height: opts.height, tmpDir: path.join(server.tmp, 'browser') }).catch(err => {

@@ -4,7 +4,7 @@
  * and the driver that turns the SDK calls a binding recognises into sites. The evaluation rules themselves
  * (concatenation, spreads, following names) are those of `evalHelpers.ts`, the same as every front end's.
  */
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Node, Parser, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, SiteLanguage, TextRange } from '../types';
 import { follow, pushBatchEntries, type MakeUnresolved } from './evalHelpers';
 import { firstLineAnchor } from './json';
@@ -30,12 +30,18 @@ export interface SdkCall {
 	readonly method: SdkMethod;
 	/** Evaluates the request as an object (`model`, `messages`, … in the Messages API's own names). */
 	readonly payload: () => ValueNode;
+	/** The name the site's id is numbered by (default: the method), e.g. `messages.create` or `InvokeModelCommand`. */
+	readonly idName?: string;
+	/** Makes the call's sites itself (Bedrock commands), instead of one Messages site or one per batch entry. */
+	readonly push?: (value: ValueNode, origin: { id: string; language: SiteLanguage; range: TextRange; anchor: TextRange }, out: RequestSite[]) => void;
 }
 
 /** How a language writes names, declarations and request calls. */
 export interface LanguageBinding<E extends TreeEvaluator = TreeEvaluator> {
 	readonly grammar: GrammarName;
 	readonly language: SiteLanguage;
+	/** What a site's id starts with (default: the language). */
+	readonly idPrefix?: string;
 	/** Candidate call names in the text (`New(`, `create(` …): group 1 is the name, confirmed on the tree. */
 	readonly candidates: RegExp;
 	/** The word characters of a name, for finding its occurrences (`$` for PHP variables). */
@@ -43,6 +49,17 @@ export interface LanguageBinding<E extends TreeEvaluator = TreeEvaluator> {
 	makeEvaluator(text: string, tree: Tree): E;
 	/** The SDK call whose method name is this node, if it is one. */
 	sdkCall(name: Node, evaluator: E): SdkCall | undefined;
+	/**
+	 * For a call still being typed (its brackets not closed yet, so the tree holds an error there): where
+	 * its text ends and what closes it, so it can be read as if it were finished.
+	 */
+	closeHalfTyped?(text: string, at: number): HalfTyped | undefined;
+}
+
+/** A half-typed call closed: `closers` inserted at `end` make it complete. */
+export interface HalfTyped {
+	readonly end: number;
+	readonly closers: string;
 }
 
 const maxOccurrences = 2000;
@@ -60,6 +77,8 @@ export abstract class TreeEvaluator {
 	readsElsewhere = false;
 	/** Reads of the last run still valid after typing elsewhere, by use offset: no need to resolve the name again. */
 	known: Map<number, NameRead> | undefined;
+	/** The reason given for a name declared nowhere in the file. */
+	protected unknownName = 'unknown name';
 
 	constructor(readonly text: string, readonly tree: Tree) { }
 
@@ -157,7 +176,7 @@ export abstract class TreeEvaluator {
 		this.recording?.push(read);
 		const decl = read.decl;
 		if (!decl?.value) {
-			return this.unresolved(use, decl?.reason ?? 'unknown name');
+			return this.unresolved(use, decl?.reason ?? this.unknownName);
 		}
 		if (read.changed) {
 			return this.unresolved(use, 'changed at run time before the call');
@@ -235,6 +254,8 @@ interface CachedCall {
 	readonly start: number;
 	readonly end: number;
 	readonly method: SdkMethod;
+	/** The name its id is numbered by. */
+	readonly idName: string;
 	/** Offset of the method's name (where the binding confirms the call). */
 	readonly nameAt: number;
 	readonly reads: readonly NameRead[];
@@ -322,7 +343,8 @@ function shiftSite(site: RequestSite, shift: Shift, id: string): RequestSite | u
  */
 export async function detectWithBinding<E extends TreeEvaluator>(binding: LanguageBinding<E>, text: string, options: EngineOptions, out: RequestSite[]): Promise<void> {
 	const parser = await getParser(binding.grammar);
-	const cacheKey = options.fileName === undefined ? undefined : `${binding.language}:${options.fileName}`;
+	// The default Bedrock model is part of what a call's sites say: a different one is a different run.
+	const cacheKey = options.fileName === undefined ? undefined : `${binding.grammar}:${binding.language}:${options.bedrockModelId ?? ''}:${options.fileName}`;
 	const cached = cacheKey ? callCache.get(cacheKey) : undefined;
 	// The texts are compared once, for the incremental parse and for what the edit touched.
 	const previous = cached && cached.text === cachedText(binding.grammar, options.fileName) ? cached : undefined;
@@ -332,13 +354,14 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 		return;
 	}
 	let calls: CachedCall[] = [];
+	let recovered = false;
 	try {
 		const evaluator = binding.makeEvaluator(text, tree);
 		const ordinals = new Map<string, number>();
 		const nextId = (method: string): string => {
 			const n = ordinals.get(method) ?? 0;
 			ordinals.set(method, n + 1);
-			return `${binding.language}:${method}#${n}`;
+			return `${binding.idPrefix ?? binding.language}:${method}#${n}`;
 		};
 		const evaluate = (found: SdkCall, name: Node, id: string): void => {
 			const first = out.length;
@@ -349,7 +372,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			evaluator.recording = undefined;
 			pushSites(binding, found, payload, id, text, evaluator.range(found.call), out);
 			calls.push({
-				start: found.call.startIndex, end: found.call.endIndex, method: found.method, nameAt: name.startIndex,
+				start: found.call.startIndex, end: found.call.endIndex, method: found.method, idName: found.idName ?? found.method, nameAt: name.startIndex,
 				// A call that read text outside its names' declarations is evaluated again next time.
 				reads: evaluator.readsElsewhere ? [{ name: '', use: -1, changed: true }] : reads.map(withoutNode), sites: out.slice(first), id,
 			});
@@ -367,6 +390,8 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			remember(bySource, previous!.text.slice(call.start, call.end), call);
 		}
 		const seen = new Set<number>();
+		const candidates: number[] = [];
+		const unconfirmed: number[] = [];
 		const pattern = new RegExp(binding.candidates.source, 'g');
 		for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
 			const at = match.index + match[0].indexOf(match[1]);
@@ -374,12 +399,16 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			if (!name || name.startIndex !== at) {
 				continue;
 			}
+			candidates.push(at);
 			const found = binding.sdkCall(name, evaluator);
+			if (!found) {
+				unconfirmed.push(at);
+			}
 			if (!found || seen.has(found.call.id)) {
 				continue;
 			}
 			seen.add(found.call.id);
-			const id = nextId(found.method);
+			const id = nextId(found.idName ?? found.method);
 			const reused = reuse(bySource.get(text.slice(found.call.startIndex, found.call.endIndex)), found.call, evaluator, id);
 			if (reused) {
 				out.push(...reused.sites);
@@ -388,17 +417,106 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			}
 			evaluate(found, name, id);
 		}
+		if (unconfirmed.length > 0 && binding.closeHalfTyped && tree.rootNode.hasError) {
+			const sites: RequestSite[] = [];
+			ordinals.clear();
+			if (recoverHalfTyped(binding, text, candidates, unconfirmed, parser, nextId, sites)) {
+				recovered = true;
+				out.length = base;
+				out.push(...sites);
+			}
+		}
 	} finally {
 		if (!options.fileName) {
 			tree.delete();
 		}
-		if (cacheKey) {
+		if (cacheKey && recovered) {
+			// Calls read from a patched text are not kept: the next run reads the document again.
+			callCache.delete(cacheKey);
+		} else if (cacheKey) {
 			callCache.delete(cacheKey);
 			callCache.set(cacheKey, { text, calls });
 			if (callCache.size > maxCachedDocuments) {
 				callCache.delete(callCache.keys().next().value!);
 			}
 		}
+	}
+}
+
+/**
+ * Calls the tree could not confirm because they are still being typed: the text is patched with what
+ * closes each of them and the whole document is read again there (one parse), its ranges mapped back onto
+ * the document (a range ending in inserted text ends where the typed text ends). False when nothing could
+ * be patched or the patched text confirms none of those calls.
+ */
+function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, text: string, candidates: number[], unconfirmed: number[],
+	parser: Parser, nextId: (method: string) => string, out: RequestSite[]): boolean {
+	const patches: HalfTyped[] = [];
+	for (const at of unconfirmed) {
+		if (patches.length > 0 && at < patches[patches.length - 1].end) {
+			continue; // inside the call patched last: read in the same patched text
+		}
+		const patch = binding.closeHalfTyped!(text, at);
+		if (patch && patch.end > at) {
+			patches.push(patch);
+		}
+	}
+	if (patches.length === 0) {
+		return false;
+	}
+	let patched = '';
+	let from = 0;
+	for (const p of patches) {
+		patched += text.slice(from, p.end) + p.closers;
+		from = p.end;
+	}
+	patched += text.slice(from);
+	const toPatched = (offset: number): number => offset + patches.filter(p => p.end <= offset).reduce((n, p) => n + p.closers.length, 0);
+	const toText = (offset: number): number => {
+		let shift = 0;
+		for (const p of patches) {
+			const end = p.end + shift;
+			if (offset <= end) {
+				break;
+			}
+			if (offset <= end + p.closers.length) {
+				return p.end;
+			}
+			shift += p.closers.length;
+		}
+		return offset - shift;
+	};
+	const mapRange = (r: TextRange): TextRange => ({ start: toText(r.start), end: toText(r.end) });
+	const tree = parser.parse(patched);
+	if (!tree) {
+		return false;
+	}
+	try {
+		const evaluator = binding.makeEvaluator(patched, tree);
+		const seen = new Set<number>();
+		let confirmed = false;
+		for (const at of candidates) {
+			const p = toPatched(at);
+			const name = tree.rootNode.descendantForIndex(p, p + 1);
+			const call = name && name.startIndex === p ? binding.sdkCall(name, evaluator) : undefined;
+			if (!call || seen.has(call.call.id)) {
+				continue;
+			}
+			seen.add(call.call.id);
+			confirmed ||= unconfirmed.includes(at);
+			const sites: RequestSite[] = [];
+			pushSites(binding, call, call.payload(), nextId(call.idName ?? call.method), patched, evaluator.range(call.call), sites);
+			for (const site of sites) {
+				out.push({
+					...site, range: mapRange(site.range), anchor: mapRange(site.anchor),
+					parts: site.parts.map(part => ({ ...part, range: mapRange(part.range) })),
+					unresolved: site.unresolved.map(u => ({ ...u, range: mapRange(u.range) })),
+				});
+			}
+		}
+		return confirmed;
+	} finally {
+		tree.delete();
 	}
 }
 
@@ -439,7 +557,7 @@ function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>,
 	const shift: Shift = [{ start: 0, end: edit.start, delta: 0 }, { start: edit.oldEnd, end: Number.MAX_SAFE_INTEGER, delta }];
 	const touches = (start: number, end: number): boolean => start <= edit.oldEnd && end >= edit.start;
 	for (const call of previous.calls) {
-		const id = nextId(call.method);
+		const id = nextId(call.idName);
 		const touched = touches(call.start, call.end) || call.reads.some(r => r.use < 0 || (r.value !== undefined && touches(r.value.start, r.value.end)));
 		if (!touched && call.id === id && call.end < edit.start && call.reads.every(r => r.use < edit.start && (!r.value || r.value.end < edit.start))) {
 			// Wholly before the edit: nothing moved, the sites are kept as they are.
@@ -463,7 +581,7 @@ function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>,
 		const nameAt = shiftOffset(shift, call.nameAt);
 		const name = nameAt === undefined ? null : evaluator.tree.rootNode.descendantForIndex(nameAt, nameAt + 1);
 		const found = name && name.startIndex === nameAt ? binding.sdkCall(name, evaluator) : undefined;
-		if (!name || !found || found.method !== call.method) {
+		if (!name || !found || (found.idName ?? found.method) !== call.idName) {
 			return false;
 		}
 		// Names whose declared values the edit did not touch resolve as they did (typing declares nothing).
@@ -505,6 +623,10 @@ function reuse(candidates: CachedCall[] | undefined, call: Node, evaluator: Tree
 /** The sites of one evaluated call: one per batch entry, else one. */
 function pushSites(binding: LanguageBinding<TreeEvaluator>, found: SdkCall, value: ValueNode, id: string, text: string, range: TextRange, out: RequestSite[]): void {
 	const anchor = firstLineAnchor(text, range.start, range.end);
+	if (found.push) {
+		found.push(value, { id, language: binding.language, range, anchor }, out);
+		return;
+	}
 	if (found.method === 'batch') {
 		const requests = value.kind === 'object' ? value.props.find(p => p.key === 'requests')?.value : undefined;
 		const first = out.length;

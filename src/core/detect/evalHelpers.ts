@@ -1,12 +1,12 @@
 /**
- * Evaluation rules shared by the TypeScript, fast TypeScript and Python front ends. Each front end evaluates
+ * Evaluation rules shared by every front end (the engine's bindings and Python). Each front end evaluates
  * the operands with its own syntax tree and passes the results here, with a callback that makes an
  * unresolved node at the expression in hand; so a rule reads the same in every language.
  */
-import type { RequestSite, SiteLanguage, SiteShape, TextRange } from '../types';
+import type { RequestSite, SiteLanguage, TextRange } from '../types';
 import { firstLineAnchor } from './json';
-import { buildSite, classifyRequest, type SiteOrigin } from './site';
-import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
+import { buildSite } from './site';
+import { getValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 /** Makes the unresolved node for the expression being evaluated. */
 export type MakeUnresolved = (reason: string) => UnresolvedNode;
@@ -129,31 +129,6 @@ export function pushBatchEntries(requests: ValueNode | undefined, batchId: strin
 	});
 }
 
-/**
- * The site of a JavaScript AWS SDK command (`new ConverseCommand({...})`, `new InvokeModelCommand({...})`).
- * An InvokeModel body counts only when written as `JSON.stringify(x)`: `findInner` finds x in the front
- * end's syntax (it runs even without a `body` key, as it always has) and `evaluate` evaluates it.
- */
-export function pushCommandSite<E>(value: ObjectNode, command: string, origin: Omit<SiteOrigin, 'bedrockModelId' | 'bedrockModelIdFromDocument'>,
-	defaultModelId: string | undefined, findInner: () => E | undefined, evaluate: (inner: E) => ValueNode, out: RequestSite[]): void {
-	const modelId = stringValue(getValue(value, 'modelId'));
-	const full: SiteOrigin = { ...origin, bedrockModelId: modelId ?? defaultModelId, bedrockModelIdFromDocument: modelId !== undefined };
-	if (command.startsWith('Converse')) {
-		out.push(buildSite(value, 'bedrock-converse', full));
-		return;
-	}
-	const bodyProp = value.props.find(p => p.key === 'body');
-	const inner = findInner();
-	if (!bodyProp || inner === undefined) {
-		return;
-	}
-	const body = evaluate(inner);
-	if (body.kind === 'object') {
-		const shape: SiteShape = classifyRequest(body) === 'messages' ? 'messages' : 'bedrock-invoke';
-		out.push(buildSite(body, shape, full));
-	}
-}
-
 /** The span an edit changed: lengths of the common prefix and (not overlapping it) the common suffix. */
 export function changedSpan(oldText: string, newText: string): { prefix: number; suffix: number } {
 	const max = Math.min(oldText.length, newText.length);
@@ -184,4 +159,13 @@ export function asObject(value: ValueNode): ObjectNode {
 	}
 	const reason = value.kind === 'unresolved' ? value : unresolvedNode(value.range, '', 'not an object');
 	return { kind: 'object', range: value.range, props: [], unresolved: [reason] };
+}
+
+/**
+ * True unless the model id names another vendor's Bedrock model (Cohere, Amazon Nova/Titan, Meta Llama,
+ * AI21, Mistral …): those calls are not Claude requests. Ids, ARNs and inference profiles all carry
+ * `anthropic.` (or `claude`) for Claude.
+ */
+export function isAnthropicModelId(modelId: string): boolean {
+	return /anthropic|claude/i.test(modelId);
 }

@@ -13,7 +13,7 @@ import { detectJava } from './java';
 import { detectRuby } from './ruby';
 import { detectCsharp } from './csharp';
 import { detectPhp } from './php';
-import { detectTypeScript } from './typescript';
+import { detectJavaScript } from './javascript';
 
 export interface DetectOptions {
 	/** Used to pick a parser when the language id is not one we know (and to recognise `.jsonl`). */
@@ -107,7 +107,7 @@ export async function detectRequests(text: string, languageId: string, options: 
 				break;
 			case 'typescript':
 			case 'javascript':
-				detectTypeScript(text, detectLanguage(languageId, options.fileName) as 'typescript' | 'javascript',
+				await detectJavaScript(text, detectLanguage(languageId, options.fileName) as 'typescript' | 'javascript',
 					{ ...options, languageId }, out);
 				break;
 			case 'python':

@@ -4,12 +4,12 @@
  * units, the same unit as document offsets.
  */
 import type { Node } from 'web-tree-sitter';
-import type { RequestSite, TextRange } from '../types';
+import type { RequestSite, TextRange, Unresolved } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, type SiteOrigin } from './site';
 import { configureGrammars, getParser, parseText, type GrammarPaths } from './treeSitter';
-import { concatenation, follow, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
-import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
+import { concatenation, follow, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
+import { getValue, shortText, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 export type PythonParserPaths = GrammarPaths;
 
@@ -25,7 +25,7 @@ export function configurePythonParser(next: PythonParserPaths): void {
 }
 
 /** `.create(`, `.count_tokens(`, `.converse(` …: candidates found in the text, confirmed on the syntax tree. */
-const candidatePattern = /\.\s*(create|stream|count_tokens|invoke_model|invoke_model_with_response_stream|converse|converse_stream)\s*\(/g;
+const candidatePattern = /\.\s*(create|stream|count_tokens|parse|tool_runner|invoke_model|invoke_model_with_response_stream|converse|converse_stream)\s*\(/g;
 
 /** `client.beta.messages.batches.create` → ['client', 'beta', 'messages', 'batches', 'create'] (names only). */
 function attributeChain(node: Node): string[] {
@@ -41,14 +41,16 @@ function attributeChain(node: Node): string[] {
 	return names;
 }
 
-function sdkMethod(chain: string[]): string | undefined {
+function sdkMethod(full: string[]): string | undefined {
+	// `client.messages.with_raw_response.create(...)` sends the same request as `client.messages.create(...)`.
+	const chain = full.filter(name => name !== 'with_raw_response' && name !== 'with_streaming_response');
 	const n = chain.length;
 	const last = chain[n - 1];
 	const beta = (i: number): string => (chain[i] === 'beta' ? 'beta.' : '');
 	if (last === 'create' && chain[n - 2] === 'batches' && chain[n - 3] === 'messages') {
 		return `${beta(n - 4)}messages.batches.create`;
 	}
-	if ((last === 'create' || last === 'stream' || last === 'count_tokens') && chain[n - 2] === 'messages') {
+	if ((last === 'create' || last === 'stream' || last === 'count_tokens' || last === 'parse' || last === 'tool_runner') && chain[n - 2] === 'messages') {
 		return `${beta(n - 3)}messages.${last}`;
 	}
 	if (n >= 2 && (last === 'invoke_model' || last === 'invoke_model_with_response_stream' || last === 'converse' || last === 'converse_stream')) {
@@ -81,7 +83,12 @@ interface Binding {
 	readonly start: number;
 	readonly value?: Node;
 	readonly reason?: string;
+	/** The module or function body the name is bound in. */
+	readonly scope?: Node;
 }
+
+const loopTypes = new Set(['for_statement', 'while_statement']);
+const comprehensionTypes = new Set(['list_comprehension', 'generator_expression', 'dictionary_comprehension', 'set_comprehension']);
 
 class Evaluator {
 	/** Names bound directly in a scope (module or function body), by scope node id. */
@@ -101,14 +108,14 @@ class Evaluator {
 		const range = this.range(node);
 		switch (node.type) {
 			case 'string':
-				return this.string(node);
+				return this.string(node, depth, visiting);
 			case 'concatenated_string': {
 				let value = '';
 				for (const part of node.namedChildren) {
 					if (!part || part.type === 'comment') {
 						continue;
 					}
-					const piece = this.string(part);
+					const piece = this.string(part, depth, visiting);
 					if (piece.kind !== 'scalar') {
 						return piece;
 					}
@@ -142,6 +149,9 @@ class Evaluator {
 					const r = this.evaluate(right, depth, visiting);
 					return concatenation(l, r, range, 'python', reason => this.unresolved(node, reason));
 				}
+				if (node.childForFieldName('operator')?.text === '%' && left && right) {
+					return this.percentFormat(node, this.evaluate(left, depth, visiting), this.evaluate(right, depth, visiting));
+				}
 				return this.unresolved(node, 'expression');
 			}
 			case 'parenthesized_expression': {
@@ -163,6 +173,10 @@ class Evaluator {
 				if (name && args && (name === 'dict' || /(Param|Params|ParamsNonStreaming|ParamsStreaming|Request)$/.test(name))) {
 					return this.keywordArguments(args, range, depth, visiting);
 				}
+				const formatted = fn?.type === 'attribute' && args ? this.stringMethod(node, fn, args, depth, visiting) : undefined;
+				if (formatted) {
+					return formatted;
+				}
 				return this.unresolved(node, 'function call');
 			}
 			case 'attribute':
@@ -176,10 +190,10 @@ class Evaluator {
 		}
 	}
 
-	private string(node: Node): ValueNode {
+	private string(node: Node, depth = 0, visiting: Set<number> = new Set()): ValueNode {
 		const range = this.range(node);
 		if (node.type !== 'string') {
-			return this.evaluate(node);
+			return this.evaluate(node, depth, visiting);
 		}
 		const start = node.children.find(c => c?.type === 'string_start');
 		const end = node.children.find(c => c?.type === 'string_end');
@@ -188,7 +202,7 @@ class Evaluator {
 		}
 		const prefix = start.text.replace(/['"]+$/, '').toLowerCase();
 		if (prefix.includes('f') && node.namedChildren.some(c => c?.type === 'interpolation')) {
-			return this.unresolved(node, 'f-string substitution');
+			return this.fString(node, prefix, start, end, depth, visiting);
 		}
 		if (prefix.includes('b')) {
 			return this.unresolved(node, 'bytes');
@@ -200,6 +214,113 @@ class Evaluator {
 			value = value.replace(/\{\{/g, '{').replace(/\}\}/g, '}');
 		}
 		return { kind: 'scalar', range, value };
+	}
+
+	/** The text of literal pieces of a string, decoded as Python reads them (universal newlines, escapes). */
+	private literalText(raw: string, prefix: string, fString: boolean): string {
+		raw = raw.replace(/\r\n?/g, '\n');
+		const value = prefix.includes('r') ? raw : unescapePython(raw);
+		return fString ? value.replace(/\{\{/g, '{').replace(/\}\}/g, '}') : value;
+	}
+
+	/** `f"Hi {NAME}"`: joined when every substitution is a known scalar without conversion or format spec. */
+	private fString(node: Node, prefix: string, start: Node, end: Node | null | undefined, depth: number, visiting: Set<number>): ValueNode {
+		let value = '';
+		let at = start.endIndex;
+		for (const part of node.namedChildren) {
+			if (part?.type !== 'interpolation') {
+				continue;
+			}
+			value += this.literalText(this.text.slice(at, part.startIndex), prefix, true);
+			const expr = part.childForFieldName('expression');
+			const piece = expr && !part.childForFieldName('type_conversion') && !part.childForFieldName('format_specifier')
+				? pythonStr(this.evaluate(expr, depth, visiting)) : undefined;
+			if (piece === undefined) {
+				return this.unresolved(node, 'f-string substitution');
+			}
+			value += piece;
+			at = part.endIndex;
+		}
+		value += this.literalText(this.text.slice(at, end ? end.startIndex : node.endIndex), prefix, true);
+		return { kind: 'scalar', range: this.range(node), value };
+	}
+
+	/** `"…".format(…)`, `"…".replace(a, b)` on a known string; anything else is a function call. */
+	private stringMethod(node: Node, fn: Node, args: Node, depth: number, visiting: Set<number>): ValueNode | undefined {
+		const method = fn.childForFieldName('attribute')?.text;
+		const owner = fn.childForFieldName('object');
+		if (!owner || (method !== 'format' && method !== 'replace')) {
+			return undefined;
+		}
+		const self = this.evaluate(owner, depth, visiting);
+		if (self.kind !== 'scalar' || typeof self.value !== 'string') {
+			return this.unresolved(node, self.kind === 'unresolved' ? self.reason : 'function call');
+		}
+		const positional: ValueNode[] = [];
+		const named = new Map<string, ValueNode>();
+		for (const a of args.namedChildren) {
+			if (!a || a.type === 'comment') {
+				continue;
+			}
+			if (a.type === 'keyword_argument') {
+				const k = a.childForFieldName('name')?.text;
+				const v = a.childForFieldName('value');
+				if (k && v) {
+					named.set(k, this.evaluate(v, depth, visiting));
+				}
+			} else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {
+				return this.unresolved(node, 'function call');
+			} else {
+				positional.push(this.evaluate(a, depth, visiting));
+			}
+		}
+		const range = this.range(node);
+		if (method === 'replace') {
+			const [from, to, count] = positional.map(pythonStr);
+			if (from === undefined || to === undefined || positional.length > 2 || count !== undefined) {
+				return this.unresolved(node, 'function call');
+			}
+			return { kind: 'scalar', range, value: self.value.split(from).join(to) };
+		}
+		let next = 0;
+		let failed = false;
+		const value = self.value.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (whole, field?: string) => {
+			if (field === undefined) {
+				return whole[0];
+			}
+			const arg = field === '' ? positional[next++] : /^\d+$/.test(field) ? positional[Number(field)] : named.get(field);
+			const piece = arg ? pythonStr(arg) : undefined;
+			if (piece === undefined) {
+				failed = true;
+				return '';
+			}
+			return piece;
+		});
+		return failed ? this.unresolved(node, 'string formatting') : { kind: 'scalar', range, value };
+	}
+
+	/** `"Hi %s, %d left" % (name, n)` and `"%(name)s" % {...}` on known values. */
+	private percentFormat(node: Node, left: ValueNode, right: ValueNode): ValueNode {
+		if (left.kind !== 'scalar' || typeof left.value !== 'string') {
+			return this.unresolved(node, left.kind === 'unresolved' ? left.reason : 'expression');
+		}
+		const args = right.kind === 'array' ? right.items : [right];
+		let next = 0;
+		let failed = false;
+		const value = left.value.replace(/%(?:\(([^)]*)\))?([sdir%])/g, (whole, key: string | undefined, conv: string) => {
+			if (conv === '%') {
+				return '%';
+			}
+			const arg = key !== undefined ? (right.kind === 'object' ? getValue(right, key) : undefined) : args[next++];
+			const piece = arg ? pythonStr(arg) : undefined;
+			if (piece === undefined || ((conv === 'd' || conv === 'i') && !(arg?.kind === 'scalar' && typeof arg.value === 'number'))) {
+				failed = true;
+				return '';
+			}
+			return conv === 'd' || conv === 'i' ? String(Math.trunc(Number((arg as { value: number }).value))) : piece;
+		});
+		const leftover = left.value.replace(/%(?:\([^)]*\))?[sdir%]/g, '');
+		return failed || leftover.includes('%') ? this.unresolved(node, 'string formatting') : { kind: 'scalar', range: this.range(node), value };
 	}
 
 	private list(node: Node, depth: number, visiting: Set<number>): ValueNode {
@@ -278,6 +399,9 @@ class Evaluator {
 		if (!binding?.value) {
 			return this.unresolved(node, binding?.reason ?? 'unknown name');
 		}
+		if (binding.scope && this.changedBefore(node, binding)) {
+			return this.unresolved(node, 'changed at run time before the call');
+		}
 		const value = binding.value;
 		return follow(value.id, depth, visiting, () => this.evaluate(value, depth + 1, visiting), reason => this.unresolved(node, reason));
 	}
@@ -291,6 +415,16 @@ class Evaluator {
 	private resolve(node: Node): Binding | undefined {
 		const name = node.text;
 		for (let scope: Node | null = node.parent; scope; scope = scope.parent) {
+			if (comprehensionTypes.has(scope.type)) {
+				const binds = scope.namedChildren.some(c => {
+					const left = c?.type === 'for_in_clause' ? c.childForFieldName('left') : null;
+					return left !== null && (left.type === 'identifier' ? left.text === name : left.descendantsOfType('identifier').some(id => id?.text === name));
+				});
+				if (binds) {
+					return { start: scope.startIndex, reason: 'loop variable' };
+				}
+				continue;
+			}
 			if (scope.type === 'function_definition' || scope.type === 'lambda') {
 				const params = scope.childForFieldName('parameters');
 				if (params && this.parameterNames(params).has(name)) {
@@ -341,7 +475,63 @@ class Evaluator {
 				best = b;
 			}
 		}
-		return best ?? list[0];
+		const found = best ?? list[0];
+		return { ...found, scope };
+	}
+
+	/** Where each name of a scope is changed in place or rebound: `x.append(…)`, `extend`, `insert`, `x += …`, `x = …`. */
+	private readonly mutations = new Map<number, Map<string, { at: number; rebind: boolean }[]>>();
+
+	private mutationsOf(scope: Node): Map<string, { at: number; rebind: boolean }[]> {
+		let found = this.mutations.get(scope.id);
+		if (found) {
+			return found;
+		}
+		found = new Map();
+		this.mutations.set(scope.id, found);
+		const add = (id: Node, rebind: boolean): void => {
+			const list = found!.get(id.text) ?? [];
+			list.push({ at: id.startIndex, rebind });
+			found!.set(id.text, list);
+		};
+		for (const n of scope.descendantsOfType(['call', 'augmented_assignment', 'assignment'])) {
+			if (!n) {
+				continue;
+			}
+			if (n.type === 'call') {
+				const fn = n.childForFieldName('function');
+				const owner = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+				if (owner?.type === 'identifier' && /^(append|extend|insert)$/.test(fn!.childForFieldName('attribute')?.text ?? '')) {
+					add(owner, false);
+				}
+			} else {
+				const left = n.childForFieldName('left');
+				if (left?.type === 'identifier') {
+					add(left, n.type === 'assignment');
+				}
+			}
+		}
+		return found;
+	}
+
+	/**
+	 * True when the list a name holds is changed after its binding and before the use (or anywhere in a loop
+	 * around the use, where a later turn sees it): the call then sends more than the first turn's list.
+	 */
+	private changedBefore(use: Node, binding: Binding): boolean {
+		const list = this.mutationsOf(binding.scope!).get(use.text);
+		if (!list) {
+			return false;
+		}
+		let loop: Node | null = null;
+		for (let n: Node | null = use.parent; n && n.id !== binding.scope!.id; n = n.parent) {
+			if (loopTypes.has(n.type) && n.startIndex > binding.start) {
+				loop = n;
+			}
+		}
+		return list.some(m => m.at > binding.start && (m.rebind
+			? loop !== null && m.at >= loop.startIndex && m.at < loop.endIndex && m.at > use.startIndex
+			: m.at < use.startIndex || (loop !== null && m.at >= loop.startIndex && m.at < loop.endIndex)));
 	}
 
 	/** Direct statements of a block: `NAME = value`, `NAME: T = value`, imports, defs. */
@@ -410,10 +600,32 @@ class Evaluator {
 
 /** `json.dumps(x)` → x, for Bedrock InvokeModel bodies. */
 function dumpedArgument(node: Node | undefined): Node | undefined {
+	// `json.dumps(x).encode()` / `.encode("utf-8")`: the bytes of the same JSON.
+	const fn = node?.type === 'call' ? node.childForFieldName('function') : null;
+	if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'encode') {
+		node = fn.childForFieldName('object') ?? undefined;
+	}
 	if (node?.type !== 'call' || node.childForFieldName('function')?.text.replace(/\s+/g, '') !== 'json.dumps') {
 		return undefined;
 	}
 	return node.childForFieldName('arguments')?.namedChildren.find(c => c && c.type !== 'keyword_argument' && c.type !== 'comment') ?? undefined;
+}
+
+/** A list comprehension of batch entries: its element evaluated once, and the unresolved count of entries. */
+function comprehension(evaluator: Evaluator, node: Node): { entry: ValueNode; range: TextRange; count: Unresolved } | undefined {
+	if (node.type !== 'list_comprehension') {
+		return undefined;
+	}
+	const body = node.childForFieldName('body');
+	const loop = node.namedChildren.find(c => c?.type === 'for_in_clause');
+	if (!body || !loop) {
+		return undefined;
+	}
+	const range = evaluator.range(node);
+	return {
+		entry: evaluator.evaluate(body), range,
+		count: { path: '', range: evaluator.range(loop), text: shortText(loop.text), reason: 'one request per item of a comprehension: how many is known at run time' },
+	};
 }
 
 export async function detectPython(text: string, options: PyDetectOptions, out: RequestSite[]): Promise<void> {
@@ -450,21 +662,39 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 			if (method.endsWith('batches.create')) {
 				const id = nextId(method);
 				const first = out.length;
-				pushBatchEntries(getValue(kwargs, 'requests'), id, 'python', text, out);
+				const requestsArg = args.namedChildren.find(c => c?.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'requests')?.childForFieldName('value');
+				const built = requestsArg ? comprehension(evaluator, requestsArg) : undefined;
+				if (built) {
+					// `[Request(...) for x in items]`: one entry stands for all; how many is known at run time.
+					pushBatchEntries({ kind: 'array', range: built.range, items: [built.entry] }, id, 'python', text, out);
+					for (let i = first; i < out.length; i++) {
+						out[i] = { ...out[i], unresolved: [...out[i].unresolved, built.count] };
+					}
+				} else {
+					pushBatchEntries(getValue(kwargs, 'requests'), id, 'python', text, out);
+				}
 				for (let i = first; i < out.length; i++) {
 					out[i] = { ...out[i], method: 'batch' };
 				}
 				continue;
 			}
 			if (method.startsWith('invoke_model') || method.startsWith('converse')) {
-				const modelId = stringValue(getValue(kwargs, 'modelId'));
+				const modelIdNode = getValue(kwargs, 'modelId');
+				const modelId = stringValue(modelIdNode);
+				if (modelId !== undefined && !isAnthropicModelId(modelId)) {
+					continue; // another vendor's model on Bedrock (Cohere, Nova, Llama, AI21, Mistral, Titan …)
+				}
+				// A model id known only at run time: the figure is for the default model, and the list says so.
+				const withModelId = (site: RequestSite): RequestSite => modelIdNode?.kind === 'unresolved'
+					? { ...site, unresolved: [...site.unresolved, { path: '/modelId', range: modelIdNode.range, text: modelIdNode.text, reason: `model id: ${modelIdNode.reason}` }] }
+					: site;
 				const origin: SiteOrigin = {
 					id: nextId(method), language: 'python', range, anchor,
 					bedrockModelId: modelId ?? options.bedrockModelId, bedrockModelIdFromDocument: modelId !== undefined,
 				};
 				if (method.startsWith('converse')) {
 					if (getValue(kwargs, 'messages')) {
-						out.push({ ...buildSite(kwargs, 'bedrock-converse', origin), method: 'converse' });
+						out.push({ ...withModelId(buildSite(kwargs, 'bedrock-converse', origin)), method: 'converse' });
 					}
 					continue;
 				}
@@ -477,11 +707,11 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 				const inner = dumpedArgument(bodyExpr);
 				const body = inner ? evaluator.evaluate(inner) : undefined;
 				if (body?.kind === 'object' && getValue(body, 'messages')) {
-					out.push({ ...buildSite(body, 'bedrock-invoke', origin), method: 'invoke_model' });
+					out.push({ ...withModelId(buildSite(body, 'bedrock-invoke', origin)), method: 'invoke_model' });
 				}
 				continue;
 			}
-			const last = method.slice(method.lastIndexOf('.') + 1) as 'create' | 'stream' | 'count_tokens';
+			const last = method.slice(method.lastIndexOf('.') + 1) as 'create' | 'stream' | 'count_tokens' | 'parse' | 'tool_runner';
 			out.push({ ...buildSite(kwargs, 'messages', { id: nextId(method), language: 'python', range, anchor }), method: last });
 		}
 	} finally {
@@ -489,4 +719,18 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 			tree.delete();
 		}
 	}
+}
+
+/** `str(value)` as Python writes a scalar; undefined for anything else (a list, a dict, an unknown value). */
+function pythonStr(value: ValueNode | undefined): string | undefined {
+	if (value?.kind !== 'scalar') {
+		return undefined;
+	}
+	if (value.value === null) {
+		return 'None';
+	}
+	if (typeof value.value === 'boolean') {
+		return value.value ? 'True' : 'False';
+	}
+	return String(value.value);
 }

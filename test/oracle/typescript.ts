@@ -5,12 +5,13 @@
  * blocks of the same file, which is fast and covers how requests are usually written.
  */
 import type * as TS from 'typescript';
-import type { RequestSite, TextRange } from '../types';
-import { firstLineAnchor } from './json';
-import { buildSite } from './site';
+import type { RequestSite, TextRange } from '../../src/core/types';
+import { firstLineAnchor } from '../../src/core/detect/json';
+import { buildSite } from '../../src/core/detect/site';
 import { detectTypeScriptFast } from './tsFast';
-import { asObject, changedSpan, concatCall, concatenation, follow, maxDepth, member, negation, pushBatchEntries, pushCommandSite, spreadItems, spreadProps } from './evalHelpers';
-import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
+import { asObject, changedSpan, concatCall, concatenation, follow, maxDepth, member, negation, pushBatchEntries, spreadItems, spreadProps } from '../../src/core/detect/evalHelpers';
+import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from '../../src/core/detect/valueTree';
+import { pushCommandSite } from './commandSite';
 
 export interface TsDetectOptions {
 	readonly fileName?: string;

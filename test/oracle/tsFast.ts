@@ -5,12 +5,13 @@
  * functions in a request, JSX in a value, unbalanced brackets while typing …) throws `Bail`, and the caller
  * falls back to the full parse, so results never differ.
  */
-import type { RequestSite, SiteLanguage, TextRange } from '../types';
-import { firstLineAnchor } from './json';
-import { buildSite } from './site';
+import type { RequestSite, SiteLanguage, TextRange } from '../../src/core/types';
+import { firstLineAnchor } from '../../src/core/detect/json';
+import { buildSite } from '../../src/core/detect/site';
 import { isTok, scan, Tok, tokText, type Scan } from './tsScan';
-import { asObject, concatCall, concatenation, follow, maxDepth, member, negation, pushBatchEntries, pushCommandSite, spreadItems, spreadProps } from './evalHelpers';
-import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
+import { asObject, concatCall, concatenation, follow, maxDepth, member, negation, pushBatchEntries, spreadItems, spreadProps } from '../../src/core/detect/evalHelpers';
+import { getValue, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from '../../src/core/detect/valueTree';
+import { pushCommandSite } from './commandSite';
 
 /** The fast path cannot decide: use the full parser. */
 export class Bail extends Error { }
