@@ -16,6 +16,7 @@ import {
 	serverToolTokens,
 	structuredOutputSchema,
 	thinkingPromptTokens,
+	toolBlocksWithoutTools,
 	toolPromptFor,
 } from './framing';
 import { FAMILY_LABELS, KIND_LABELS, requestKind } from './kinds';
@@ -191,6 +192,8 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	if (tools.length > 0) {
 		countTools(tools, asRecord(b.tool_choice), hasSystem, modelId, family, frame, t);
+	} else if (messages.some((m) => Array.isArray(asRecord(m)?.content) && (asRecord(m)!.content as unknown[]).some((c) => /^(tool_use|tool_result)$/.test(String(asRecord(c)?.type))))) {
+		t.tokens += toolBlocksWithoutTools(modelId);
 	}
 
 	// Tool results in the conversation count as one more such section after a system prompt (v3: system
