@@ -567,6 +567,37 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n(user('claude-3-5-sonnet-20241022', { tools })) - n(user('claude-3-5-sonnet-20241022')), 314 + defs);
 	});
 
+	it('v5 frame: a system prompt adds a newline token unless the first message opens with one; adaptive thinking adds none there', () => {
+		for (const model of ['claude-sonnet-5', 'claude-opus-4-8']) {
+			const sys = countText('Answer briefly.', 'v5');
+			assert.equal(n(user(model, { system: 'Answer briefly.' })) - n(user(model)), sys + 1, model);
+			const nl = (extra: Partial<MessagesBody>): MessagesBody => ({ model, messages: [{ role: 'user', content: '\nThink about it.' }], ...extra });
+			assert.equal(n(nl({ system: 'Answer briefly.' })) - n(nl({})), sys, model);
+			assert.equal(n(user(model, { system: 'Answer briefly.', thinking: { type: 'adaptive' } })), n(user(model, { system: 'Answer briefly.' })), model);
+		}
+		// v3 keeps its measured figures: no newline after the system prompt, adaptive 1.
+		assert.equal(n(user('claude-sonnet-4-6', { system: 'Answer briefly.' })) - n(user('claude-sonnet-4-6')), countText('Answer briefly.', 'v3'));
+		assert.equal(n(user('claude-sonnet-4-6', { thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6')), 1);
+	});
+
+	it('v5 frame: a tool_use no text precedes costs 22 less than its v3 rendering; after a text it costs the rendering', () => {
+		const call = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } };
+		const body = (model: string, assistant: unknown[]): MessagesBody => ({
+			model,
+			messages: [
+				{ role: 'user', content: 'Weather?' },
+				{ role: 'assistant', content: assistant },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Rain' }] },
+			],
+		});
+		const rendered = countInner(renderToolUse('get_weather', { city: 'Oslo' }), 'v5');
+		const bare = n(body('claude-sonnet-5', [call]));
+		const afterText = n(body('claude-sonnet-5', [{ type: 'text', text: 'Checking.' }, call]));
+		assert.equal(afterText - bare, countText('Checking.', 'v5') + 22);
+		assert.equal(n(body('claude-opus-4-8', [call])), bare);
+		assert.ok(rendered > 22);
+	});
+
 	it('structured output: the schema indented by 2 after an 81-token instruction (v3), 119 on v5; one more with tools', () => {
 		const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
 		const json = JSON.stringify(schema, null, 2);

@@ -155,7 +155,9 @@ export function renderToolUse(name: unknown, input: unknown): string {
 export function thinkingPromptTokens(thinking: unknown, model: string): number {
 	const type = thinking && typeof thinking === 'object' ? (thinking as Record<string, unknown>).type : undefined;
 	if (type === 'adaptive') {
-		return 1;
+		// In the v5 frame the one token is the system prompt's newline (see V5_SYSTEM_NEWLINE): every
+		// recorded adaptive request there has a system prompt, and counts as the same body without both.
+		return inV5Frame(model) ? 0 : 1;
 	}
 	if (type !== 'enabled') {
 		return 0;
@@ -276,6 +278,26 @@ export function noParallelDelta(model: string): number {
  * counts (3 exact recordings, 5 under the v4.7 frame each; their structured-output instruction, 38
  * over v3's, matches v5's too). Opus 4.7 keeps the v4.7 frame (3 recordings).
  */
+/** True for the models counted in v5's message frame: Opus 4.8, 4.9 and Claude 5. */
+export function inV5Frame(model: string): boolean {
+	const v = parseClaudeVersion(model);
+	return !!v && (v[0] >= 5 || (v[0] === 4 && v[1] >= 8));
+}
+
+/**
+ * In the v5 frame a system prompt is followed by a newline token of its own, which a first message
+ * opening with a newline absorbs (Sonnet 5: 4 exact recordings of a system prompt 1 under without it,
+ * 3 whose first message opens with a newline exact; 12 with adaptive thinking unchanged, see above).
+ */
+export const V5_SYSTEM_NEWLINE = 1;
+
+/**
+ * In the v5 frame a tool_use that no text precedes in its message costs 22 tokens less than its v3
+ * rendering (Sonnet 5 and Opus 4.8: one call and its result, 5 of 8 exact recordings 22 over without
+ * it, the others 21 and 24; 2 calls after a text fit without it, 1 and 2 over).
+ */
+export const V5_TOOL_USE_DELTA = -22;
+
 export function frameFamily(model: string, family: Family): Family {
 	const v = parseClaudeVersion(model);
 	return family === 'v4.7' && v && v[0] === 4 && v[1] >= 8 ? 'v5' : family;
