@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { writeProbes } from '../hostile/generate';
-import { activateExtension, setting } from './helpers';
+import { activateExtension, setting, until } from './helpers';
 
 /**
  * The worst five hostile inputs opened in the real VS Code (offline counting): the extension host survives
@@ -56,13 +56,13 @@ describe('Hostile inputs in a real VS Code', function () {
 	const digest = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
 	// 'no-request': nothing is detected in it, so no figure may be claimed (the status bar stays hidden).
-	const probes: { name: string; file: string; status: RegExp | 'no-request' | 'known-gap' }[] = [
+	// 'not-scanned': detection refuses it and says why: the status bar reads "Claude: not scanned", its tooltip the reason.
+	const probes: { name: string; file: string; status: RegExp | 'no-request' | { notScanned: RegExp } }[] = [
 		{ name: '50 MB request with a huge base64 image', file: 'image-50mb.json', status: /^\$\(symbol-numeric\) .*≈[\d,]+ tok/ },
 		{ name: '100,000 messages', file: 'messages-100000.json', status: /^\$\(symbol-numeric\) .*[\d,]+ tok/ },
 		{ name: '5 MB single line (JSONL)', file: 'line-5mb.jsonl', status: /^\$\(symbol-numeric\) .*[\d,]+ tok/ },
 		{ name: 'binary file renamed .json', file: 'binary.json', status: 'no-request' },
-		// Detection does not read this depth yet: the host must survive it, the figure is the known gap.
-		{ name: 'arrays nested 100,000 deep', file: 'nested-100000.json', status: 'known-gap' },
+		{ name: 'arrays nested 100,000 deep', file: 'nested-100000.json', status: { notScanned: /^Too deeply nested: this request nests more than \d+ levels, so it is not counted\.$/ } },
 	];
 
 	for (const probe of probes) {
@@ -98,12 +98,17 @@ describe('Hostile inputs in a real VS Code', function () {
 			if (!probe.file.startsWith('binary')) {
 				assert.equal(digest(editor.document.getText()), digest(before.toString('utf8')), 'the text is what the file holds');
 			}
-			const sites = api.service.get(editor.document.uri.toString())?.sites.length ?? 0;
-			const status = sites > 0 ? api.statusText() : '(hidden: no request detected)';
+			const state = api.service.get(editor.document.uri.toString());
+			const sites = state?.sites.length ?? 0;
+			const status = sites > 0 ? api.statusText() : state?.notice ? `${api.statusText()} — ${state.notice}` : '(hidden: no request detected)';
 			table.push(`${probe.name} | ${status} | ${lagMs} ms | yes`);
 			if (probe.status === 'no-request') {
 				assert.equal(sites, 0);
-			} else if (probe.status !== 'known-gap') {
+			} else if (typeof probe.status === 'object' && 'notScanned' in probe.status) {
+				assert.equal(sites, 0, 'no figure is claimed');
+				assert.match(state?.notice ?? '', probe.status.notScanned);
+				await until(() => api.statusText() === '$(info) Claude: not scanned', 'the status bar to say the file was not scanned');
+			} else {
 				assert.equal(sites, 1);
 				assert.match(status, probe.status);
 			}

@@ -66,6 +66,16 @@ async function reportFrame(wb: Workbench): Promise<Frame> {
 	return found!;
 }
 
+/** Opens a file through Quick Open; a failure names the file and leaves a screenshot. */
+async function opened(wb: Workbench, name: string): Promise<void> {
+	try {
+		await wb.openFile(name);
+	} catch (err) {
+		const shot = await wb.screenshot(`privacy-open-${name}-failed`).catch(() => '');
+		throw new Error(`opening ${name}: ${(err as Error).message.split('\n')[0]} (screenshot ${shot})`);
+	}
+}
+
 /** Every *.log file under a folder, concatenated. */
 function logText(dir: string): string {
 	let text = '';
@@ -85,7 +95,7 @@ export const checks: UiCheck[] = [
 			try {
 				await waitFor(async () => (await wb.statusBarTexts()).includes('Restricted Mode'), 'the Restricted Mode indicator');
 				pointAt(wb, server.url);
-				await wb.openFile('request.json');
+				await opened(wb, 'request.json');
 				await waitFor(async () => (await wb.codeLensTexts()).some((t) => /[\d,]+ tokens .*\(offline\)/.test(t)), 'the offline CodeLens of request.json', 30_000);
 				// The key goes in with the request open: a key change recounts every open request.
 				await setKeyThroughUi(wb);
@@ -100,7 +110,7 @@ export const checks: UiCheck[] = [
 				await wb.runCommand('Claude Token Meter: Count Selection as One User Message');
 				await waitFor(async () => /tokens .*\(offline\)/.test(await wb.page.locator('.notifications-toasts').innerText().catch(() => '')), 'the offline Count Selection answer', 15_000);
 
-				await wb.openFile('hostile-report.json');
+				await opened(wb, 'hostile-report.json');
 				await waitFor(async () => (await wb.codeLensTexts()).some((t) => /tokens/.test(t)), 'the CodeLens of the hostile request', 30_000);
 				await wb.runCommand('Claude Token Meter: Estimate Request');
 				const frame = await reportFrame(wb);
@@ -149,7 +159,8 @@ export const checks: UiCheck[] = [
 				await trust.waitFor({ state: 'visible', timeout: 15_000 });
 				await trust.click();
 				await waitFor(async () => !(await wb.statusBarTexts()).includes('Restricted Mode'), 'Restricted Mode to end');
-				await wb.openFile('request.json');
+				// Back to the request's tab (the Workspace Trust editor covers it).
+				await wb.page.locator('.tabs-container .tab', { hasText: /^request\.json/ }).first().click();
 				await waitFor(async () => (await wb.codeLensTexts()).some((t) => /[\d,]+ tokens/.test(t) && !/offline/.test(t)), 'the exact CodeLens once the folder is trusted', 30_000);
 				assert.ok(server.requests.some((r) => r.path === '/v1/messages/count_tokens'), 'a count once the folder is trusted');
 				assert.ok(server.requests.filter((r) => r.path === '/v1/messages/count_tokens').every((r) => r.keyEquals(KEY)), 'the stored key was sent');

@@ -31,3 +31,17 @@ describe('model lifecycle', () => {
 		assert.equal(successorOf(lookupModel('claude-sonnet-5-5')!), undefined);
 	});
 });
+
+describe('switching to the successor', () => {
+	it('says what the switch does to this request: tokens on the new tokenizer and the cost through the one price path', async () => {
+		const { switchEffect } = await import('../../src/core/cost/lifecycle');
+		const from = lookupModel('claude-sonnet-4-5')!;
+		const to = lookupModel('claude-sonnet-5-5')!;
+		// 1,300 tokens on Sonnet 4.5 at $3/MTok = $0.0039; 1,412 on Sonnet 5.5 at $2/MTok = $0.002824.
+		const e = switchEffect(from, { tokens: 1300, usd: 1300 * 3 / 1e6 }, to, 1412);
+		assert.equal(e.text, 'Sonnet 5.5: 1,412 tokens (+9 %, new tokenizer), $0.0028 (−28 %)');
+		assert.equal(e.newTokenizer, true);
+		const same = switchEffect(lookupModel('claude-opus-5')!, { tokens: 1000, usd: 0.005 }, lookupModel('claude-opus-5-5')!, 1000);
+		assert.equal(same.text, 'Opus 5.5: 1,000 tokens (±0 %), $0.004 (−20 %)');
+	});
+});

@@ -136,7 +136,7 @@ describe('pricing table', () => {
 			assert.equal(m.tokenizer, family);
 			assert.equal(m.origin, 'table');
 			assert.ok(m.displayName.startsWith('Claude '));
-			// Unset where no source gives it (the rows added 2026-11-23), never below the smallest documented value.
+			// Never below the smallest documented value.
 			assert.ok(m.minCacheablePrefix === undefined || m.minCacheablePrefix >= 512);
 			// The write multipliers hold on every row: 1.25x (5 minutes) and 2x (1 hour).
 			assert.ok(Math.abs(m.cacheWrite5m - 1.25 * m.input) < 1e-9);
@@ -174,16 +174,45 @@ describe('pricing table', () => {
 		assert.equal(opus41.input, 15);
 	});
 
-	it('minimum cacheable prefixes follow DESIGN §5 where it gives one', () => {
-		for (const id of ['claude-opus-4-5', 'claude-opus-4-6', 'claude-opus-4-7', 'claude-opus-4-8', 'claude-haiku-4-5']) {
+	it('minimum cacheable prefixes follow the first-party sources, the higher value where they conflict or give none', () => {
+		// The prompt-caching page: 4,096 Opus 4.6 / 4.5 and Haiku 4.5; 1,024 Sonnet 4.5 and the 4.0/4.1 models; 2,048 Haiku 3.5.
+		for (const id of ['claude-opus-4-5', 'claude-opus-4-6', 'claude-haiku-4-5']) {
 			assert.equal(get(id).minCacheablePrefix, 4096, id);
-		}
-		for (const id of ['claude-sonnet-4-6', 'claude-fable-5']) {
-			assert.equal(get(id).minCacheablePrefix, 2048, id);
 		}
 		for (const id of ['claude-sonnet-4-5', 'claude-sonnet-4-0', 'claude-opus-4-1', 'claude-opus-4-0']) {
 			assert.equal(get(id).minCacheablePrefix, 1024, id);
 		}
+		assert.equal(get('claude-3-5-haiku-latest').minCacheablePrefix, 2048);
+		// Launch pages: "a lower 1,024-token minimum" for Opus 4.8, 512 for Opus 5.
+		assert.equal(get('claude-opus-4-8').minCacheablePrefix, 1024);
+		assert.match(get('claude-opus-4-8').minCacheablePrefixSource!, /whats-new-claude-4-8/);
+		assert.equal(get('claude-opus-5').minCacheablePrefix, 512);
+		assert.match(get('claude-opus-5').minCacheablePrefixSource!, /whats-new-opus-5/);
+		// Conflicting or missing first-party figures: the higher candidate, with a note saying so.
+		for (const [id, kept] of [['claude-sonnet-4-6', 2048], ['claude-fable-5', 2048], ['claude-opus-4-7', 4096], ['claude-fable-5-1', 2048], ['claude-haiku-5-5', 4096]] as const) {
+			assert.equal(get(id).minCacheablePrefix, kept, id);
+			assert.ok(get(id).minCacheablePrefixNote, id);
+		}
+	});
+
+	it('the minimum cacheable prefix of every current model names its source (an address)', () => {
+		for (const m of currentModels()) {
+			assert.ok(m.minCacheablePrefix !== undefined && m.minCacheablePrefix >= 512, m.id);
+			assert.match(m.minCacheablePrefixSource ?? '', /^https:\/\/\S+$/, m.id);
+		}
+		for (const m of allModels()) {
+			if (m.minCacheablePrefix !== undefined) {
+				assert.match(m.minCacheablePrefixSource ?? '', /^https:\/\/\S+$/, m.id);
+			}
+		}
+	});
+
+	it('every row names the page and date of its prices', () => {
+		for (const m of allModels()) {
+			assert.match(m.priceSource ?? '', /^https:\/\/\S+$/, m.id);
+			assert.match(m.pricesAsOf ?? '', /^\d{4}-\d{2}-\d{2}$/, m.id);
+		}
+		assert.deepEqual(get('claude-sonnet-5-5').priceChanges?.map((c) => [c.field, c.from, c.to, c.effective]), [['cacheRead', 0.2, 0.1, '2026-10-07']]);
 	});
 
 	it('long-context tier on Sonnet 4 and 4.5 (1M beta), $6 / $22.50 over 200K', () => {
@@ -209,11 +238,10 @@ describe('pricing table', () => {
 	});
 
 	it('says which values are assumed', () => {
-		assert.ok(get('claude-opus-5').assumed.some((a) => a.startsWith('minCacheablePrefix')));
 		assert.ok(get('claude-mythos-5').assumed.includes('bedrockIds'));
 		assert.ok(get('claude-sonnet-5-5').assumed.some((a) => a.startsWith('cacheRead')));
 		assert.ok(get('claude-haiku-5-5').assumed.some((a) => a.startsWith('cacheWrite5m')));
-		assert.equal(get('claude-opus-5-5').minCacheablePrefix, undefined);
+		assert.match(get('claude-opus-5-5').minCacheablePrefixNote ?? '', /no first-party figure for Opus 5\.5/);
 		assert.deepEqual(get('claude-sonnet-4-5').assumed, []);
 	});
 });

@@ -206,16 +206,18 @@ describe('detect: incremental runs agree with a fresh read', () => {
 	const typing = 'ab c1XYZ .,-';
 	const anything = 'ab "\'{}()[]\n$#+=,;`\\';
 
-	const languages: [string, string][] = [['messages.go', 'go'], ['Messages.java', 'java'], ['messages.rb', 'ruby'], ['Program.cs', 'csharp'], ['messages.php', 'php']];
-	for (const [file, languageId] of languages) {
+	const languages: [string, string][] = [['sdk/messages.go', 'go'], ['sdk/Messages.java', 'java'], ['sdk/messages.rb', 'ruby'], ['sdk/Program.cs', 'csharp'],
+		['sdk/messages.php', 'php'], ['support.py', 'python'], ['support.ts', 'typescript'], ['bedrock.js', 'javascript']];
+	for (const [path, languageId] of languages) {
+		const file = path.replace(/^sdk\//, '');
 		it(`${file}: 60 random edits, mostly typing inside strings`, async () => {
 			const next = random(file.length * 7919);
-			let text = readFixture(`sdk/${file}`);
+			let text = readFixture(path);
 			const fileName = `random-${file}`;
 			await detectRequests(text, '', { fileName });
 			for (let i = 0; i < 60; i++) {
 				// Typing inside a string literal (the common case), sometimes anything anywhere.
-				const quotes = [...text.matchAll(/"[^"\n]{3,}"/g)];
+				const quotes = [...text.matchAll(/"[^"\n]{3,}"|'[^'\n]{3,}'/g)];
 				const inString = next() < 0.75 && quotes.length > 0;
 				const q = quotes[Math.floor(next() * quotes.length)];
 				const at = inString ? q.index! + 1 + Math.floor(next() * (q[0].length - 2)) : Math.floor(next() * text.length);

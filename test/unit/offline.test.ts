@@ -12,7 +12,7 @@ import {
 	imageTokens,
 	pdfPageCount,
 } from '../../src/core/offline';
-import { renderToolUse } from '../../src/core/offline/framing';
+import { renderToolDefinitions, renderToolUse } from '../../src/core/offline/framing';
 import { countInner } from '../../src/core/offline/tokenizer';
 import type { MessagesBody } from '../../src/core/types';
 import { isCancellation } from '../../src/core/util/abort';
@@ -361,7 +361,8 @@ describe('offline: whole requests', () => {
 		const tag = (name: string, attrs: string, inner: string) => `<${ns}${name}${attrs}>${inner}</${ns}${name}>`;
 		assert.equal(call, tag('function_calls', '', `\n${tag('invoke', ' name="get_weather"', `\n${tag('parameter', ' name="city"', 'Paris')}\n${tag('parameter', ' name="days"', '2')}\n`)}\n`));
 		const r = exchange('toolu_1');
-		assert.equal(r.inputTokens, countUserMessage('Weather?', 'v3') + 3 + countInner(call, 'v3') + 3 + 6 + countInner('Sunny, 21 °C', 'v3'));
+		// The last 1: tool blocks in a request without tool definitions (Claude 4 and later).
+		assert.equal(r.inputTokens, countUserMessage('Weather?', 'v3') + 3 + countInner(call, 'v3') + 3 + 6 + countInner('Sunny, 21 °C', 'v3') + 1);
 		assert.equal(exchange('toolu_01KBqpqR73qWGsMaW3vBzEjz').inputTokens, r.inputTokens);
 		assert.equal(r.approximate, true);
 	});
@@ -527,6 +528,74 @@ describe('offline: measured framing rules around the text', () => {
 			assert.equal(n(user(model, { system: 'Be brief.', thinking: { type: 'enabled', budget_tokens: 1024 } })) - sys, enabled + 1, model);
 		}
 		assert.equal(n(user('claude-sonnet-4-6', { thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6')), 1);
+	});
+
+	it('a final run of newlines after the text costs nothing, as a single final newline does', () => {
+		for (const family of ['v3', 'v4.7', 'v5'] as const) {
+			const plain = countUserMessage('Grade the answer.', family);
+			assert.equal(countUserMessage('Grade the answer.\n', family), plain, family);
+			assert.equal(countUserMessage('Grade the answer.\n\n', family), plain, family);
+			assert.equal(countUserMessage('Grade the answer.\n\n\n\n', family), plain, family);
+			// Inside the text a blank line still counts.
+			assert.ok(countUserMessage('Grade\n\nthe answer.', family) > plain, family);
+		}
+	});
+
+	it('tool blocks without tool definitions: one token more on Claude 4 and later, nothing on Claude 3', () => {
+		const body = (model: string): MessagesBody => ({
+			model,
+			messages: [
+				{ role: 'user', content: 'Weather?' },
+				{ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } }] },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Rain' }] },
+			],
+		});
+		const rendered = () =>
+			countUserMessage('Weather?', 'v3') + 3 + countInner(renderToolUse('get_weather', { city: 'Oslo' }), 'v3') + 3 + 6 + countInner('Rain', 'v3');
+		for (const model of ['claude-sonnet-4-20250514', 'claude-opus-4-1', 'claude-haiku-4-5']) {
+			assert.equal(n(body(model)), rendered() + 1, model);
+		}
+		for (const model of ['claude-3-5-haiku-20241022', 'claude-3-7-sonnet-20250219']) {
+			assert.equal(n(body(model)), rendered(), model);
+		}
+	});
+
+	it('Sonnet 3.5 (June 2024): tool_choice auto adds a 295-token prompt, 19 under the October model', () => {
+		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
+		const defs = countInner(renderToolDefinitions(tools), 'v3');
+		assert.equal(n(user('claude-3-5-sonnet-20240620', { tools })) - n(user('claude-3-5-sonnet-20240620')), 295 + defs);
+		assert.equal(n(user('claude-3-5-sonnet-20241022', { tools })) - n(user('claude-3-5-sonnet-20241022')), 314 + defs);
+	});
+
+	it('v5 frame: a system prompt adds a newline token unless the first message opens with one; adaptive thinking adds none there', () => {
+		for (const model of ['claude-sonnet-5', 'claude-opus-4-8']) {
+			const sys = countText('Answer briefly.', 'v5');
+			assert.equal(n(user(model, { system: 'Answer briefly.' })) - n(user(model)), sys + 1, model);
+			const nl = (extra: Partial<MessagesBody>): MessagesBody => ({ model, messages: [{ role: 'user', content: '\nThink about it.' }], ...extra });
+			assert.equal(n(nl({ system: 'Answer briefly.' })) - n(nl({})), sys, model);
+			assert.equal(n(user(model, { system: 'Answer briefly.', thinking: { type: 'adaptive' } })), n(user(model, { system: 'Answer briefly.' })), model);
+		}
+		// v3 keeps its measured figures: no newline after the system prompt, adaptive 1.
+		assert.equal(n(user('claude-sonnet-4-6', { system: 'Answer briefly.' })) - n(user('claude-sonnet-4-6')), countText('Answer briefly.', 'v3'));
+		assert.equal(n(user('claude-sonnet-4-6', { thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6')), 1);
+	});
+
+	it('v5 frame: a tool_use no text precedes costs 22 less than its v3 rendering; after a text it costs the rendering', () => {
+		const call = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } };
+		const body = (model: string, assistant: unknown[]): MessagesBody => ({
+			model,
+			messages: [
+				{ role: 'user', content: 'Weather?' },
+				{ role: 'assistant', content: assistant },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Rain' }] },
+			],
+		});
+		const rendered = countInner(renderToolUse('get_weather', { city: 'Oslo' }), 'v5');
+		const bare = n(body('claude-sonnet-5', [call]));
+		const afterText = n(body('claude-sonnet-5', [{ type: 'text', text: 'Checking.' }, call]));
+		assert.equal(afterText - bare, countText('Checking.', 'v5') + 22);
+		assert.equal(n(body('claude-opus-4-8', [call])), bare);
+		assert.ok(rendered > 22);
 	});
 
 	it('structured output: the schema indented by 2 after an 81-token instruction (v3), 119 on v5; one more with tools', () => {

@@ -82,6 +82,10 @@ export async function waitForFrameText(page: Page, pattern: RegExp, message: str
 	return text;
 }
 
+function matches(text: string, pattern: string | RegExp): boolean {
+	return typeof pattern === 'string' ? text.includes(pattern) : new RegExp(pattern.source, pattern.flags.replace('g', '')).test(text);
+}
+
 export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workbench) => Promise<T>): Promise<T> {
 	const root = repoRoot();
 	const developmentPaths = opts.extensionDevelopmentPath === null ? [] : [path.resolve(opts.extensionDevelopmentPath ?? root)];
@@ -120,15 +124,25 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 			server,
 			async openFile(relativePath) {
 				const name = path.basename(relativePath);
-				await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
-				await page.keyboard.press('Control+P');
-				await quickInput.waitFor({ state: 'visible' });
-				// An absolute path is picked at once, without waiting for the workspace file search.
-				await page.keyboard.type(path.resolve(workspace, relativePath));
-				// Wait for the file to show up as a pick before accepting it.
-				await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
-				await page.keyboard.press('Enter');
-				await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible' });
+				const tab = page.locator('.tabs-container .tab.active', { hasText: name });
+				// Right after the window opens (the workspace still loading), Quick Open may take the Enter and open
+				// nothing: try again a few times before giving up.
+				for (let attempt = 1; ; attempt++) {
+					await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 }, force: true }).catch(() => undefined);
+					await page.keyboard.press('Control+P');
+					await quickInput.waitFor({ state: 'visible' });
+					// An absolute path is picked at once, without waiting for the workspace file search.
+					await page.keyboard.type(path.resolve(workspace, relativePath));
+					// Wait for the file to show up as a pick before accepting it.
+					await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+					await page.keyboard.press('Enter');
+					const opened = await tab.waitFor({ state: 'visible', timeout: attempt < 3 ? 10_000 : 30_000 }).then(() => true, (err) => {
+						if (attempt >= 3) { throw err; }
+						return false;
+					});
+					if (opened) { break; }
+					await page.keyboard.press('Escape');
+				}
 				await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible' });
 			},
 			async runCommand(title) {
@@ -150,15 +164,27 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 				);
 			},
 			async statusBarHover(text) {
-				// Located by its text, not by index: items come and go (the selection's item) while this runs.
-				const item = page.locator('.statusbar-item').filter({ hasText: text }).first();
-				await item.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {
-					throw new Error(`no status bar item matching ${String(text)}`);
-				});
-				await item.hover();
-				const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
-				await hover.waitFor({ state: 'visible', timeout: 10_000 });
-				return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+				// Matched on the same text statusBarTexts() gives (whitespace collapsed and trimmed, so an anchored
+				// pattern works), and checked again once hovered: items come and go (the selection's) meanwhile.
+				const items = page.locator('.statusbar-item');
+				const deadline = Date.now() + 15_000;
+				for (;;) {
+					const texts = await items.evaluateAll(els => els.map(el => (el.textContent ?? '').replace(/\s+/g, ' ').trim()));
+					const i = texts.findIndex(t => matches(t, text));
+					if (i >= 0) {
+						const item = items.nth(i);
+						await item.hover();
+						if (matches(((await item.textContent()) ?? '').replace(/\s+/g, ' ').trim(), text)) {
+							const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
+							await hover.waitFor({ state: 'visible', timeout: 10_000 });
+							return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+						}
+					}
+					if (Date.now() > deadline) {
+						throw new Error(`no status bar item matching ${String(text)}`);
+					}
+					await new Promise(r => setTimeout(r, 200));
+				}
 			},
 			async screenshot(name, selector) {
 				fs.mkdirSync(shotDir, { recursive: true });

@@ -57,6 +57,26 @@ export interface ModelInfo extends Rates {
 	readonly source?: string;
 	/** 'table' for a row of pricing.json, 'override' when settings changed or added it. */
 	readonly origin: 'table' | 'override';
+	/** The date the row's prices are from (seen on, or effective since), YYYY-MM-DD. */
+	readonly pricesAsOf?: string;
+	/** Address of the page the row's prices come from. */
+	readonly priceSource?: string;
+	/** Prices that changed, with the date the new price took effect. */
+	readonly priceChanges?: readonly PriceChange[];
+	/** Address of the page that gives `minCacheablePrefix`. */
+	readonly minCacheablePrefixSource?: string;
+	/** Set when first-party sources conflict or give no minimum: which value was kept and why. */
+	readonly minCacheablePrefixNote?: string;
+	/** Fast mode prices where a first-party page gives them. */
+	readonly fastMode?: { readonly input: number; readonly output: number; readonly source: string };
+}
+
+export interface PriceChange {
+	readonly field: string;
+	readonly from: number;
+	readonly to: number;
+	readonly effective: string;
+	readonly source: string;
 }
 
 /** One settings entry: a partial entry changes fields of an existing row, a complete one adds a model. */
@@ -111,6 +131,12 @@ const BASE_MODELS: readonly ModelInfo[] = table.models.map((row): ModelInfo => (
 	retires: 'retires' in row ? row.retires : undefined,
 	source: row.source,
 	origin: 'table',
+	pricesAsOf: row.pricesAsOf,
+	priceSource: row.priceSource,
+	priceChanges: 'priceChanges' in row ? row.priceChanges : undefined,
+	minCacheablePrefixSource: 'minCacheablePrefixSource' in row ? row.minCacheablePrefixSource : undefined,
+	minCacheablePrefixNote: 'minCacheablePrefixNote' in row ? row.minCacheablePrefixNote : undefined,
+	fastMode: 'fastMode' in row ? row.fastMode : undefined,
 }));
 
 /** Bedrock cross-region inference profiles prefix the model id with a geography. */
@@ -302,7 +328,53 @@ export interface PriceOptions {
 	 */
 	readonly requestInputTokens?: number;
 	readonly longContext?: boolean;
+	/** `inference_geo` of the request: "us" bills every token at the documented data-residency multiplier. */
+	readonly inferenceGeo?: string;
+	/** `speed: "fast"` (fast mode): priced only where a first-party page gives the model's fast-mode prices. */
+	readonly speed?: string;
 }
+
+/** What one request uses, in tokens, plus per-use server tools (`{ web_search: 3 }`). */
+export interface RequestUsage {
+	/** Uncached input tokens. */
+	readonly input?: number;
+	readonly cacheWrite5m?: number;
+	readonly cacheWrite1h?: number;
+	readonly cacheRead?: number;
+	/** Output tokens, thinking included. */
+	readonly output?: number;
+	readonly serverToolUses?: Readonly<Record<string, number>>;
+}
+
+export interface RequestCost {
+	/** USD; NaN when some part of the request has no price (`unpriced` says which). */
+	readonly totalUsd: number;
+	readonly inputUsd: number;
+	readonly cacheWriteUsd: number;
+	readonly cacheReadUsd: number;
+	readonly outputUsd: number;
+	readonly serverToolUsd: number;
+	/** 'long-context' when the prompt passed the model's tier threshold and every token is repriced. */
+	readonly tier: 'standard' | 'long-context';
+	/** The per-MTok rates billed, after the tier, fast mode and the data-residency multiplier (before Batch). */
+	readonly rates: Rates;
+	/** Modifiers that changed the price, in words ("Batch API −50 %", "US-only inference ×1.1"). */
+	readonly applied: readonly string[];
+	/** Parts of the request with no known price ("fast mode on Claude Opus 5.5"). */
+	readonly unpriced: readonly string[];
+	/** Addresses of the sources of every price used. */
+	readonly sources: readonly string[];
+}
+
+interface ModifierTable {
+	readonly batch: { readonly source: string };
+	readonly dataResidency: Readonly<Record<string, { readonly multiplier: number; readonly models: readonly string[]; readonly source: string }>>;
+	readonly serverTools: Readonly<Record<string, { readonly usdPerUse: number; readonly source: string; readonly asOf: string; readonly note: string }>>;
+}
+const MODIFIERS: ModifierTable = table.modifiers;
+
+/** Per-use fees of server tools (web search: $10 per 1,000), with their sources. */
+export const SERVER_TOOL_FEES: ModifierTable['serverTools'] = MODIFIERS.serverTools;
 
 function validTokens(tokens: number): boolean {
 	return typeof tokens === 'number' && Number.isFinite(tokens) && tokens >= 0;
@@ -318,56 +390,131 @@ export function ratesFor(model: ModelInfo, requestInputTokens?: number, longCont
 	return premium ? tier : model;
 }
 
-function price(tokens: number, perMTok: number, discount: number): number {
-	if (!validTokens(tokens)) {
-		return NaN;
+function scaled(r: Rates, k: number): Rates {
+	return { input: r.input * k, output: r.output * k, cacheWrite5m: r.cacheWrite5m * k, cacheWrite1h: r.cacheWrite1h * k, cacheRead: r.cacheRead * k };
+}
+
+/**
+ * The one price of a request, used by every surface: the request-level tier (a prompt — input, cache writes
+ * and reads — over the threshold reprices every token, output included), fast mode, the data-residency
+ * multiplier, Batch API, cache writes and reads, and per-use server-tool fees. A part with no known price makes
+ * the total NaN ("no price"), never a borrowed figure.
+ */
+export function requestCost(model: ModelInfo, usage: RequestUsage, opts: PriceOptions = {}): RequestCost {
+	const input = usage.input ?? 0;
+	const w5 = usage.cacheWrite5m ?? 0;
+	const w1 = usage.cacheWrite1h ?? 0;
+	const read = usage.cacheRead ?? 0;
+	const output = usage.output ?? 0;
+	const applied: string[] = [];
+	const unpriced: string[] = [];
+	const sources = new Set<string>();
+	if (model.priceSource) { sources.add(model.priceSource); }
+	const prompt = opts.requestInputTokens ?? input + w5 + w1 + read;
+	let rates = ratesFor(model, prompt, opts.longContext);
+	const tier = rates === model ? 'standard' : 'long-context';
+	if (tier === 'long-context') {
+		applied.push(`prompt over ${formatTokens(model.longContext!.threshold)} tokens: every token at the long-context rates`);
 	}
-	return (tokens * perMTok * (1 - discount)) / MTOK;
+	if (opts.speed === 'fast') {
+		if (model.fastMode) {
+			rates = { ...rates, input: model.fastMode.input, output: model.fastMode.output };
+			sources.add(model.fastMode.source);
+			applied.push(`fast mode (${formatRate(model.fastMode.input)} / ${formatRate(model.fastMode.output)} per MTok)`);
+			// The fast-mode page gives input and output only: cache tokens in fast mode have no price.
+			if (w5 + w1 + read > 0) { unpriced.push(`cache tokens in fast mode on ${model.displayName}`); }
+		} else {
+			unpriced.push(`fast mode on ${model.displayName}`);
+		}
+	}
+	const geo = opts.inferenceGeo;
+	if (geo !== undefined && geo !== 'global') {
+		const rule = MODIFIERS.dataResidency[geo];
+		if (rule && rule.models.includes(model.id)) {
+			rates = scaled(rates, rule.multiplier);
+			sources.add(rule.source);
+			applied.push(`inference_geo "${geo}" ×${rule.multiplier}`);
+		} else {
+			unpriced.push(rule ? `inference_geo "${geo}" on ${model.displayName} (not supported: the API returns 400)` : `inference_geo "${geo}"`);
+		}
+	}
+	const discount = opts.batch ? model.batchDiscount : 0;
+	if (opts.batch) {
+		sources.add(MODIFIERS.batch.source);
+		applied.push(`Batch API −${Math.round(model.batchDiscount * 100)} %`);
+	}
+	const usd = (tokens: number, perMTok: number) => (validTokens(tokens) ? (tokens * perMTok * (1 - discount)) / MTOK : NaN);
+	const inputUsd = usd(input, rates.input);
+	const cacheWriteUsd = usd(w5, rates.cacheWrite5m) + usd(w1, rates.cacheWrite1h);
+	const cacheReadUsd = usd(read, rates.cacheRead);
+	const outputUsd = usd(output, rates.output);
+	let serverToolUsd = 0;
+	for (const [tool, uses] of Object.entries(usage.serverToolUses ?? {})) {
+		if (!(uses > 0)) { continue; }
+		const fee = MODIFIERS.serverTools[tool];
+		if (fee) {
+			serverToolUsd += uses * fee.usdPerUse;
+			sources.add(fee.source);
+			applied.push(`${formatTokens(uses)} ${tool} use${uses === 1 ? '' : 's'} at ${formatUsd(fee.usdPerUse)}`);
+		} else {
+			unpriced.push(`per-use fee of ${tool}`);
+		}
+	}
+	const sum = inputUsd + cacheWriteUsd + cacheReadUsd + outputUsd + serverToolUsd;
+	return { totalUsd: unpriced.length ? NaN : sum, inputUsd, cacheWriteUsd, cacheReadUsd, outputUsd, serverToolUsd, tier, rates, applied, unpriced, sources: [...sources] };
 }
 
 /** USD for `tokens` uncached input tokens. */
 export function inputCost(tokens: number, model: ModelInfo, opts: PriceOptions = {}): number {
-	const rates = ratesFor(model, opts.requestInputTokens ?? tokens, opts.longContext);
-	return price(tokens, rates.input, opts.batch ? model.batchDiscount : 0);
+	const c = requestCost(model, { input: tokens }, { ...opts, requestInputTokens: opts.requestInputTokens ?? tokens });
+	return c.unpriced.length ? NaN : c.inputUsd;
 }
 
 /** USD for `tokens` output tokens (thinking included); the tier follows `requestInputTokens`. */
 export function outputCost(tokens: number, model: ModelInfo, opts: PriceOptions = {}): number {
-	const rates = ratesFor(model, opts.requestInputTokens, opts.longContext);
-	return price(tokens, rates.output, opts.batch ? model.batchDiscount : 0);
+	const c = requestCost(model, { output: tokens }, { ...opts, requestInputTokens: opts.requestInputTokens ?? 0 });
+	return c.unpriced.length ? NaN : c.outputUsd;
 }
 
 /** USD for writing `tokens` to the prompt cache with the given lifetime. */
 export function cacheWriteCost(tokens: number, model: ModelInfo, ttl: CacheTtl = '5m', opts: PriceOptions = {}): number {
-	const rates = ratesFor(model, opts.requestInputTokens ?? tokens, opts.longContext);
-	return price(tokens, ttl === '1h' ? rates.cacheWrite1h : rates.cacheWrite5m, opts.batch ? model.batchDiscount : 0);
+	const c = requestCost(model, ttl === '1h' ? { cacheWrite1h: tokens } : { cacheWrite5m: tokens }, { ...opts, requestInputTokens: opts.requestInputTokens ?? tokens });
+	return c.unpriced.length ? NaN : c.cacheWriteUsd;
 }
 
 /** USD for reading `tokens` from the prompt cache. */
 export function cacheReadCost(tokens: number, model: ModelInfo, opts: PriceOptions = {}): number {
-	const rates = ratesFor(model, opts.requestInputTokens ?? tokens, opts.longContext);
-	return price(tokens, rates.cacheRead, opts.batch ? model.batchDiscount : 0);
+	const c = requestCost(model, { cacheRead: tokens }, { ...opts, requestInputTokens: opts.requestInputTokens ?? tokens });
+	return c.unpriced.length ? NaN : c.cacheReadUsd;
 }
 
 export interface WorstCase {
 	readonly inputUsd: number;
 	readonly outputUsd: number;
+	/** Per-use server-tool fees at the request's `max_uses` (web search). */
+	readonly serverToolUsd: number;
 	readonly totalUsd: number;
 	/** Output tokens assumed: `max_tokens`, or the thinking budget when that is larger (interleaved thinking). */
 	readonly outputTokens: number;
 }
 
 /**
- * The most a call can cost: the input plus a full `max_tokens` of output. Thinking tokens are billed as
- * output and normally fit inside `max_tokens`; a larger budget (allowed with interleaved thinking) raises the ceiling.
+ * The most a call can cost: the input plus a full `max_tokens` of output (and every allowed server-tool use).
+ * Thinking tokens are billed as output and normally fit inside `max_tokens`; a larger budget (allowed with
+ * interleaved thinking) raises the ceiling.
  */
-export function worstCaseCost(inputTokens: number, maxTokens: number, model: ModelInfo, opts: PriceOptions & { thinkingBudget?: number } = {}): WorstCase {
+export function worstCaseCost(inputTokens: number, maxTokens: number, model: ModelInfo, opts: PriceOptions & { thinkingBudget?: number; serverToolUses?: Readonly<Record<string, number>> } = {}): WorstCase {
 	const budget = opts.thinkingBudget !== undefined && validTokens(opts.thinkingBudget) ? opts.thinkingBudget : 0;
 	const outputTokens = validTokens(maxTokens) ? Math.max(maxTokens, budget) : NaN;
-	const tierOpts = { ...opts, requestInputTokens: inputTokens };
-	const inputUsd = inputCost(inputTokens, model, tierOpts);
-	const outputUsd = outputCost(outputTokens, model, tierOpts);
-	return { inputUsd, outputUsd, totalUsd: inputUsd + outputUsd, outputTokens };
+	const c = requestCost(model, { input: inputTokens, output: outputTokens, serverToolUses: opts.serverToolUses }, { ...opts, requestInputTokens: inputTokens });
+	const known = c.unpriced.length === 0;
+	return {
+		inputUsd: known ? c.inputUsd : NaN,
+		outputUsd: known ? c.outputUsd : NaN,
+		serverToolUsd: known ? c.serverToolUsd : NaN,
+		totalUsd: c.totalUsd,
+		outputTokens,
+	};
 }
 
 export interface ContextFit {
@@ -533,4 +680,32 @@ export function formatRate(perMTok: number): string {
 		return DASH;
 	}
 	return `$${Number.isInteger(perMTok) ? String(perMTok) : trimToTwo(perMTok.toFixed(3))}`;
+}
+
+/** Where a row's prices come from, for hovers: "prices as of 2026-11-23 · platform.claude.com/docs/…". */
+export function priceProvenance(model: ModelInfo): string {
+	if (model.origin === 'override') {
+		return 'prices from your settings (claudeTokenMeter.pricing.overrides)';
+	}
+	const asOf = model.pricesAsOf ?? PRICING_AS_OF;
+	return `prices as of ${asOf}${model.priceSource ? ` · ${model.priceSource}` : ''}`;
+}
+
+/** Price changes of a row in words: "cache read $0.20 → $0.10 since 2026-10-07". */
+export function priceChangesText(model: ModelInfo): string[] {
+	const label: Record<string, string> = { input: 'input', output: 'output', cacheRead: 'cache read', cacheWrite5m: 'cache write 5 m', cacheWrite1h: 'cache write 1 h' };
+	return (model.priceChanges ?? []).map((c) => `${label[c.field] ?? c.field} ${formatRate(c.from)} → ${formatRate(c.to)} since ${c.effective} (${c.source})`);
+}
+
+/**
+ * The minimum cacheable prefix with its source, and, when first-party sources conflict or give none, which
+ * value was kept: "Minimum cacheable prefix 2,048 tokens (kept the higher value: …) · <source>".
+ */
+export function cacheMinimumText(model: ModelInfo): string | undefined {
+	if (model.minCacheablePrefix === undefined) {
+		return undefined;
+	}
+	const note = model.minCacheablePrefixNote ? ` (conservative: ${model.minCacheablePrefixNote})` : '';
+	const source = model.minCacheablePrefixSource ? ` · ${model.minCacheablePrefixSource}` : '';
+	return `Minimum cacheable prefix ${formatTokens(model.minCacheablePrefix)} tokens${note}${source}`;
 }

@@ -2,7 +2,7 @@
  * Model lifecycle: what a request naming a deprecated or retired model should be told, and which current
  * model takes its place. Pure; the dates come from the pricing table's `status` and `retires`.
  */
-import { currentModels, type ModelInfo, type ModelOverrides, type Tier } from './index';
+import { currentModels, formatTokens, formatUsd, type ModelInfo, type ModelOverrides, type PriceOptions, requestCost, type Tier } from './index';
 
 export interface LifecycleProblem {
 	/** 'retired': requests fail; 'deprecated': they work until `retires`. */
@@ -56,4 +56,41 @@ export function lifecycleProblem(model: ModelInfo, today: Date = new Date(), ove
 	const daysLeft = model.retires ? Math.round((Date.parse(`${model.retires}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / 86_400_000) : undefined;
 	const when = model.retires ? ` and retires on ${model.retires}${daysLeft !== undefined ? ` (in ${daysLeft} day${daysLeft === 1 ? '' : 's'})` : ''}` : '';
 	return { kind: 'deprecated', model, retires: model.retires, daysLeft, successor, message: `${model.displayName} is deprecated${when}.${instead}` };
+}
+
+export interface SwitchEffect {
+	readonly model: ModelInfo;
+	readonly tokens: number;
+	readonly usd: number;
+	/** Change against the current request, in percent; NaN when the current figure is 0 or unknown. */
+	readonly tokensPct: number;
+	readonly usdPct: number;
+	/** The successor counts on a different tokenizer family. */
+	readonly newTokenizer: boolean;
+	/** "Sonnet 5.5: 1,412 tokens (+9 %, new tokenizer), $0.0028 (−31 %)". */
+	readonly text: string;
+}
+
+function signedPct(pct: number): string {
+	if (!Number.isFinite(pct)) {
+		return '';
+	}
+	const r = Math.round(pct);
+	return r === 0 ? '±0 %' : `${r > 0 ? '+' : '−'}${Math.abs(r)} %`;
+}
+
+/**
+ * What switching a request to `to` does to it: its input tokens counted for `to` (on `to`'s tokenizer family)
+ * and its input cost through the same price path as every surface.
+ */
+export function switchEffect(from: ModelInfo, current: { tokens: number; usd?: number }, to: ModelInfo, toTokens: number, opts: PriceOptions = {}): SwitchEffect {
+	const usd = requestCost(to, { input: toTokens }, opts).totalUsd;
+	const tokensPct = current.tokens > 0 ? ((toTokens - current.tokens) / current.tokens) * 100 : NaN;
+	const usdPct = current.usd !== undefined && current.usd > 0 ? ((usd - current.usd) / current.usd) * 100 : NaN;
+	const newTokenizer = from.tokenizer !== undefined && to.tokenizer !== undefined && from.tokenizer !== to.tokenizer;
+	const tokenNote = [signedPct(tokensPct), newTokenizer ? 'new tokenizer' : ''].filter(Boolean).join(', ');
+	const usdNote = signedPct(usdPct);
+	const name = to.displayName.replace(/^Claude /, '');
+	const text = `${name}: ${formatTokens(toTokens)} tokens${tokenNote ? ` (${tokenNote})` : ''}, ${Number.isFinite(usd) ? formatUsd(usd) : 'no price'}${usdNote && Number.isFinite(usd) ? ` (${usdNote})` : ''}`;
+	return { model: to, tokens: toTokens, usd, tokensPct, usdPct, newTokenizer, text };
 }

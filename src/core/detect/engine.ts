@@ -378,6 +378,14 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			});
 		};
 		const base = out.length;
+		if (previous && previous.text === text) {
+			// The same text again (a save, a focus change): the same sites.
+			calls = previous.calls.slice();
+			for (const call of calls) {
+				out.push(...call.sites);
+			}
+			return;
+		}
 		const typed = previous && span ? typedInString(previous.text, text, span, tree) : undefined;
 		if (previous && typed && detectAfterTyping(binding, previous, typed, evaluator, nextId, evaluate, out, calls)) {
 			return;
@@ -521,7 +529,7 @@ function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, 
 }
 
 /** One edit between two runs: old text [start, oldEnd) became new text [start, newEnd). */
-interface TypedEdit {
+export interface TypedEdit {
 	readonly start: number;
 	readonly oldEnd: number;
 	readonly newEnd: number;
@@ -535,8 +543,13 @@ const structural = /["'`\\\r\n{}()[\]$#@%/*<>=;&|+^~?:]/;
  * and the new tree has string or comment text there. Such an edit changes no name, declaration or call
  * structure, so only what contains it can change.
  */
-function typedInString(oldText: string, newText: string, { prefix, suffix }: { prefix: number; suffix: number }, tree: Tree): TypedEdit | undefined {
+export function typedInString(oldText: string, newText: string, { prefix, suffix }: { prefix: number; suffix: number }, tree: Tree): TypedEdit | undefined {
 	const edit = { start: prefix, oldEnd: oldText.length - suffix, newEnd: newText.length - suffix };
+	// In a tree with errors, what looks like string text may be read differently after the edit (an
+	// unterminated template swallows what follows): only a tree without errors says it is a string.
+	if (tree.rootNode.hasError) {
+		return undefined;
+	}
 	if (structural.test(oldText.slice(edit.start, edit.oldEnd)) || structural.test(newText.slice(edit.start, edit.newEnd))) {
 		return undefined;
 	}

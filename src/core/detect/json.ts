@@ -7,6 +7,7 @@ import type { DetectProblem, RequestSite, SiteLanguage, TextRange } from '../typ
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import type { ObjectNode, PropNode, ValueNode } from './valueTree';
 import { SliceClock } from '../util/slices';
+import { changedSpan } from './evalHelpers';
 
 export interface JsonDetectOptions {
 	readonly bedrockModelId?: string;
@@ -360,55 +361,143 @@ export function detectJson(text: string, options: JsonDetectOptions, out: Reques
 
 /** JSONL / NDJSON: each line on its own, so a huge file is never one parse; a broken line yields nothing. */
 export function detectJsonl(text: string, options: JsonDetectOptions, out: RequestSite[]): void {
-	const reader = new JsonlReader(text, options, out);
-	while (reader.next()) { /* line by line */ }
+	const lines: JsonlLine[] = [];
+	for (let start = 0, n = 0; start <= text.length; n++) {
+		const line = readLine(text, start, n, options);
+		lines.push(line);
+		start = line.end + 1;
+	}
+	emitLines(lines, options, out);
 }
 
-/** The same, yielding to the event loop between slices of lines (a 20,000-line file in the editor). */
-export async function detectJsonlSliced(text: string, options: JsonDetectOptions, out: RequestSite[]): Promise<void> {
-	const reader = new JsonlReader(text, options, out);
-	const clock = new SliceClock();
-	while (reader.next()) {
-		if (clock.due()) { await clock.pause(); }
+/** One line of a JSONL document as read: its sites before duplicate ids are numbered, and its problems. */
+interface JsonlLine {
+	readonly start: number;
+	/** Offset of its line end (or the end of the text). */
+	readonly end: number;
+	readonly found: readonly RequestSite[];
+	readonly problems: readonly DetectProblem[];
+	/** The line number its ids are made of (no `custom_id`), or undefined. */
+	readonly numbered?: number;
+}
+
+/** Last read per JSONL document: an edit re-reads only the lines it touched. */
+const jsonlCache = new Map<string, { text: string; lines: JsonlLine[]; bedrockModelId?: string }>();
+const maxCachedJsonl = 4;
+
+function readLine(text: string, lineStart: number, lineNumber: number, options: JsonDetectOptions): JsonlLine {
+	let lineEnd = text.indexOf('\n', lineStart);
+	if (lineEnd < 0) {
+		lineEnd = text.length;
+	}
+	const line = text.slice(lineStart, lineEnd);
+	if (!line.includes('messages')) {
+		return { start: lineStart, end: lineEnd, found: [], problems: [] };
+	}
+	const errors: ParseError[] = [];
+	const problems: DetectProblem[] = [];
+	const lineOptions = { ...options, problems };
+	const root = parseTreeFast(line) ?? parseTolerant(line, lineStart, errors, lineOptions);
+	const found: RequestSite[] = [];
+	let numbered: number | undefined;
+	if (root && errors.length === 0) {
+		const customId = root.type === 'object' ? customIdOf(root) : undefined;
+		numbered = customId === undefined ? lineNumber + 1 : undefined;
+		const lineId = customId !== undefined ? `jsonl:${customId}` : `jsonl:L${lineNumber + 1}`;
+		collect(root, text, lineStart, 'jsonl', lineOptions, pointer => pointer === '/' ? lineId : `${lineId}${pointer}`, found);
+	}
+	return { start: lineStart, end: lineEnd, found, problems, numbered };
+}
+
+/** The sites of all lines in order, a repeated id numbered `#2`, `#3` …; and the lines' problems. */
+function emitLines(lines: readonly JsonlLine[], options: JsonDetectOptions, out: RequestSite[]): void {
+	const seen = new Map<string, number>();
+	for (const line of lines) {
+		options.problems?.push(...line.problems);
+		for (const site of line.found) {
+			const count = seen.get(site.id) ?? 0;
+			seen.set(site.id, count + 1);
+			out.push(count === 0 ? site : { ...site, id: `${site.id}#${count + 1}` });
+		}
 	}
 }
 
-/** Reads one line per `next()`; false once the text is done. */
-class JsonlReader {
-	private readonly seen = new Map<string, number>();
-	private lineStart = 0;
-	private lineNumber = 0;
+/** A line read before, moved by `delta` characters and renumbered from `was` to `now` where its ids carry the number. */
+function moveLine(line: JsonlLine, delta: number, now: number): JsonlLine {
+	const was = line.numbered;
+	if (delta === 0 && (was === undefined || was === now + 1)) {
+		return line;
+	}
+	const move = (r: TextRange): TextRange => ({ start: r.start + delta, end: r.end + delta });
+	const prefix = was === undefined ? '' : `jsonl:L${was}`;
+	const found = line.found.map(site => ({
+		...site,
+		id: prefix && site.id.startsWith(prefix) && !/^\d/.test(site.id.slice(prefix.length)) ? `jsonl:L${now + 1}${site.id.slice(prefix.length)}` : site.id,
+		range: move(site.range), anchor: move(site.anchor),
+		parts: site.parts.map(p => ({ ...p, range: move(p.range) })),
+		unresolved: site.unresolved.map(u => ({ ...u, range: move(u.range) })),
+	}));
+	return {
+		start: line.start + delta, end: line.end + delta, found, problems: line.problems.map(p => ({ ...p, range: move(p.range) })),
+		numbered: was === undefined ? undefined : now + 1,
+	};
+}
 
-	constructor(private readonly text: string, private readonly options: JsonDetectOptions, private readonly out: RequestSite[]) {}
-
-	next(): boolean {
-		const { text, lineStart } = this;
-		if (lineStart > text.length) {
-			return false;
+/**
+ * The same, yielding to the event loop between slices of lines (a 20,000-line file in the editor). With a
+ * file name, an edit re-reads only the lines it touched: the lines before it are kept, the lines after it
+ * are moved (offsets, and line numbers in their ids), so a keystroke in a 10,000-line file reads one line.
+ */
+export async function detectJsonlSliced(text: string, options: JsonDetectOptions & { readonly fileName?: string }, out: RequestSite[]): Promise<void> {
+	const key = options.fileName;
+	const cached = key !== undefined ? jsonlCache.get(key) : undefined;
+	const previous = cached && cached.bedrockModelId === options.bedrockModelId ? cached : undefined;
+	const clock = new SliceClock();
+	let lines: JsonlLine[];
+	if (previous && previous.text === text) {
+		lines = previous.lines;
+	} else if (previous) {
+		const { prefix, suffix } = changedSpan(previous.text, text);
+		const oldEnd = previous.text.length - suffix;
+		const delta = text.length - previous.text.length;
+		const old = previous.lines;
+		// Lines wholly before the edit, and wholly after it (their preceding line end unchanged too).
+		let before = 0;
+		while (before < old.length && old[before].end < prefix) {
+			before++;
 		}
-		let lineEnd = text.indexOf('\n', lineStart);
-		if (lineEnd < 0) {
-			lineEnd = text.length;
+		let after = old.length;
+		while (after > before && old[after - 1].start > oldEnd) {
+			after--;
 		}
-		const line = text.slice(lineStart, lineEnd);
-		if (line.includes('messages')) {
-			const errors: ParseError[] = [];
-			const root = parseTreeFast(line) ?? parseTolerant(line, lineStart, errors, this.options);
-			if (root && errors.length === 0) {
-				const found: RequestSite[] = [];
-				const customId = root.type === 'object' ? customIdOf(root) : undefined;
-				const lineId = customId !== undefined ? `jsonl:${customId}` : `jsonl:L${this.lineNumber + 1}`;
-				collect(root, text, lineStart, 'jsonl', this.options, pointer => pointer === '/' ? lineId : `${lineId}${pointer}`, found);
-				for (const site of found) {
-					const count = this.seen.get(site.id) ?? 0;
-					this.seen.set(site.id, count + 1);
-					this.out.push(count === 0 ? site : { ...site, id: `${site.id}#${count + 1}` });
-				}
-			}
+		lines = old.slice(0, before);
+		let start = before > 0 ? old[before - 1].end + 1 : 0;
+		const stop = after < old.length ? old[after].start + delta : text.length + 1;
+		while (start < stop && start <= text.length) {
+			const line = readLine(text, start, lines.length, options);
+			lines.push(line);
+			start = line.end + 1;
+			if (clock.due()) { await clock.pause(); }
 		}
-		this.lineStart = lineEnd + 1;
-		this.lineNumber++;
-		return true;
+		for (let i = after; i < old.length; i++) {
+			lines.push(moveLine(old[i], delta, lines.length));
+		}
+	} else {
+		lines = [];
+		for (let start = 0; start <= text.length;) {
+			const line = readLine(text, start, lines.length, options);
+			lines.push(line);
+			start = line.end + 1;
+			if (clock.due()) { await clock.pause(); }
+		}
+	}
+	emitLines(lines, options, out);
+	if (key !== undefined) {
+		jsonlCache.delete(key);
+		jsonlCache.set(key, { text, lines, bedrockModelId: options.bedrockModelId });
+		if (jsonlCache.size > maxCachedJsonl) {
+			jsonlCache.delete(jsonlCache.keys().next().value!);
+		}
 	}
 }
 

@@ -3,12 +3,13 @@
  * with a query, keyword arguments evaluated statically. Node offsets from web-tree-sitter are UTF-16 code
  * units, the same unit as document offsets.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, TextRange, Unresolved } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, type SiteOrigin } from './site';
-import { configureGrammars, getParser, parseText, type GrammarPaths } from './treeSitter';
-import { concatenation, follow, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
+import { cachedText, configureGrammars, getParser, parseText, type GrammarPaths } from './treeSitter';
+import { typedInString, type TypedEdit } from './engine';
+import { changedSpan, concatenation, follow, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, shortText, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
 export type PythonParserPaths = GrammarPaths;
@@ -394,8 +395,14 @@ class Evaluator {
 		return { kind: 'object', range, props, unresolved };
 	}
 
+	/** While a call is evaluated: the ranges of the values its names resolved to. */
+	reads: TextRange[] = [];
+
 	private identifier(node: Node, depth: number, visiting: Set<number>): ValueNode {
 		const binding = this.resolve(node);
+		if (binding?.value) {
+			this.reads.push({ start: binding.value.startIndex, end: binding.value.endIndex });
+		}
 		if (!binding?.value) {
 			return this.unresolved(node, binding?.reason ?? 'unknown name');
 		}
@@ -408,7 +415,11 @@ class Evaluator {
 
 	/** The expression a name is bound to, if it is a plain assignment in scope. */
 	assignedValue(node: Node): Node | undefined {
-		return this.resolve(node)?.value;
+		const value = this.resolve(node)?.value;
+		if (value) {
+			this.reads.push({ start: value.startIndex, end: value.endIndex });
+		}
+		return value;
 	}
 
 	/** The nearest scope's binding of the name: the last assignment before the use, else the first after it. */
@@ -628,95 +639,208 @@ function comprehension(evaluator: Evaluator, node: Node): { entry: ValueNode; ra
 	};
 }
 
+/** What one call's evaluation read, for the per-document cache: the ranges of the values its names resolved to. */
+interface CachedPyCall {
+	readonly start: number;
+	readonly end: number;
+	/** Offset of the method name (where the call is found again). */
+	readonly nameAt: number;
+	readonly reads: readonly TextRange[];
+	/** The ids it took, in order: a re-evaluation must take as many for the ids after it to stay the same. */
+	readonly ids: readonly string[];
+	readonly sites: readonly RequestSite[];
+}
+
+const pyCache = new Map<string, { text: string; calls: CachedPyCall[]; bedrockModelId?: string }>();
+const maxPyCached = 8;
+
+/** The SDK call whose method name is at this node, with its method and arguments. */
+function sdkCallAt(name: Node | null): { call: Node; method: string; args: Node } | undefined {
+	const call = name?.parent?.parent;
+	if (name?.type !== 'identifier' || name.parent?.type !== 'attribute' || call?.type !== 'call'
+		|| call.childForFieldName('function')?.id !== name.parent.id) {
+		return undefined;
+	}
+	const fn = call.childForFieldName('function');
+	const args = call.childForFieldName('arguments');
+	const method = fn ? sdkMethod(attributeChain(fn)) : undefined;
+	if (!method || !args || args.namedChildren.length === 0) {
+		return undefined;
+	}
+	return { call, method, args };
+}
+
+/** The sites of one SDK call. */
+function readCall(evaluator: Evaluator, text: string, call: Node, method: string, args: Node, nextId: (method: string) => string,
+	options: PyDetectOptions, out: RequestSite[]): void {
+	const range = evaluator.range(call);
+	const anchor = firstLineAnchor(text, range.start, range.end);
+	const kwargs = evaluator.keywordArguments(args, { start: args.startIndex, end: args.endIndex });
+	if (method.endsWith('batches.create')) {
+		const id = nextId(method);
+		const first = out.length;
+		const requestsArg = args.namedChildren.find(c => c?.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'requests')?.childForFieldName('value');
+		const built = requestsArg ? comprehension(evaluator, requestsArg) : undefined;
+		if (built) {
+			// `[Request(...) for x in items]`: one entry stands for all; how many is known at run time.
+			pushBatchEntries({ kind: 'array', range: built.range, items: [built.entry] }, id, 'python', text, out);
+			for (let i = first; i < out.length; i++) {
+				out[i] = { ...out[i], unresolved: [...out[i].unresolved, built.count] };
+			}
+		} else {
+			pushBatchEntries(getValue(kwargs, 'requests'), id, 'python', text, out);
+		}
+		for (let i = first; i < out.length; i++) {
+			out[i] = { ...out[i], method: 'batch' };
+		}
+		return;
+	}
+	if (method.startsWith('invoke_model') || method.startsWith('converse')) {
+		const modelIdNode = getValue(kwargs, 'modelId');
+		const modelId = stringValue(modelIdNode);
+		if (modelId !== undefined && !isAnthropicModelId(modelId)) {
+			return; // another vendor's model on Bedrock (Cohere, Nova, Llama, AI21, Mistral, Titan …)
+		}
+		// A model id known only at run time: the figure is for the default model, and the list says so.
+		const withModelId = (site: RequestSite): RequestSite => modelIdNode?.kind === 'unresolved'
+			? { ...site, unresolved: [...site.unresolved, { path: '/modelId', range: modelIdNode.range, text: modelIdNode.text, reason: `model id: ${modelIdNode.reason}` }] }
+			: site;
+		const origin: SiteOrigin = {
+			id: nextId(method), language: 'python', range, anchor,
+			bedrockModelId: modelId ?? options.bedrockModelId, bedrockModelIdFromDocument: modelId !== undefined,
+		};
+		if (method.startsWith('converse')) {
+			if (getValue(kwargs, 'messages')) {
+				out.push({ ...withModelId(buildSite(kwargs, 'bedrock-converse', origin)), method: 'converse' });
+			}
+			return;
+		}
+		const bodyArg = args.namedChildren.find(c => c?.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'body');
+		let bodyExpr = bodyArg?.childForFieldName('value') ?? undefined;
+		if (bodyExpr?.type === 'identifier') {
+			// body = json.dumps({...}); invoke_model(..., body=body)
+			bodyExpr = evaluator.assignedValue(bodyExpr) ?? bodyExpr;
+		}
+		const inner = dumpedArgument(bodyExpr);
+		const body = inner ? evaluator.evaluate(inner) : undefined;
+		if (body?.kind === 'object' && getValue(body, 'messages')) {
+			out.push({ ...withModelId(buildSite(body, 'bedrock-invoke', origin)), method: 'invoke_model' });
+		}
+		return;
+	}
+	const last = method.slice(method.lastIndexOf('.') + 1) as 'create' | 'stream' | 'count_tokens' | 'parse' | 'tool_runner';
+	out.push({ ...buildSite(kwargs, 'messages', { id: nextId(method), language: 'python', range, anchor }), method: last });
+}
+
+function moveRange(r: TextRange, at: number, delta: number): TextRange {
+	return { start: r.start >= at ? r.start + delta : r.start, end: r.end >= at ? r.end + delta : r.end };
+}
+
+function moveSite(site: RequestSite, at: number, delta: number): RequestSite {
+	if (delta === 0 || site.range.end < at && site.parts.every(p => p.range.end < at) && site.unresolved.every(u => u.range.end < at)) {
+		return site;
+	}
+	return {
+		...site, range: moveRange(site.range, at, delta), anchor: moveRange(site.anchor, at, delta),
+		parts: site.parts.map(p => ({ ...p, range: moveRange(p.range, at, delta) })),
+		unresolved: site.unresolved.map(u => ({ ...u, range: moveRange(u.range, at, delta) })),
+	};
+}
+
+/**
+ * After typing inside a string: the calls whose text and read values the edit does not touch keep their
+ * sites (moved by the edit's length), the others are read again. Undefined when a touched call is no
+ * longer where it was, or takes a different number of ids (then the whole document is read again).
+ */
+function afterTyping(previous: CachedPyCall[], edit: TypedEdit, tree: Tree, evaluator: Evaluator, text: string, options: PyDetectOptions): CachedPyCall[] | undefined {
+	const delta = edit.newEnd - edit.oldEnd;
+	const at = edit.oldEnd;
+	const touches = (r: TextRange): boolean => r.start <= edit.oldEnd && r.end >= edit.start;
+	const calls: CachedPyCall[] = [];
+	for (const c of previous) {
+		const move = (o: number): number => (o >= at ? o + delta : o);
+		if (!touches(c) && !c.reads.some(touches)) {
+			calls.push({ ...c, start: move(c.start), end: move(c.end), nameAt: move(c.nameAt),
+				reads: c.reads.map(r => moveRange(r, at, delta)), sites: c.sites.map(site => moveSite(site, at, delta)) });
+			continue;
+		}
+		const nameAt = move(c.nameAt);
+		const found = sdkCallAt(tree.rootNode.descendantForIndex(nameAt));
+		if (!found || found.call.startIndex !== move(c.start)) {
+			return undefined;
+		}
+		const ids = [...c.ids];
+		let taken = 0;
+		const sites: RequestSite[] = [];
+		evaluator.reads = [];
+		readCall(evaluator, text, found.call, found.method, found.args, () => ids[taken++] ?? '', options, sites);
+		if (taken !== ids.length) {
+			return undefined;
+		}
+		calls.push({ start: found.call.startIndex, end: found.call.endIndex, nameAt, reads: evaluator.reads, ids, sites });
+	}
+	return calls;
+}
+
 export async function detectPython(text: string, options: PyDetectOptions, out: RequestSite[]): Promise<void> {
 	const parser = await getParser('python');
-	const tree = parseText(parser, 'python', text, options.fileName);
+	const key = options.fileName;
+	const cached = key !== undefined ? pyCache.get(key) : undefined;
+	const previous = cached && cached.bedrockModelId === options.bedrockModelId && cached.text === cachedText('python', key) ? cached : undefined;
+	if (previous && previous.text === text) {
+		for (const c of previous.calls) {
+			out.push(...c.sites);
+		}
+		return;
+	}
+	const span = previous ? changedSpan(previous.text, text) : undefined;
+	const tree = parseText(parser, 'python', text, options.fileName, span);
 	if (!tree) {
 		return;
 	}
+	let calls: CachedPyCall[] = [];
 	try {
 		const evaluator = new Evaluator(text);
+		const typed = previous && span ? typedInString(previous.text, text, span, tree) : undefined;
+		const kept = previous && typed ? afterTyping(previous.calls, typed, tree, evaluator, text, options) : undefined;
+		if (kept) {
+			calls = kept;
+			for (const c of calls) {
+				out.push(...c.sites);
+			}
+			return;
+		}
 		const ordinals = new Map<string, number>();
-		const nextId = (method: string): string => {
-			const n = ordinals.get(method) ?? 0;
-			ordinals.set(method, n + 1);
-			return `py:${method}#${n}`;
-		};
 		candidatePattern.lastIndex = 0;
 		for (let match = candidatePattern.exec(text); match; match = candidatePattern.exec(text)) {
-			const name = tree.rootNode.descendantForIndex(match.index + match[0].indexOf(match[1]));
-			const call = name?.parent?.parent;
-			if (name?.type !== 'identifier' || name.parent?.type !== 'attribute' || call?.type !== 'call'
-				|| call.childForFieldName('function')?.id !== name.parent.id) {
+			const nameAt = match.index + match[0].indexOf(match[1]);
+			const found = sdkCallAt(tree.rootNode.descendantForIndex(nameAt));
+			if (!found) {
 				continue;
 			}
-			const fn = call.childForFieldName('function');
-			const args = call.childForFieldName('arguments');
-			const method = fn ? sdkMethod(attributeChain(fn)) : undefined;
-			if (!method || !args || args.namedChildren.length === 0) {
-				continue;
-			}
-			const range = evaluator.range(call);
-			const anchor = firstLineAnchor(text, range.start, range.end);
-			const kwargs = evaluator.keywordArguments(args, { start: args.startIndex, end: args.endIndex });
-			if (method.endsWith('batches.create')) {
-				const id = nextId(method);
-				const first = out.length;
-				const requestsArg = args.namedChildren.find(c => c?.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'requests')?.childForFieldName('value');
-				const built = requestsArg ? comprehension(evaluator, requestsArg) : undefined;
-				if (built) {
-					// `[Request(...) for x in items]`: one entry stands for all; how many is known at run time.
-					pushBatchEntries({ kind: 'array', range: built.range, items: [built.entry] }, id, 'python', text, out);
-					for (let i = first; i < out.length; i++) {
-						out[i] = { ...out[i], unresolved: [...out[i].unresolved, built.count] };
-					}
-				} else {
-					pushBatchEntries(getValue(kwargs, 'requests'), id, 'python', text, out);
-				}
-				for (let i = first; i < out.length; i++) {
-					out[i] = { ...out[i], method: 'batch' };
-				}
-				continue;
-			}
-			if (method.startsWith('invoke_model') || method.startsWith('converse')) {
-				const modelIdNode = getValue(kwargs, 'modelId');
-				const modelId = stringValue(modelIdNode);
-				if (modelId !== undefined && !isAnthropicModelId(modelId)) {
-					continue; // another vendor's model on Bedrock (Cohere, Nova, Llama, AI21, Mistral, Titan …)
-				}
-				// A model id known only at run time: the figure is for the default model, and the list says so.
-				const withModelId = (site: RequestSite): RequestSite => modelIdNode?.kind === 'unresolved'
-					? { ...site, unresolved: [...site.unresolved, { path: '/modelId', range: modelIdNode.range, text: modelIdNode.text, reason: `model id: ${modelIdNode.reason}` }] }
-					: site;
-				const origin: SiteOrigin = {
-					id: nextId(method), language: 'python', range, anchor,
-					bedrockModelId: modelId ?? options.bedrockModelId, bedrockModelIdFromDocument: modelId !== undefined,
-				};
-				if (method.startsWith('converse')) {
-					if (getValue(kwargs, 'messages')) {
-						out.push({ ...withModelId(buildSite(kwargs, 'bedrock-converse', origin)), method: 'converse' });
-					}
-					continue;
-				}
-				const bodyArg = args.namedChildren.find(c => c?.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'body');
-				let bodyExpr = bodyArg?.childForFieldName('value') ?? undefined;
-				if (bodyExpr?.type === 'identifier') {
-					// body = json.dumps({...}); invoke_model(..., body=body)
-					bodyExpr = evaluator.assignedValue(bodyExpr) ?? bodyExpr;
-				}
-				const inner = dumpedArgument(bodyExpr);
-				const body = inner ? evaluator.evaluate(inner) : undefined;
-				if (body?.kind === 'object' && getValue(body, 'messages')) {
-					out.push({ ...withModelId(buildSite(body, 'bedrock-invoke', origin)), method: 'invoke_model' });
-				}
-				continue;
-			}
-			const last = method.slice(method.lastIndexOf('.') + 1) as 'create' | 'stream' | 'count_tokens' | 'parse' | 'tool_runner';
-			out.push({ ...buildSite(kwargs, 'messages', { id: nextId(method), language: 'python', range, anchor }), method: last });
+			const ids: string[] = [];
+			const nextId = (method: string): string => {
+				const n = ordinals.get(method) ?? 0;
+				ordinals.set(method, n + 1);
+				ids.push(`py:${method}#${n}`);
+				return ids[ids.length - 1];
+			};
+			const sites: RequestSite[] = [];
+			evaluator.reads = [];
+			readCall(evaluator, text, found.call, found.method, found.args, nextId, options, sites);
+			out.push(...sites);
+			calls.push({ start: found.call.startIndex, end: found.call.endIndex, nameAt, reads: evaluator.reads, ids, sites });
 		}
 	} finally {
 		if (!options.fileName) {
 			tree.delete();
+		}
+		if (key !== undefined) {
+			pyCache.delete(key);
+			pyCache.set(key, { text, calls, bedrockModelId: options.bedrockModelId });
+			if (pyCache.size > maxPyCached) {
+				pyCache.delete(pyCache.keys().next().value!);
+			}
 		}
 	}
 }

@@ -16,7 +16,10 @@ import {
 	serverToolTokens,
 	structuredOutputSchema,
 	thinkingPromptTokens,
+	toolBlocksWithoutTools,
 	toolPromptFor,
+	V5_SYSTEM_NEWLINE,
+	V5_TOOL_USE_DELTA,
 } from './framing';
 import { FAMILY_LABELS, KIND_LABELS, requestKind } from './kinds';
 import { measuredKind, reproducedExactly } from './measuredAccuracy';
@@ -118,6 +121,9 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	// A system prompt costs its text and nothing more (v3: 23 of 23 string system prompts exact).
 	const hasSystem = countSystem(b.system, t, text);
+	if (hasSystem && frame === 'v5' && !opensWithNewline(messages[0])) {
+		t.tokens += V5_SYSTEM_NEWLINE;
+	}
 
 	if (messages.length === 0) {
 		t.notes.push('The request has no messages.');
@@ -162,6 +168,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		let afterMedia = false;
 		let calls = 0;
 		let afterResults = false;
+		let sawText = false;
 		for (const block of content) {
 			const blk = asRecord(block);
 			if (!blk) {
@@ -185,12 +192,15 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			afterMedia = isMedia(blk);
 			// Media frames follow the message frame, not the vocabulary: Opus 4.8 images, PDFs and text
 			// documents cost what Claude 5's do (4 one-message recordings, 5 under the v4.7 offsets each).
-			countBlock(blk, t, frame, i === currentAssistant, text, modelId);
+			countBlock(blk, t, frame, i === currentAssistant, text, modelId, sawText);
+			sawText ||= blk.type === 'text';
 		}
 	}
 
 	if (tools.length > 0) {
 		countTools(tools, asRecord(b.tool_choice), hasSystem, modelId, family, frame, t);
+	} else if (messages.some((m) => Array.isArray(asRecord(m)?.content) && (asRecord(m)!.content as unknown[]).some((c) => /^(tool_use|tool_result)$/.test(String(asRecord(c)?.type))))) {
+		t.tokens += toolBlocksWithoutTools(modelId);
 	}
 
 	// Tool results in the conversation count as one more such section after a system prompt (v3: system
@@ -230,6 +240,13 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	}
 
 	return { inputTokens: t.tokens, approximate: t.approximate, notes: t.notes, family, plainText: plainText && !t.approximate && !guess.guessed };
+}
+
+/** True when a message's text opens with a newline. */
+function opensWithNewline(message: unknown): boolean {
+	const content = asRecord(message)?.content;
+	const first = typeof content === 'string' ? content : Array.isArray(content) ? asRecord(content[0])?.text : undefined;
+	return typeof first === 'string' && first.startsWith('\n');
 }
 
 /** Adds the system prompt's tokens; true when there is one. */
@@ -317,7 +334,15 @@ function isMedia(blk: Record<string, unknown> | undefined): boolean {
 	return blk?.type === 'image' || blk?.type === 'document' || blk?.type === 'search_result';
 }
 
-function countBlock(blk: Record<string, unknown>, t: Tally, family: Family, currentTurn: boolean, text: (s: string) => number, model: string): void {
+function countBlock(
+	blk: Record<string, unknown>,
+	t: Tally,
+	family: Family,
+	currentTurn: boolean,
+	text: (s: string) => number,
+	model: string,
+	afterText = false,
+): void {
 	switch (blk.type) {
 		case 'text':
 			t.tokens += typeof blk.text === 'string' ? text(blk.text) : 0;
@@ -332,7 +357,7 @@ function countBlock(blk: Record<string, unknown>, t: Tally, family: Family, curr
 			countSearchResult(blk, t, family, text, model);
 			return;
 		case 'tool_use':
-			t.tokens += countInner(renderToolUse(blk.name, blk.input), family);
+			t.tokens += countInner(renderToolUse(blk.name, blk.input), family) + (family === 'v5' && !afterText ? V5_TOOL_USE_DELTA : 0);
 			return;
 		case 'server_tool_use':
 			t.estimate(countInner(renderToolUse(blk.name, blk.input), family), 'server_tool_use blocks are estimated as tool calls.');
