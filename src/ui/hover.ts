@@ -136,7 +136,7 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 		const measured = await this.measure(state, part.path, signal);
 		if (measured) {
 			const info = lookupModel(state.model, this.overrides());
-			md.appendMarkdown(`**${measured.mark}${formatTokens(measured.tokens)} tokens · ${used}** (${label.toLowerCase()}${info ? `, ${formatUsd(inputCost(measured.tokens, info))} per call on ${mdText(info.displayName)}` : ''})`);
+			md.appendMarkdown(`**${measured.mark}${formatTokens(measured.tokens)} tokens · ${used}** (${label.toLowerCase()}${info ? `, ${formatUsd(inputCost(measured.tokens, info, { requestInputTokens: measured.total }))} per call on ${mdText(info.displayName)}` : ''})`);
 		} else {
 			md.appendMarkdown(`**${label} · ${used}**`);
 		}
@@ -220,7 +220,8 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 		const info = lookupModel(state.model, this.overrides());
 		md.appendMarkdown(`**${label}** ${mdText(part.path)}: **${mark}${formatTokens(tokens)} tokens**, ${formatPct(total ? (tokens / total) * 100 : 0)} of the request (${formatTokens(total)})`);
 		if (info) {
-			md.appendMarkdown(` · ${formatUsd(inputCost(tokens, info))}`);
+			// Priced at the request's tier: the whole prompt decides it, not the part.
+			md.appendMarkdown(` · ${formatUsd(inputCost(tokens, info, { requestInputTokens: total }))}`);
 		}
 		await this.largest(md, state, part, signal);
 		md.appendMarkdown(`\n\nMeasured as the request's count minus its count without this ${label.toLowerCase()}.`);
