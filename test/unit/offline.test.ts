@@ -541,6 +541,16 @@ describe('offline: measured framing rules around the text', () => {
 		}
 	});
 
+	it('system blocks: a block another one follows pays for its final newline; the last block\'s joins the frame', () => {
+		const model = 'claude-3-7-sonnet-20250219';
+		const sys = (blocks: string[]) => n(user(model, { system: blocks.map((text) => ({ type: 'text' as const, text })) }));
+		const a = 'You analyse novels.';
+		const b = 'Be brief.';
+		assert.equal(sys([`${a}\n`, b]), sys([a, b]) + 1);
+		assert.equal(sys([a, `${b}\n`]), sys([a, b]));
+		assert.equal(sys([`${a}\n`]), sys([a]));
+	});
+
 	it('tool blocks without tool definitions: one token more on Claude 4 and later, nothing on Claude 3', () => {
 		const body = (model: string): MessagesBody => ({
 			model,
@@ -645,10 +655,10 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(sys(exchange), countText('Be brief.', 'v3') + 1);
 	});
 
-	it('disable_parallel_tool_use drops 208 tokens of the Claude 4.5 tool-use prompt', () => {
+	it('disable_parallel_tool_use drops 209 tokens of the Claude 4.5 tool-use prompt', () => {
 		const tools = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];
 		const model = 'claude-haiku-4-5';
-		assert.equal(n(user(model, { tools, tool_choice: { type: 'auto', disable_parallel_tool_use: true } })) - n(user(model, { tools, tool_choice: { type: 'auto' } })), -208);
+		assert.equal(n(user(model, { tools, tool_choice: { type: 'auto', disable_parallel_tool_use: true } })) - n(user(model, { tools, tool_choice: { type: 'auto' } })), -209);
 	});
 
 	it('Opus 4.8 counts in the v5 message frame with the v4.7 vocabulary; Opus 4.7 in the v4.7 frame', () => {

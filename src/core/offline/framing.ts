@@ -258,8 +258,9 @@ export function serverToolTokens(type: string, model: string, family: Family): n
 }
 
 /**
- * disable_parallel_tool_use drops the prompt's paragraph on parallel calls: −208 tokens on Claude
- * 4.5 (Haiku 4.5 10 of 10, Sonnet 4.5 1), +3 on Haiku 3 / 3.5 (2 recordings); unmeasured elsewhere (0).
+ * disable_parallel_tool_use drops the prompt's paragraph on parallel calls: −209 tokens on Claude
+ * 4.5 (exact recordings under the current framing: Haiku 4.5 9 of 10, Sonnet 4.5 1 of 1; −208 left all
+ * but one a token over), +3 on Haiku 3 / 3.5 (2 recordings); unmeasured elsewhere (0).
  */
 export function noParallelDelta(model: string): number {
 	const v = parseClaudeVersion(model);
@@ -267,7 +268,7 @@ export function noParallelDelta(model: string): number {
 		return 0;
 	}
 	if (v[0] === 4 && v[1] >= 5 && v[1] <= 6) {
-		return -208;
+		return -209;
 	}
 	return v[0] === 3 && /haiku/.test(model.toLowerCase()) ? 3 : 0;
 }

@@ -259,12 +259,12 @@ function countSystem(sys: unknown, t: Tally, text: (s: string) => number): boole
 		return false;
 	}
 	// System blocks: each block's text; no separator measured (v3: 17 of 18 one-block prompts exact).
-	for (const block of sys) {
-		const r = asRecord(block);
-		if (r && typeof r.text === 'string') {
-			t.tokens += text(r.text);
-		}
-	}
+	// Only the last block's final newlines join the frame's: a block another one follows pays for them
+	// (one newline piece; v3: 6 of 6 two-block prompts whose first block ends in a newline, 1 under without).
+	const texts = sys.map(asRecord).flatMap((r) => (r && typeof r.text === 'string' ? [r.text] : []));
+	texts.forEach((s, i) => {
+		t.tokens += text(s) + (i < texts.length - 1 && s.endsWith('\n') && /[^\n]/.test(s) ? 1 : 0);
+	});
 	return sys.length > 0;
 }
 
