@@ -280,7 +280,7 @@ function countTools(
 	const type = typeof choice?.type === 'string' ? choice.type : 'auto';
 	const p = toolPromptFor(model, family);
 	const forced = type === 'tool';
-	const prompt = forced ? p.tool : type === 'any' ? p.any : p.auto;
+	const prompt = forced ? p.tool : type === 'any' ? p.any : choice?.type !== undefined && p.autoExplicit !== undefined ? p.autoExplicit : p.auto;
 	t.tokens += prompt;
 	if (forced) {
 		// tool_choice tool names the tool in the prompt (v3: constant residual once its name is counted).
