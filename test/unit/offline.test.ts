@@ -632,13 +632,17 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n(user('claude-sonnet-4-5', { tools, output_config: oc })) - n(user('claude-sonnet-4-5', { tools })), 82 + countInner(json, 'v3'));
 	});
 
-	it('parallel calls: each tool_use after the first in one message costs 12 more; a text after tool results opens a user turn (5)', () => {
+	it('parallel calls: each tool_use after the first in one message costs 12 more, and on Claude 4+ each result after the first too; a text after tool results opens a user turn (5)', () => {
 		const call = (id: string, city: string) => ({ type: 'tool_use', id, name: 'get_weather', input: { city } });
 		const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: 'Sunny' });
 		const model = 'claude-haiku-4-5';
 		const one = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a')] }] });
-		const two = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris'), call('b', 'Rome')] }, { role: 'user', content: [result('a'), result('b')] }] });
-		assert.equal(two - one, 12 + countInner(renderToolUse('get_weather', { city: 'Rome' }), 'v3') + 6 + countInner('Sunny', 'v3'));
+		const pair = (m: string) => n({ model: m, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris'), call('b', 'Rome')] }, { role: 'user', content: [result('a'), result('b')] }] });
+		const second = countInner(renderToolUse('get_weather', { city: 'Rome' }), 'v3') + 6 + countInner('Sunny', 'v3');
+		assert.equal(pair(model) - one, 12 + 12 + second);
+		// Claude 3.x: the second result costs only its wrapper and text.
+		const single3 = n({ model: 'claude-3-5-haiku-20241022', messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a')] }] });
+		assert.equal(pair('claude-3-5-haiku-20241022') - single3, 12 + second);
 		const withText = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a'), { type: 'text', text: 'And tomorrow?' }] }] });
 		assert.equal(withText - one, 5 + countText('And tomorrow?', 'v3'));
 	});

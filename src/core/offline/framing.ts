@@ -217,6 +217,16 @@ export function turnHeaderTokens(messages: readonly unknown[], i: number): numbe
 export const PARALLEL_CALL = 12;
 
 /**
+ * On Claude 4 and later each tool_result after the first in one user message costs 12 tokens more, as
+ * the parallel call did (v3: 2 results in one message, Sonnet 4 13 of 14 and Haiku 4.5 5 of 12 exact with
+ * it, all 12–26 under without; Haiku 3.5: 4 of 4 with 4 results exact without it).
+ */
+export function parallelResultTokens(model: string): number {
+	const v = parseClaudeVersion(model);
+	return v && v[0] >= 4 ? 12 : 0;
+}
+
+/**
  * tool_use / tool_result blocks in a request that defines no tools cost one token more on Claude 4 and
  * later (v3: 22 of 22 such recordings on Opus 4, 4.1, Sonnet 4, 4.5 and Haiku 4.5; Claude 3.x: 13 of 14
  * exact without it).

@@ -6,6 +6,7 @@ import {
 	frameFamily,
 	TOOL_RESULT_WRAPPER,
 	PARALLEL_CALL,
+	parallelResultTokens,
 	TEXT_AFTER_RESULTS,
 	turnHeaderTokens,
 	renderStructuredOutput,
@@ -169,6 +170,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		let calls = 0;
 		let afterResults = false;
 		let sawText = false;
+		let results = 0;
 		for (const block of content) {
 			const blk = asRecord(block);
 			if (!blk) {
@@ -187,6 +189,9 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 				afterResults = false;
 			}
 			if (blk.type === 'tool_result') {
+				if (results++ > 0) {
+					t.tokens += parallelResultTokens(modelId);
+				}
 				afterResults = true;
 			}
 			afterMedia = isMedia(blk);
