@@ -597,6 +597,7 @@ describe('offline: measured framing rules around the text', () => {
 			const nl = (extra: Partial<MessagesBody>): MessagesBody => ({ model, messages: [{ role: 'user', content: '\nThink about it.' }], ...extra });
 			assert.equal(n(nl({ system: 'Answer briefly.' })) - n(nl({})), sys, model);
 			assert.equal(n(user(model, { system: 'Answer briefly.', thinking: { type: 'adaptive' } })), n(user(model, { system: 'Answer briefly.' })), model);
+			assert.equal(n(user(model, { system: '' })), n(user(model)), model);
 		}
 		// v3 keeps its measured figures: no newline after the system prompt, adaptive 1.
 		assert.equal(n(user('claude-sonnet-4-6', { system: 'Answer briefly.' })) - n(user('claude-sonnet-4-6')), countText('Answer briefly.', 'v3'));

@@ -122,7 +122,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	// A system prompt costs its text and nothing more (v3: 23 of 23 string system prompts exact).
 	const hasSystem = countSystem(b.system, t, text);
-	if (hasSystem && frame === 'v5' && !opensWithNewline(messages[0])) {
+	if (hasSystem && frame === 'v5' && systemHasText(b.system) && !opensWithNewline(messages[0])) {
 		t.tokens += V5_SYSTEM_NEWLINE;
 	}
 
@@ -245,6 +245,11 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	}
 
 	return { inputTokens: t.tokens, approximate: t.approximate, notes: t.notes, family, plainText: plainText && !t.approximate && !guess.guessed };
+}
+
+/** True when the system prompt holds some text (an empty one is assumed to add no newline: unmeasured). */
+function systemHasText(sys: unknown): boolean {
+	return typeof sys === 'string' ? sys.length > 0 : Array.isArray(sys) && sys.some((b) => typeof asRecord(b)?.text === 'string' && (asRecord(b)!.text as string).length > 0);
 }
 
 /** True when a message's text opens with a newline. */
