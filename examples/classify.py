@@ -17,7 +17,7 @@ EXAMPLES = [
 
 def classify(email: str) -> str:
     message = client.messages.create(
-        model="claude-haiku-4-5",
+        model="claude-haiku-5-5",
         max_tokens=10,
         system=SYSTEM,
         messages=EXAMPLES + [{"role": "user", "content": email}],
@@ -27,7 +27,7 @@ def classify(email: str) -> str:
 
 def estimate() -> int:
     count = client.messages.count_tokens(
-        model="claude-haiku-4-5",
+        model="claude-haiku-5-5",
         system=SYSTEM,
         messages=[
             {"role": "user", "content": """How do I change the email address

@@ -32,7 +32,7 @@ export async function summarise(reportText: string) {
 
 export async function preflight() {
 	const count = await client.messages.countTokens({
-		model: 'claude-haiku-4-5',
+		model: 'claude-haiku-5-5',
 		system: SYSTEM_PROMPT,
 		messages: [{ role: 'user', content: 'Summarise INC-2291 for the weekly review.' }],
 	});

@@ -17,7 +17,7 @@ import { endpointProblem } from './core/count/endpoint';
 import { RateLimiter, withRateLimit } from './core/count/rateLimiter';
 import { CountError } from './core/count/errors';
 import { createOfflineCounter } from './core/count/offline';
-import { formatTokens, formatUsd, inputCost, lookupModel, worstCaseCost, type ModelInfo } from './core/cost';
+import { formatTokens, formatUsd, inputCost, lookupModel, priceOptionsOf, serverToolUsesOf, worstCaseCost, type ModelInfo } from './core/cost';
 import { configureGrammars, detectLanguage, detectRequests } from './core/detect';
 import { MAX_DOCUMENT_CHARS } from './core/service';
 import type { Counter, CountResult, DetectProblem, RequestSite } from './core/types';
@@ -372,17 +372,21 @@ function makeCounter(flags: CommonFlags): Counter {
 	return withRateLimit(new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, timeoutMs: 30_000 }), new RateLimiter(flags.rpm), { maxRetries: 2 });
 }
 
-function costs(tokens: number, maxTokens: number | undefined, site: RequestSite, info: ModelInfo | undefined): { costUsd: number | null; maxCostUsd: number | null } {
+/** The CLI's input and worst-case cost of a request (exported for the test that compares every surface). */
+export function costs(tokens: number, maxTokens: number | undefined, site: RequestSite, info: ModelInfo | undefined): { costUsd: number | null; maxCostUsd: number | null } {
 	if (!info) {
 		return { costUsd: null, maxCostUsd: null };
 	}
-	const costUsd = inputCost(tokens, info);
+	// The request's own modifiers (inference_geo, fast mode) through the one price path every surface uses.
+	const opts = priceOptionsOf(site.pricing);
+	const known = (x: number) => (Number.isFinite(x) ? x : null);
+	const costUsd = known(inputCost(tokens, info, opts));
 	if (maxTokens === undefined) {
 		return { costUsd, maxCostUsd: null };
 	}
 	const thinking = site.payload.thinking as { budget_tokens?: unknown } | undefined;
 	const thinkingBudget = typeof thinking?.budget_tokens === 'number' ? thinking.budget_tokens : undefined;
-	return { costUsd, maxCostUsd: worstCaseCost(tokens, maxTokens, info, { thinkingBudget }).totalUsd };
+	return { costUsd, maxCostUsd: known(worstCaseCost(tokens, maxTokens, info, { ...opts, thinkingBudget, serverToolUses: serverToolUsesOf(site.payload) }).totalUsd) };
 }
 
 function markOf(s: JsonSite): string {
@@ -402,7 +406,8 @@ function money(x: number): string {
 	return formatUsd(x);
 }
 
-function usd(x: number | null, mark: string): string {
+/** A cost cell of the CLI's table. */
+export function usd(x: number | null, mark: string): string {
 	return x === null ? 'no price' : `${mark === '≥' ? '≥' : ''}${money(x)}`;
 }
 

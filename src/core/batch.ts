@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { detectJsonl } from './detect/json';
-import { inputCost, lookupModel, outputCost, type ModelInfo, type ModelOverrides } from './cost';
+import { inputCost, lookupModel, outputCost, priceOptionsOf, type ModelInfo, type ModelOverrides } from './cost';
 import type { MessagesBody, RequestSite } from './types';
 import { CancelledError, isCancellation, throwIfAborted } from './util/abort';
 import { TextGuard } from './util/text';
@@ -435,9 +435,10 @@ export async function estimateBatchFile(source: BatchSource, options: BatchOptio
 		}
 		if (acc.info) {
 			// Priced per request: the long-context tier depends on each request's own input.
-			acc.inputCostUsd += inputCost(tokens, acc.info, { batch: true });
+			const opts = { ...priceOptionsOf(site.pricing), batch: true };
+			acc.inputCostUsd += inputCost(tokens, acc.info, opts);
 			if (site.maxTokens !== undefined) {
-				acc.maxOutputCostUsd += outputCost(site.maxTokens, acc.info, { batch: true, requestInputTokens: tokens });
+				acc.maxOutputCostUsd += outputCost(site.maxTokens, acc.info, { ...opts, requestInputTokens: tokens });
 			}
 		}
 	};

@@ -86,6 +86,8 @@ export interface RequestSite {
 	readonly payload: MessagesBody;
 	/** True when `payload.model` came from the document, false when it must come from settings. */
 	readonly modelFromDocument: boolean;
+	/** Request fields that change the price but are not counted: `inference_geo`, `speed` (fast mode). */
+	readonly pricing?: { readonly inference_geo?: string; readonly speed?: string };
 	/** For Bedrock sites: the model id from surrounding code, if any, and the raw body for CountTokens. */
 	readonly bedrock?: {
 		readonly modelId?: string;

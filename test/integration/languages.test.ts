@@ -27,7 +27,7 @@ describe('Requests in code, in a real VS Code', function () {
 		}, 'two lenses in summarize.ts');
 		// messages.create(...) has `reportText`, a parameter: counted as at least.
 		assert.match(titles[0], /^≥[\d,]+ tokens · ≥\$[\d.]+ .* claude-sonnet-4-5/);
-		assert.match(titles[1], /^≈?[\d,]+ tokens · .* claude-haiku-4-5/);
+		assert.match(titles[1], /^≈?[\d,]+ tokens · .* claude-haiku-5-5/);
 		// The lens sits on the line of the call.
 		const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri, 10);
 		const createLine = editor.document.positionAt(editor.document.getText().indexOf('client.messages.create')).line;
@@ -85,7 +85,7 @@ describe('Requests in code, in a real VS Code', function () {
 			const t = await lensTitles(editor.document.uri);
 			return t.length === 2 && t.every((x) => /tokens/.test(x)) ? t : undefined;
 		}, 'two lenses in classify.py');
-		assert.match(titles[0], /claude-haiku-4-5/);
+		assert.match(titles[0], /claude-haiku-5-5/);
 		const site = api.service.siteAt(editor.document.uri.toString(), editor.document.getText().indexOf('count_tokens('));
 		assert.ok(site, 'the count_tokens call is a site');
 		assert.match(JSON.stringify(site.request.body), /The settings page gives an error/);

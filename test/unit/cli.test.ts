@@ -287,7 +287,7 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.equal(r.code, 1);
 			assert.match(r.stderr, /Budget exceeded by 1 request:/);
 			assert.match(r.stderr, /support-agent-with-tools\.json:1:1: ≈[\d,]+ input tokens, over the budget of 1\n/);
-			assert.match(r.stderr, /support-agent-with-tools\.json:1:1: input cost \$[\d.]+ on claude-opus-4-5, over the budget of \$0\.000001/);
+			assert.match(r.stderr, /support-agent-with-tools\.json:1:1: input cost \$[\d.]+ on claude-opus-5-5, over the budget of \$0\.000001/);
 		});
 
 		it('warns that --budget-usd cannot be checked for a model without a price', async () => {
@@ -534,7 +534,7 @@ describe('CLI (built dist/cli.js)', function () {
 			assert.equal(r.code, 0, r.stderr);
 			assert.match(r.stdout, /examples\/batch-requests\.jsonl: 4 requests in 4 lines \(counted offline; Batch API price, -50 %\)/);
 			assert.match(r.stdout, /^MODEL\s+REQUESTS\s+INPUT TOKENS\s+INPUT COST\s+MAX OUTPUT TOKENS\s+MAX OUTPUT COST$/m);
-			assert.match(r.stdout, /^claude-haiku-4-5\s+4\s/m);
+			assert.match(r.stdout, /^claude-haiku-5-5\s+4\s/m);
 			assert.match(r.stdout, /Input cost at batch price:/);
 			assert.match(r.stdout, /Worst case with max_tokens of output:/);
 		});

@@ -85,6 +85,6 @@ describe('CLI package (npm pack → npm install -g)', function () {
 	it('a human-readable table with a budget gate: exit 1 when a request is over it', () => {
 		const r = spawnSync(bin, ['count', 'examples/plain-request.json', '--budget-tokens', '5'], { cwd: path.join(tmp, 'work'), encoding: 'utf8' });
 		assert.equal(r.status, 1, r.stdout + r.stderr);
-		assert.match(r.stdout, /plain-request\.json:1:1\s+messages\s+claude-sonnet-4-5\s+37/);
+		assert.match(r.stdout, /plain-request\.json:1:1\s+messages\s+claude-sonnet-5-5\s+45/);
 	});
 });

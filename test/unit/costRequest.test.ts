@@ -67,3 +67,17 @@ describe('requestCost: the one price of a request', () => {
 		assert.match(cacheMinimumText(lookupModel('claude-fable-5')!)!, /2,048 tokens \(conservative: no first-party figure; sources conflict/);
 	});
 });
+
+describe('price fields of a request', () => {
+	it('detection keeps inference_geo and speed beside the counted body, never in it', async () => {
+		const { detectJson } = await import('../../src/core/detect/json');
+		const { priceOptionsOf, serverToolUsesOf } = await import('../../src/core/cost');
+		const sites: import('../../src/core/types').RequestSite[] = [];
+		detectJson(JSON.stringify({ model: 'claude-opus-5-5', max_tokens: 9, inference_geo: 'us', speed: 'fast', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 4 }] }), {}, sites);
+		assert.equal(sites.length, 1);
+		assert.deepEqual(sites[0].pricing, { inference_geo: 'us', speed: 'fast' });
+		assert.equal('inference_geo' in sites[0].payload, false);
+		assert.deepEqual(priceOptionsOf(sites[0].pricing), { inferenceGeo: 'us', speed: 'fast' });
+		assert.deepEqual(serverToolUsesOf(sites[0].payload as never), { web_search: 4 });
+	});
+});

@@ -310,14 +310,15 @@ describe('offline: whole requests', () => {
 		const rendered = '<function>{"description": "Weather for a city", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}</function>';
 		const base = (model: string) => countRequest({ model, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, model).inputTokens;
 		const withTools = (model: string, tool_choice?: unknown) => countRequest({ model, tools, tool_choice, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, model);
-		// [model, auto/none, any, tool before the name]: measured on the recordings, the docs' table where none exist.
+		// [model, auto/none given explicitly, any, tool before the name]: measured on the recordings, the docs'
+		// table where none exist (Haiku 3 / 3.5: 264 when tool_choice is left out, see below).
 		const cases: Array<[string, number, number, number]> = [
 			['claude-opus-4-6', 497, 589, 591],
 			['claude-sonnet-4-6', 497, 589, 591],
 			['claude-haiku-4-5', 497, 589, 591],
 			['claude-sonnet-4-20250514', 314, 316, 318],
 			['claude-3-7-sonnet-latest', 314, 315, 317],
-			['claude-3-5-haiku-latest', 264, 354, 358],
+			['claude-3-5-haiku-latest', 263, 354, 358],
 			['claude-3-opus-20240229', 534, 297, 299],
 			['claude-opus-4-7', 675, 804, 806],
 			['claude-opus-4-8', 290, 411, 413],
@@ -334,7 +335,8 @@ describe('offline: whole requests', () => {
 			assert.equal(n.inputTokens, a.inputTokens, model);
 			assert.equal(y.inputTokens - a.inputTokens, any - auto, model);
 			assert.equal(t.inputTokens - a.inputTokens, tool - auto + countInner('get_weather', family), model);
-			assert.equal(withTools(model).inputTokens, a.inputTokens, `${model}: auto is the default`);
+			// Leaving tool_choice out is auto, except on Haiku 3 / 3.5 where it costs one token more than auto given.
+			assert.equal(withTools(model).inputTokens, a.inputTokens + (model === 'claude-3-5-haiku-latest' ? 1 : 0), `${model}: auto is the default`);
 		}
 		// With a system prompt, one separator token more (not with a forced tool).
 		const sys = countRequest({ model: 'claude-haiku-4-5', system: 'Be brief.', tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, 'claude-haiku-4-5');
@@ -541,6 +543,16 @@ describe('offline: measured framing rules around the text', () => {
 		}
 	});
 
+	it('system blocks: a block another one follows pays for its final newline; the last block\'s joins the frame', () => {
+		const model = 'claude-3-7-sonnet-20250219';
+		const sys = (blocks: string[]) => n(user(model, { system: blocks.map((text) => ({ type: 'text' as const, text })) }));
+		const a = 'You analyse novels.';
+		const b = 'Be brief.';
+		assert.equal(sys([`${a}\n`, b]), sys([a, b]) + 1);
+		assert.equal(sys([a, `${b}\n`]), sys([a, b]));
+		assert.equal(sys([`${a}\n`]), sys([a]));
+	});
+
 	it('tool blocks without tool definitions: one token more on Claude 4 and later, nothing on Claude 3', () => {
 		const body = (model: string): MessagesBody => ({
 			model,
@@ -560,6 +572,17 @@ describe('offline: measured framing rules around the text', () => {
 		}
 	});
 
+	it('Haiku 3 / 3.5: tool_choice auto or none given explicitly costs one token less than leaving it out', () => {
+		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
+		for (const model of ['claude-3-5-haiku-20241022', 'claude-3-haiku-20240307']) {
+			const absent = n(user(model, { tools }));
+			assert.equal(n(user(model, { tools, tool_choice: { type: 'auto' } })), absent - 1, model);
+			assert.equal(n(user(model, { tools, tool_choice: { type: 'none' } })), absent - 1, model);
+		}
+		// Elsewhere explicit auto is the same prompt as none given.
+		assert.equal(n(user('claude-haiku-4-5', { tools, tool_choice: { type: 'auto' } })), n(user('claude-haiku-4-5', { tools })));
+	});
+
 	it('Sonnet 3.5 (June 2024): tool_choice auto adds a 295-token prompt, 19 under the October model', () => {
 		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
 		const defs = countInner(renderToolDefinitions(tools), 'v3');
@@ -574,6 +597,7 @@ describe('offline: measured framing rules around the text', () => {
 			const nl = (extra: Partial<MessagesBody>): MessagesBody => ({ model, messages: [{ role: 'user', content: '\nThink about it.' }], ...extra });
 			assert.equal(n(nl({ system: 'Answer briefly.' })) - n(nl({})), sys, model);
 			assert.equal(n(user(model, { system: 'Answer briefly.', thinking: { type: 'adaptive' } })), n(user(model, { system: 'Answer briefly.' })), model);
+			assert.equal(n(user(model, { system: '' })), n(user(model)), model);
 		}
 		// v3 keeps its measured figures: no newline after the system prompt, adaptive 1.
 		assert.equal(n(user('claude-sonnet-4-6', { system: 'Answer briefly.' })) - n(user('claude-sonnet-4-6')), countText('Answer briefly.', 'v3'));
@@ -609,13 +633,17 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n(user('claude-sonnet-4-5', { tools, output_config: oc })) - n(user('claude-sonnet-4-5', { tools })), 82 + countInner(json, 'v3'));
 	});
 
-	it('parallel calls: each tool_use after the first in one message costs 12 more; a text after tool results opens a user turn (5)', () => {
+	it('parallel calls: each tool_use after the first in one message costs 12 more, and on Claude 4+ each result after the first too; a text after tool results opens a user turn (5)', () => {
 		const call = (id: string, city: string) => ({ type: 'tool_use', id, name: 'get_weather', input: { city } });
 		const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: 'Sunny' });
 		const model = 'claude-haiku-4-5';
 		const one = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a')] }] });
-		const two = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris'), call('b', 'Rome')] }, { role: 'user', content: [result('a'), result('b')] }] });
-		assert.equal(two - one, 12 + countInner(renderToolUse('get_weather', { city: 'Rome' }), 'v3') + 6 + countInner('Sunny', 'v3'));
+		const pair = (m: string) => n({ model: m, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris'), call('b', 'Rome')] }, { role: 'user', content: [result('a'), result('b')] }] });
+		const second = countInner(renderToolUse('get_weather', { city: 'Rome' }), 'v3') + 6 + countInner('Sunny', 'v3');
+		assert.equal(pair(model) - one, 12 + 12 + second);
+		// Claude 3.x: the second result costs only its wrapper and text.
+		const single3 = n({ model: 'claude-3-5-haiku-20241022', messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a')] }] });
+		assert.equal(pair('claude-3-5-haiku-20241022') - single3, 12 + second);
 		const withText = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a'), { type: 'text', text: 'And tomorrow?' }] }] });
 		assert.equal(withText - one, 5 + countText('And tomorrow?', 'v3'));
 	});
@@ -645,10 +673,10 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(sys(exchange), countText('Be brief.', 'v3') + 1);
 	});
 
-	it('disable_parallel_tool_use drops 208 tokens of the Claude 4.5 tool-use prompt', () => {
+	it('disable_parallel_tool_use drops 209 tokens of the Claude 4.5 tool-use prompt', () => {
 		const tools = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];
 		const model = 'claude-haiku-4-5';
-		assert.equal(n(user(model, { tools, tool_choice: { type: 'auto', disable_parallel_tool_use: true } })) - n(user(model, { tools, tool_choice: { type: 'auto' } })), -208);
+		assert.equal(n(user(model, { tools, tool_choice: { type: 'auto', disable_parallel_tool_use: true } })) - n(user(model, { tools, tool_choice: { type: 'auto' } })), -209);
 	});
 
 	it('Opus 4.8 counts in the v5 message frame with the v4.7 vocabulary; Opus 4.7 in the v4.7 frame', () => {

@@ -709,3 +709,25 @@ export function cacheMinimumText(model: ModelInfo): string | undefined {
 	const source = model.minCacheablePrefixSource ? ` · ${model.minCacheablePrefixSource}` : '';
 	return `Minimum cacheable prefix ${formatTokens(model.minCacheablePrefix)} tokens${note}${source}`;
 }
+
+/** What in a request body changes its price: `inference_geo` (data residency) and `speed: "fast"` (fast mode). */
+export function priceOptionsOf(payload: Readonly<Record<string, unknown>> | undefined): PriceOptions {
+	const geo = payload?.inference_geo;
+	const speed = payload?.speed;
+	return { ...(typeof geo === 'string' ? { inferenceGeo: geo } : {}), ...(typeof speed === 'string' && speed !== 'standard' ? { speed } : {}) };
+}
+
+/** The most server-tool uses a request allows, by tool: `web_search` with `max_uses` (unbounded uses are not counted). */
+export function serverToolUsesOf(payload: Readonly<Record<string, unknown>> | undefined): Record<string, number> {
+	const uses: Record<string, number> = {};
+	const tools = Array.isArray(payload?.tools) ? payload.tools as unknown[] : [];
+	for (const t of tools) {
+		if (t === null || typeof t !== 'object') { continue; }
+		const { type, max_uses: max } = t as { type?: unknown; max_uses?: unknown };
+		const name = typeof type === 'string' ? /^(web_search)_\d{8}$/.exec(type)?.[1] : undefined;
+		if (name && typeof max === 'number' && Number.isInteger(max) && max > 0) {
+			uses[name] = (uses[name] ?? 0) + max;
+		}
+	}
+	return uses;
+}

@@ -83,7 +83,7 @@ function signedPct(pct: number): string {
  * What switching a request to `to` does to it: its input tokens counted for `to` (on `to`'s tokenizer family)
  * and its input cost through the same price path as every surface.
  */
-export function switchEffect(from: ModelInfo, current: { tokens: number; usd?: number }, to: ModelInfo, toTokens: number, opts: PriceOptions = {}): SwitchEffect {
+export function switchEffect(from: ModelInfo, current: { tokens: number; usd?: number }, to: ModelInfo, toTokens: number, opts: PriceOptions = {}, approximate = false): SwitchEffect {
 	const usd = requestCost(to, { input: toTokens }, opts).totalUsd;
 	const tokensPct = current.tokens > 0 ? ((toTokens - current.tokens) / current.tokens) * 100 : NaN;
 	const usdPct = current.usd !== undefined && current.usd > 0 ? ((usd - current.usd) / current.usd) * 100 : NaN;
@@ -91,6 +91,6 @@ export function switchEffect(from: ModelInfo, current: { tokens: number; usd?: n
 	const tokenNote = [signedPct(tokensPct), newTokenizer ? 'new tokenizer' : ''].filter(Boolean).join(', ');
 	const usdNote = signedPct(usdPct);
 	const name = to.displayName.replace(/^Claude /, '');
-	const text = `${name}: ${formatTokens(toTokens)} tokens${tokenNote ? ` (${tokenNote})` : ''}, ${Number.isFinite(usd) ? formatUsd(usd) : 'no price'}${usdNote && Number.isFinite(usd) ? ` (${usdNote})` : ''}`;
+	const text = `${name}: ${approximate ? '≈' : ''}${formatTokens(toTokens)} tokens${tokenNote ? ` (${tokenNote})` : ''}, ${Number.isFinite(usd) ? formatUsd(usd) : 'no price'}${usdNote && Number.isFinite(usd) ? ` (${usdNote})` : ''}`;
 	return { model: to, tokens: toTokens, usd, tokensPct, usdPct, newTokenizer, text };
 }

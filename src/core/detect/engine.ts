@@ -9,7 +9,7 @@ import type { RequestSite, SdkMethod, SiteLanguage, TextRange } from '../types';
 import { follow, pushBatchEntries, type MakeUnresolved } from './evalHelpers';
 import { firstLineAnchor } from './json';
 import { buildSite } from './site';
-import { cachedText, getParser, parseText, type GrammarName } from './treeSitter';
+import { cachedText, getParser, parseText, parseWithInserts, type GrammarName } from './treeSitter';
 import { changedSpan } from './evalHelpers';
 import { unresolvedNode, type ObjectNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
@@ -268,6 +268,8 @@ interface CachedCall {
 interface CachedDocument {
 	readonly text: string;
 	readonly calls: readonly CachedCall[];
+	/** The sites of a run that read half-typed calls from a patched text (those calls are not in `calls`). */
+	readonly partial?: readonly RequestSite[];
 }
 
 const callCache = new Map<string, CachedDocument>();
@@ -354,7 +356,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 		return;
 	}
 	let calls: CachedCall[] = [];
-	let recovered = false;
+	let partial: readonly RequestSite[] | undefined;
 	try {
 		const evaluator = binding.makeEvaluator(text, tree);
 		const ordinals = new Map<string, number>();
@@ -381,12 +383,11 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 		if (previous && previous.text === text) {
 			// The same text again (a save, a focus change): the same sites.
 			calls = previous.calls.slice();
-			for (const call of calls) {
-				out.push(...call.sites);
-			}
+			partial = previous.partial;
+			out.push(...(partial ?? calls.flatMap(call => call.sites)));
 			return;
 		}
-		const typed = previous && span ? typedInString(previous.text, text, span, tree) : undefined;
+		const typed = previous && span && !previous.partial ? typedInString(previous.text, text, span, tree) : undefined;
 		if (previous && typed && detectAfterTyping(binding, previous, typed, evaluator, nextId, evaluate, out, calls)) {
 			return;
 		}
@@ -428,22 +429,20 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 		if (unconfirmed.length > 0 && binding.closeHalfTyped && tree.rootNode.hasError) {
 			const sites: RequestSite[] = [];
 			ordinals.clear();
-			if (recoverHalfTyped(binding, text, candidates, unconfirmed, parser, nextId, sites)) {
-				recovered = true;
+			if (recoverHalfTyped(binding, text, candidates, unconfirmed, calls, parser, tree, nextId, sites)) {
 				out.length = base;
 				out.push(...sites);
+				partial = sites;
 			}
 		}
 	} finally {
 		if (!options.fileName) {
 			tree.delete();
 		}
-		if (cacheKey && recovered) {
-			// Calls read from a patched text are not kept: the next run reads the document again.
+		if (cacheKey) {
+			// After reading half-typed calls the confirmed calls are still kept, for the next run to reuse.
 			callCache.delete(cacheKey);
-		} else if (cacheKey) {
-			callCache.delete(cacheKey);
-			callCache.set(cacheKey, { text, calls });
+			callCache.set(cacheKey, { text, calls, partial });
 			if (callCache.size > maxCachedDocuments) {
 				callCache.delete(callCache.keys().next().value!);
 			}
@@ -458,7 +457,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
  * be patched or the patched text confirms none of those calls.
  */
 function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, text: string, candidates: number[], unconfirmed: number[],
-	parser: Parser, nextId: (method: string) => string, out: RequestSite[]): boolean {
+	confirmedCalls: readonly CachedCall[], parser: Parser, original: Tree, nextId: (method: string) => string, out: RequestSite[]): boolean {
 	const patches: HalfTyped[] = [];
 	for (const at of unconfirmed) {
 		if (patches.length > 0 && at < patches[patches.length - 1].end) {
@@ -495,7 +494,7 @@ function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, 
 		return offset - shift;
 	};
 	const mapRange = (r: TextRange): TextRange => ({ start: toText(r.start), end: toText(r.end) });
-	const tree = parser.parse(patched);
+	const tree = parseWithInserts(parser, original, text, patches.map(p => ({ at: p.end, text: p.closers })));
 	if (!tree) {
 		return false;
 	}
@@ -511,9 +510,16 @@ function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, 
 				continue;
 			}
 			seen.add(call.call.id);
+			const id = nextId(call.idName ?? call.method);
+			// A call the document's own tree read (before the patched text): its sites, numbered in document order.
+			const known = confirmedCalls.find(c => c.start === toText(call.call.startIndex) && c.end === toText(call.call.endIndex) && c.idName === (call.idName ?? call.method));
+			if (known) {
+				out.push(...known.sites.map(site => (id === known.id ? site : { ...site, id: id + site.id.slice(known.id.length) })));
+				continue;
+			}
 			confirmed ||= unconfirmed.includes(at);
 			const sites: RequestSite[] = [];
-			pushSites(binding, call, call.payload(), nextId(call.idName ?? call.method), patched, evaluator.range(call.call), sites);
+			pushSites(binding, call, call.payload(), id, patched, evaluator.range(call.call), sites);
 			for (const site of sites) {
 				out.push({
 					...site, range: mapRange(site.range), anchor: mapRange(site.anchor),

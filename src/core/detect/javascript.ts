@@ -352,7 +352,7 @@ class JsEvaluator extends TreeEvaluator {
 	 * The property names a resource expression ends with, aliases followed (`const mc = client.beta.messages`
 	 * → ['client', 'beta', 'messages']); a call or `new` in the chain is written '()'.
 	 */
-	resourceChain(node: Node | null, hops = 0): string[] {
+	resourceChain(node: Node | null, hops = 0, follow = true): string[] {
 		while (node && wrappers.has(node.type)) {
 			node = namedArgs(node)[0] ?? null;
 		}
@@ -360,7 +360,10 @@ class JsEvaluator extends TreeEvaluator {
 			return [];
 		}
 		if (node.type === 'member_expression') {
-			return [...this.resourceChain(node.childForFieldName('object'), hops), node.childForFieldName('property')?.text ?? ''];
+			return [...this.resourceChain(node.childForFieldName('object'), hops, follow), node.childForFieldName('property')?.text ?? ''];
+		}
+		if (node.type === 'identifier' && !follow) {
+			return [node.text];
 		}
 		if (node.type === 'identifier' && hops < 8) {
 			const value = this.resolve(node)?.value;
@@ -518,7 +521,10 @@ function makeBinding(grammar: GrammarName, language: SiteLanguage, idPrefix: str
 			if (!arg || !method) {
 				return undefined;
 			}
-			const chain = ev.resourceChain(member.childForFieldName('object'));
+			// `client.messages` names its resource itself; only other owners are followed as aliases (a lookup).
+			const written = ev.resourceChain(member.childForFieldName('object'), 0, false);
+			const direct = written.at(-1) === 'messages' ? written.length >= 2 : written.at(-1) === 'batches' && written.at(-2) === 'messages' && written.length >= 3;
+			const chain = direct ? written : ev.resourceChain(member.childForFieldName('object'));
 			const n = chain.length;
 			const beta = (i: number): string => (chain[i] === 'beta' ? 'beta.' : '');
 			if (n >= 3 && name.text === 'create' && chain[n - 1] === 'batches' && chain[n - 2] === 'messages') {

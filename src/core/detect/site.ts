@@ -260,6 +260,7 @@ interface BuiltBody {
 	readonly payload: MessagesBody;
 	readonly modelFromDocument: boolean;
 	readonly maxTokens?: number;
+	readonly pricing?: { inference_geo?: string; speed?: string };
 }
 
 /** A Messages API body (also a batch entry's params and a Bedrock InvokeModel body). */
@@ -281,6 +282,14 @@ function buildMessagesBody(b: Builder, obj: ObjectNode, bedrock: boolean, origin
 	} else if (bedrock && origin.bedrockModelId) {
 		payload.model = origin.bedrockModelId;
 		modelFromDocument = origin.bedrockModelIdFromDocument === true;
+	}
+	// Fields that change the price, not the count: kept beside the payload (count_tokens is not sent them).
+	let pricing: { inference_geo?: string; speed?: string } | undefined;
+	for (const field of ['inference_geo', 'speed'] as const) {
+		const value = stringValue(getProp(obj, field)?.value);
+		if (value !== undefined) {
+			pricing = { ...pricing, [field]: value };
+		}
 	}
 	const maxProp = getProp(obj, 'max_tokens');
 	if (maxProp) {
@@ -312,7 +321,7 @@ function buildMessagesBody(b: Builder, obj: ObjectNode, bedrock: boolean, origin
 			(payload as Record<string, unknown>)[field] = value;
 		}
 	}
-	return { payload, modelFromDocument, maxTokens };
+	return { payload, modelFromDocument, maxTokens, ...(pricing ? { pricing } : {}) };
 }
 
 // Bedrock Converse → Messages API equivalents, so one counter (and the report) can read every shape.
@@ -502,6 +511,7 @@ export function buildSite(obj: ObjectNode, shape: SiteShape, origin: SiteOrigin)
 		provider,
 		payload: body.payload,
 		modelFromDocument: body.modelFromDocument,
+		...(body.pricing ? { pricing: body.pricing } : {}),
 		...(bedrock ? { bedrock } : {}),
 		...(body.maxTokens !== undefined ? { maxTokens: body.maxTokens } : {}),
 		unresolved: b.unresolved,

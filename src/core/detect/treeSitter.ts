@@ -158,3 +158,24 @@ function pointAt(text: string, offset: number): Point {
 export function cachedText(grammar: GrammarName, key: string | undefined): string | undefined {
 	return key === undefined ? undefined : treeCache.get(`${grammar}:${key}`)?.text;
 }
+
+/**
+ * The tree of `patched`, which is `text` with `inserts` added (offsets in `text`, in order): re-parsed from
+ * `tree` (left as it is), so only around the inserted text. The caller owns the result and must `delete()` it.
+ */
+export function parseWithInserts(parser: Parser, tree: Tree, text: string, inserts: readonly { at: number; text: string }[]): Tree | null {
+	const edited = tree.copy();
+	let current = text;
+	let shift = 0;
+	for (const insert of inserts) {
+		const at = insert.at + shift;
+		const next = current.slice(0, at) + insert.text + current.slice(at);
+		const start = pointAt(current, at);
+		edited.edit({ startIndex: at, oldEndIndex: at, newEndIndex: at + insert.text.length, startPosition: start, oldEndPosition: start, newEndPosition: pointAt(next, at + insert.text.length) });
+		current = next;
+		shift += insert.text.length;
+	}
+	const result = parser.parse(current, edited);
+	edited.delete();
+	return result;
+}

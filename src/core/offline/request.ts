@@ -6,6 +6,7 @@ import {
 	frameFamily,
 	TOOL_RESULT_WRAPPER,
 	PARALLEL_CALL,
+	parallelResultTokens,
 	TEXT_AFTER_RESULTS,
 	turnHeaderTokens,
 	renderStructuredOutput,
@@ -121,7 +122,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	// A system prompt costs its text and nothing more (v3: 23 of 23 string system prompts exact).
 	const hasSystem = countSystem(b.system, t, text);
-	if (hasSystem && frame === 'v5' && !opensWithNewline(messages[0])) {
+	if (hasSystem && frame === 'v5' && systemHasText(b.system) && !opensWithNewline(messages[0])) {
 		t.tokens += V5_SYSTEM_NEWLINE;
 	}
 
@@ -169,6 +170,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		let calls = 0;
 		let afterResults = false;
 		let sawText = false;
+		let results = 0;
 		for (const block of content) {
 			const blk = asRecord(block);
 			if (!blk) {
@@ -187,6 +189,9 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 				afterResults = false;
 			}
 			if (blk.type === 'tool_result') {
+				if (results++ > 0) {
+					t.tokens += parallelResultTokens(modelId);
+				}
 				afterResults = true;
 			}
 			afterMedia = isMedia(blk);
@@ -242,6 +247,11 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	return { inputTokens: t.tokens, approximate: t.approximate, notes: t.notes, family, plainText: plainText && !t.approximate && !guess.guessed };
 }
 
+/** True when the system prompt holds some text (an empty one is assumed to add no newline: unmeasured). */
+function systemHasText(sys: unknown): boolean {
+	return typeof sys === 'string' ? sys.length > 0 : Array.isArray(sys) && sys.some((b) => typeof asRecord(b)?.text === 'string' && (asRecord(b)!.text as string).length > 0);
+}
+
 /** True when a message's text opens with a newline. */
 function opensWithNewline(message: unknown): boolean {
 	const content = asRecord(message)?.content;
@@ -259,12 +269,12 @@ function countSystem(sys: unknown, t: Tally, text: (s: string) => number): boole
 		return false;
 	}
 	// System blocks: each block's text; no separator measured (v3: 17 of 18 one-block prompts exact).
-	for (const block of sys) {
-		const r = asRecord(block);
-		if (r && typeof r.text === 'string') {
-			t.tokens += text(r.text);
-		}
-	}
+	// Only the last block's final newlines join the frame's: a block another one follows pays for them
+	// (one newline piece; v3: 6 of 6 two-block prompts whose first block ends in a newline, 1 under without).
+	const texts = sys.map(asRecord).flatMap((r) => (r && typeof r.text === 'string' ? [r.text] : []));
+	texts.forEach((s, i) => {
+		t.tokens += text(s) + (i < texts.length - 1 && s.endsWith('\n') && /[^\n]/.test(s) ? 1 : 0);
+	});
 	return sys.length > 0;
 }
 
@@ -280,7 +290,7 @@ function countTools(
 	const type = typeof choice?.type === 'string' ? choice.type : 'auto';
 	const p = toolPromptFor(model, family);
 	const forced = type === 'tool';
-	const prompt = forced ? p.tool : type === 'any' ? p.any : p.auto;
+	const prompt = forced ? p.tool : type === 'any' ? p.any : choice?.type !== undefined && p.autoExplicit !== undefined ? p.autoExplicit : p.auto;
 	t.tokens += prompt;
 	if (forced) {
 		// tool_choice tool names the tool in the prompt (v3: constant residual once its name is counted).

@@ -31,6 +31,8 @@ export interface EstimateOptions {
 	maxTokens?: number;
 	/** Models for the side-by-side costs; when omitted, `model` and then the current lineup. */
 	models?: readonly string[];
+	/** The request's fields that change its price (`inference_geo`, `speed`): `RequestSite.pricing`. */
+	pricing?: { readonly inference_geo?: string; readonly speed?: string };
 	/** The count function is the offline tokenizer (one count per family in the model table). */
 	offline?: boolean;
 	budgetTokens?: number;
@@ -55,7 +57,7 @@ export async function estimateRequest(body: MessagesBody, model: string, count: 
 	const b = await breakdown(body, model, c, run);
 	// The request's own model first, then the lineup, so the report always prices what the request names.
 	const lineup = options.models ?? [model, ...currentModels(options.overrides).map((m) => m.id).filter((id) => lookupModel(id, options.overrides) !== lookupModel(model, options.overrides))];
-	const models = await costAcrossModels(body, lineup, c, { ...priced, offline: options.offline, maxTokens: options.maxTokens });
+	const models = await costAcrossModels(body, lineup, c, { ...priced, offline: options.offline, maxTokens: options.maxTokens, pricing: options.pricing });
 	const cache = await cacheAnalysis(body, model, c, priced);
 	const tools = await toolAudit(body, model, c, run);
 	const fit = await contextFit(body, model, options.maxTokens ?? 0, c, { ...priced, budgetTokens: options.budgetTokens, contextWindow: options.contextWindow });

@@ -4,7 +4,7 @@
  * family that shares the message frame and thinking instruction (unless tools are present: the tool-use system
  * prompt differs per model), so it is asked once per such group; an exact counter is asked once per model.
  */
-import { contextFit as windowFit, currentModels, inputCost, lookupModel, type ModelInfo, worstCaseCost } from '../cost';
+import { contextFit as windowFit, currentModels, inputCost, lookupModel, type ModelInfo, priceOptionsOf, worstCaseCost } from '../cost';
 import { familyForModel } from '../offline/families';
 import { offlineCountGroup } from '../offline/framing';
 import type { Family } from '../offline/tokenizer';
@@ -18,6 +18,8 @@ export interface ModelCostOptions extends RunOptions, PricingOptions {
 	offline?: boolean;
 	/** `max_tokens` of the call, for the worst case and the window check. */
 	maxTokens?: number;
+	/** The request's fields that change its price (`inference_geo`, `speed`): `RequestSite.pricing`. */
+	pricing?: { readonly inference_geo?: string; readonly speed?: string };
 }
 
 export function familyOf(model: string, info?: ModelInfo): string {
@@ -47,6 +49,9 @@ export async function costAcrossModels(body: MessagesBody, models: readonly stri
 	const counted = await runBounded(leaders.map((i, k) => () => tallies[k].tokens(forModel(body, ids[i]), ids[i])), options.concurrency ?? DEFAULT_CONCURRENCY, options.signal);
 	const byGroup = new Map(leaders.map((i, k) => [groupOf(i), { tokens: counted[k], approximate: tallies[k].approximate, countedAs: ids[i] }]));
 	const budget = thinkingBudget(body);
+	// The request's own modifiers (inference_geo, fast mode), priced as on every other surface.
+	const priceOpts = priceOptionsOf(options.pricing);
+	const known = (x: number) => (Number.isFinite(x) ? x : undefined);
 	return ids.map((id, i): ModelCost => {
 		const info = infos[i];
 		const c = byGroup.get(groupOf(i))!;
@@ -55,15 +60,15 @@ export async function costAcrossModels(body: MessagesBody, models: readonly stri
 			return { ...base, displayName: id, known: false };
 		}
 		const maxTokens = options.maxTokens;
-		const worst = maxTokens !== undefined ? worstCaseCost(c.tokens, maxTokens, info, { thinkingBudget: budget }) : undefined;
-		const batchWorst = maxTokens !== undefined ? worstCaseCost(c.tokens, maxTokens, info, { thinkingBudget: budget, batch: true }) : undefined;
+		const worst = maxTokens !== undefined ? worstCaseCost(c.tokens, maxTokens, info, { ...priceOpts, thinkingBudget: budget }) : undefined;
+		const batchWorst = maxTokens !== undefined ? worstCaseCost(c.tokens, maxTokens, info, { ...priceOpts, thinkingBudget: budget, batch: true }) : undefined;
 		return {
 			...base,
 			displayName: info.displayName,
 			known: true,
 			current: info.current,
-			inputUsd: inputCost(c.tokens, info),
-			batchInputUsd: inputCost(c.tokens, info, { batch: true }),
+			inputUsd: known(inputCost(c.tokens, info, priceOpts)),
+			batchInputUsd: known(inputCost(c.tokens, info, { ...priceOpts, batch: true })),
 			...(worst && batchWorst ? { worstCaseUsd: worst.totalUsd, batchWorstCaseUsd: batchWorst.totalUsd, outputTokens: worst.outputTokens } : {}),
 			contextWindow: info.contextWindow,
 			fits: windowFit(c.tokens, maxTokens, info).fits,
