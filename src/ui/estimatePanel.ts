@@ -287,11 +287,11 @@ export class EstimatePanel extends Disposable {
 		edit.replace(uri, new vscode.Range(new vscode.Position(0, 0), doc.lineAt(doc.lineCount - 1).range.end), toMarkdown(this.report));
 		await vscode.workspace.applyEdit(edit);
 		const markdown = doc.languageId === 'markdown' ? doc : await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
-		// Beside the report's column, so the report stays in view.
+		// Never in the report's own group, so the report stays in view: where the export already shows, or in
+		// the group right of the report ("Beside" is relative to the active group, which may be the request's).
 		const reportColumn = this.panel?.viewColumn;
-		const column = reportColumn !== undefined && vscode.window.visibleTextEditors.some((e) => e.document === markdown && e.viewColumn !== reportColumn)
-			? vscode.window.visibleTextEditors.find((e) => e.document === markdown)!.viewColumn
-			: vscode.ViewColumn.Beside;
+		const showing = vscode.window.visibleTextEditors.find((e) => e.document === markdown && e.viewColumn !== reportColumn)?.viewColumn;
+		const column = showing ?? (reportColumn !== undefined ? reportColumn + 1 : vscode.ViewColumn.Beside);
 		await vscode.window.showTextDocument(markdown, { viewColumn: column, preserveFocus: false, preview: false });
 		return markdown;
 	}

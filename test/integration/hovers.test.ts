@@ -18,7 +18,7 @@ async function hoverAt(editor: vscode.TextEditor, needle: string, delta = 2): Pr
 
 /** Our hover's Markdown only (the language's own hovers come first), its escapes removed. */
 function ours(text: string): string {
-	const at = text.search(/This request|tokens · used by/);
+	const at = text.search(/(\*\*)?This request|\*\*≈?[\d,]+ tokens · used by/);
 	return at < 0 ? '' : text.slice(at).replace(/\\(.)/g, '$1');
 }
 
@@ -95,7 +95,8 @@ describe('Hovers on keys, arrays and constants in a real VS Code', function () {
 			const all = await hoverAt(ts, needle, delta);
 			const text = ours(all);
 			assert.match(text, /^\*\*≈?[1-9][\d,]* tokens · used by 2 requests\*\* \(system prompt, \$[\d.]+ per call on /, `on ${needle}: ${all}`);
-			assert.match(text, /- line \d+: claude-sonnet-4-5\n- line \d+: claude-haiku-4-5/);
+			// The two calls that use it, by line and model.
+			assert.match(text, /\n- line \d+: claude-[\w.-]+\n- line \d+: claude-[\w.-]+/);
 		}
 	});
 });

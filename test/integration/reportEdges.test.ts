@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { activateExtension, openInEditor, setting } from './helpers';
+import { activateExtension, openInEditor, setting, until } from './helpers';
 
 /** An overlong conversation in an unusual layout: messages first, tab indentation, max_tokens last. */
 function overlong(): string {
@@ -42,8 +42,8 @@ describe('Report rough edges in a real VS Code', function () {
 		await openInEditor('report.json');
 		await api.whenIdle();
 		assert.ok(await vscode.commands.executeCommand('claudeTokenMeter.estimateRequest'), 'a report');
-		const before = reportTab();
-		assert.ok(before, 'the report is open');
+		// The workbench tells the extension host about tabs asynchronously.
+		await until(() => reportTab(), 'the report tab', 10_000);
 		const doc = await vscode.commands.executeCommand<vscode.TextDocument>('claudeTokenMeter.exportReport');
 		assert.ok(doc, 'the export returns its document');
 		assert.equal(doc.uri.scheme, 'untitled');
@@ -52,13 +52,12 @@ describe('Report rough edges in a real VS Code', function () {
 		assert.match(doc.getText(), /^# /);
 		const shown = vscode.window.visibleTextEditors.find((e) => e.document === doc);
 		assert.ok(shown, 'the Markdown is visible');
-		const after = reportTab();
-		assert.ok(after?.tab.isActive, 'the report is still the visible tab of its group');
+		const after = await until(() => { const r = reportTab(); return r?.tab.isActive ? r : undefined; }, 'the report still the visible tab of its group', 10_000);
 		assert.notEqual(shown.viewColumn, after.group.viewColumn, 'the Markdown opened beside the report, not over it');
 		const again = await vscode.commands.executeCommand<vscode.TextDocument>('claudeTokenMeter.exportReport');
 		assert.equal(again.uri.toString(), doc.uri.toString(), 'a second export reuses the document');
 		assert.equal(vscode.workspace.textDocuments.filter((d) => /cost report\.md$/.test(d.uri.path)).length, 1);
-		assert.ok(reportTab()?.tab.isActive, 'the report is still in view');
+		await until(() => reportTab()?.tab.isActive, 'the report still in view after the second export', 10_000);
 		await vscode.window.showTextDocument(doc);
 		await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
 	});

@@ -15,13 +15,16 @@ export const checks: UiCheck[] = [
 			await waitFor(async () => (await wb.codeLensTexts()).some((t) => /tokens/.test(t)), 'the CodeLens');
 			await wb.runCommand('Claude Token Meter: Estimate Request');
 			await waitForFrameText(wb.page, /Prompt caching/, 'the report page');
+			// Measured once the report is final (the progress notification closes with the last render).
+			await waitFor(async () => !(await wb.page.locator('.notifications-toasts').innerText().catch(() => '')).includes('estimating'), 'the progress notification to close', 30_000);
+			await new Promise((r) => setTimeout(r, 1000));
 			let measured: { page: number; tables: { heading: string; width: number }[] } | undefined;
 			await waitFor(async () => {
 				for (const frame of wb.page.frames()) {
 					const m = await frame.evaluate(() => {
 						if (!document.body?.innerText.includes('Prompt caching')) { return undefined; }
 						const page = document.documentElement.clientWidth;
-						const tables = [...document.querySelectorAll('table')].map((t) => ({
+						const tables = Array.from(document.querySelectorAll('table')).map((t) => ({
 							heading: t.closest('section')?.querySelector('h2')?.textContent ?? '',
 							width: Math.ceil(t.getBoundingClientRect().right),
 						}));
@@ -31,14 +34,14 @@ export const checks: UiCheck[] = [
 				}
 				return false;
 			}, 'the report frame');
+			const shot = await wb.screenshot('report-split-width');
+			assert.ok(fs.statSync(shot).size > 10_000);
 			const { page, tables } = measured!;
 			assert.ok(page > 300 && page < 620, `a split-width panel (${page} px)`);
 			assert.ok(tables.some((t) => /caching/i.test(t.heading)), 'the caching table is there');
 			for (const t of tables) {
 				assert.ok(t.width <= page, `"${t.heading}" table ends at ${t.width} px, inside the ${page} px page`);
 			}
-			const shot = await wb.screenshot('report-split-width');
-			assert.ok(fs.statSync(shot).size > 10_000);
 		},
 	},
 ];
