@@ -37,7 +37,10 @@ describe('Cost surfaces in a real VS Code', function () {
 		assert.match(text, /Input \| \$3(\.00)?/);
 		assert.match(text, /Cache write 5 m \| \$3\.75/);
 		assert.match(text, /Cache read \| \$0\.30/);
-		assert.match(text, /This request: \*\*[\d,]+ tokens → \$[\d.]+\*\*/);
+		// With the figure's own mark (≈ offline estimate, ≥ lower bound), first, before the rate card.
+		const mark = /^([≈≥]?)[\d,]+ tokens/.exec((await lensTitles(editor.document.uri))[0] ?? '')?.[1] ?? '';
+		assert.match(text, new RegExp(`This request: \\*\\*${mark}[\\d,]+ tokens → \\$[\\d.]+\\*\\*`));
+		assert.ok(text.indexOf('This request:') < text.indexOf('| Input |'), 'this request\'s cost before the rate card');
 	});
 
 	it('hovering max_tokens shows the worst case of the whole call', async () => {
