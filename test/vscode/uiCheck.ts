@@ -82,6 +82,10 @@ export async function waitForFrameText(page: Page, pattern: RegExp, message: str
 	return text;
 }
 
+function matches(text: string, pattern: string | RegExp): boolean {
+	return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+}
+
 export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workbench) => Promise<T>): Promise<T> {
 	const root = repoRoot();
 	const developmentPaths = opts.extensionDevelopmentPath === null ? [] : [path.resolve(opts.extensionDevelopmentPath ?? root)];
@@ -150,15 +154,26 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 				);
 			},
 			async statusBarHover(text) {
-				// Located by its text, not by index: items come and go (the selection's item) while this runs.
-				const item = page.locator('.statusbar-item').filter({ hasText: text }).first();
-				await item.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {
-					throw new Error(`no status bar item matching ${String(text)}`);
-				});
-				await item.hover();
-				const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
-				await hover.waitFor({ state: 'visible', timeout: 10_000 });
-				return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+				// Items come and go while this runs (the selection's item): find the index afresh on each try.
+				const items = page.locator('.statusbar-item');
+				const deadline = Date.now() + 15_000;
+				for (;;) {
+					const texts = await page.$$eval('.statusbar-item', (els) => els.map((el) => (el.textContent ?? '').trim()));
+					const i = texts.findIndex((t) => matches(t, text));
+					if (i >= 0) {
+						try {
+							await items.nth(i).hover({ timeout: 3_000 });
+							const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
+							await hover.waitFor({ state: 'visible', timeout: 10_000 });
+							return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+						} catch (err) {
+							if (Date.now() > deadline) { throw err; }
+						}
+					} else if (Date.now() > deadline) {
+						throw new Error(`no status bar item matching ${String(text)}: ${texts.filter(Boolean).join(' | ')}`);
+					}
+					await new Promise((r) => setTimeout(r, 200));
+				}
 			},
 			async screenshot(name, selector) {
 				fs.mkdirSync(shotDir, { recursive: true });
