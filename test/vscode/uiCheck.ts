@@ -172,10 +172,15 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 					const i = texts.findIndex((t) => matches(t, text));
 					if (i >= 0) {
 						try {
-							await items.nth(i).hover({ timeout: 3_000 });
-							const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
-							await hover.waitFor({ state: 'visible', timeout: 10_000 });
-							return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+							const item = items.nth(i);
+							await item.hover({ timeout: 3_000 });
+							// The item under the pointer must still be the one asked for: an item appearing meanwhile
+							// (the selection's) shifts the others.
+							if (matches(((await item.textContent()) ?? '').trim(), text)) {
+								const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
+								await hover.waitFor({ state: 'visible', timeout: 10_000 });
+								return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+							}
 						} catch (err) {
 							if (Date.now() > deadline) { throw err; }
 						}
