@@ -114,7 +114,7 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 			// rate limiter's retry of it (0.5 s later), as an overloaded API does.
 			await until(() => server.requests.some((r) => r.path.startsWith('/v1/models')), 'the Models API read');
 			server.inject({ status: 529 }, 2);
-			await until(() => counts().length >= 2, 'the failed count and the rate limiter\'s retry of it', 10_000);
+			await until(() => counts().length >= 2, 'the failed count and the rate limiter\'s retry of it', 20_000);
 			// The site is now in error with its offline figure; the store retries it 5 s later by itself.
 			const failedAt = Date.now();
 			const title = await until(async () => {

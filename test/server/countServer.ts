@@ -1,5 +1,5 @@
 /**
- * A local stand-in for Anthropic's `count_tokens` and Bedrock's `CountTokens` (DESIGN §4, §6).
+ * A local stand-in for Anthropic's `count_tokens` and Bedrock's `CountTokens` (the documented count_tokens contract; see docs/ARCHITECTURE.md for where it is used).
  *
  * Real HTTP on 127.0.0.1 with a free port. One port speaks both HTTP/1.1 (what `@anthropic-ai/sdk` uses)
  * and cleartext HTTP/2 with prior knowledge (what `@aws-sdk/client-bedrock-runtime` uses by default),

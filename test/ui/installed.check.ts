@@ -50,7 +50,7 @@ export const checks: UiCheck[] = [
 
 			await wb.openFile('plain-request.json');
 			await waitFor(async () => (await wb.codeLensTexts()).some((t) => /[\d,]+ tokens · /.test(t)), 'a CodeLens with a token figure', 30_000);
-			assert.match((await wb.codeLensTexts()).join('\n'), /[\d,]+ tokens · <?\$[\d.]+ .*claude-sonnet-4-5/);
+			assert.match((await wb.codeLensTexts()).join('\n'), /[\d,]+ tokens · <?\$[\d.]+ .*claude-sonnet-5-5/);
 			// Cursor inside the request: the status bar shows its figure.
 			await wb.page.keyboard.press('Control+End');
 			await wb.page.keyboard.press('ArrowUp');
@@ -59,7 +59,7 @@ export const checks: UiCheck[] = [
 
 			await wb.runCommand('Claude Token Meter: Estimate Request');
 			const text = await waitForFrameText(wb.page, /Where the tokens go/, 'the report page');
-			assert.match(text, /input tokens on claude-sonnet-4-5/);
+			assert.match(text, /input tokens on claude-sonnet-5-5/);
 			// The first-run notice is shown only by installed (production) copies, never by a development host.
 			await waitFor(async () => /counts the tokens of Claude requests offline/.test(await wb.page.locator('.notifications-toasts').innerText().catch(() => '')), 'the first-run notice of an installed copy', 20_000);
 			const shot = await wb.screenshot('installed-vsix-report');

@@ -161,7 +161,7 @@ describe('offline: single user message', () => {
 		assert.equal(countUserMessage('hello, world', 'v3'), 10);
 		assert.equal(countUserMessage('hello, world', 'v4.7'), 15);
 		assert.equal(countUserMessage('hello, world', 'v5'), 10);
-		// A one-character message: 12 on the v4.7 frame, 7 on v5 (DESIGN §4); v3's base is 8.
+		// A one-character message: 12 on the v4.7 frame, 7 on v5 (measured by count_tokens on one-character messages); v3's base is 8.
 		assert.equal(countUserMessage('a', 'v4.7'), 12);
 		assert.equal(countUserMessage('a', 'v5'), 7);
 		assert.equal(countUserMessage('a', 'v3'), 8);

@@ -83,7 +83,7 @@ export async function waitForFrameText(page: Page, pattern: RegExp, message: str
 }
 
 function matches(text: string, pattern: string | RegExp): boolean {
-	return typeof pattern === 'string' ? text.includes(pattern) : new RegExp(pattern.source, pattern.flags.replace('g', '')).test(text);
+	return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
 }
 
 export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workbench) => Promise<T>): Promise<T> {
@@ -164,26 +164,30 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 				);
 			},
 			async statusBarHover(text) {
-				// Matched on the same text statusBarTexts() gives (whitespace collapsed and trimmed, so an anchored
-				// pattern works), and checked again once hovered: items come and go (the selection's) meanwhile.
+				// Items come and go while this runs (the selection's item): find the index afresh on each try.
 				const items = page.locator('.statusbar-item');
 				const deadline = Date.now() + 15_000;
 				for (;;) {
-					const texts = await items.evaluateAll(els => els.map(el => (el.textContent ?? '').replace(/\s+/g, ' ').trim()));
-					const i = texts.findIndex(t => matches(t, text));
+					const texts = await page.$$eval('.statusbar-item', (els) => els.map((el) => (el.textContent ?? '').trim()));
+					const i = texts.findIndex((t) => matches(t, text));
 					if (i >= 0) {
-						const item = items.nth(i);
-						await item.hover();
-						if (matches(((await item.textContent()) ?? '').replace(/\s+/g, ' ').trim(), text)) {
-							const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
-							await hover.waitFor({ state: 'visible', timeout: 10_000 });
-							return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+						try {
+							const item = items.nth(i);
+							await item.hover({ timeout: 3_000 });
+							// The item under the pointer must still be the one asked for: an item appearing meanwhile
+							// (the selection's) shifts the others.
+							if (matches(((await item.textContent()) ?? '').trim(), text)) {
+								const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
+								await hover.waitFor({ state: 'visible', timeout: 10_000 });
+								return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+							}
+						} catch (err) {
+							if (Date.now() > deadline) { throw err; }
 						}
+					} else if (Date.now() > deadline) {
+						throw new Error(`no status bar item matching ${String(text)}: ${texts.filter(Boolean).join(' | ')}`);
 					}
-					if (Date.now() > deadline) {
-						throw new Error(`no status bar item matching ${String(text)}`);
-					}
-					await new Promise(r => setTimeout(r, 200));
+					await new Promise((r) => setTimeout(r, 200));
 				}
 			},
 			async screenshot(name, selector) {

@@ -1,5 +1,5 @@
 /**
- * Detection entry point: document text → the Claude requests in it (DESIGN.md §3).
+ * Detection entry point: document text → the Claude requests in it (docs/ARCHITECTURE.md, "The one data flow").
  * Pure TypeScript, no editor dependency; never throws.
  */
 import type { DetectProblem, RequestSite } from '../types';

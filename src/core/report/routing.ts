@@ -1,4 +1,4 @@
-/** The routing hint of DESIGN §1 with the reason spelled out, built on the cost module's rule. */
+/** The routing hint of the report (small requests to Haiku, medium to Sonnet, large to Opus) with the reason spelled out, built on the cost module's rule. */
 import { DEFAULT_ROUTING, formatTokens, modelForTier, type ModelOverrides, routingHint, type RoutingThresholds, type Tier } from '../cost';
 import type { RoutingAdvice } from './types';
 
