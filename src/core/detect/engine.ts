@@ -523,7 +523,7 @@ function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, 
 			for (const site of sites) {
 				out.push({
 					...site, range: mapRange(site.range), anchor: mapRange(site.anchor),
-					parts: site.parts.map(part => ({ ...part, range: mapRange(part.range) })),
+					parts: site.parts.map(part => (part.keyRange ? { ...part, range: mapRange(part.range), keyRange: mapRange(part.keyRange) } : { ...part, range: mapRange(part.range) })),
 					unresolved: site.unresolved.map(u => ({ ...u, range: mapRange(u.range) })),
 				});
 			}

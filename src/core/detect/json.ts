@@ -434,7 +434,7 @@ function moveLine(line: JsonlLine, delta: number, now: number): JsonlLine {
 		...site,
 		id: prefix && site.id.startsWith(prefix) && !/^\d/.test(site.id.slice(prefix.length)) ? `jsonl:L${now + 1}${site.id.slice(prefix.length)}` : site.id,
 		range: move(site.range), anchor: move(site.anchor),
-		parts: site.parts.map(p => ({ ...p, range: move(p.range) })),
+		parts: site.parts.map(p => (p.keyRange ? { ...p, range: move(p.range), keyRange: move(p.keyRange) } : { ...p, range: move(p.range) })),
 		unresolved: site.unresolved.map(u => ({ ...u, range: move(u.range) })),
 	}));
 	return {

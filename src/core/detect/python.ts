@@ -742,7 +742,7 @@ function moveSite(site: RequestSite, at: number, delta: number): RequestSite {
 	}
 	return {
 		...site, range: moveRange(site.range, at, delta), anchor: moveRange(site.anchor, at, delta),
-		parts: site.parts.map(p => ({ ...p, range: moveRange(p.range, at, delta) })),
+		parts: site.parts.map(p => (p.keyRange ? { ...p, range: moveRange(p.range, at, delta), keyRange: moveRange(p.keyRange, at, delta) } : { ...p, range: moveRange(p.range, at, delta) })),
 		unresolved: site.unresolved.map(u => ({ ...u, range: moveRange(u.range, at, delta) })),
 	};
 }
