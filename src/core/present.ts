@@ -2,7 +2,11 @@
  * How a count is phrased on every surface (status bar, CodeLens, hover, CLI), so they always agree.
  * Pure: no editor dependency.
  */
-import { formatPct, formatTokens, formatUsd, formatWindow } from './cost';
+import {
+	cacheMinimumText, formatPct, formatRate, formatTokens, formatUsd, formatWindow, type ModelInfo, type PriceOptions, priceChangesText, priceOptionsOf,
+	priceProvenance, requestCost, type RequestCost,
+} from './cost';
+import { mdText } from './util/markdown';
 import type { SiteState } from './service';
 import { bestResult, countedOfflineOnly } from './service';
 import { formatWait } from './count/rateLimiter';
@@ -11,12 +15,28 @@ import type { CountResult } from './types';
 /** What the surfaces need to know of a model's prices. */
 export interface RateCard {
 	readonly displayName: string;
-	/** USD per million input tokens. */
-	readonly inputPerMTok: number;
-	readonly outputPerMTok: number;
-	/** USD per million input tokens through the Batch API. */
-	readonly batchInputPerMTok: number;
 	readonly contextWindow?: number;
+	/**
+	 * The one price of a request of `tokens` input tokens (request-level tiers, Batch API, data residency, fast
+	 * mode), the same function on every surface so their figures cannot disagree.
+	 */
+	readonly cost: (tokens: number, opts?: PriceOptions) => RequestCost;
+	/** "prices as of 2026-11-23 · <source>". */
+	readonly provenance: string;
+}
+
+/** USD for `tokens` input tokens of a request through the one price path; undefined without a price. */
+export function inputUsd(rate: RateCard | undefined, tokens: number, opts?: PriceOptions): number | undefined {
+	if (!rate) {
+		return undefined;
+	}
+	const usd = rate.cost(tokens, opts).totalUsd;
+	return Number.isFinite(usd) ? usd : undefined;
+}
+
+/** The per-MTok input rate a request of `tokens` tokens is billed at ("$0.50" above Haiku 5.5's 100K tier). */
+export function inputRate(rate: RateCard, tokens: number, opts?: PriceOptions): number {
+	return rate.cost(tokens, opts).rates.input;
 }
 
 export type RateLookup = (model: string) => RateCard | undefined;
@@ -27,7 +47,7 @@ export interface Figure {
 	readonly mark: '' | '≥' | '≈';
 	readonly result: CountResult;
 	readonly offline: boolean;
-	/** USD for the input at the model's standard rate; undefined when the model has no price. */
+	/** USD for the input through the one price path (tiers and the request's modifiers); undefined without a price. */
 	readonly costUsd?: number;
 	readonly contextWindow?: number;
 	/** Share of the context window, 0..∞ (percent). */
@@ -49,7 +69,7 @@ export function figureFor(state: SiteState, rates: RateLookup): Figure | undefin
 		mark,
 		result,
 		offline: result.source === 'offline',
-		costUsd: rate ? (tokens * rate.inputPerMTok) / 1e6 : undefined,
+		costUsd: inputUsd(rate, tokens, priceOptionsOf(state.site.pricing)),
 		contextWindow: rate?.contextWindow,
 		windowPct: rate?.contextWindow ? (tokens / rate.contextWindow) * 100 : undefined,
 		overWindow: rate?.contextWindow && tokens + (state.site.maxTokens ?? 0) > rate.contextWindow
@@ -113,8 +133,8 @@ export function totalsFor(states: readonly SiteState[], rates: RateLookup): Tota
 		counted++;
 		tokens += f.tokens;
 		cost = cost !== undefined && f.costUsd !== undefined ? cost + f.costUsd : undefined;
-		const rate = rateOf(s.model);
-		batch = batch !== undefined && rate ? batch + (f.tokens * rate.batchInputPerMTok) / 1e6 : undefined;
+		const b = inputUsd(rateOf(s.model), f.tokens, { ...priceOptionsOf(s.site.pricing), batch: true });
+		batch = batch !== undefined && b !== undefined ? batch + b : undefined;
 		if (f.mark === '≥' || (f.mark === '≈' && mark === '')) { mark = f.mark; }
 		offline ||= f.offline;
 	}
@@ -178,4 +198,52 @@ export function caveats(state: SiteState, f: Figure | undefined): string[] {
 		out.push(`No model in the request: counted for ${state.model} (setting claudeTokenMeter.defaultModel).`);
 	}
 	return out;
+}
+
+/** "$0.0039", or "no price" when some part of the request has none. */
+export function usdText(usd: number | undefined): string {
+	return usd !== undefined && Number.isFinite(usd) ? formatUsd(usd) : 'no price';
+}
+
+/**
+ * The hover's line for a request's input: "This request: **150,000 tokens → $0.075** input ($0.038 in a batch)",
+ * through the one price path with the request's own modifiers, and what changed the price.
+ */
+export function requestCostLine(info: ModelInfo, tokens: number, payload?: Readonly<Record<string, unknown>>, mark: '' | '≈' | '≥' = ''): string {
+	const opts = priceOptionsOf(payload);
+	const c = requestCost(info, { input: tokens }, opts);
+	const batch = requestCost(info, { input: tokens }, { ...opts, batch: true });
+	const why = [...c.applied, ...c.unpriced.map((u) => `no price for ${u}`)];
+	// A lower bound's cost is a lower bound too.
+	const at = mark === '≥' ? '≥' : '';
+	return `This request: **${mark}${formatTokens(tokens)} tokens → ${at}${usdText(c.totalUsd)}** input (${at}${usdText(batch.totalUsd)} in a batch)${why.length ? ` · ${mdText(why.join('; '))}` : ''}`;
+}
+
+/** The rate card of a model in Markdown: standard rates, the long-context tier, the window, sources and dates. */
+export function rateCardMarkdown(info: ModelInfo): string {
+	const lines = ['| | per MTok |', '|---|---:|',
+		`| Input | ${formatRate(info.input)} |`, `| Output | ${formatRate(info.output)} |`,
+		`| Cache write 5 m | ${formatRate(info.cacheWrite5m)} |`, `| Cache write 1 h | ${formatRate(info.cacheWrite1h)} |`, `| Cache read | ${formatRate(info.cacheRead)} |`,
+		`| Batch input / output | ${formatRate(info.input * (1 - info.batchDiscount))} / ${formatRate(info.output * (1 - info.batchDiscount))} |`];
+	const tier = info.longContext;
+	if (tier) {
+		lines.push(`| Prompt over ${formatWindow(tier.threshold)}: input / output | ${formatRate(tier.input)} / ${formatRate(tier.output)} |`);
+	}
+	if (info.fastMode) {
+		lines.push(`| Fast mode input / output | ${formatRate(info.fastMode.input)} / ${formatRate(info.fastMode.output)} |`);
+	}
+	return `${lines.join('\n')}\n\n`;
+}
+
+/** The sources under a rate card: prices as of … · source, price changes, the cache minimum and its source. */
+export function priceSourcesMarkdown(info: ModelInfo): string {
+	const out = [mdText(`${priceProvenance(info).replace(/^p/, 'P')}.`)];
+	for (const change of priceChangesText(info)) {
+		out.push(mdText(`Changed: ${change}.`));
+	}
+	const minimum = cacheMinimumText(info);
+	if (minimum) {
+		out.push(mdText(`${minimum}.`));
+	}
+	return out.join('\n\n');
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatTokens, formatUsd } from '../core/cost';
-import type { RateLookup } from '../core/present';
+import { inputUsd, type RateLookup } from '../core/present';
 import { noLinks } from '../core/util/markdown';
 import type { TokenCountService } from '../core/service';
 import { SECTION, readConfig } from '../config';
@@ -135,7 +135,8 @@ export class Commands extends Disposable {
 		try {
 			const r = await this.deps.service.countNow({ provider: 'anthropic', model, body: { model, messages: [{ role: 'user', content: text }] } });
 			const rate = this.deps.rates(model);
-			const cost = rate ? ` · ${formatUsd((r.inputTokens * rate.inputPerMTok) / 1e6)}` : ' · no price';
+			const usd = inputUsd(rate, r.inputTokens);
+			const cost = usd !== undefined ? ` · ${formatUsd(usd)}` : ' · no price';
 			const what = editor.selection.isEmpty ? 'The document' : 'The selection';
 			const message = `${what} as one user message on ${model}: ${r.approximate ? '≈' : ''}${formatTokens(r.inputTokens)} tokens${cost} (${r.source === 'offline' ? 'offline' : 'exact'}).`;
 			void vscode.window.showInformationMessage(noLinks(`Claude Token Meter: ${message}`));

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { budgetCheck, contextFit, formatTokens, formatUsd, formatWindow, inputCost, lookupModel, allModels, type ModelOverrides } from '../core/cost';
+import { budgetCheck, contextFit, formatTokens, formatUsd, formatWindow, inputCost, lookupModel, allModels, type ModelInfo, type ModelOverrides, priceOptionsOf } from '../core/cost';
+import { lifecycleProblem, type SwitchEffect, switchEffect } from '../core/cost/lifecycle';
 import { contextFit as fitAnalysis } from '../core/report';
 import { bestResult, type SiteState, type TokenCountService } from '../core/service';
 import type { SitePart } from '../core/types';
@@ -14,6 +15,7 @@ export const enum DiagnosticCode {
 	OverMaxOutput = 'max-tokens-over-model-limit',
 	Unreadable = 'not-counted',
 	MalformedLine = 'malformed-jsonl-line',
+	Lifecycle = 'model-lifecycle',
 }
 
 export interface DiagnosticsSettings {
@@ -53,6 +55,8 @@ export function roundUpBudget(value: number): number {
 export class DiagnosticsController extends Disposable {
 	private readonly collection = this._register(vscode.languages.createDiagnosticCollection('claudeTokenMeter'));
 	private readonly fixes = new WeakMap<vscode.Diagnostic, FixData>();
+	/** What switching a request to its successor does, per request body and successor: counted offline once. */
+	private readonly effects = new Map<string, { body: string; effect: SwitchEffect | 'pending' | 'failed' }>();
 
 	constructor(private readonly service: TokenCountService, private readonly settings: () => DiagnosticsSettings, private readonly enabled: () => boolean) {
 		super();
@@ -116,6 +120,17 @@ export class DiagnosticsController extends Disposable {
 				this.fixes.set(d, { fixes, overWindow: { state: s, window: fit.window } });
 				out.push(d);
 			}
+			const problem = lifecycleProblem(info, new Date(), modelOverrides);
+			if (problem) {
+				const to = problem.successor;
+				const effect = to ? this.effectOf(uri, s, info, to) : undefined;
+				const d = new vscode.Diagnostic(rangeOf(), `${problem.message}${effect ? ` Switching: ${effect.text}.` : ''}`,
+					problem.kind === 'retired' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+				d.source = DIAGNOSTIC_SOURCE;
+				d.code = DiagnosticCode.Lifecycle;
+				this.fixes.set(d, { fixes: to && modelPart ? [{ title: `Switch model to ${to.id}${effect ? ` — ${effect.text}` : ''}`, preferred: true, ...modelEdit(modelPart, to.id) }] : [] });
+				out.push(d);
+			}
 			const maxPart = s.site.parts.find((p) => p.kind === 'max_tokens');
 			if (info.maxOutput && s.site.maxTokens !== undefined && s.site.maxTokens > info.maxOutput) {
 				const at = maxPart?.range ?? anchor;
@@ -127,7 +142,8 @@ export class DiagnosticsController extends Disposable {
 				this.fixes.set(d, { fixes: maxPart ? [{ title: `Set max_tokens to ${formatTokens(info.maxOutput)} (the model's maximum)`, preferred: true, edit: { start: maxPart.range.start, end: maxPart.range.end, text: String(info.maxOutput) } }] : [] });
 				out.push(d);
 			}
-			const usd = inputCost(r.inputTokens, info);
+			const priceOpts = priceOptionsOf(s.site.pricing);
+			const usd = inputCost(r.inputTokens, info, priceOpts);
 			const check = budgetCheck(r.inputTokens, usd, { maxTokens: budget.maxInputTokens, maxUsd: budget.maxCostUsd });
 			if (check.over) {
 				const parts: string[] = [];
@@ -140,11 +156,11 @@ export class DiagnosticsController extends Disposable {
 				const fixes: Fix[] = [];
 				if (check.overUsd && !check.overTokens && modelPart) {
 					const cheaper = allModels(modelOverrides)
-						.filter((m) => m.current && m.id !== info.id && m.contextWindow >= fit.used && inputCost(r.inputTokens, m) <= (budget.maxCostUsd ?? Infinity))
+						.filter((m) => m.current && m.id !== info.id && m.contextWindow >= fit.used && inputCost(r.inputTokens, m, priceOpts) <= (budget.maxCostUsd ?? Infinity))
 						.sort((a, b) => a.input - b.input)
 						.slice(0, 2);
 					cheaper.forEach((m, i) => fixes.push({
-						title: `Switch model to ${m.id} (≈${formatUsd(inputCost(r.inputTokens, m))}, under the ${formatUsd(budget.maxCostUsd!)} budget)`,
+						title: `Switch model to ${m.id} (≈${formatUsd(inputCost(r.inputTokens, m, priceOpts))}, under the ${formatUsd(budget.maxCostUsd!)} budget)`,
 						preferred: i === 0,
 						...modelEdit(modelPart, m.id),
 					}));
@@ -179,6 +195,35 @@ export class DiagnosticsController extends Disposable {
 			out.push(d);
 		}
 		this.collection.set(document.uri, out);
+	}
+
+	/**
+	 * The effect of switching `s` to `to`: both models' counts offline (so the change is the tokenizer's, not the
+	 * counter's), priced through the one price path. Counted once per request body; the diagnostic is redrawn
+	 * when the count arrives.
+	 */
+	private effectOf(uri: string, s: SiteState, from: ModelInfo, to: ModelInfo): SwitchEffect | undefined {
+		// Keyed by the request's text, not its object: a document's states are rebuilt as it is re-detected.
+		const key = `${uri}#${s.site.id}#${to.id}`;
+		const body = JSON.stringify(s.request.body);
+		const hit = this.effects.get(key);
+		if (hit && hit.body === body) {
+			return typeof hit.effect === 'string' ? undefined : hit.effect;
+		}
+		const entry: { body: string; effect: SwitchEffect | 'pending' | 'failed' } = { body, effect: 'pending' };
+		this.effects.delete(key);
+		this.effects.set(key, entry);
+		if (this.effects.size > 500) {
+			this.effects.delete(this.effects.keys().next().value!);
+		}
+		const count = (model: string) => this.service.countOffline({ provider: s.site.provider, model, body: { ...s.request.body, model } });
+		void Promise.all([count(s.model), count(to.id)]).then(([a, b]) => {
+			const opts = priceOptionsOf(s.site.pricing);
+			entry.effect = switchEffect(from, { tokens: a.inputTokens, usd: inputCost(a.inputTokens, from, opts) }, to, b.inputTokens, opts, a.approximate || b.approximate);
+			// Redraw once with the effect; the entry now matches, so this does not count again.
+			if (this.effects.get(key) === entry) { this.update(uri); }
+		}, () => { entry.effect = 'failed'; });
+		return undefined;
 	}
 
 	private notifyOnSave(document: vscode.TextDocument): void {

@@ -186,6 +186,7 @@ export class EstimatePanel extends Disposable {
 		const model = state.model;
 		return estimateRequest(state.request.body, model, count, {
 			maxTokens: state.site.maxTokens,
+			pricing: state.site.pricing,
 			offline,
 			budgetTokens: s.budget.maxInputTokens,
 			contextWindow: lookupModel(model, s.modelOverrides)?.contextWindow,

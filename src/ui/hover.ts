@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import {
-	formatPct, formatRate, formatTokens, formatUsd, formatWindow, inputCost, lookupModel, worstCaseCost,
-	type ModelOverrides, PRICING_AS_OF,
+	formatPct, formatTokens, formatUsd, formatWindow, inputCost, lookupModel, worstCaseCost,
+	type ModelOverrides, PRICING_AS_OF, priceOptionsOf, serverToolUsesOf,
 } from '../core/cost';
 import { rateLookup } from '../core/cost/rates';
-import { figureFor, type RateLookup, shortText } from '../core/present';
+import { figureFor, priceSourcesMarkdown, rateCardMarkdown, type RateLookup, requestCostLine, shortText, usdText } from '../core/present';
 import { measurePart } from '../core/report';
 import { bestResult, countedOfflineOnly, type SiteState, type TokenCountService } from '../core/service';
 import type { SitePart, TextRange } from '../core/types';
@@ -166,16 +166,12 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 		// This request's cost first, the rate card after it: nothing important below the fold.
 		const f = figureFor(state, this.rates);
 		if (f) {
-			const at = f.mark === '≥' ? '≥' : '';
-			md.appendMarkdown(`This request: **${f.mark}${formatTokens(f.tokens)} tokens → ${at}${formatUsd(inputCost(f.tokens, info))}** input (${at}${formatUsd(inputCost(f.tokens, info, { batch: true }))} in a batch)\n\n`);
+			md.appendMarkdown(`${requestCostLine(info, f.tokens, state.site.pricing, f.mark)}\n\n`);
 		}
 		md.appendMarkdown(`**${mdText(info.displayName)}** ${mdText(state.model)}\n\n`);
-		md.appendMarkdown('| | per MTok |\n|---|---:|\n');
-		md.appendMarkdown(`| Input | ${formatRate(info.input)} |\n| Output | ${formatRate(info.output)} |\n`);
-		md.appendMarkdown(`| Cache write 5 m | ${formatRate(info.cacheWrite5m)} |\n| Cache write 1 h | ${formatRate(info.cacheWrite1h)} |\n| Cache read | ${formatRate(info.cacheRead)} |\n`);
-		md.appendMarkdown(`| Batch input / output | ${formatRate(info.input * (1 - info.batchDiscount))} / ${formatRate(info.output * (1 - info.batchDiscount))} |\n\n`);
+		md.appendMarkdown(rateCardMarkdown(info));
 		md.appendMarkdown(`Context window ${formatWindow(info.contextWindow)}${info.maxOutput ? ` · max output ${formatWindow(info.maxOutput)}` : ''}\n\n`);
-		md.appendMarkdown(`Prices as of ${PRICING_AS_OF}.`);
+		md.appendMarkdown(priceSourcesMarkdown(info));
 	}
 
 	private worstCase(md: vscode.MarkdownString, state: SiteState): void {
@@ -191,12 +187,16 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 			return;
 		}
 		const thinking = (state.site.payload.thinking as { budget_tokens?: number } | undefined)?.budget_tokens;
-		const w = worstCaseCost(r.inputTokens, maxTokens, info, { thinkingBudget: thinking });
-		md.appendMarkdown(`**Worst case for this call: ${formatUsd(w.totalUsd)}**\n\n`);
+		const opts = { ...priceOptionsOf(state.site.pricing), thinkingBudget: thinking, serverToolUses: serverToolUsesOf(state.site.payload) };
+		const w = worstCaseCost(r.inputTokens, maxTokens, info, opts);
+		md.appendMarkdown(`**Worst case for this call: ${usdText(w.totalUsd)}**\n\n`);
 		md.appendMarkdown(`- input ${formatTokens(r.inputTokens)} tokens → ${formatUsd(w.inputUsd)}\n`);
 		md.appendMarkdown(`- output up to ${formatTokens(w.outputTokens)} tokens${thinking ? ` (thinking budget ${formatTokens(thinking)} included)` : ''} → ${formatUsd(w.outputUsd)}\n`);
-		const batch = worstCaseCost(r.inputTokens, maxTokens, info, { thinkingBudget: thinking, batch: true });
-		md.appendMarkdown(`- in a batch: ${formatUsd(batch.totalUsd)}\n\n`);
+		if (w.serverToolUsd > 0) {
+			md.appendMarkdown(`- server tools at their max_uses → ${formatUsd(w.serverToolUsd)}\n`);
+		}
+		const batch = worstCaseCost(r.inputTokens, maxTokens, info, { ...opts, batch: true });
+		md.appendMarkdown(`- in a batch: ${usdText(batch.totalUsd)}\n\n`);
 		const used = r.inputTokens + maxTokens;
 		md.appendMarkdown(`Input + max_tokens = ${formatTokens(used)} of the ${formatWindow(info.contextWindow)} window (${formatPct((used / info.contextWindow) * 100)})`);
 		if (used > info.contextWindow) {
@@ -220,8 +220,8 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 		const info = lookupModel(state.model, this.overrides());
 		md.appendMarkdown(`**${label}** ${mdText(part.path)}: **${mark}${formatTokens(tokens)} tokens**, ${formatPct(total ? (tokens / total) * 100 : 0)} of the request (${formatTokens(total)})`);
 		if (info) {
-			// Priced at the request's tier: the whole prompt decides it, not the part.
-			md.appendMarkdown(` · ${formatUsd(inputCost(tokens, info, { requestInputTokens: total }))}`);
+			// A part of the request is priced at the rates the whole request's size decides.
+			md.appendMarkdown(` · ${usdText(inputCost(tokens, info, { ...priceOptionsOf(state.site.pricing), requestInputTokens: total }))}`);
 		}
 		await this.largest(md, state, part, signal);
 		md.appendMarkdown(`\n\nMeasured as the request's count minus its count without this ${label.toLowerCase()}.`);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatTokens, formatUsd } from '../core/cost';
-import { figureFor, shortText, type RateLookup } from '../core/present';
+import { figureFor, inputUsd, shortText, type RateLookup } from '../core/present';
 import type { TokenCountService } from '../core/service';
 import { Disposable } from './dispose';
 
@@ -63,7 +63,8 @@ export class CountTokensTool extends Disposable implements vscode.LanguageModelT
 			try {
 				const r = await this.deps.service.countNow({ provider: 'anthropic', model, body: { model, messages: [{ role: 'user', content: input.text }] } }, controller.signal);
 				const rate = this.deps.rates(model);
-				const cost = rate ? formatUsd((r.inputTokens * rate.inputPerMTok) / 1e6) : 'no price for this model';
+				const usd = inputUsd(rate, r.inputTokens);
+				const cost = usd !== undefined ? formatUsd(usd) : 'no price for this model';
 				return `The text as one user message on ${model}: ${r.approximate ? '≈' : ''}${formatTokens(r.inputTokens)} input tokens, ${cost} (${r.source === 'offline' ? 'offline estimate' : 'exact, from count_tokens'}).`;
 			} catch (err) {
 				return `Could not count the text: ${(err as Error).message}`;

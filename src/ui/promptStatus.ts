@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatRate, formatTokens, formatUsd, lookupModel, type ModelOverrides } from '../core/cost';
-import { type Figure, type RateLookup, shortText } from '../core/present';
+import { type Figure, inputRate, inputUsd, type RateLookup, shortText } from '../core/present';
 import { asSystemRequests, countPrompt, familyFor, type PromptCount } from '../core/prompt/count';
 import { analyzePrompt, type PromptDocument, type PromptKind } from '../core/prompt/promptFile';
 import type { TokenCountService } from '../core/service';
@@ -183,7 +183,7 @@ export class PromptStatusController extends Disposable {
 			mark,
 			result: { inputTokens: tokens, source: f.exact === undefined ? 'offline' : 'api', exact: f.exact !== undefined, approximate: mark === '≈', notes: [] },
 			offline: f.exact === undefined,
-			costUsd: rate ? (tokens * rate.inputPerMTok) / 1e6 : undefined,
+			costUsd: inputUsd(rate, tokens),
 			contextWindow: rate?.contextWindow,
 			windowPct: rate?.contextWindow ? (tokens / rate.contextWindow) * 100 : undefined,
 		};
@@ -201,7 +201,7 @@ export class PromptStatusController extends Disposable {
 		md.isTrusted = { enabledCommands: ['claudeTokenMeter.selectModel', 'claudeTokenMeter.showContext', 'workbench.action.openSettings'] };
 		md.appendMarkdown(`**${KIND_LABEL[f.doc.kind]}** on ${codeSpan(f.model)}${rate ? ` (${escapeMarkdownText(rate.displayName)})` : ''} · ${c.family} tokenizer\n\n`);
 		md.appendMarkdown(`**${fig.mark}${formatTokens(fig.tokens)} tokens**`);
-		md.appendMarkdown(rate ? ` · ${fig.mark === '≥' ? '≥' : ''}${formatUsd(fig.costUsd ?? 0)} per request as a system prompt (${formatRate(rate.inputPerMTok)}/MTok input)\n\n` : ' · no price for this model\n\n');
+		md.appendMarkdown(rate && fig.costUsd !== undefined ? ` · ${fig.mark === '≥' ? '≥' : ''}${formatUsd(fig.costUsd)} per request as a system prompt (${formatRate(inputRate(rate, fig.tokens))}/MTok input)\n\n` : ' · no price for this model\n\n');
 		const lines: string[] = [];
 		if (c.frontMatter) {
 			lines.push(`Front matter: ${formatTokens(c.frontMatter.tokens)} tokens, ${FRONT_MATTER_NOTE[f.doc.kind]}${c.frontMatter.error ? ` (${escapeMarkdownText(c.frontMatter.error)})` : ''}`);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatTokens, formatUsd, lookupModel, type ModelOverrides } from '../core/cost';
-import type { RateLookup } from '../core/present';
+import { inputUsd, type RateLookup } from '../core/present';
 import { countBoundedSlices, EXACT_COUNT_LIMIT, familyFor } from '../core/prompt/count';
 import { Disposable } from './dispose';
 import { codeSpan } from './markdownText';
@@ -119,7 +119,7 @@ export class SelectionStatusController extends Disposable {
 		const md = new vscode.MarkdownString('', true);
 		md.isTrusted = { enabledCommands: ['claudeTokenMeter.countSelection', 'claudeTokenMeter.selectModel'] };
 		md.appendMarkdown(`**Selection: ${mark}${formatTokens(f.tokens)} tokens** on the ${f.family} tokenizer (the default model's, ${codeSpan(f.model)})\n\n`);
-		md.appendMarkdown(`${formatTokens(f.chars)} characters${f.selections > 1 ? ` in ${f.selections} selections, summed` : ''}. ${rate ? `As input: ${mark}${formatUsd((f.tokens * rate.inputPerMTok) / 1e6)}.` : 'No price for this model.'}\n\n`);
+		md.appendMarkdown(`${formatTokens(f.chars)} characters${f.selections > 1 ? ` in ${f.selections} selections, summed` : ''}. ${inputUsd(rate, f.tokens) !== undefined ? `As input: ${mark}${formatUsd(inputUsd(rate, f.tokens)!)}.` : 'No price for this model.'}\n\n`);
 		if (f.estimated) {
 			md.appendMarkdown('≈ A large selection: counted from evenly spread samples and scaled to its length.\n\n');
 		}

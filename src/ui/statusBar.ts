@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { caveats, countState, figureFor, LEGEND, type RateLookup, shortText, stateLine, type Totals, totalsFor, waitText } from '../core/present';
+import { caveats, countState, figureFor, inputRate, LEGEND, type RateLookup, shortText, stateLine, type Totals, totalsFor, waitText } from '../core/present';
 import type { SiteState, TokenCountService } from '../core/service';
-import { formatTokens, formatUsd } from '../core/cost';
+import { formatRate, formatTokens, formatUsd, priceOptionsOf } from '../core/cost';
 import { Disposable } from './dispose';
 import { isSupported } from './documentTracker';
 import { mdText, TOOLTIP_COMMANDS } from './markdown';
@@ -146,7 +146,7 @@ export class StatusBarController extends Disposable {
 			}
 			this.setTicking(kind === 'rate-limited');
 			tooltip.appendMarkdown(`**${f.mark}${formatTokens(f.tokens)} input tokens**`);
-			tooltip.appendMarkdown(f.costUsd !== undefined ? ` · ${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)} at $${rate?.inputPerMTok}/MTok input\n\n` : ' · no price for this model\n\n');
+			tooltip.appendMarkdown(f.costUsd !== undefined && rate ? ` · ${f.mark === '≥' ? '≥' : ''}${formatUsd(f.costUsd)} at ${formatRate(inputRate(rate, f.tokens, priceOptionsOf(state.site.pricing)))}/MTok input (${mdText(rate.provenance)})\n\n` : ' · no price for this model\n\n');
 			const source = kind === 'exact' ? (f.result.source === 'bedrock' ? 'Bedrock CountTokens' : 'count_tokens API') : 'offline tokenizer';
 			tooltip.appendMarkdown(`**${mdText(stateLine(kind, until))}** · ${source}${kind === 'rate-limited' ? ' (the offline estimate shows meanwhile)' : ''}\n\n`);
 			if (f.overWindow !== undefined && f.contextWindow) {

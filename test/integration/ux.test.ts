@@ -96,14 +96,16 @@ describe('Diagnostics of documents in hidden tabs, in a real VS Code', function 
 	it('keeps a budget warning when its tab is hidden behind another one', async () => {
 		const editor = await openInEditor('report.json');
 		const uri = editor.document.uri;
-		await until(async () => { await api.whenIdle(); return ours(uri).length > 0; }, 'the budget warning');
+		// report.json also names a retired model: its lifecycle error is not the budget warning.
+		const budget = () => ours(uri).filter((d) => d.code === 'over-budget');
+		await until(async () => { await api.whenIdle(); return budget().length > 0; }, 'the budget warning');
 		await openInEditor('several.json');
 		assert.ok(!vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === uri.toString()), 'report.json is hidden');
 		await api.whenIdle();
 		await new Promise((r) => setTimeout(r, 500));
 		await api.whenIdle();
-		assert.ok(ours(uri).length > 0, 'the warning stays while the tab is hidden');
-		assert.match(ours(uri)[0].message, /over budget/);
+		assert.ok(budget().length > 0, 'the warning stays while the tab is hidden');
+		assert.match(budget()[0].message, /over budget/);
 	});
 });
 
@@ -123,8 +125,12 @@ describe('Quick fixes that fix, in a real VS Code', function () {
 
 	const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Claude Token Meter');
 	// The actions VS Code offers at the diagnostic's range (those of the diagnostics there).
+	// The fixes of `d` itself. report.json also names a retired model, whose lifecycle error sits on the same
+	// range; the command returns the fixes of every diagnostic there without saying whose, so the lifecycle
+	// fix ("Switch model to <successor> — <effect>") is left out by its title.
 	const actionsFor = async (uri: vscode.Uri, d: vscode.Diagnostic) =>
-		(await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range)) ?? [];
+		((await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d.range)) ?? [])
+			.filter((a) => d.code === 'model-lifecycle' || !/^Switch model to \S+ — /.test(a.title));
 
 	it('a token-budget warning offers to raise the budget (preferred), never a model switch, and the fix clears it', async () => {
 		await setting('budget.maxInputTokens', 20);

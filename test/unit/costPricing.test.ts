@@ -364,11 +364,17 @@ describe('rates for the surfaces', () => {
 	it('rateLookup reads overrides from the current settings on every call', () => {
 		let settings: object = { enable: true };
 		const rates = rateLookup(() => settings);
-		assert.deepEqual(rates('claude-sonnet-4-5-20250929'), { displayName: 'Claude Sonnet 4.5', inputPerMTok: 3, outputPerMTok: 15, batchInputPerMTok: 1.5, contextWindow: 200_000 });
-		assert.deepEqual(rates('claude-opus-5-5'), { displayName: 'Claude Opus 5.5', inputPerMTok: 4, outputPerMTok: 20, batchInputPerMTok: 2, contextWindow: 1_000_000 });
+		const card = (id: string) => {
+			const r = rates(id);
+			return r && { displayName: r.displayName, contextWindow: r.contextWindow, usd1M: r.cost(1_000_000).totalUsd, batch1M: r.cost(1_000_000, { batch: true }).totalUsd };
+		};
+		assert.deepEqual(card('claude-sonnet-4-5-20250929'), { displayName: 'Claude Sonnet 4.5', contextWindow: 200_000, usd1M: 6, batch1M: 3 });
+		assert.deepEqual(card('claude-opus-5-5'), { displayName: 'Claude Opus 5.5', contextWindow: 1_000_000, usd1M: 4, batch1M: 2 });
+		assert.match(rates('claude-opus-5-5')!.provenance, /^prices as of 2026-11-23 · https:/);
 		assert.equal(rates('claude-fable-5-2'), undefined);
 		settings = { modelOverrides: { 'claude-fable-5-2': { input: 8, output: 40, contextWindow: 1_000_000 } } };
-		assert.deepEqual(rates('claude-fable-5-2'), { displayName: 'claude-fable-5-2', inputPerMTok: 8, outputPerMTok: 40, batchInputPerMTok: 4, contextWindow: 1_000_000 });
+		assert.deepEqual(card('claude-fable-5-2'), { displayName: 'claude-fable-5-2', contextWindow: 1_000_000, usd1M: 8, batch1M: 4 });
+		assert.equal(rates('claude-fable-5-2')!.provenance, 'prices from your settings (claudeTokenMeter.pricing.overrides)');
 	});
 
 	it('modelChoices lists the current lineup first, with prices and windows', () => {

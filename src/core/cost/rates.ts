@@ -3,7 +3,7 @@
  * overrides from settings. Kept apart from the arithmetic so settings shapes stay out of index.ts.
  */
 import type { RateCard, RateLookup } from '../present';
-import { allModels, formatRate, formatWindow, lookupModel, type ModelOverrides } from './index';
+import { allModels, formatRate, formatWindow, lookupModel, type ModelOverrides, priceProvenance, requestCost } from './index';
 
 /** The part of the settings snapshot pricing reads; any other snapshot means "no overrides". */
 export interface PricingSettings {
@@ -20,10 +20,9 @@ export function rateLookup(settings: () => PricingSettings | object): RateLookup
 		const info = lookupModel(model, overridesOf(settings()));
 		return info && {
 			displayName: info.displayName,
-			inputPerMTok: info.input,
-			outputPerMTok: info.output,
-			batchInputPerMTok: info.input * (1 - info.batchDiscount),
 			contextWindow: info.contextWindow,
+			cost: (tokens, opts) => requestCost(info, { input: tokens }, opts),
+			provenance: priceProvenance(info),
 		};
 	};
 }
