@@ -7,7 +7,7 @@ import { escapeHtml as escapeText, reportPage } from '../core/report/html';
 import type { TokenCountService } from '../core/service';
 import { isCancellation } from '../core/util/abort';
 import { noLinks } from '../core/util/markdown';
-import { Disposable } from './dispose';
+import { abortOnCancel, Disposable } from './dispose';
 import type { Log } from './log';
 
 export interface BatchSettings {
@@ -105,10 +105,10 @@ export class BatchCommand extends Disposable {
 				title: `Estimating ${name}`,
 				cancellable: true,
 			}, async (progress, token) => {
-				token.onCancellationRequested(() => controller.abort());
+				const sub = abortOnCancel(token, controller);
 				let reported = 0;
 				let rendered = 0;
-				return estimateBatchFile(source, {
+				return await estimateBatchFile(source, {
 					defaultModel: s.defaultModel,
 					pricing: s.modelOverrides,
 					signal: controller.signal,
@@ -131,7 +131,7 @@ export class BatchCommand extends Disposable {
 							this.render(batchProgressHtml({ name, pct, requests: p.requests, inputTokens: p.inputTokens }));
 						}
 					},
-				});
+				}).finally(() => sub.dispose());
 			});
 			if (this.running !== controller) { return undefined; }
 			this.last = estimate;

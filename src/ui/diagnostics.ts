@@ -4,7 +4,7 @@ import { lifecycleProblem, type SwitchEffect, switchEffect } from '../core/cost/
 import { contextFit as fitAnalysis } from '../core/report';
 import { bestResult, type SiteState, type TokenCountService } from '../core/service';
 import type { SitePart } from '../core/types';
-import { Disposable } from './dispose';
+import { abortOnCancel, Disposable } from './dispose';
 import { noLinks } from '../core/util/markdown';
 
 export const DIAGNOSTIC_SOURCE = 'Claude Token Meter';
@@ -272,7 +272,7 @@ export class DiagnosticsController extends Disposable {
 	 */
 	private async dropTurnsFix(state: SiteState, window: number, token: vscode.CancellationToken): Promise<Fix | undefined> {
 		const controller = new AbortController();
-		const sub = token.onCancellationRequested(() => controller.abort());
+		const sub = abortOnCancel(token, controller);
 		try {
 			const count = async (body: Parameters<typeof fitAnalysis>[0], model: string, signal?: AbortSignal) => {
 				const r = await this.service.countOffline({ provider: state.site.provider, model, body: { ...body, model } }, signal);

@@ -23,12 +23,41 @@ export abstract class Disposable implements vscode.Disposable {
 			return;
 		}
 		this.disposed = true;
-		for (const d of this.disposables.splice(0).reverse()) {
-			try {
-				d.dispose();
-			} catch {
-				// Keep disposing the rest.
-			}
+		disposeAll(this.disposables.splice(0).reverse());
+	}
+}
+
+/**
+ * Disposes every item even when some throw, then rethrows: the one error as it is, several together as an
+ * AggregateError (as VS Code's own `dispose(iterable)` does), so a failing dispose is never silent.
+ */
+export function disposeAll(items: Iterable<vscode.Disposable>): void {
+	const errors: unknown[] = [];
+	for (const d of items) {
+		try {
+			d.dispose();
+		} catch (err) {
+			errors.push(err);
 		}
 	}
+	if (errors.length === 1) {
+		throw errors[0];
+	}
+	if (errors.length > 1) {
+		throw new AggregateError(errors, `${errors.length} errors while disposing`);
+	}
+}
+
+/**
+ * The one bridge from a VS Code cancellation token to an AbortController: aborts it when the token is (or
+ * already was) cancelled. Dispose the result when the work ends, so the token holds no listener after it.
+ */
+export function abortOnCancel(token: vscode.CancellationToken | undefined, controller: AbortController): vscode.Disposable {
+	if (!token) {
+		return { dispose: () => undefined };
+	}
+	if (token.isCancellationRequested) {
+		controller.abort();
+	}
+	return token.onCancellationRequested(() => controller.abort());
 }

@@ -8,7 +8,7 @@ import { reportHtml, reportPage, escapeHtml, type ReportHtmlContext } from '../c
 import { canonicalJson } from '../core/util/hash';
 import type { SiteState, TokenCountService } from '../core/service';
 import { isCancellation } from '../core/util/abort';
-import { Disposable } from './dispose';
+import { abortOnCancel, Disposable } from './dispose';
 import type { DocumentTracker } from './documentTracker';
 import type { Log } from './log';
 
@@ -106,8 +106,8 @@ export class EstimatePanel extends Disposable {
 				title: 'Claude Token Meter: estimating request',
 				cancellable: true,
 			}, (_progress, token) => {
-				token.onCancellationRequested(() => controller.abort());
-				return this.estimate(target, controller.signal, options.exactBreakdown === true);
+				const sub = abortOnCancel(token, controller);
+				return this.estimate(target, controller.signal, options.exactBreakdown === true).finally(() => sub.dispose());
 			});
 			if (controller.signal.aborted || this.running !== controller) {
 				return undefined;

@@ -10,6 +10,7 @@ import { bestResult, countedOfflineOnly, type SiteState, type TokenCountService 
 import type { SitePart, TextRange } from '../core/types';
 import { isCancellation } from '../core/util/abort';
 import type { DocumentTracker } from './documentTracker';
+import { abortOnCancel } from './dispose';
 import { mdText } from './markdown';
 
 const PART_LABEL: Record<string, string> = {
@@ -66,7 +67,7 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 		}
 		const found = state ? partAt(state, offset) : undefined;
 		const controller = new AbortController();
-		const sub = token.onCancellationRequested(() => controller.abort());
+		const sub = abortOnCancel(token, controller);
 		const md = new vscode.MarkdownString('', true);
 		md.supportThemeIcons = true;
 		md.isTrusted = { enabledCommands: ['claudeTokenMeter.estimateRequest'] };

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { formatTokens, formatUsd } from '../core/cost';
 import { figureFor, inputUsd, shortText, type RateLookup } from '../core/present';
 import type { TokenCountService } from '../core/service';
-import { Disposable } from './dispose';
+import { abortOnCancel, Disposable } from './dispose';
 
 export const TOOL_NAME = 'claude-token-meter_countTokens';
 
@@ -59,7 +59,7 @@ export class CountTokensTool extends Disposable implements vscode.LanguageModelT
 		const model = input.model?.trim() || this.deps.defaultModel();
 		if (typeof input.text === 'string') {
 			const controller = new AbortController();
-			token?.onCancellationRequested(() => controller.abort());
+			const sub = abortOnCancel(token, controller);
 			try {
 				const r = await this.deps.service.countNow({ provider: 'anthropic', model, body: { model, messages: [{ role: 'user', content: input.text }] } }, controller.signal);
 				const rate = this.deps.rates(model);
@@ -68,6 +68,8 @@ export class CountTokensTool extends Disposable implements vscode.LanguageModelT
 				return `The text as one user message on ${model}: ${r.approximate ? '≈' : ''}${formatTokens(r.inputTokens)} input tokens, ${cost} (${r.source === 'offline' ? 'offline estimate' : 'exact, from count_tokens'}).`;
 			} catch (err) {
 				return `Could not count the text: ${(err as Error).message}`;
+			} finally {
+				sub.dispose();
 			}
 		}
 		if (!input.file) {
