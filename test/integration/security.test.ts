@@ -104,15 +104,17 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 	});
 
 	it('one key change is one recount and one Models API read; a failure right after it is retried', async () => {
-		await setting('api.countDelay', 1_500);
+		// Long enough that the faults below are queued before the count goes out, even on a loaded machine.
+		await setting('api.countDelay', 4_000);
 		try {
 			const editor = await openInEditor('request.json');
 			await until(async () => { await api.whenIdle(); return /tokens/.test((await lensTitles(editor.document.uri))[0] ?? ''); }, 'the offline figure');
 			server.reset();
 			await api.testing!.storeApiKey(KEY);
-			// The Models API is read at once; the count waits for the debounce (1.5 s). Fail that count, and the
+			// The Models API is read at once; the count waits for the debounce (4 s). Fail that count, and the
 			// rate limiter's retry of it (0.5 s later), as an overloaded API does.
 			await until(() => server.requests.some((r) => r.path.startsWith('/v1/models')), 'the Models API read');
+			assert.equal(counts().length, 0, 'the count waits for its debounce');
 			server.inject({ status: 529 }, 2);
 			await until(() => counts().length >= 2, 'the failed count and the rate limiter\'s retry of it', 20_000);
 			// The site is now in error with its offline figure; the store retries it 5 s later by itself.
