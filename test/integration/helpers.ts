@@ -49,3 +49,21 @@ export function tokensIn(title: string): number {
 	assert.ok(m, `a token figure in "${title}"`);
 	return Number(m[1].replace(/,/g, ''));
 }
+
+/**
+ * Hooks for a suite that counts offline with no editor open: closes every editor and sets countingMode
+ * offline before it, and undoes both after. Returns the extension's test API once the suite has started.
+ */
+export function offlineSuite(): () => TestApi {
+	let api: TestApi | undefined;
+	before(async () => {
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await setting('countingMode', 'offline');
+		api = await activateExtension();
+	});
+	after(async () => {
+		await setting('countingMode', undefined);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+	return () => { assert.ok(api, 'the suite has started'); return api; };
+}

@@ -1,27 +1,15 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { TestApi } from '../../src/extension';
-import { activateExtension, lensTitles, openInEditor, setting, tokensIn, until, workspaceFile } from './helpers';
+import { lensTitles, offlineSuite, openInEditor, tokensIn, until, workspaceFile } from './helpers';
 
 describe('Requests in code, in a real VS Code', function () {
 	this.timeout(40_000);
-	let api: TestApi;
-
-	before(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-		await setting('countingMode', 'offline');
-		api = await activateExtension();
-	});
-
-	after(async () => {
-		await setting('countingMode', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-	});
+	const testApi = offlineSuite();
 
 	it('puts a CodeLens on each SDK call in a TypeScript file, with ≥ where a value is only known at run time', async () => {
 		const editor = await openInEditor('../../../examples/summarize.ts');
 		const titles = await until(async () => {
-			await api.whenIdle();
+			await testApi().whenIdle();
 			const t = await lensTitles(editor.document.uri);
 			return t.length === 2 && t.every((x) => /tokens/.test(x)) ? t : undefined;
 		}, 'two lenses in summarize.ts');
@@ -33,7 +21,7 @@ describe('Requests in code, in a real VS Code', function () {
 		const createLine = editor.document.positionAt(editor.document.getText().indexOf('client.messages.create')).line;
 		assert.ok(lenses.some((l) => l.range.start.line === createLine), 'a lens on the create() line');
 		// The system prompt const and the typed tools array were resolved: the figure covers them.
-		const site = api.service.siteAt(editor.document.uri.toString(), editor.document.getText().indexOf('max_tokens: 1024'));
+		const site = testApi().service.siteAt(editor.document.uri.toString(), editor.document.getText().indexOf('max_tokens: 1024'));
 		assert.ok(site, 'a site under max_tokens');
 		assert.match(JSON.stringify(site.request.body.system), /executive audience/);
 		assert.equal((site.request.body.tools as unknown[]).length, 1);
@@ -42,12 +30,12 @@ describe('Requests in code, in a real VS Code', function () {
 
 	it('recounts a TypeScript call when a resolved const changes', async () => {
 		const editor = await openInEditor('../../../examples/summarize.ts');
-		await api.whenIdle();
+		await testApi().whenIdle();
 		const before = tokensIn((await lensTitles(editor.document.uri))[1]);
 		const at = editor.document.positionAt(editor.document.getText().indexOf('lead with customer impact'));
 		await editor.edit((b) => b.insert(at, 'use plain words, '));
 		const after = await until(async () => {
-			await api.whenIdle();
+			await testApi().whenIdle();
 			const t = tokensIn((await lensTitles(editor.document.uri))[1]);
 			return t !== before ? t : undefined;
 		}, 'the countTokens figure to change with SYSTEM_PROMPT');
@@ -64,13 +52,13 @@ describe('Requests in code, in a real VS Code', function () {
 		assert.equal(cell.document.uri.scheme, 'vscode-notebook-cell');
 		assert.equal(cell.document.languageId, 'python');
 		const titles = await until(async () => {
-			await api.whenIdle();
+			await testApi().whenIdle();
 			const t = await lensTitles(cell.document.uri);
 			return t.length === 1 ? t : undefined;
 		}, 'a lens on the request cell', 30_000);
 		// A cell is read alone in the editor: SYSTEM and MODEL come from an earlier cell, so the figure is a lower bound.
 		assert.match(titles[0], /^≥[\d,]+ tokens/);
-		const site = api.service.siteAt(cell.document.uri.toString(), cell.document.getText().indexOf('max_tokens=16'));
+		const site = testApi().service.siteAt(cell.document.uri.toString(), cell.document.getText().indexOf('max_tokens=16'));
 		assert.ok(site, 'a site under max_tokens');
 		assert.deepEqual(site.site.unresolved.map((u) => u.text).sort(), ['MODEL', 'SYSTEM']);
 		// The cell of %pip and !ls lines holds no request and no lens.
@@ -81,12 +69,12 @@ describe('Requests in code, in a real VS Code', function () {
 	it('puts a CodeLens on each call in a Python file', async () => {
 		const editor = await openInEditor('../../../examples/classify.py');
 		const titles = await until(async () => {
-			await api.whenIdle();
+			await testApi().whenIdle();
 			const t = await lensTitles(editor.document.uri);
 			return t.length === 2 && t.every((x) => /tokens/.test(x)) ? t : undefined;
 		}, 'two lenses in classify.py');
 		assert.match(titles[0], /claude-haiku-5-5/);
-		const site = api.service.siteAt(editor.document.uri.toString(), editor.document.getText().indexOf('count_tokens('));
+		const site = testApi().service.siteAt(editor.document.uri.toString(), editor.document.getText().indexOf('count_tokens('));
 		assert.ok(site, 'the count_tokens call is a site');
 		assert.match(JSON.stringify(site.request.body), /The settings page gives an error/);
 		assert.match(JSON.stringify(site.request.body.system), /classifier for customer emails/);
@@ -96,14 +84,14 @@ describe('Requests in code, in a real VS Code', function () {
 		it(`puts a CodeLens on each SDK call in ${file} (tree-sitter grammar loaded on first use)`, async () => {
 			const editor = await openInEditor(`../../../examples/${file}`);
 			const titles = await until(async () => {
-				await api.whenIdle();
+				await testApi().whenIdle();
 				const t = await lensTitles(editor.document.uri);
 				return t.length === 2 && t.every((x) => /tokens/.test(x)) ? t : undefined;
 			}, `two lenses in ${file}`);
 			assert.match(titles[0], /^≈?[\d,]+ tokens · .*claude-sonnet-4-5/);
 			assert.match(titles[1], /^≈?[\d,]+ tokens · .*claude-haiku-4-5/);
 			const text = editor.document.getText();
-			const site = api.service.siteAt(editor.document.uri.toString(), text.indexOf(call) + call.length);
+			const site = testApi().service.siteAt(editor.document.uri.toString(), text.indexOf(call) + call.length);
 			assert.ok(site, `a site at ${call}`);
 			assert.equal(site.site.language, file.endsWith('.go') ? 'go' : 'java');
 			assert.match(JSON.stringify(site.request.body.system), /multiple-choice quiz questions/);
@@ -117,8 +105,8 @@ describe('Requests in code, in a real VS Code', function () {
 	it('counts a selection of plain text as one user message, on request only', async () => {
 		const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'hello, world\nsecond line that is not selected' });
 		const editor = await vscode.window.showTextDocument(doc);
-		await api.whenIdle();
-		assert.equal(api.service.get(doc.uri.toString()), undefined, 'plain text is not scanned by itself');
+		await testApi().whenIdle();
+		assert.equal(testApi().service.get(doc.uri.toString()), undefined, 'plain text is not scanned by itself');
 		editor.selection = new vscode.Selection(0, 0, 0, 12);
 		const message = await vscode.commands.executeCommand<string>('claudeTokenMeter.countSelection');
 		// "hello, world" is 10 tokens as one user message on the v5 family (the default model's).
@@ -129,8 +117,8 @@ describe('Requests in code, in a real VS Code', function () {
 	it('shows nothing for a file without requests', async () => {
 		const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'export const add = (a: number, b: number) => a + b;\n' });
 		await vscode.window.showTextDocument(doc);
-		await api.whenIdle();
+		await testApi().whenIdle();
 		assert.deepEqual(await lensTitles(doc.uri), []);
-		assert.equal(api.service.get(doc.uri.toString())?.sites.length ?? 0, 0);
+		assert.equal(testApi().service.get(doc.uri.toString())?.sites.length ?? 0, 0);
 	});
 });

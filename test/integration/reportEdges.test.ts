@@ -3,8 +3,7 @@
 // Requests says what it did.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { TestApi } from '../../src/extension';
-import { activateExtension, openInEditor, setting, until } from './helpers';
+import { offlineSuite, openInEditor, until } from './helpers';
 
 /** An overlong conversation in an unusual layout: messages first, tab indentation, max_tokens last. */
 function overlong(): string {
@@ -25,22 +24,11 @@ function reportTab(): { tab: vscode.Tab; group: vscode.TabGroup } | undefined {
 
 describe('Report rough edges in a real VS Code', function () {
 	this.timeout(60_000);
-	let api: TestApi;
-
-	before(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-		await setting('countingMode', 'offline');
-		api = await activateExtension();
-	});
-
-	after(async () => {
-		await setting('countingMode', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-	});
+	const testApi = offlineSuite();
 
 	it('Export as Markdown opens a document named after the request beside the report, and reuses it', async () => {
 		await openInEditor('report.json');
-		await api.whenIdle();
+		await testApi().whenIdle();
 		assert.ok(await vscode.commands.executeCommand('claudeTokenMeter.estimateRequest'), 'a report');
 		// The workbench tells the extension host about tabs asynchronously.
 		await until(() => reportTab(), 'the report tab', 10_000);
@@ -66,7 +54,7 @@ describe('Report rough edges in a real VS Code', function () {
 		const source = overlong();
 		const doc = await vscode.workspace.openTextDocument({ language: 'json', content: source });
 		await vscode.window.showTextDocument(doc);
-		await api.whenIdle();
+		await testApi().whenIdle();
 		const report = await vscode.commands.executeCommand<{ contextFit: { fits: boolean; droppedMessages?: number } }>('claudeTokenMeter.estimateRequest', doc.uri);
 		assert.ok(report && !report.contextFit.fits, 'the request does not fit');
 		const dropped = report.contextFit.droppedMessages ?? 0;
@@ -87,8 +75,8 @@ describe('Report rough edges in a real VS Code', function () {
 
 	it('Recount All Requests says what it recounted', async () => {
 		await openInEditor('several.json');
-		await api.whenIdle();
-		const n = api.service.get(vscode.window.activeTextEditor!.document.uri.toString())!.sites.length;
+		await testApi().whenIdle();
+		const n = testApi().service.get(vscode.window.activeTextEditor!.document.uri.toString())!.sites.length;
 		const message = await vscode.commands.executeCommand<string>('claudeTokenMeter.recount');
 		assert.match(message, /^recounted [\d,]+ requests? in [\d,]+ open files?: [\d,]+ offline estimates?\.$/);
 		const recounted = Number(/^recounted ([\d,]+)/.exec(message)![1].replace(/,/g, ''));
