@@ -12,7 +12,7 @@ export default tseslint.config(
 	},
 	{
 		// The core runs in plain node (unit tests, CLI): it must never depend on the editor.
-		files: ['src/core/**/*.ts', 'src/cli.ts', 'src/cli/**/*.ts', 'test/unit/**/*.ts'],
+		files: ['src/core/**/*.ts', 'src/cli.ts', 'src/cli/**/*.ts', 'test/unit/**/*.ts', 'test/slow/**/*.ts'],
 		rules: {
 			'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core runs outside VS Code: no vscode import here.' }] }],
 		},

@@ -54,6 +54,15 @@ if (compiled) {
 	fs.rmSync(unitResults, { force: true });
 	step('unit tests (mocha, plain node)', process.execPath, [path.join(__dirname, 'mochaRun.js'), '--results', unitResults, 'out/test/unit']);
 	addResults('unit', unitResults);
+	// The slow tier: the built CLI as a child process (needs the bundle above), property runs, real-time waits.
+	const slowResults = path.join(resultsDir, 'slow.json');
+	fs.rmSync(slowResults, { force: true });
+	if (built) {
+		step('slow unit tests (built CLI, property runs)', process.execPath, [path.join(__dirname, 'mochaRun.js'), '--results', slowResults, 'out/test/slow']);
+		addResults('slow', slowResults);
+	} else {
+		problems.push('slow unit tests not run: the bundle failed');
+	}
 }
 
 // The real-VS-Code suites need the offline harness: installed on first use, as `npm start` does.

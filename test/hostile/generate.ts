@@ -1,6 +1,6 @@
 /**
  * Hostile inputs, generated at test time into a temporary folder (nothing big is committed): huge, deep,
- * binary, badly encoded and malformed request files. Shared by the CLI suite (test/unit/hostile.test.ts) and
+ * binary, badly encoded and malformed request files. Shared by the CLI suite (test/slow/hostile.test.ts) and
  * the real-VS-Code one (test/integration/hostile.test.ts).
  */
 import * as fs from 'node:fs';
