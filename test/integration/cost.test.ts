@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { activateExtension, lensTitles, openInEditor, setting, until } from './helpers';
+import { activateExtension, lensTitles, openInEditor, setting, until, resetState } from './helpers';
 
 function hoverText(hovers: vscode.Hover[] | undefined): string {
 	return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
@@ -19,15 +19,12 @@ describe('Cost surfaces in a real VS Code', function () {
 	let api: TestApi;
 
 	before(async () => {
+		await resetState();
 		await setting('countingMode', 'offline');
 		api = await activateExtension();
 	});
 
-	after(async () => {
-		await setting('countingMode', undefined);
-		await setting('budget.maxInputTokens', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-	});
+	after(resetState);
 
 	it('hovering model shows the rate card and this request\'s cost', async () => {
 		const editor = await openInEditor('report.json');

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { startCountServer, type CountServer } from '../server/countServer';
-import { activateExtension, lensTitles, openInEditor, setting, tokensIn, until } from './helpers';
+import { activateExtension, lensTitles, openInEditor, setting, tokensIn, until, resetState } from './helpers';
 
 const KEY = 'sk-ant-test-integration-0123456789';
 
@@ -12,8 +12,7 @@ describe('Counting in a real VS Code', function () {
 	let api: TestApi;
 
 	before(async () => {
-		// Only the documents a test opens are visible, so only they are counted.
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		server = await startCountServer();
 		await setting('api.baseURL', server.url);
 		await setting('api.countDelay', 300);
@@ -23,9 +22,7 @@ describe('Counting in a real VS Code', function () {
 	});
 
 	after(async () => {
-		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
-		await setting('api.baseURL', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		await server.close();
 	});
 

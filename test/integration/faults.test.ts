@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { startCountServer, type CountServer, type Fault } from '../server/countServer';
-import { activateExtension, lensTitles, setting, until } from './helpers';
+import { activateExtension, lensTitles, setting, until, resetState } from './helpers';
 
 const KEY = 'sk-ant-faults-integration-5d0c7b29e1';
 
@@ -24,7 +24,7 @@ describe('Endpoint faults in a real VS Code', function () {
 	const savedKey = process.env.ANTHROPIC_API_KEY;
 
 	before(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		server = await startCountServer({ validKeys: [KEY] });
 		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-faults-'));
 		api = await activateExtension();
@@ -37,11 +37,8 @@ describe('Endpoint faults in a real VS Code', function () {
 	});
 
 	after(async () => {
-		await setting('api.useEnvironmentKey', undefined);
-		await setting('api.baseURL', undefined);
-		await setting('api.countDelay', undefined);
 		if (savedKey === undefined) { delete process.env.ANTHROPIC_API_KEY; } else { process.env.ANTHROPIC_API_KEY = savedKey; }
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		await server.close();
 		fs.rmSync(dir, { recursive: true, force: true });
 	});

@@ -50,20 +50,42 @@ export function tokensIn(title: string): number {
 	return Number(m[1].replace(/,/g, ''));
 }
 
+/** Our settings as the manifest contributes them, without the `claudeTokenMeter.` prefix. */
+function ourSettings(): string[] {
+	const ext = vscode.extensions.getExtension(EXTENSION_ID);
+	assert.ok(ext, `extension ${EXTENSION_ID} is loaded`);
+	const props = (ext.packageJSON as { contributes: { configuration: { properties: Record<string, unknown> } } }).contributes.configuration.properties;
+	return Object.keys(props).map((k) => k.replace(/^claudeTokenMeter\./, ''));
+}
+
 /**
- * Hooks for a suite that counts offline with no editor open: closes every editor and sets countingMode
- * offline before it, and undoes both after. Returns the extension's test API once the suite has started.
+ * The state every suite starts from, whatever ran before it: no editor open, every one of our user settings
+ * at its default, no key stored. A suite's `before` calls it and then sets only what it needs; its `after`
+ * calls it again, so nothing it set leaks into the next suite.
+ */
+export async function resetState(): Promise<void> {
+	await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	const config = vscode.workspace.getConfiguration('claudeTokenMeter');
+	for (const key of ourSettings()) {
+		if (config.inspect(key)?.globalValue !== undefined) {
+			await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+		}
+	}
+	await activateExtension();
+	await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
+}
+
+/**
+ * Hooks for a suite that counts offline with no editor open: starts from `resetState()` with countingMode
+ * offline, and resets again after. Returns the extension's test API once the suite has started.
  */
 export function offlineSuite(): () => TestApi {
 	let api: TestApi | undefined;
 	before(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		await setting('countingMode', 'offline');
 		api = await activateExtension();
 	});
-	after(async () => {
-		await setting('countingMode', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-	});
+	after(resetState);
 	return () => { assert.ok(api, 'the suite has started'); return api; };
 }

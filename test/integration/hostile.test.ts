@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { writeProbes } from '../hostile/generate';
-import { activateExtension, setting, until } from './helpers';
+import { activateExtension, setting, until, resetState } from './helpers';
 
 /**
  * The worst five hostile inputs opened in the real VS Code (offline counting): the extension host survives
@@ -22,7 +22,7 @@ describe('Hostile inputs in a real VS Code', function () {
 
 	before(async function () {
 		this.timeout(120_000);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		await setting('countingMode', 'offline');
 		api = await activateExtension();
 		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-hostile-vscode-'));
@@ -30,8 +30,7 @@ describe('Hostile inputs in a real VS Code', function () {
 	});
 
 	after(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-		await setting('countingMode', undefined);
+		await resetState();
 		fs.rmSync(dir, { recursive: true, force: true });
 		console.log(`      probe | status bar | max event-loop lag | unmodified\n${table.map((r) => `      ${r}`).join('\n')}`);
 	});

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { activateExtension, openInEditor, setting } from './helpers';
+import { activateExtension, openInEditor, setting, resetState } from './helpers';
 
 function hoverText(hovers: vscode.Hover[] | undefined): string {
 	return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
@@ -42,16 +42,14 @@ describe('Hovers on keys, arrays and constants in a real VS Code', function () {
 	let editor: vscode.TextEditor;
 
 	before(async () => {
+		await resetState();
 		await setting('countingMode', 'offline');
 		api = await activateExtension();
 		editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'json', content: REQUEST }));
 		await api.whenIdle();
 	});
 
-	after(async () => {
-		await setting('countingMode', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-	});
+	after(resetState);
 
 	it('hovering the "model" key: this request\'s cost first, then the rate card', async () => {
 		const text = ours(await hoverAt(editor, '"model"'));

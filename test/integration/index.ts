@@ -27,7 +27,9 @@ export function run(): Promise<void> {
 		timeout: Number(process.env.CTM_TEST_MOCHA_TIMEOUT_MS ?? 20_000),
 		grep: process.env.CTM_TEST_GREP || undefined,
 	});
-	for (const file of testFiles(__dirname)) {
+	// CTM_TEST_ORDER=reverse runs the suites last to first: each sets its own preconditions, so order must not matter.
+	const files = testFiles(__dirname);
+	for (const file of process.env.CTM_TEST_ORDER === 'reverse' ? files.reverse() : files) {
 		mocha.addFile(file);
 	}
 	const results: IntegrationResults = { passed: 0, failed: 0, pending: 0, failures: [] };

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateExtension, setting, workspaceFile } from './helpers';
+import { activateExtension, setting, workspaceFile, resetState } from './helpers';
 
 const TOOL = 'claude-token-meter_countTokens';
 
@@ -13,13 +13,11 @@ describe('Language model tool', function () {
 	this.timeout(60_000);
 
 	before(async () => {
+		await resetState();
 		await setting('countingMode', 'offline');
 		await activateExtension();
 	});
-	after(async () => {
-		await setting('countingMode', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-	});
+	after(resetState);
 
 	it('is registered for chat agents with its input schema', () => {
 		const tool = vscode.lm.tools.find((t) => t.name === TOOL);

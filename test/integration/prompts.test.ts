@@ -7,7 +7,7 @@ import { formatTokens, lookupModel } from '../../src/core/cost';
 import { scanClaudeContext } from '../../src/core/context/scan';
 import { countText } from '../../src/core/offline';
 import { analyzePrompt } from '../../src/core/prompt/promptFile';
-import { activateExtension, openInEditor, until } from './helpers';
+import { activateExtension, openInEditor, until, resetState } from './helpers';
 
 const MODEL = 'claude-sonnet-5-5';
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'claude-code');
@@ -17,13 +17,11 @@ describe('Prompt files, the selection and the Claude Code context in a real VS C
 	let api: TestApi;
 
 	before(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		api = await activateExtension();
 	});
 
-	after(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-	});
+	after(resetState);
 
 	it('shows a Markdown prompt\'s count as soon as it opens, equal to the offline count of its text', async () => {
 		const callsBefore = api.service.apiCallCount;

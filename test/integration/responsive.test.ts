@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { activateExtension, lensTitles, setting, until } from './helpers';
+import { activateExtension, lensTitles, setting, until, resetState } from './helpers';
 
 const LINES = 20_000;
 
@@ -20,15 +20,12 @@ describe('A 20,000-request batch file in a real VS Code', function () {
 	let api: TestApi;
 
 	before(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		await setting('countingMode', 'offline');
 		api = await activateExtension();
 	});
 
-	after(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-		await setting('countingMode', undefined);
-	});
+	after(resetState);
 
 	it('keeps the extension host responsive while it is counted, and ends with every figure', async () => {
 		const doc = await vscode.workspace.openTextDocument({ language: 'jsonl', content: batchFile() });

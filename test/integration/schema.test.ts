@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, setting, until } from './helpers';
+import { activateExtension, setting, until, resetState } from './helpers';
 
 const BODY = `{
   "model": "claude-sonnet-5-5",
@@ -34,15 +34,14 @@ describe('Request JSON schema (generated from the SDK types)', function () {
 	let dir: string;
 
 	before(async () => {
+		await resetState();
 		await setting('countingMode', 'offline');
 		await activateExtension();
 		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-schema-'));
 	});
 
 	after(async () => {
-		await setting('schema.fileMatch', undefined);
-		await setting('countingMode', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		fs.rmSync(dir, { recursive: true, force: true });
 	});
 

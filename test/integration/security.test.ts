@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { startCountServer, type CountServer } from '../server/countServer';
-import { activateExtension, lensTitles, openInEditor, setting, until, workspaceFile } from './helpers';
+import { activateExtension, lensTitles, openInEditor, setting, until, workspaceFile, resetState } from './helpers';
 
 const KEY = 'sk-ant-test-security-0123456789';
 const ATTACKER_KEY = 'sk-ant-attacker-0';
@@ -28,7 +28,7 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 	const counts = () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens');
 
 	before(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		server = await startCountServer();
 		await setting('api.baseURL', server.url);
 		await setting('api.countDelay', 200);
@@ -38,10 +38,7 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 	});
 
 	after(async () => {
-		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
-		await setting('api.baseURL', undefined);
-		await setting('api.countDelay', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		await server.close();
 	});
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { startCountServer, type CountServer } from '../server/countServer';
-import { activateExtension, openInEditor, setting, until } from './helpers';
+import { activateExtension, openInEditor, setting, until, resetState } from './helpers';
 
 const KEY = 'sk-ant-test-ux-0123456789';
 
@@ -12,7 +12,7 @@ describe('Estimate Request and counting states with a key, in a real VS Code', f
 	let api: TestApi;
 
 	before(async () => {
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		server = await startCountServer();
 		await setting('api.baseURL', server.url);
 		await setting('countingMode', 'auto');
@@ -21,10 +21,7 @@ describe('Estimate Request and counting states with a key, in a real VS Code', f
 	});
 
 	after(async () => {
-		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
-		await setting('api.baseURL', undefined);
-		await setting('countingMode', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 		await server.close();
 	});
 
@@ -81,15 +78,12 @@ describe('Diagnostics of documents in hidden tabs, in a real VS Code', function 
 	this.timeout(40_000);
 	let api: TestApi;
 	before(async () => {
+		await resetState();
 		await setting('countingMode', 'offline');
 		await setting('budget.maxInputTokens', 20);
 		api = await activateExtension();
 	});
-	after(async () => {
-		await setting('budget.maxInputTokens', undefined);
-		await setting('countingMode', undefined);
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-	});
+	after(resetState);
 
 	const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Claude Token Meter');
 
@@ -113,14 +107,13 @@ describe('Quick fixes that fix, in a real VS Code', function () {
 	this.timeout(40_000);
 	let api: TestApi;
 	before(async () => {
+		await resetState();
 		await setting('countingMode', 'offline');
 		api = await activateExtension();
 	});
 	after(async () => {
-		await setting('budget.maxInputTokens', undefined);
-		await setting('countingMode', undefined);
 		await vscode.commands.executeCommand('workbench.action.files.revert');
-		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await resetState();
 	});
 
 	const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Claude Token Meter');
