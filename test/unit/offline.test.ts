@@ -307,18 +307,21 @@ describe('offline: whole requests', () => {
 	});
 	it('tool definitions add the measured tool-use prompt per model and tool_choice, and their rendered JSON', () => {
 		const tools = [{ name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
-		const rendered = '<function>{"description": "Weather for a city", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}</function>';
+		// v3 sorts every object's keys (see renderToolDefinitions); the other families keep the order given.
+		const rendered = (family: string) =>
+			family === 'v3'
+				? '<function>{"description": "Weather for a city", "name": "get_weather", "parameters": {"properties": {"city": {"type": "string"}}, "type": "object"}}</function>'
+				: '<function>{"description": "Weather for a city", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}</function>';
 		const base = (model: string) => countRequest({ model, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, model).inputTokens;
 		const withTools = (model: string, tool_choice?: unknown) => countRequest({ model, tools, tool_choice, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, model);
-		// [model, auto/none given explicitly, any, tool before the name]: measured on the recordings, the docs'
-		// table where none exist (Haiku 3 / 3.5: 264 when tool_choice is left out, see below).
+		// [model, auto/none, any, tool before the name]: measured on the recordings, the docs' table where none exist.
 		const cases: Array<[string, number, number, number]> = [
 			['claude-opus-4-6', 497, 589, 591],
 			['claude-sonnet-4-6', 497, 589, 591],
 			['claude-haiku-4-5', 497, 589, 591],
 			['claude-sonnet-4-20250514', 314, 316, 318],
 			['claude-3-7-sonnet-latest', 314, 315, 317],
-			['claude-3-5-haiku-latest', 263, 354, 358],
+			['claude-3-5-haiku-latest', 265, 356, 358],
 			['claude-3-opus-20240229', 534, 297, 299],
 			['claude-opus-4-7', 675, 804, 806],
 			['claude-opus-4-8', 290, 411, 413],
@@ -331,12 +334,11 @@ describe('offline: whole requests', () => {
 			const n = withTools(model, { type: 'none' });
 			const y = withTools(model, { type: 'any' });
 			const t = withTools(model, { type: 'tool', name: 'get_weather' });
-			assert.equal(a.inputTokens - base(model), auto + countInner(rendered, family), model);
+			assert.equal(a.inputTokens - base(model), auto + countInner(rendered(family), family), model);
 			assert.equal(n.inputTokens, a.inputTokens, model);
 			assert.equal(y.inputTokens - a.inputTokens, any - auto, model);
 			assert.equal(t.inputTokens - a.inputTokens, tool - auto + countInner('get_weather', family), model);
-			// Leaving tool_choice out is auto, except on Haiku 3 / 3.5 where it costs one token more than auto given.
-			assert.equal(withTools(model).inputTokens, a.inputTokens + (model === 'claude-3-5-haiku-latest' ? 1 : 0), `${model}: auto is the default`);
+			assert.equal(withTools(model).inputTokens, a.inputTokens, `${model}: auto is the default`);
 		}
 		// With a system prompt, one separator token more (not with a forced tool).
 		const sys = countRequest({ model: 'claude-haiku-4-5', system: 'Be brief.', tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, 'claude-haiku-4-5');
@@ -572,20 +574,96 @@ describe('offline: measured framing rules around the text', () => {
 		}
 	});
 
-	it('Haiku 3 / 3.5: tool_choice auto or none given explicitly costs one token less than leaving it out', () => {
+	it('Haiku 3 / 3.5: tool_choice auto, none or left out are one 265-token prompt, any 356', () => {
 		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
+		const defs = countInner(renderToolDefinitions(tools, true), 'v3');
 		for (const model of ['claude-3-5-haiku-20241022', 'claude-3-haiku-20240307']) {
 			const absent = n(user(model, { tools }));
-			assert.equal(n(user(model, { tools, tool_choice: { type: 'auto' } })), absent - 1, model);
-			assert.equal(n(user(model, { tools, tool_choice: { type: 'none' } })), absent - 1, model);
+			assert.equal(absent - n(user(model)), 265 + defs, model);
+			assert.equal(n(user(model, { tools, tool_choice: { type: 'auto' } })), absent, model);
+			assert.equal(n(user(model, { tools, tool_choice: { type: 'none' } })), absent, model);
+			assert.equal(n(user(model, { tools, tool_choice: { type: 'any' } })) - absent, 356 - 265, model);
 		}
-		// Elsewhere explicit auto is the same prompt as none given.
 		assert.equal(n(user('claude-haiku-4-5', { tools, tool_choice: { type: 'auto' } })), n(user('claude-haiku-4-5', { tools })));
+	});
+
+	it('v3 renders tool definitions with every object\'s keys sorted; the docs\' get_weather example is 403', () => {
+		const schema = { type: 'object', properties: { unit: { type: 'string', enum: ['c', 'f'] }, city: { description: 'A city', type: 'string' } }, required: ['city'] };
+		const sorted = { properties: { city: { description: 'A city', type: 'string' }, unit: { enum: ['c', 'f'], type: 'string' } }, required: ['city'], type: 'object' };
+		assert.equal(
+			renderToolDefinitions([{ name: 'w', description: 'Weather', input_schema: schema }], true),
+			'<function>{"description": "Weather", "name": "w", "parameters": {"properties": {"city": {"description": "A city", "type": "string"}, "unit": {"enum": ["c", "f"], "type": "string"}}, "required": ["city"], "type": "object"}}</function>',
+		);
+		// Key order in the body does not change a v3 count; arrays keep their order.
+		const a = n(user('claude-sonnet-4-5', { tools: [{ name: 'w', description: 'Weather', input_schema: schema }] }));
+		assert.equal(n(user('claude-sonnet-4-5', { tools: [{ input_schema: sorted, description: 'Weather', name: 'w' }] })), a);
+		// v5 keeps the order given.
+		assert.equal(renderToolDefinitions([{ name: 'w', input_schema: { type: 'object', properties: {} } }]), '<function>{"name": "w", "parameters": {"type": "object", "properties": {}}}</function>');
+		const docs: MessagesBody = {
+			model: 'claude-3-7-sonnet-20250219',
+			tools: [
+				{
+					name: 'get_weather',
+					description: 'Get the current weather in a given location',
+					input_schema: { type: 'object', properties: { location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' } }, required: ['location'] },
+				},
+			],
+			messages: [{ role: 'user', content: "What's the weather like in San Francisco?" }],
+		};
+		assert.equal(n(docs), 403);
+	});
+
+	it('v3: each user turn of tool results costs one token on Claude 4 and later (tool_choice auto or none), none on Claude 3.x but a followed one on Haiku', () => {
+		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
+		const exchange = (k: number) =>
+			Array.from({ length: k }, (_, i) => [
+				{ role: 'assistant' as const, content: [{ type: 'tool_use', id: `t${i}`, name: 'lookup', input: { word: `w${i}` } }] },
+				{ role: 'user' as const, content: [{ type: 'tool_result', tool_use_id: `t${i}`, content: `meaning ${i}` }] },
+			]).flat();
+		const body = (model: string, k: number, extra: Partial<MessagesBody> = {}): MessagesBody => ({ model, tools, messages: [{ role: 'user', content: 'Define these.' }, ...exchange(k)], ...extra });
+		// The same blocks without the per-turn token: what the blocks and turn headers cost.
+		const blocks = (k: number) => {
+			let t = 0;
+			for (let i = 0; i < k; i++) {
+				t += 3 + countInner(renderToolUse('lookup', { word: `w${i}` }), 'v3') + 3 + 6 + countInner(`meaning ${i}`, 'v3');
+			}
+			return t;
+		};
+		for (const model of ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5']) {
+			const base = n({ model, tools, messages: [{ role: 'user', content: 'Define these.' }] });
+			assert.equal(n(body(model, 1)) - base, blocks(1) + 1, model);
+			assert.equal(n(body(model, 2)) - base, blocks(2) + 2, model);
+			assert.equal(n(body(model, 2, { tool_choice: { type: 'none' } })) - n({ model, tools, tool_choice: { type: 'none' }, messages: [{ role: 'user', content: 'Define these.' }] }), blocks(2) + 2, model);
+			// With a system prompt the same: no separate separator for the results.
+			const sysBase = n({ model, tools, system: 'Be brief.', messages: [{ role: 'user', content: 'Define these.' }] });
+			assert.equal(n(body(model, 2, { system: 'Be brief.' })) - sysBase, blocks(2) + 2, model);
+			// A forced tool_choice: nothing without a system prompt.
+			const forced = { tool_choice: { type: 'any' } };
+			assert.equal(n(body(model, 2, forced)) - n({ model, tools, ...forced, messages: [{ role: 'user', content: 'Define these.' }] }), blocks(2), model);
+		}
+		// Claude 3.x: nothing, with or without a system prompt; Haiku 3 / 3.5: one for a result turn another message follows.
+		const sonnet = 'claude-3-7-sonnet-20250219';
+		assert.equal(n(body(sonnet, 2)) - n({ model: sonnet, tools, messages: [{ role: 'user', content: 'Define these.' }] }), blocks(2));
+		assert.equal(n(body(sonnet, 1, { system: 'Be brief.' })) - n({ model: sonnet, tools, system: 'Be brief.', messages: [{ role: 'user', content: 'Define these.' }] }), blocks(1));
+		const haiku = 'claude-3-5-haiku-20241022';
+		const hBase = n({ model: haiku, tools, messages: [{ role: 'user', content: 'Define these.' }] });
+		assert.equal(n(body(haiku, 1)) - hBase, blocks(1));
+		assert.equal(n(body(haiku, 3)) - hBase, blocks(3) + 2);
+	});
+
+	it('v3: with tools, extended thinking is set off from the tool-use prompt by one token, as from a system prompt', () => {
+		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
+		const thinking = { type: 'enabled', budget_tokens: 2048 };
+		for (const [model, enabled] of [['claude-sonnet-4-20250514', 28], ['claude-sonnet-4-5', 29]] as const) {
+			assert.equal(n(user(model, { tools, thinking })) - n(user(model, { tools })), enabled + 1, model);
+			// With a system prompt too: still one.
+			assert.equal(n(user(model, { tools, thinking, system: 'Be brief.' })) - n(user(model, { tools, system: 'Be brief.' })), enabled + 1, model);
+		}
 	});
 
 	it('Sonnet 3.5 (June 2024): tool_choice auto adds a 295-token prompt, 19 under the October model', () => {
 		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
-		const defs = countInner(renderToolDefinitions(tools), 'v3');
+		const defs = countInner(renderToolDefinitions(tools, true), 'v3');
 		assert.equal(n(user('claude-3-5-sonnet-20240620', { tools })) - n(user('claude-3-5-sonnet-20240620')), 295 + defs);
 		assert.equal(n(user('claude-3-5-sonnet-20241022', { tools })) - n(user('claude-3-5-sonnet-20241022')), 314 + defs);
 	});

@@ -19,6 +19,8 @@ import {
 	thinkingPromptTokens,
 	toolBlocksWithoutTools,
 	toolPromptFor,
+	toolResultTurnTokens,
+	thinkingAfterTools,
 	V5_SYSTEM_NEWLINE,
 	V5_TOOL_USE_DELTA,
 } from './framing';
@@ -208,15 +210,16 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		t.tokens += toolBlocksWithoutTools(modelId);
 	}
 
-	// Tool results in the conversation count as one more such section after a system prompt (v3: system
-	// prompt and tool results, 97 of 249 exact with it against 43 without; under-counts 168 → 71).
-	if (hasSystem && messages.some((m) => Array.isArray(asRecord(m)?.content) && (asRecord(m)!.content as unknown[]).some((c) => asRecord(c)?.type === 'tool_result'))) {
-		t.tokens += SYSTEM_SEPARATOR;
-	}
+	t.tokens += toolResultTurnTokens(modelId, family, {
+		hasSystem,
+		forced: tools.length > 0 && /^(any|tool)$/.test(String(asRecord(b.tool_choice)?.type)),
+		tools: tools.length > 0,
+		resultTurns: resultTurns(messages),
+	});
 
 	const thinking = thinkingPromptTokens(b.thinking, modelId);
 	t.tokens += thinking;
-	if (thinking > 1 && hasSystem) {
+	if (thinking > 1 && (hasSystem || thinkingAfterTools(family, tools.length > 0))) {
 		t.tokens += SYSTEM_SEPARATOR;
 	}
 
@@ -250,6 +253,18 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 /** True when the system prompt holds some text (an empty one is assumed to add no newline: unmeasured). */
 function systemHasText(sys: unknown): boolean {
 	return typeof sys === 'string' ? sys.length > 0 : Array.isArray(sys) && sys.some((b) => typeof asRecord(b)?.text === 'string' && (asRecord(b)!.text as string).length > 0);
+}
+
+/** For each user message holding tool results: whether another message follows it. */
+function resultTurns(messages: readonly unknown[]): boolean[] {
+	const out: boolean[] = [];
+	messages.forEach((m, i) => {
+		const content = asRecord(m)?.content;
+		if (Array.isArray(content) && content.some((c) => asRecord(c)?.type === 'tool_result')) {
+			out.push(i < messages.length - 1);
+		}
+	});
+	return out;
 }
 
 /** True when a message's text opens with a newline. */
@@ -306,7 +321,7 @@ function countTools(
 	}
 	const custom = tools.filter((x) => x.type === undefined || x.type === 'custom');
 	const server = tools.filter((x) => !(x.type === undefined || x.type === 'custom'));
-	t.tokens += countInner(renderToolDefinitions(custom), family);
+	t.tokens += countInner(renderToolDefinitions(custom, family === 'v3'), family);
 	for (const s of server) {
 		const measured = serverToolTokens(String(s.type), model, frame);
 		if (measured !== undefined) {
