@@ -38,11 +38,22 @@ export interface BatchProgressView {
 	readonly inputTokens: number;
 }
 
+/** "6 % · 2,271 requests · 103,897 tokens": the progress line the notification and the view both show. */
+export function batchProgressText(p: Omit<BatchProgressView, 'name'>): string {
+	const pct = progressPct(p.pct);
+	return `${pct !== undefined ? `${pct} % · ` : ''}${formatTokens(p.requests)} request${p.requests === 1 ? '' : 's'} · ${formatTokens(p.inputTokens)} tokens`;
+}
+
+function progressPct(pct: number | undefined): number | undefined {
+	return pct === undefined ? undefined : Math.max(0, Math.min(100, Math.floor(pct)));
+}
+
+/** The view while a file is estimated; later figures arrive as `progress` messages (media/report.js). */
 export function batchProgressHtml(p: BatchProgressView): string {
-	const pct = p.pct === undefined ? undefined : Math.max(0, Math.min(100, Math.round(p.pct)));
+	const pct = progressPct(p.pct);
 	return `<h1>Batch estimate: ${e(p.name)}</h1>` +
-		`<p class="status">Estimating… ${pct !== undefined ? `${pct} %` : ''} · ${e(formatTokens(p.requests))} requests · ${e(formatTokens(p.inputTokens))} tokens</p>` +
-		(pct !== undefined ? `<div class="bar progress"><div class="fill w${pct}"></div></div>` : '') +
+		`<p class="status" data-progress-text>Estimating… ${e(batchProgressText(p))}</p>` +
+		(pct !== undefined ? `<div class="bar progress"><div class="fill w${pct}" data-progress-fill></div></div>` : '') +
 		'<div class="actions"><button data-command="cancel" class="secondary">Cancel</button></div>';
 }
 

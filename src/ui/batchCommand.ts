@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { estimateBatchFile, type BatchEstimate } from '../core/batch';
-import { batchHtml, batchProgressHtml } from '../core/batchView';
-import { formatTokens, type ModelOverrides } from '../core/cost';
+import { batchHtml, batchProgressHtml, batchProgressText } from '../core/batchView';
+import type { ModelOverrides } from '../core/cost';
 import { escapeHtml as escapeText, reportPage } from '../core/report/html';
 import type { TokenCountService } from '../core/service';
 import { isCancellation } from '../core/util/abort';
@@ -107,7 +107,6 @@ export class BatchCommand extends Disposable {
 			}, async (progress, token) => {
 				const sub = abortOnCancel(token, controller);
 				let reported = 0;
-				let rendered = 0;
 				return await estimateBatchFile(source, {
 					defaultModel: s.defaultModel,
 					pricing: s.modelOverrides,
@@ -120,16 +119,11 @@ export class BatchCommand extends Disposable {
 					},
 					onProgress: (p) => {
 						const pct = p.totalBytes ? Math.min(100, (p.bytesRead / p.totalBytes) * 100) : undefined;
-						progress.report({
-							message: `${pct !== undefined ? `${Math.floor(pct)} % · ` : ''}${formatTokens(p.requests)} requests · ${formatTokens(p.inputTokens)} tokens`,
-							increment: pct !== undefined ? pct - reported : undefined,
-						});
+						const text = batchProgressText({ pct, requests: p.requests, inputTokens: p.inputTokens });
+						progress.report({ message: text, increment: pct !== undefined ? pct - reported : undefined });
 						if (pct !== undefined) { reported = pct; }
-						// The view shows the same progress, redrawn at most once a second.
-						if (Date.now() - rendered >= 1000) {
-							rendered = Date.now();
-							this.render(batchProgressHtml({ name, pct, requests: p.requests, inputTokens: p.inputTokens }));
-						}
+						// The view shows the same figures at the same moment, updated in place (no page reload).
+						void this.panel?.webview.postMessage({ type: 'progress', text: `Estimating… ${text}`, pct: pct === undefined ? undefined : Math.floor(pct) });
 					},
 				}).finally(() => sub.dispose());
 			});

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { detectRequests } from '../../src/core/detect';
-import { batchesNeeded, batchHtml, batchSplitNote, BATCH_MAX_BYTES, BATCH_MAX_REQUESTS } from '../../src/core/batchView';
+import { batchesNeeded, batchHtml, batchProgressHtml, batchProgressText, batchSplitNote, BATCH_MAX_BYTES, BATCH_MAX_REQUESTS } from '../../src/core/batchView';
 import { estimateBatchFile } from '../../src/core/batch';
 import { rateLookup } from '../../src/core/cost/rates';
 import { figureFor, shortText } from '../../src/core/present';
@@ -81,6 +81,22 @@ describe('Message Batches limits', () => {
 		assert.ok(html.indexOf('needs 2 batches') < html.indexOf('<header>'));
 		assert.match(html, /Skipped lines: 1/);
 		assert.match(batchHtml('b.jsonl', est, false), /fits one Message Batch/);
+	});
+});
+
+describe('Batch estimate progress', () => {
+	it('says the same line in the notification and the view, with the percentage floored and clamped', () => {
+		assert.equal(batchProgressText({ pct: 6.9, requests: 2271, inputTokens: 103897 }), '6 % · 2,271 requests · 103,897 tokens');
+		assert.equal(batchProgressText({ pct: 140, requests: 1, inputTokens: 5 }), '100 % · 1 request · 5 tokens');
+		assert.equal(batchProgressText({ pct: undefined, requests: 3, inputTokens: 12 }), '3 requests · 12 tokens');
+	});
+
+	it('marks the line and the bar the view updates in place, and escapes the file name', () => {
+		const html = batchProgressHtml({ name: 'a<b>.jsonl', pct: 12.4, requests: 5047, inputTokens: 230899 });
+		assert.match(html, /<p class="status" data-progress-text>Estimating… 12 % · 5,047 requests · 230,899 tokens<\/p>/);
+		assert.match(html, /<div class="fill w12" data-progress-fill><\/div>/);
+		assert.ok(html.includes('a&lt;b&gt;.jsonl') && !html.includes('a<b>'));
+		assert.ok(!batchProgressHtml({ name: 'x', requests: 0, inputTokens: 0 }).includes('data-progress-fill'), 'no bar when the size is unknown');
 	});
 });
 
