@@ -637,9 +637,9 @@ describe('offline: measured framing rules around the text', () => {
 			// With a system prompt the same: no separate separator for the results.
 			const sysBase = n({ model, tools, system: 'Be brief.', messages: [{ role: 'user', content: 'Define these.' }] });
 			assert.equal(n(body(model, 2, { system: 'Be brief.' })) - sysBase, blocks(2) + 2, model);
-			// A forced tool_choice: nothing without a system prompt.
+			// A forced tool_choice: nothing without a system prompt (Haiku 4.5: one less a turn, see below).
 			const forced = { tool_choice: { type: 'any' } };
-			assert.equal(n(body(model, 2, forced)) - n({ model, tools, ...forced, messages: [{ role: 'user', content: 'Define these.' }] }), blocks(2), model);
+			assert.equal(n(body(model, 2, forced)) - n({ model, tools, ...forced, messages: [{ role: 'user', content: 'Define these.' }] }), blocks(2) - (model === 'claude-haiku-4-5' ? 2 : 0), model);
 		}
 		// Claude 3.x: nothing, with or without a system prompt; Haiku 3 / 3.5: one for a result turn another message follows.
 		const sonnet = 'claude-3-7-sonnet-20250219';
@@ -749,6 +749,49 @@ describe('offline: measured framing rules around the text', () => {
 		const sys = (messages: MessagesBody['messages']) => n({ model, system: 'Be brief.', messages }) - n({ model, messages });
 		assert.equal(sys(plain), countText('Be brief.', 'v3'));
 		assert.equal(sys(exchange), countText('Be brief.', 'v3') + 1);
+	});
+
+	it('tool search: bm25 188 and regex 212 tokens; deferred tools cost nothing until a tool_reference loads them', () => {
+		const model = 'claude-sonnet-4-5';
+		const custom = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];
+		const base = n(user(model, { tools: custom }));
+		assert.equal(n(user(model, { tools: [...custom, { type: 'tool_search_tool_bm25_20251119', name: 'tool_search_tool_bm25' }] })) - base, 188);
+		assert.equal(n(user(model, { tools: [...custom, { type: 'tool_search_tool_regex_20251119', name: 'tool_search_tool_regex' }] })) - base, 212);
+		const deferred = { name: 'rates', description: 'Exchange rates', input_schema: { type: 'object', properties: { pair: { type: 'string' } } }, defer_loading: true };
+		assert.equal(n(user(model, { tools: [...custom, deferred] })), base);
+		// Once a search result references it, its definition is rendered like any other.
+		const messages: MessagesBody['messages'] = [
+			{ role: 'user', content: 'Rate?' },
+			{ role: 'assistant', content: [{ type: 'tool_use', id: 's', name: 't', input: {} }] },
+			{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 's', content: [{ type: 'tool_reference', tool_name: 'rates' }] }] },
+		];
+		const loaded = n({ model, tools: [...custom, deferred], messages }) - n({ model, tools: custom, messages });
+		assert.equal(loaded, countInner(renderToolDefinitions([...custom, deferred], true), 'v3') - countInner(renderToolDefinitions(custom, true), 'v3'));
+		assert.ok(loaded > 0);
+	});
+
+	it('v3: a user message of tool results right after one joins its turn (no header, one result turn); on Haiku 4.5 a forced tool_choice takes a token off each result turn', () => {
+		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
+		const call = (id: string) => ({ type: 'tool_use', id, name: 'lookup', input: { word: id } });
+		const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: `meaning of ${id}` });
+		for (const model of ['claude-sonnet-4-5', 'claude-3-5-haiku-20241022']) {
+			const split = n({ model, tools, messages: [{ role: 'user', content: 'Define.' }, { role: 'assistant', content: [call('a'), call('b')] }, { role: 'user', content: [result('a')] }, { role: 'user', content: [result('b')] }] });
+			const one = n({ model, tools, messages: [{ role: 'user', content: 'Define.' }, { role: 'assistant', content: [call('a'), call('b')] }, { role: 'user', content: [result('a')] }] });
+			// The second message adds its block only: no turn header, no second result turn, no parallel-result tokens.
+			assert.equal(split - one, 6 + countInner('meaning of b', 'v3'), model);
+		}
+		const exchange = (model: string, tool_choice?: MessagesBody['tool_choice']): MessagesBody => ({
+			model,
+			tools,
+			tool_choice,
+			messages: [{ role: 'user', content: 'Define.' }, { role: 'assistant', content: [call('a')] }, { role: 'user', content: [result('a')] }],
+		});
+		const only = (model: string, tool_choice?: MessagesBody['tool_choice']): MessagesBody => ({ model, tools, tool_choice, messages: [{ role: 'user', content: 'Define.' }] });
+		const blocks = 3 + countInner(renderToolUse('lookup', { word: 'a' }), 'v3') + 3 + 6 + countInner('meaning of a', 'v3');
+		for (const tool_choice of [{ type: 'any' }, { type: 'tool', name: 'lookup' }]) {
+			assert.equal(n(exchange('claude-haiku-4-5', tool_choice)) - n(only('claude-haiku-4-5', tool_choice)), blocks - 1);
+			assert.equal(n(exchange('claude-sonnet-4-5', tool_choice)) - n(only('claude-sonnet-4-5', tool_choice)), blocks);
+		}
 	});
 
 	it('disable_parallel_tool_use drops 209 tokens of the Claude 4.5 tool-use prompt', () => {

@@ -136,6 +136,46 @@ export function renderToolDefinitions(tools: ReadonlyArray<Record<string, unknow
 		.join('\n');
 }
 
+/**
+ * The custom tools rendered into the prompt: those with `defer_loading: true` stay out until a
+ * `tool_reference` in the conversation (a tool search's result) loads them (v3: 4 recordings of Sonnet
+ * 4.5 with 3 deferred tools sat 79 over with them rendered; 16 that load one sit 6–10 under with its
+ * definition counted, 72–95 without).
+ */
+export function renderedTools(tools: ReadonlyArray<Record<string, unknown>>, messages: readonly unknown[], family: Family): Array<Record<string, unknown>> {
+	// Measured on v3 only (the 35 v3 recordings with deferred tools and no tool search tool: 3 more
+	// exact with them left out); elsewhere every definition is counted (v5: 2 recordings of a deferred
+	// tool 17 under counted, 93 left out).
+	if (family !== 'v3' || !tools.some((t) => t.defer_loading === true)) {
+		return [...tools];
+	}
+	const loaded = referencedTools(messages);
+	return tools.filter((t) => t.defer_loading !== true || loaded.has(String(t.name)));
+}
+
+/** The tool names `tool_reference` blocks name anywhere in the messages. */
+function referencedTools(messages: readonly unknown[]): Set<string> {
+	const names = new Set<string>();
+	const visit = (v: unknown, depth: number): void => {
+		if (depth > 6 || !v || typeof v !== 'object') {
+			return;
+		}
+		if (Array.isArray(v)) {
+			v.forEach((x) => visit(x, depth + 1));
+			return;
+		}
+		const r = v as Record<string, unknown>;
+		if (r.type === 'tool_reference' && typeof r.tool_name === 'string') {
+			names.add(r.tool_name);
+		}
+		for (const k of ['content', 'tool_references']) {
+			visit(r[k], depth + 1);
+		}
+	};
+	visit(messages, 0);
+	return names;
+}
+
 const NS = 'antml:';
 
 /**
@@ -249,7 +289,7 @@ export function toolBlocksWithoutTools(model: string): number {
  * - Claude 4 and later, tool_choice auto / none / left out: one token per such turn, with or without a
  *   system prompt (without one: 167 of 218 recordings exact, 17 without the rule, most 1 under per
  *   turn; with one: 88 of 121 against 80). A forced tool_choice (any, tool) adds only the separator
- *   after a system prompt (105 of 159 exact either way).
+ *   after a system prompt (Sonnet 4 and 4.5: 106 of 108 exact), on Haiku 4.5 one token less a turn.
  * - Claude 3.x: no separator after a system prompt, one token on Haiku 3 / 3.5 for a result turn another
  *   message follows (Haiku: 216 of 259 exact without a system prompt against 110, 60 of 82 with one
  *   against 37; Sonnet 3.5 / 3.7 with a system prompt 4 of 4 against 0).
@@ -268,9 +308,27 @@ export function toolResultTurnTokens(
 		return o.hasSystem ? SYSTEM_SEPARATOR : 0;
 	}
 	if (v[0] >= 4) {
-		return o.forced ? (o.hasSystem ? SYSTEM_SEPARATOR : 0) : o.resultTurns.length;
+		if (o.forced) {
+			// Haiku 4.5 alone: one token less per result turn (52 of 52 recordings of one project, any and tool).
+			return (o.hasSystem ? SYSTEM_SEPARATOR : 0) - (/haiku/.test(model.toLowerCase()) && v[1] >= 5 ? o.resultTurns.length : 0);
+		}
+		return o.resultTurns.length;
 	}
 	return /haiku/.test(model.toLowerCase()) ? o.resultTurns.filter((followed) => followed).length : 0;
+}
+
+/**
+ * A user message of tool results right after a user message of tool results joins its turn: no turn
+ * header, one result turn for the rules above, and no parallel-result tokens between them (v3: 22
+ * recordings of 3 parallel calls answered in 3 consecutive messages, Haiku 3.5 and Haiku 4.5, 8 over
+ * without it, exact with it; 9 others answering 2 calls so sit 18 under with it, 14 without).
+ */
+export function joinsResultTurn(messages: readonly unknown[], i: number): boolean {
+	const holdsResults = (m: unknown) => {
+		const r = m && typeof m === 'object' ? (m as Record<string, unknown>) : undefined;
+		return r?.role === 'user' && Array.isArray(r.content) && r.content.some((c) => !!c && typeof c === 'object' && (c as Record<string, unknown>).type === 'tool_result');
+	};
+	return i > 0 && holdsResults(messages[i]) && holdsResults(messages[i - 1]);
 }
 
 /**
@@ -304,6 +362,10 @@ const SERVER_TOOLS: Record<string, Partial<Record<Family | 'claude3', number>>> 
 	'computer_20251124': { 'v3': 1326 },
 	'text_editor_20250728': { 'v3': 745 },
 	'advisor_20260301': { 'v5': 752 },
+	// Tool search, one user message: bm25 188 (10 of 10 recordings, Haiku 4.5, Sonnet 4.5 and 4.6, 2
+	// projects), regex 212 (1 recording).
+	'tool_search_tool_bm25_20251119': { 'v3': 188 },
+	'tool_search_tool_regex_20251119': { 'v3': 212 },
 };
 
 export function serverToolTokens(type: string, model: string, family: Family): number | undefined {

@@ -20,6 +20,8 @@ import {
 	toolBlocksWithoutTools,
 	toolPromptFor,
 	toolResultTurnTokens,
+	renderedTools,
+	joinsResultTurn,
 	thinkingAfterTools,
 	V5_SYSTEM_NEWLINE,
 	V5_TOOL_USE_DELTA,
@@ -153,7 +155,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			plainText = false;
 			continue;
 		}
-		t.tokens += turnHeaderTokens(messages, i);
+		t.tokens += family === 'v3' && joinsResultTurn(messages, i) ? 0 : turnHeaderTokens(messages, i);
 		const content = m.content;
 		if (m.role !== 'user') {
 			plainText = false;
@@ -205,7 +207,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	}
 
 	if (tools.length > 0) {
-		countTools(tools, asRecord(b.tool_choice), hasSystem, modelId, family, frame, t);
+		countTools(tools, asRecord(b.tool_choice), hasSystem, modelId, family, frame, t, messages);
 	} else if (messages.some((m) => Array.isArray(asRecord(m)?.content) && (asRecord(m)!.content as unknown[]).some((c) => /^(tool_use|tool_result)$/.test(String(asRecord(c)?.type))))) {
 		t.tokens += toolBlocksWithoutTools(modelId);
 	}
@@ -214,7 +216,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		hasSystem,
 		forced: tools.length > 0 && /^(any|tool)$/.test(String(asRecord(b.tool_choice)?.type)),
 		tools: tools.length > 0,
-		resultTurns: resultTurns(messages),
+		resultTurns: resultTurns(messages, family),
 	});
 
 	const thinking = thinkingPromptTokens(b.thinking, modelId);
@@ -255,13 +257,17 @@ function systemHasText(sys: unknown): boolean {
 	return typeof sys === 'string' ? sys.length > 0 : Array.isArray(sys) && sys.some((b) => typeof asRecord(b)?.text === 'string' && (asRecord(b)!.text as string).length > 0);
 }
 
-/** For each user message holding tool results: whether another message follows it. */
-function resultTurns(messages: readonly unknown[]): boolean[] {
+/** For each user turn holding tool results: whether another message follows it. */
+function resultTurns(messages: readonly unknown[], family: Family): boolean[] {
 	const out: boolean[] = [];
 	messages.forEach((m, i) => {
 		const content = asRecord(m)?.content;
 		if (Array.isArray(content) && content.some((c) => asRecord(c)?.type === 'tool_result')) {
-			out.push(i < messages.length - 1);
+			if (family === 'v3' && joinsResultTurn(messages, i)) {
+				out[out.length - 1] = i < messages.length - 1;
+			} else {
+				out.push(i < messages.length - 1);
+			}
 		}
 	});
 	return out;
@@ -301,6 +307,7 @@ function countTools(
 	family: Family,
 	frame: Family,
 	t: Tally,
+	messages: readonly unknown[],
 ): void {
 	const type = typeof choice?.type === 'string' ? choice.type : 'auto';
 	const p = toolPromptFor(model, family);
@@ -319,8 +326,9 @@ function countTools(
 	if (choice?.disable_parallel_tool_use === true) {
 		t.tokens += noParallelDelta(model);
 	}
-	const custom = tools.filter((x) => x.type === undefined || x.type === 'custom');
+	// Tools with defer_loading are not rendered until a tool search finds them (see renderedTools).
 	const server = tools.filter((x) => !(x.type === undefined || x.type === 'custom'));
+	const custom = renderedTools(tools.filter((x) => x.type === undefined || x.type === 'custom'), messages, family);
 	t.tokens += countInner(renderToolDefinitions(custom, family === 'v3'), family);
 	for (const s of server) {
 		const measured = serverToolTokens(String(s.type), model, frame);
