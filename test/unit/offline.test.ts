@@ -316,8 +316,8 @@ describe('offline: whole requests', () => {
 		const withTools = (model: string, tool_choice?: unknown) => countRequest({ model, tools, tool_choice, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, model);
 		// [model, auto/none, any, tool before the name]: measured on the recordings, the docs' table where none exist.
 		const cases: Array<[string, number, number, number]> = [
-			['claude-opus-4-6', 497, 589, 591],
-			['claude-sonnet-4-6', 497, 589, 591],
+			['claude-opus-4-6', 498, 590, 592],
+			['claude-sonnet-4-6', 498, 590, 592],
 			['claude-haiku-4-5', 497, 589, 591],
 			['claude-sonnet-4-20250514', 314, 316, 318],
 			['claude-3-7-sonnet-latest', 314, 315, 317],
@@ -659,6 +659,13 @@ describe('offline: measured framing rules around the text', () => {
 			// With a system prompt too: still one.
 			assert.equal(n(user(model, { tools, thinking, system: 'Be brief.' })) - n(user(model, { tools, system: 'Be brief.' })), enabled + 1, model);
 		}
+		// Claude 4.6: the tool-use prompt's extra token (498 against 4.5's 497) stands in for the separator,
+		// and adaptive thinking costs nothing with tools.
+		for (const model of ['claude-sonnet-4-6', 'claude-opus-4-6']) {
+			assert.equal(n(user(model, { tools, thinking })) - n(user(model, { tools })), 29, model);
+			assert.equal(n(user(model, { tools, thinking: { type: 'adaptive' } })), n(user(model, { tools })), model);
+			assert.equal(n(user(model, { tools })) - n(user('claude-sonnet-4-5', { tools })), 1, model);
+		}
 	});
 
 	it('Sonnet 3.5 (June 2024): tool_choice auto adds a 295-token prompt, 19 under the October model', () => {
@@ -794,10 +801,10 @@ describe('offline: measured framing rules around the text', () => {
 		}
 	});
 
-	it('disable_parallel_tool_use drops 209 tokens of the Claude 4.5 tool-use prompt', () => {
+	it('disable_parallel_tool_use drops 208 tokens of the Claude 4.5 tool-use prompt', () => {
 		const tools = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];
 		const model = 'claude-haiku-4-5';
-		assert.equal(n(user(model, { tools, tool_choice: { type: 'auto', disable_parallel_tool_use: true } })) - n(user(model, { tools, tool_choice: { type: 'auto' } })), -209);
+		assert.equal(n(user(model, { tools, tool_choice: { type: 'auto', disable_parallel_tool_use: true } })) - n(user(model, { tools, tool_choice: { type: 'auto' } })), -208);
 	});
 
 	it('Opus 4.8 counts in the v5 message frame with the v4.7 vocabulary; Opus 4.7 in the v4.7 frame', () => {

@@ -61,8 +61,11 @@ const TOOL_PROMPTS: Array<{ test: (major: number, minor: number, id: string) => 
 	{ test: (M) => M === 3, prompt: { auto: 314, any: 315, tool: 317, label: 'Sonnet 3.5 / 3.7', measured: true } },
 	// Opus 4, Opus 4.1, Sonnet 4: 101 auto, 21 any, 23 tool recordings.
 	{ test: (M, m) => M === 4 && m <= 1, prompt: { auto: 314, any: 316, tool: 318, label: 'Claude 4 / 4.1', measured: true } },
-	// Haiku 4.5, Sonnet 4.5, Opus 4.5, Opus 4.6, Sonnet 4.6: 595 auto, 90 any, 125 tool recordings (docs: 497/589).
-	{ test: (M, m) => M === 4 && m <= 6, prompt: { auto: 497, any: 589, tool: 591, label: 'Claude 4.5 / 4.6', measured: true } },
+	// Opus 4.6, Sonnet 4.6: one more than 4.5 (16 of 16 exact recordings without thinking, or with it
+	// disabled, 1 under at 4.5's; see thinkingWithTools for thinking on).
+	{ test: (M, m) => M === 4 && m === 6, prompt: { auto: 498, any: 590, tool: 592, label: 'Claude 4.6', measured: true } },
+	// Haiku 4.5, Sonnet 4.5, Opus 4.5: 595 auto, 90 any, 125 tool recordings (docs: 497/589).
+	{ test: (M, m) => M === 4 && m <= 5, prompt: { auto: 497, any: 589, tool: 591, label: 'Claude 4.5', measured: true } },
 	{ test: (M, m) => M === 4 && m === 7, prompt: { auto: 675, any: 804, tool: 806, label: 'Opus 4.7', measured: false } },
 	// Opus 4.8 in the v5 frame: auto 290 as the docs say (1 exact recording), any 411 (2 exact; docs 410).
 	{ test: (M, m) => M === 4 && m >= 8, prompt: { auto: 290, any: 411, tool: 413, label: 'Opus 4.8', measured: true } },
@@ -72,10 +75,11 @@ const TOOL_PROMPTS: Array<{ test: (major: number, minor: number, id: string) => 
 ];
 
 /** The newest generation of each family stands in for a model the table does not know. */
+const promptLabelled = (label: string): ToolPrompt => TOOL_PROMPTS.find((t) => t.prompt.label === label)!.prompt;
 const FALLBACK: Record<Family, ToolPrompt> = {
-	'v3': TOOL_PROMPTS[5].prompt,
-	'v4.7': TOOL_PROMPTS[6].prompt,
-	'v5': TOOL_PROMPTS[9].prompt,
+	'v3': promptLabelled('Claude 4.6'),
+	'v4.7': promptLabelled('Opus 4.7'),
+	'v5': promptLabelled('Opus 5'),
 };
 
 export function toolPromptFor(model: string, family: Family): ToolPrompt & { known: boolean } {
@@ -332,14 +336,25 @@ export function joinsResultTurn(messages: readonly unknown[], i: number): boolea
 }
 
 /**
- * Extended thinking is set off from the tool-use prompt by the separator it takes after a system prompt
- * (v3, tools and thinking enabled, no system prompt: 46 of 97 recordings exact with it, 14 without, the
- * 46 then 1 under; one separator only with a system prompt too: 16 of 18 exact). 30 of the others, one
- * project's requests without tool_choice, sit 148–149 under whatever the rule: their count includes
- * something the body does not show (a beta header, presumably). Not measured outside v3.
+ * What thinking adds with tools defined, beyond its instruction (v3 only): enabled, one separator from
+ * the tool-use prompt unless a system prompt already paid it (no system prompt: 46 of 97 recordings
+ * exact with it, 14 without, the 46 then 1 under; with one, 16 of 18 exact). On Claude 4.6 the tool-use
+ * prompt's extra token stands in for it, and adaptive thinking costs one less (genai and pydantic-ai:
+ * enabled 3 of 3, adaptive 6 of 6 exact). 30 other recordings, one project's requests without
+ * tool_choice, sit 148–149 under whatever the rule: their count includes something the body does not
+ * show (a beta header, presumably).
  */
-export function thinkingAfterTools(family: Family, tools: boolean): boolean {
-	return family === 'v3' && tools;
+export function thinkingWithTools(model: string, family: Family, thinking: unknown, hasSystem: boolean): number {
+	const type = thinking && typeof thinking === 'object' ? (thinking as Record<string, unknown>).type : undefined;
+	const v = parseClaudeVersion(model);
+	if (family !== 'v3' || !v) {
+		return 0;
+	}
+	const is46 = v[0] === 4 && v[1] === 6;
+	if (type === 'enabled') {
+		return hasSystem || is46 ? 0 : SYSTEM_SEPARATOR;
+	}
+	return type === 'adaptive' && is46 ? -1 : 0;
 }
 
 /** A text block after tool results in the same user message opens a user turn of its own: 5 tokens (v3: 27 of 27). */
@@ -381,9 +396,9 @@ export function serverToolTokens(type: string, model: string, family: Family): n
 }
 
 /**
- * disable_parallel_tool_use drops the prompt's paragraph on parallel calls: −209 tokens on Claude
- * 4.5 (exact recordings under the current framing: Haiku 4.5 9 of 10, Sonnet 4.5 1 of 1; −208 left all
- * but one a token over), +3 on Haiku 3 / 3.5 (2 recordings); unmeasured elsewhere (0).
+ * disable_parallel_tool_use drops the prompt's paragraph on parallel calls: −208 tokens on Claude
+ * 4.5 (11 of 11 exact recordings, Haiku 4.5 and Sonnet 4.5, once definitions are rendered with sorted
+ * keys; −209 fitted the unsorted rendering), +3 on Haiku 3 / 3.5 (2 recordings); unmeasured elsewhere (0).
  */
 export function noParallelDelta(model: string): number {
 	const v = parseClaudeVersion(model);
@@ -391,7 +406,7 @@ export function noParallelDelta(model: string): number {
 		return 0;
 	}
 	if (v[0] === 4 && v[1] >= 5 && v[1] <= 6) {
-		return -209;
+		return -208;
 	}
 	return v[0] === 3 && /haiku/.test(model.toLowerCase()) ? 3 : 0;
 }

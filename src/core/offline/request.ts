@@ -22,7 +22,7 @@ import {
 	toolResultTurnTokens,
 	renderedTools,
 	joinsResultTurn,
-	thinkingAfterTools,
+	thinkingWithTools,
 	V5_SYSTEM_NEWLINE,
 	V5_TOOL_USE_DELTA,
 } from './framing';
@@ -221,8 +221,11 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	const thinking = thinkingPromptTokens(b.thinking, modelId);
 	t.tokens += thinking;
-	if (thinking > 1 && (hasSystem || thinkingAfterTools(family, tools.length > 0))) {
+	if (thinking > 1 && hasSystem) {
 		t.tokens += SYSTEM_SEPARATOR;
+	}
+	if (tools.length > 0) {
+		t.tokens += thinkingWithTools(modelId, family, b.thinking, hasSystem);
 	}
 
 	const schema = structuredOutputSchema(b);
