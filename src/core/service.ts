@@ -230,6 +230,12 @@ export class TokenCountService {
 		this.bedrockScheduler?.setDebounce(options.debounceMs, options.idleMs ?? DEFAULT_IDLE_MS);
 	}
 
+	/** Replaces the exact counters (a new endpoint or region); recountAll({ clearCache: true }) drops their old figures. */
+	setCounters(counters: { api?: Counter; bedrock?: Counter }): void {
+		if (counters.api) { this.apiScheduler?.setCounter(counters.api); }
+		if (counters.bedrock) { this.bedrockScheduler?.setCounter(counters.bedrock); }
+	}
+
 	/** The uris of every document in the store. */
 	documents(): string[] {
 		return [...this.docs.keys()];

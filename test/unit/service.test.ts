@@ -53,6 +53,24 @@ describe('TokenCountService (the shared result store)', () => {
 		service.dispose();
 	});
 
+	it('counters replaced through setCounters count from then on; the old one gets no further call', async () => {
+		const before = new FakeCounter('api', 2);
+		const after = new FakeCounter('api', 3);
+		const service = new TokenCountService({ detect: detectRequests, api: before, offline: new FakeCounter('offline'), hasApiKey: () => true }, options);
+		await service.update(doc(ONE, 1));
+		await service.whenIdle();
+		assert.equal(before.calls.length, 1);
+		service.setCounters({ api: after });
+		service.recountAll({ clearCache: true });
+		await service.whenIdle();
+		assert.equal(before.calls.length, 1, 'the replaced counter is not called again');
+		assert.equal(after.calls.length, 1);
+		const site = service.get('file:///r.json')!.sites[0];
+		assert.equal(site.exact?.inputTokens, Math.round(JSON.stringify(after.calls[0].body.messages).length * 3));
+		assert.equal((await service.countNow(after.calls[0])).inputTokens, site.exact?.inputTokens, 'ad-hoc counts use the new counter (its cache)');
+		service.dispose();
+	});
+
 	it('with no key the offline figure is the answer and nothing is sent', async () => {
 		const api = new FakeCounter('api');
 		const service = new TokenCountService({ detect: detectRequests, api, offline: new FakeCounter('offline'), hasApiKey: () => false }, options);

@@ -62,7 +62,12 @@ export class CountScheduler {
 	private usualGap: number | undefined;
 	private calls = 0;
 
-	constructor(private readonly counter: Counter, private options: SchedulerOptions) {}
+	constructor(private counter: Counter, private options: SchedulerOptions) {}
+
+	/** Counts with another counter of the same kind from now on (a new endpoint); calls under way finish. */
+	setCounter(counter: Counter): void {
+		this.counter = counter;
+	}
 
 	/** Number of calls made to the counter so far. */
 	get callCount(): number {
