@@ -85,6 +85,8 @@ async function buildCli(outDir) {
  * (the source requires these lazily). Detection pulls in the parsers, which are chunks of their own.
  */
 const chunks = [
+	// What activate builds (src/parts.ts): required after activation returns, so VS Code's figure is extension.js alone.
+	{ file: 'parts.js', entry: 'src/parts.ts', from: /^\.\/parts$/ },
 	{ file: 'detect.js', entry: 'src/core/detect/index.ts', from: /^\.{1,2}\/(core\/)?detect$/ },
 	{ file: 'web-tree-sitter.js', entry: 'web-tree-sitter', from: /^web-tree-sitter$/ },
 	{ file: 'anthropic-sdk.js', entry: '@anthropic-ai/sdk', from: /^@anthropic-ai\/sdk$/ },
