@@ -30,6 +30,8 @@ export interface ServiceDeps {
 	api?: Counter;
 	bedrock?: Counter;
 	limiter?: RateLimiter;
+	/** Drops detection's caches of a closed document (by its file name). */
+	forgetDocument?(fileName: string): void;
 	/** Whether an API key is available right now (API counting is skipped without one). */
 	hasApiKey(): boolean;
 	log?: { info(msg: string): void; warn(msg: string): void; error(msg: string): void; debug?(msg: string): void };
@@ -189,6 +191,8 @@ export class TokenCountService {
 	private readonly offlineOnlyDocs = new Set<string>();
 	/** Each document's last scanned text and (built on first use) its line starts: log lines name file:line. */
 	private readonly texts = new Map<string, { text: string; lineStarts?: number[] }>();
+	/** Each document's file name, the key of detection's caches of it. */
+	private readonly fileNames = new Map<string, string>();
 	private idleWaiters: (() => void)[] = [];
 	/** Documents changed since the last batch of events, the batch's timer, and when the last one went out. */
 	private readonly changedDocs = new Set<string>();
@@ -277,6 +281,7 @@ export class TokenCountService {
 		const generation = (this.generations.get(input.uri) ?? 0) + 1;
 		this.generations.set(input.uri, generation);
 		if (offlineOnly) { this.offlineOnlyDocs.add(input.uri); } else { this.offlineOnlyDocs.delete(input.uri); }
+		if (input.fileName !== undefined) { this.fileNames.set(input.uri, input.fileName); }
 		const task = this.detectAndCount(input, generation, existing);
 		this.track(task);
 		return task;
@@ -293,6 +298,11 @@ export class TokenCountService {
 		this.currentStates.delete(uri);
 		this.texts.delete(uri);
 		this.offlineOnlyDocs.delete(uri);
+		const fileName = this.fileNames.get(uri);
+		if (fileName !== undefined) {
+			this.fileNames.delete(uri);
+			this.deps.forgetDocument?.(fileName);
+		}
 		this.changed(uri);
 	}
 
@@ -391,6 +401,7 @@ export class TokenCountService {
 		this.onDidChangeEmitter.dispose();
 		this.docs.clear();
 		this.currentStates.clear();
+		this.fileNames.clear();
 	}
 
 	// --- internals -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { buildSite } from './site';
 import { cachedText, getParser, parseText, parseWithInserts, type GrammarName } from './treeSitter';
 import { changedSpan } from './evalHelpers';
 import { unresolvedNode, type ObjectNode, type UnresolvedNode, type ValueNode } from './valueTree';
+import { DocumentCache } from './documentCaches';
 
 
 /** One declaration of a name, as a binding reads it from the tree. */
@@ -272,8 +273,7 @@ interface CachedDocument {
 	readonly partial?: readonly RequestSite[];
 }
 
-const callCache = new Map<string, CachedDocument>();
-const maxCachedDocuments = 8;
+const callCache = new DocumentCache<CachedDocument>(8);
 
 /** An offset moved by the intervals a reused call maps (its own text, then each value it read). */
 type Shift = { readonly start: number; readonly end: number; readonly delta: number }[];
@@ -441,11 +441,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 		}
 		if (cacheKey) {
 			// After reading half-typed calls the confirmed calls are still kept, for the next run to reuse.
-			callCache.delete(cacheKey);
-			callCache.set(cacheKey, { text, calls, partial });
-			if (callCache.size > maxCachedDocuments) {
-				callCache.delete(callCache.keys().next().value!);
-			}
+			callCache.put(options.fileName!, cacheKey, { text, calls, partial });
 		}
 	}
 }

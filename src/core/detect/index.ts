@@ -6,6 +6,7 @@ import type { DetectProblem, RequestSite } from '../types';
 
 export { configurePythonParser, type PythonParserPaths } from './python';
 export { configureGrammars, type GrammarPaths } from './treeSitter';
+export { cachedDocumentEntries, forgetDocument } from './documentCaches';
 import { detectJson, detectJsonlSliced } from './json';
 import { detectPython } from './python';
 import { detectGo } from './go';

@@ -8,6 +8,7 @@ import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import type { ObjectNode, PropNode, ValueNode } from './valueTree';
 import { SliceClock } from '../util/slices';
 import { changedSpan } from './evalHelpers';
+import { DocumentCache } from './documentCaches';
 
 export interface JsonDetectOptions {
 	readonly bedrockModelId?: string;
@@ -382,8 +383,7 @@ interface JsonlLine {
 }
 
 /** Last read per JSONL document: an edit re-reads only the lines it touched. */
-const jsonlCache = new Map<string, { text: string; lines: JsonlLine[]; bedrockModelId?: string }>();
-const maxCachedJsonl = 4;
+const jsonlCache = new DocumentCache<{ text: string; lines: JsonlLine[]; bedrockModelId?: string }>(4);
 
 function readLine(text: string, lineStart: number, lineNumber: number, options: JsonDetectOptions): JsonlLine {
 	let lineEnd = text.indexOf('\n', lineStart);
@@ -493,11 +493,7 @@ export async function detectJsonlSliced(text: string, options: JsonDetectOptions
 	}
 	emitLines(lines, options, out);
 	if (key !== undefined) {
-		jsonlCache.delete(key);
-		jsonlCache.set(key, { text, lines, bedrockModelId: options.bedrockModelId });
-		if (jsonlCache.size > maxCachedJsonl) {
-			jsonlCache.delete(jsonlCache.keys().next().value!);
-		}
+		jsonlCache.put(key, key, { text, lines, bedrockModelId: options.bedrockModelId });
 	}
 }
 

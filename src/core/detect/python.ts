@@ -11,6 +11,7 @@ import { cachedText, configureGrammars, getParser, parseText, type GrammarPaths 
 import { typedInString, type TypedEdit } from './engine';
 import { changedSpan, concatenation, follow, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, shortText, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
+import { DocumentCache } from './documentCaches';
 
 export type PythonParserPaths = GrammarPaths;
 
@@ -651,8 +652,7 @@ interface CachedPyCall {
 	readonly sites: readonly RequestSite[];
 }
 
-const pyCache = new Map<string, { text: string; calls: CachedPyCall[]; bedrockModelId?: string }>();
-const maxPyCached = 8;
+const pyCache = new DocumentCache<{ text: string; calls: CachedPyCall[]; bedrockModelId?: string }>(8);
 
 /** The SDK call whose method name is at this node, with its method and arguments. */
 function sdkCallAt(name: Node | null): { call: Node; method: string; args: Node } | undefined {
@@ -836,11 +836,7 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 			tree.delete();
 		}
 		if (key !== undefined) {
-			pyCache.delete(key);
-			pyCache.set(key, { text, calls, bedrockModelId: options.bedrockModelId });
-			if (pyCache.size > maxPyCached) {
-				pyCache.delete(pyCache.keys().next().value!);
-			}
+			pyCache.put(key, key, { text, calls, bedrockModelId: options.bedrockModelId });
 		}
 	}
 }

@@ -5,6 +5,7 @@
  * the same unit as document offsets.
  */
 import type { Language, Parser, Point, Tree } from 'web-tree-sitter';
+import { DocumentCache } from './documentCaches';
 import { changedSpan } from './evalHelpers';
 
 export type GrammarName = 'python' | 'go' | 'java' | 'ruby' | 'c_sharp' | 'php' | 'typescript' | 'tsx' | 'javascript';
@@ -88,8 +89,7 @@ interface CachedTree {
 }
 
 /** Last tree per document: an edit re-parses incrementally, unchanged text is not parsed again. */
-const treeCache = new Map<string, CachedTree>();
-const maxCachedTrees = 8;
+const treeCache = new DocumentCache<CachedTree>(8, (entry) => entry.tree.delete());
 
 /**
  * The tree of `text`. With a `key` (the document's name) the tree is kept and the next call re-parses
@@ -112,25 +112,10 @@ export function parseText(parser: Parser, grammar: GrammarName, text: string, ke
 	if (cacheKey) {
 		treeCache.delete(cacheKey);
 		if (tree) {
-			treeCache.set(cacheKey, { grammar, text, tree });
-		}
-		if (treeCache.size > maxCachedTrees) {
-			const [oldest, entry] = treeCache.entries().next().value!;
-			entry.tree.delete();
-			treeCache.delete(oldest);
+			treeCache.put(key!, cacheKey, { grammar, text, tree });
 		}
 	}
 	return tree;
-}
-
-/** Forgets a document's tree (closed document). */
-export function forgetTree(key: string): void {
-	for (const [cacheKey, entry] of treeCache) {
-		if (cacheKey.endsWith(`:${key}`) && cacheKey === `${entry.grammar}:${key}`) {
-			entry.tree.delete();
-			treeCache.delete(cacheKey);
-		}
-	}
 }
 
 /** The single changed span between two texts, as a tree-sitter edit (UTF-16 offsets, like the tree's). */
