@@ -4,7 +4,6 @@
  */
 import type { DetectProblem, RequestSite } from '../types';
 
-export { configurePythonParser, type PythonParserPaths } from './python';
 export { configureGrammars, type GrammarPaths } from './treeSitter';
 export { cachedDocumentEntries, forgetDocument } from './documentCaches';
 import { detectJson, detectJsonlSliced } from './json';

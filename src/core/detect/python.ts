@@ -7,23 +7,16 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, TextRange, Unresolved } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, type SiteOrigin } from './site';
-import { cachedText, configureGrammars, getParser, parseText, type GrammarPaths } from './treeSitter';
+import { cachedText, getParser, parseText } from './treeSitter';
 import { typedInString, type TypedEdit } from './engine';
 import { changedSpan, concatenation, follow, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, shortText, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 import { DocumentCache } from './documentCaches';
 
-export type PythonParserPaths = GrammarPaths;
-
 export interface PyDetectOptions {
 	readonly bedrockModelId?: string;
 	/** Enables incremental re-parsing of the same document. */
 	readonly fileName?: string;
-}
-
-/** Where the wasm files are (the bundled extension ships them next to its code). */
-export function configurePythonParser(next: PythonParserPaths): void {
-	configureGrammars(next);
 }
 
 /** `.create(`, `.count_tokens(`, `.converse(` …: candidates found in the text, confirmed on the syntax tree. */

@@ -474,7 +474,7 @@ let cacheDirOverride: string | null | undefined;
 
 /**
  * Where compiled vocabularies are cached (`null`: nowhere). By default a folder in the system temp
- * directory; the extension may point it at its global storage.
+ * directory (a build ships them compiled in dist/ctok-compact, read first); benchmarks point it elsewhere.
  */
 export function setOfflineCacheDir(dir: string | null | undefined): void {
 	cacheDirOverride = dir;
