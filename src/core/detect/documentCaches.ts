@@ -11,8 +11,9 @@ export class DocumentCache<V> {
 		registry.add(this as DocumentCache<unknown>);
 	}
 
-	get size(): number {
-		return this.entries.size;
+	/** The document of each entry. */
+	files(): string[] {
+		return [...this.entries.values()].map((e) => e.file);
 	}
 
 	get(key: string): V | undefined {
@@ -55,11 +56,7 @@ export function forgetDocument(fileName: string): void {
 	}
 }
 
-/** How many entries the detection caches hold in all (tests: closing documents must bring it back down). */
-export function cachedDocumentEntries(): number {
-	let n = 0;
-	for (const cache of registry) {
-		n += cache.size;
-	}
-	return n;
+/** The document of every entry of every detection cache (tests: a closed document must be in none). */
+export function cachedDocuments(): string[] {
+	return [...registry].flatMap((cache) => cache.files());
 }

@@ -5,7 +5,7 @@
 import type { DetectProblem, RequestSite } from '../types';
 
 export { configureGrammars, type GrammarPaths } from './treeSitter';
-export { cachedDocumentEntries, forgetDocument } from './documentCaches';
+export { cachedDocuments, forgetDocument } from './documentCaches';
 import { detectJson, detectJsonlSliced } from './json';
 import { detectPython } from './python';
 import { detectGo } from './go';
