@@ -775,6 +775,9 @@ describe('offline: measured framing rules around the text', () => {
 		const loaded = n({ model, tools: [...custom, deferred], messages }) - n({ model, tools: custom, messages });
 		assert.equal(loaded, countInner(renderToolDefinitions([...custom, deferred], true), 'v3') - countInner(renderToolDefinitions(custom, true), 'v3'));
 		assert.ok(loaded > 0);
+		// The reference itself: 7 tokens in its tool result.
+		const empty: MessagesBody['messages'] = [messages[0], messages[1], { role: 'user', content: [{ type: 'tool_result', tool_use_id: 's', content: [] }] }];
+		assert.equal(n({ model, tools: custom, messages }) - n({ model, tools: custom, messages: empty }), 7);
 	});
 
 	it('v3: a user message of tool results right after one joins its turn (no header, one result turn); on Haiku 4.5 a forced tool_choice takes a token off each result turn', () => {
@@ -799,6 +802,27 @@ describe('offline: measured framing rules around the text', () => {
 			assert.equal(n(exchange('claude-haiku-4-5', tool_choice)) - n(only('claude-haiku-4-5', tool_choice)), blocks - 1);
 			assert.equal(n(exchange('claude-sonnet-4-5', tool_choice)) - n(only('claude-sonnet-4-5', tool_choice)), blocks);
 		}
+	});
+
+	it('server tool results: web search from its encrypted content (0.4 a character), web fetch as its document + 17', () => {
+		const model = 'claude-haiku-4-5';
+		const tools = [{ type: 'web_search_20250305', name: 'web_search' }];
+		const turn = (block: Record<string, unknown>): MessagesBody => ({
+			model,
+			tools,
+			messages: [
+				{ role: 'user', content: 'Look it up.' },
+				{ role: 'assistant', content: [{ type: 'server_tool_use', id: 'srv', name: 'web_search', input: { query: 'q' } }, block] },
+			],
+		});
+		const none = n(turn({ type: 'text', text: '' }));
+		const search = countRequest(turn({ type: 'web_search_tool_result', tool_use_id: 'srv', content: [{ type: 'web_search_result', title: 'A page', url: 'https://example.com', encrypted_content: 'x'.repeat(1000) }, { type: 'web_search_result', title: 'B', url: 'https://example.org', encrypted_content: 'y'.repeat(500) }] }), model);
+		assert.equal(search.inputTokens - none, 6 + 600);
+		assert.ok(search.notes.some((x) => /web_search results ≈ 606 tokens/.test(x)), search.notes.join(' | '));
+		const page = 'The page text, as fetched. '.repeat(10);
+		const fetched = n(turn({ type: 'web_fetch_tool_result', tool_use_id: 'srv', content: { type: 'web_fetch_result', url: 'https://example.com', content: { type: 'document', source: { type: 'text', media_type: 'text/plain', data: page } } } }));
+		const doc = n({ model, tools, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: page } }] }] }) - n({ model, tools, messages: [{ role: 'user', content: '' }] });
+		assert.equal(fetched - none, doc + 6 + 11);
 	});
 
 	it('disable_parallel_tool_use drops 208 tokens of the Claude 4.5 tool-use prompt', () => {

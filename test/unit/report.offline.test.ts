@@ -82,7 +82,7 @@ describe('report with the offline counter', function () {
 
 	it('isolates the tool-use system prompt per model and tool_choice', async () => {
 		const auto = await toolAudit(request('claude-sonnet-4-6'), 'claude-sonnet-4-6', offline);
-		assert.equal(auto.systemPromptTokens, 497);
+		assert.equal(auto.systemPromptTokens, 498);
 		const forced = await toolAudit({ ...request('claude-opus-4-7'), tool_choice: { type: 'tool', name: 'get_weather' } }, 'claude-opus-4-7', offline);
 		// Opus 4.7 with tool_choice tool: the docs' any figure (804) + 2, plus the forced tool's name, less the
 		// line break between two definitions that the second stub's cost carries.

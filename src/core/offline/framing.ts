@@ -22,6 +22,28 @@ export const TURN_HEADER = 3;
 export const TOOL_RESULT_WRAPPER = 6;
 
 /**
+ * A tool_reference block (a tool search's result naming a deferred tool) costs 7 tokens besides the
+ * tool definition it loads (v3, one project's 40 tool results holding one, Sonnet 4.5, 4.6 and Haiku
+ * 4.5: 6–13 under without it, 13 exact with it, the rest −1 to +6 but one). An estimate: the spread is
+ * not explained.
+ */
+export const TOOL_REFERENCE = 7;
+
+/**
+ * A web_search_tool_result's pages reach the model decrypted; offline only their encrypted content's
+ * length is known: 0.4 token a character (the median over 10 recordings with search results, 0.29–0.46;
+ * counting the JSON over-counted them 2–2.5 times).
+ */
+export const WEB_SEARCH_TOKENS_PER_CHAR = 0.4;
+
+/**
+ * A web_fetch_tool_result is its page's document plus the tool result's wrapper and 11 tokens (its URL
+ * and fetch time, presumably: 6 recordings of 2 projects, Sonnet 4 and Haiku 4.5, 9–12 over the
+ * document alone; counting the JSON over-counted them 5–12 %).
+ */
+export const WEB_FETCH_EXTRA = 11;
+
+/**
  * Each prompt section the API adds (the tool-use prompt, the thinking instruction, the structured-output
  * instruction, tool results in the conversation) is set off from a system prompt by one token: v3, e.g.
  * Haiku 4.5 with tools 498 against 497 over 23 recordings with a system prompt; thinking with a system

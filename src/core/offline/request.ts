@@ -5,6 +5,9 @@ import {
 	SYSTEM_SEPARATOR,
 	frameFamily,
 	TOOL_RESULT_WRAPPER,
+	TOOL_REFERENCE,
+	WEB_SEARCH_TOKENS_PER_CHAR,
+	WEB_FETCH_EXTRA,
 	PARALLEL_CALL,
 	parallelResultTokens,
 	TEXT_AFTER_RESULTS,
@@ -360,6 +363,8 @@ function toolResultText(content: unknown, t: Tally, family: Family, text: (s: st
 				countDocument(r, t, family, text, model);
 			} else if (r?.type === 'search_result') {
 				countSearchResult(r, t, family, text, model);
+			} else if (r?.type === 'tool_reference') {
+				n += TOOL_REFERENCE;
 			}
 		}
 	}
@@ -398,6 +403,31 @@ function countBlock(
 		case 'server_tool_use':
 			t.estimate(countInner(renderToolUse(blk.name, blk.input), family), 'server_tool_use blocks are estimated as tool calls.');
 			return;
+		case 'web_search_tool_result': {
+			// The results' encrypted content is all the size we have (see WEB_SEARCH_TOKENS_PER_CHAR).
+			const results = Array.isArray(blk.content) ? blk.content.map(asRecord) : [];
+			const chars = results.reduce((a, r) => a + (typeof r?.encrypted_content === 'string' ? r.encrypted_content.length : 0), 0);
+			const n = TOOL_RESULT_WRAPPER + Math.round(chars * WEB_SEARCH_TOKENS_PER_CHAR);
+			t.estimate(n, `web_search results ≈ ${fmt(n)} tokens (from their encrypted content's length).`);
+			return;
+		}
+		case 'web_fetch_tool_result': {
+			// The fetched page is a document block: count it as one.
+			const doc = asRecord(asRecord(blk.content)?.content);
+			if (doc?.type === 'document') {
+				t.tokens += TOOL_RESULT_WRAPPER + WEB_FETCH_EXTRA;
+				countDocument(doc, t, family, text, model);
+			} else {
+				t.estimate(text(stringify(blk)), 'A web_fetch result without a document is estimated from its JSON.');
+			}
+			return;
+		}
+		case 'tool_search_tool_result': {
+			// As a tool result holding its references (estimated: see TOOL_REFERENCE).
+			const refs = asRecord(blk.content)?.tool_references;
+			t.estimate(TOOL_RESULT_WRAPPER + (Array.isArray(refs) ? refs.length : 0) * TOOL_REFERENCE, 'Tool search results are estimated as tool results holding their references.');
+			return;
+		}
 		case 'tool_result': {
 			// Nested media add their own tokens to the tally: take the text first, then add (not `+=` around the call).
 			const inner = toolResultText(blk.content, t, family, text, model);
