@@ -11,6 +11,7 @@ import { OfflineCounter } from '../../src/core/count/offlineCounter';
 import { inputCost, lookupModel } from '../../src/core/cost';
 import { scanClaudeContext } from '../../src/core/context/scan';
 import { countText } from '../../src/core/offline';
+import { measuredKind, reproducedExactly } from '../../src/core/offline/measuredAccuracy';
 import { asSystemRequests, asUserRequest } from '../../src/core/prompt/count';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -62,7 +63,9 @@ describe('CLI: prompt files and the Claude Code context', () => {
 		assert.equal(site.kind, 'prompt-system');
 		assert.equal(site.inputTokens, a.inputTokens - b.inputTokens);
 		assert.ok(site.inputTokens >= countText(body, 'v5'));
-		assert.equal(site.approximate, true, 'system framing is estimated offline');
+		// Marked approximate exactly when the recordings do not reproduce system prompts on v5 (≥ 95 % exact).
+		assert.equal(site.approximate, !reproducedExactly(measuredKind('v5', 'system/turns')), 'system framing is marked as its measured accuracy says');
+		assert.equal(site.approximate, a.approximate);
 	});
 
 	it('searches folders for prompt files with --as, marks placeholders as lower bounds, and gates on the budget', async () => {

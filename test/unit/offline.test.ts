@@ -532,6 +532,19 @@ describe('offline: measured framing rules around the text', () => {
 			assert.equal(n(user(model, { system: 'Be brief.', thinking: { type: 'enabled', budget_tokens: 1024 } })) - sys, enabled + 1, model);
 		}
 		assert.equal(n(user('claude-sonnet-4-6', { thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6')), 1);
+		// Opus 4.7 adds nothing for adaptive thinking, nor for an effort setting.
+		assert.equal(n(user('claude-opus-4-7', { thinking: { type: 'adaptive' }, output_config: { effort: 'xhigh' } })), n(user('claude-opus-4-7')));
+	});
+
+	it('task budget: 34 tokens of instruction and the figure it counts down from (remaining, else total), estimated', () => {
+		const model = 'claude-opus-4-7';
+		const base = n(user(model));
+		const left = countRequest(user(model, { output_config: { task_budget: { type: 'tokens', total: 20000, remaining: 500 } } }), model);
+		assert.equal(left.inputTokens - base, 34 + countInner('500', 'v4.7'));
+		assert.equal(left.approximate, true);
+		assert.ok(left.notes.some((x) => /^Task budget ≈ [\d,]+ tokens/.test(x)), left.notes.join(' | '));
+		assert.equal(n(user(model, { output_config: { task_budget: { type: 'tokens', total: 20000 } } })) - base, 34 + countInner('20000', 'v4.7'));
+		assert.equal(n(user(model, { output_config: { task_budget: { type: 'tokens' } } })), base);
 	});
 
 	it('a final run of newlines after the text costs nothing, as a single final newline does', () => {
@@ -689,7 +702,7 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n(user('claude-sonnet-4-6', { thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6')), 1);
 	});
 
-	it('v5 frame: a tool_use no text precedes costs 22 less than its v3 rendering; after a text it costs the rendering', () => {
+	it('v5 frame: a tool_use no text precedes costs 20 less than its v3 rendering; after a text it costs the rendering', () => {
 		const call = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } };
 		const body = (model: string, assistant: unknown[]): MessagesBody => ({
 			model,
@@ -702,9 +715,53 @@ describe('offline: measured framing rules around the text', () => {
 		const rendered = countInner(renderToolUse('get_weather', { city: 'Oslo' }), 'v5');
 		const bare = n(body('claude-sonnet-5', [call]));
 		const afterText = n(body('claude-sonnet-5', [{ type: 'text', text: 'Checking.' }, call]));
-		assert.equal(afterText - bare, countText('Checking.', 'v5') + 22);
+		assert.equal(afterText - bare, countText('Checking.', 'v5') + 20);
 		assert.equal(n(body('claude-opus-4-8', [call])), bare);
-		assert.ok(rendered > 22);
+		assert.ok(rendered > 20);
+		// After a thinking block (empty, as the API returns it with a signature) the call pays its rendering too.
+		const thought = { type: 'thinking', thinking: '', signature: 'c2lnbmF0dXJl' };
+		assert.equal(n(body('claude-sonnet-5', [thought, call])) - bare, 8 + 20);
+		// v3 has no such delta.
+		assert.equal(n(body('claude-sonnet-4-5', [thought, call])) - n(body('claude-sonnet-4-5', [call])), 8);
+	});
+
+	it('turns: a change of role costs 3 (v3) or 2 (v5 frame); a message of the same role as the one before joins it for 1', () => {
+		const texts = ['Review this.', 'Looks fine.', 'Again.', 'Once more.'];
+		const body = (model: string, roles: string[]): MessagesBody => ({ model, system: 'You review code.', messages: roles.map((role, i) => ({ role, content: [{ type: 'text', text: texts[i] }] })) as MessagesBody['messages'] });
+		for (const [model, frame, change] of [['claude-haiku-4-5', 'v3', 3], ['claude-sonnet-5', 'v5', 2], ['claude-opus-4-8', 'v5', 2]] as const) {
+			const first = n(body(model, ['user']));
+			const rest = texts.slice(1).reduce((a, t) => a + countText(t, frame), 0);
+			// user, assistant, user, user: two changes of role and one join.
+			assert.equal(n(body(model, ['user', 'assistant', 'user', 'user'])) - first, rest + 2 * change + 1, model);
+			// A mid-conversation system message is a role of its own: a change, then a join of two.
+			assert.equal(n(body(model, ['user', 'assistant', 'user', 'system'])) - first, rest + 3 * change, model);
+			assert.equal(n(body(model, ['user', 'assistant', 'system', 'system'])) - first, rest + 2 * change + 1, model);
+		}
+	});
+
+	it('turns: on Claude 4+ a user text in its own message after tool results joins them and opens a user turn (1 + 5); on v3 tool results after tool results join their turn without a header', () => {
+		const exchange = (model: string, after: MessagesBody['messages']): MessagesBody => ({
+			model,
+			messages: [
+				{ role: 'user', content: 'Weather?' },
+				{ role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'get_weather', input: { city: 'Paris' } }] },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'Sunny' }] },
+				...after,
+			],
+		});
+		const model = 'claude-sonnet-4-5';
+		const base = n(exchange(model, []));
+		assert.equal(n(exchange(model, [{ role: 'user', content: 'And tomorrow?' }])) - base, 1 + 5 + countText('And tomorrow?', 'v3'));
+		assert.equal(n(exchange(model, [{ role: 'user', content: [{ type: 'text', text: 'And tomorrow?' }] }])) - base, 1 + 5 + countText('And tomorrow?', 'v3'));
+		// The same text in the results' own message costs the join less.
+		const inline = n({ model, messages: [...exchange(model, []).messages.slice(0, 2), { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'Sunny' }, { type: 'text', text: 'And tomorrow?' }] }] });
+		assert.equal(n(exchange(model, [{ role: 'user', content: 'And tomorrow?' }])), inline + 1);
+		// Claude 3.5 Haiku: the header alone.
+		const haiku = 'claude-3-5-haiku-20241022';
+		assert.equal(n(exchange(haiku, [{ role: 'user', content: 'And tomorrow?' }])) - n(exchange(haiku, [])), 3 + countText('And tomorrow?', 'v3'));
+		// Results in a message of their own after results: no header, no join token (one result turn).
+		const more = n(exchange(model, [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'b', content: 'Rain' }] }]));
+		assert.equal(more - base, 6 + countInner('Rain', 'v3'));
 	});
 
 	it('structured output: the schema indented by 2 after an 81-token instruction (v3), 119 on v5; one more with tools', () => {

@@ -233,7 +233,9 @@ export function thinkingPromptTokens(thinking: unknown, model: string): number {
 	if (type === 'adaptive') {
 		// In the v5 frame the one token is the system prompt's newline (see V5_SYSTEM_NEWLINE): every
 		// recorded adaptive request there has a system prompt, and counts as the same body without both.
-		return inV5Frame(model) ? 0 : 1;
+		// Opus 4.7 (v4.7 frame) adds nothing either: 1 recording, one message without a system prompt.
+		const a = parseClaudeVersion(model);
+		return inV5Frame(model) || (!!a && a[0] === 4 && a[1] === 7) ? 0 : 1;
 	}
 	if (type !== 'enabled') {
 		return 0;
@@ -261,6 +263,21 @@ export function renderStructuredOutput(schema: unknown): string {
 	return JSON.stringify(schema, null, 2) ?? '';
 }
 
+/**
+ * output_config.task_budget writes the budget into the prompt: 34 tokens of instruction and the figure
+ * it counts down from, `remaining` or else `total` (Opus 4.7, 2 reserialized recordings: remaining 500
+ * of 20,000 gives 35, 20,000 alone 36: the one token between them is the figure's). An estimate.
+ */
+export const TASK_BUDGET_PROMPT = 34;
+
+/** The figure a task budget counts down from, as written into the prompt; undefined without one. */
+export function taskBudgetFigure(body: Record<string, unknown>): string | undefined {
+	const oc = body.output_config && typeof body.output_config === 'object' ? (body.output_config as Record<string, unknown>) : undefined;
+	const tb = oc?.task_budget && typeof oc.task_budget === 'object' ? (oc.task_budget as Record<string, unknown>) : undefined;
+	const figure = typeof tb?.remaining === 'number' ? tb.remaining : tb?.total;
+	return typeof figure === 'number' && Number.isFinite(figure) ? String(figure) : undefined;
+}
+
 /** True when a message's content is nothing but tool_result blocks. */
 export function onlyToolResults(content: unknown): boolean {
 	return Array.isArray(content) && content.length > 0 && content.every((c) => !!c && typeof c === 'object' && (c as Record<string, unknown>).type === 'tool_result');
@@ -268,19 +285,74 @@ export function onlyToolResults(content: unknown): boolean {
 
 /**
  * What message `i` costs before its content: TURN_HEADER, or nothing for a final assistant message
- * (prefill). Two variants were tried and dropped, as they fit fewer recordings: same-role neighbours
- * joining with 1 token, and an assistant call right after tool results costing 2.
+ * (prefill). A message of the same role as the one before joins it instead, for one token (v3: two user
+ * texts in a row 2 recordings, a user text after tool results 3 recordings, all 2 under with the header;
+ * Sonnet 5 and Opus 4.8: 4 of 4 with user/user or system/system neighbours). Tool results after tool
+ * results take no join token: on v3 they join the turn without a header (joinsResultTurn); elsewhere
+ * they keep the header (not recorded).
+ * In the v5 frame a change of role costs 2 (Sonnet 5 and Opus 4.8: 9 recordings with user, assistant
+ * and mid-conversation system messages, all exact with 2 and 1 against 1–3 over each with 3 and 3).
  */
-export function turnHeaderTokens(messages: readonly unknown[], i: number): number {
+export function turnHeaderTokens(messages: readonly unknown[], i: number, model = ''): number {
 	if (i === 0) {
 		return 0;
 	}
-	const last = messages[messages.length - 1];
-	if (i === messages.length - 1 && !!last && typeof last === 'object' && (last as Record<string, unknown>).role === 'assistant') {
+	if (i === messages.length - 1 && roleOf(messages[i]) === 'assistant') {
 		return 0;
 	}
-	return TURN_HEADER;
+	if (joinsPrevious(messages, i, model)) {
+		return SAME_ROLE_JOIN;
+	}
+	return inV5Frame(model) ? V5_TURN_HEADER : TURN_HEADER;
 }
+
+function roleOf(m: unknown): unknown {
+	return m && typeof m === 'object' ? (m as Record<string, unknown>).role : undefined;
+}
+
+function contentOf(m: unknown): unknown {
+	return m && typeof m === 'object' ? (m as Record<string, unknown>).content : undefined;
+}
+
+/**
+ * True when message `i` joins the one before it: same role, and not tool results after tool results;
+ * after tool results only on Claude 4 and later (see textJoinsResults).
+ */
+export function joinsPrevious(messages: readonly unknown[], i: number, model: string): boolean {
+	const prev = messages[i - 1];
+	const cur = messages[i];
+	if (i === 0 || roleOf(prev) === undefined || roleOf(prev) !== roleOf(cur)) {
+		return false;
+	}
+	if (endsWithToolResult(prev)) {
+		return !onlyToolResults(contentOf(cur)) && textJoinsResults(model);
+	}
+	return true;
+}
+
+/**
+ * On Claude 4 and later a user message right after a message of tool results joins it, so its text
+ * opens a user turn as a text after the results in the same message does (TEXT_AFTER_RESULTS; v3:
+ * Sonnet 4.5, 3 recordings, 1 exact, all 3 under with the header alone). Claude 3.5 Haiku keeps the
+ * header: 14 exact recordings, 4 fit it and none the join (the rest disagree among themselves).
+ */
+export function textJoinsResults(model: string): boolean {
+	const v = parseClaudeVersion(model);
+	return !!v && v[0] >= 4;
+}
+
+/** True when a message's content ends with a tool_result block. */
+export function endsWithToolResult(message: unknown): boolean {
+	const c = contentOf(message);
+	const lastBlock = Array.isArray(c) ? c[c.length - 1] : undefined;
+	return !!lastBlock && typeof lastBlock === 'object' && (lastBlock as Record<string, unknown>).type === 'tool_result';
+}
+
+/** A message joining one of the same role before it (see turnHeaderTokens). */
+export const SAME_ROLE_JOIN = 1;
+
+/** A change of role in the v5 frame (see turnHeaderTokens). */
+export const V5_TURN_HEADER = 2;
 
 /**
  * Each tool_use after the first in one assistant message (parallel calls) costs 12 tokens more than its
@@ -453,11 +525,13 @@ export function inV5Frame(model: string): boolean {
 export const V5_SYSTEM_NEWLINE = 1;
 
 /**
- * In the v5 frame a tool_use that no text precedes in its message costs 22 tokens less than its v3
- * rendering (Sonnet 5 and Opus 4.8: one call and its result, 5 of 8 exact recordings 22 over without
- * it, the others 21 and 24; 2 calls after a text fit without it, 1 and 2 over).
+ * In the v5 frame a tool_use that opens its message costs 20 tokens less than its v3 rendering
+ * (Sonnet 5 and Opus 4.8: one call and its result, 5 of 8 exact recordings 20 over without it, the
+ * others 19 and 22; 2 calls after a text fit without it, 1 and 2 over; a call after a thinking block
+ * pays the full rendering: 1 exact recording, 20 under with the delta). Fitted together with
+ * V5_TURN_HEADER: with the v3 header of 3 the same recordings gave 22.
  */
-export const V5_TOOL_USE_DELTA = -22;
+export const V5_TOOL_USE_DELTA = -20;
 
 export function frameFamily(model: string, family: Family): Family {
 	const v = parseClaudeVersion(model);

@@ -2,6 +2,8 @@ import type { MessagesBody } from '../types';
 import { familyForModel } from './families';
 import {
 	STRUCTURED_OUTPUT_PROMPT,
+	TASK_BUDGET_PROMPT,
+	taskBudgetFigure,
 	SYSTEM_SEPARATOR,
 	frameFamily,
 	TOOL_RESULT_WRAPPER,
@@ -12,6 +14,8 @@ import {
 	parallelResultTokens,
 	TEXT_AFTER_RESULTS,
 	turnHeaderTokens,
+	joinsPrevious,
+	endsWithToolResult,
 	renderStructuredOutput,
 	renderToolDefinitions,
 	noParallelDelta,
@@ -158,13 +162,16 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			plainText = false;
 			continue;
 		}
-		t.tokens += family === 'v3' && joinsResultTurn(messages, i) ? 0 : turnHeaderTokens(messages, i);
+		// v3: tool results right after tool results join their turn without a header (joinsResultTurn).
+		t.tokens += family === 'v3' && joinsResultTurn(messages, i) ? 0 : turnHeaderTokens(messages, i, modelId);
+		// A message joining tool results before it continues their message: its text opens a user turn.
+		const resultsBefore = joinsPrevious(messages, i, modelId) && endsWithToolResult(messages[i - 1]);
 		const content = m.content;
 		if (m.role !== 'user') {
 			plainText = false;
 		}
 		if (typeof content === 'string') {
-			t.tokens += text(content);
+			t.tokens += text(content) + (resultsBefore ? TEXT_AFTER_RESULTS : 0);
 			continue;
 		}
 		if (!Array.isArray(content)) {
@@ -175,8 +182,8 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		// Several text blocks in one message cost their texts only (v3: 8 of 8 two-block messages exact).
 		let afterMedia = false;
 		let calls = 0;
-		let afterResults = false;
-		let sawText = false;
+		let afterResults = resultsBefore;
+		let opening = true;
 		let results = 0;
 		for (const block of content) {
 			const blk = asRecord(block);
@@ -204,8 +211,8 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			afterMedia = isMedia(blk);
 			// Media frames follow the message frame, not the vocabulary: Opus 4.8 images, PDFs and text
 			// documents cost what Claude 5's do (4 one-message recordings, 5 under the v4.7 offsets each).
-			countBlock(blk, t, frame, i === currentAssistant, text, modelId, sawText);
-			sawText ||= blk.type === 'text';
+			countBlock(blk, t, frame, i === currentAssistant, text, modelId, opening);
+			opening = false;
 		}
 	}
 
@@ -237,6 +244,12 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		if (hasSystem) {
 			t.tokens += SYSTEM_SEPARATOR;
 		}
+	}
+
+	const budget = taskBudgetFigure(b);
+	if (budget !== undefined) {
+		const n = TASK_BUDGET_PROMPT + countInner(budget, family);
+		t.estimate(n, `Task budget ≈ ${fmt(n)} tokens (its instruction measured on 2 Opus 4.7 recordings).`);
 	}
 
 	// "≈" only where the recordings do not reproduce this kind of request exactly on this family.
@@ -382,7 +395,7 @@ function countBlock(
 	currentTurn: boolean,
 	text: (s: string) => number,
 	model: string,
-	afterText = false,
+	opensMessage = true,
 ): void {
 	switch (blk.type) {
 		case 'text':
@@ -398,7 +411,7 @@ function countBlock(
 			countSearchResult(blk, t, family, text, model);
 			return;
 		case 'tool_use':
-			t.tokens += countInner(renderToolUse(blk.name, blk.input), family) + (family === 'v5' && !afterText ? V5_TOOL_USE_DELTA : 0);
+			t.tokens += countInner(renderToolUse(blk.name, blk.input), family) + (family === 'v5' && opensMessage ? V5_TOOL_USE_DELTA : 0);
 			return;
 		case 'server_tool_use':
 			t.estimate(countInner(renderToolUse(blk.name, blk.input), family), 'server_tool_use blocks are estimated as tool calls.');
