@@ -764,6 +764,36 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(more - base, 6 + countInner('Rain', 'v3'));
 	});
 
+	it('deferred tools stay out of the prompt; tool search adds its measured definition; a tool_reference loads the definition into the prompt (+7), a tool_addition renders it (+39, v5 frame)', () => {
+		const always = { name: 'ready', description: 'Always available.', input_schema: { type: 'object', properties: {} } };
+		const rate = { name: 'get_rate', description: 'Exchange rate between two currencies.', input_schema: { type: 'object', properties: { pair: { type: 'string' } }, required: ['pair'] } };
+		const deferred = { ...rate, defer_loading: true };
+		const model = 'claude-sonnet-4-5';
+		const ask: MessagesBody['messages'] = [{ role: 'user', content: 'USD to EUR?' }];
+		// v3: a deferred definition costs nothing until it is loaded.
+		assert.equal(n({ model, tools: [always, deferred], messages: ask }), n({ model, tools: [always], messages: ask }));
+		const search = { type: 'tool_search_tool_bm25_20251119', name: 'tool_search_tool_bm25' };
+		assert.equal(n({ model, tools: [always, deferred, search], messages: ask }) - n({ model, tools: [always], messages: ask }), 188);
+		// With only deferred tools and the search tool, the tool-use prompt is still paid.
+		assert.equal(n({ model, tools: [deferred, search], messages: ask }), n({ model, tools: [always, deferred, search], messages: ask }) - countInner(renderToolDefinitions([always], true), 'v3'));
+		// A search result referencing the tool renders its definition in the conversation.
+		const found = (ref: unknown[]): MessagesBody['messages'] => [
+			...ask,
+			{ role: 'assistant', content: [{ type: 'tool_use', id: 's1', name: 'search_tools', input: { query: 'rate' } }] },
+			{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 's1', content: ref }] },
+		];
+		const withRef = n({ model, tools: [always, deferred], messages: found([{ type: 'tool_reference', tool_name: 'get_rate' }]) });
+		const empty = n({ model, tools: [always, deferred], messages: found([]) });
+		assert.equal(withRef - empty, countInner(renderToolDefinitions([always, rate], true), 'v3') - countInner(renderToolDefinitions([always], true), 'v3') + 7);
+		// v5 frame: deferred tools add a section of their own (estimated), a tool_addition loads the definition.
+		const v5 = 'claude-sonnet-5';
+		const d5 = countRequest({ model: v5, tools: [always, deferred], messages: ask }, v5);
+		assert.equal(d5.inputTokens - n({ model: v5, tools: [always], messages: ask }), 93);
+		assert.ok(d5.notes.some((x) => /^Deferred tools ≈ 93 tokens/.test(x)), d5.notes.join(' | '));
+		const added = (blocks: unknown[]): MessagesBody => ({ model: v5, tools: [always, deferred], messages: [...ask, { role: 'system', content: blocks }] as MessagesBody['messages'] });
+		assert.equal(n(added([{ type: 'tool_addition', tool: { type: 'tool_reference', name: 'get_rate' } }])) - n(added([])), countInner(renderToolDefinitions([rate]), 'v5') + 39);
+	});
+
 	it('structured output: the schema indented by 2 after an 81-token instruction (v3), 119 on v5; one more with tools', () => {
 		const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
 		const json = JSON.stringify(schema, null, 2);

@@ -169,18 +169,21 @@ export function renderToolDefinitions(tools: ReadonlyArray<Record<string, unknow
  * definition counted, 72–95 without).
  */
 export function renderedTools(tools: ReadonlyArray<Record<string, unknown>>, messages: readonly unknown[], family: Family): Array<Record<string, unknown>> {
-	// Measured on v3 only (the 35 v3 recordings with deferred tools and no tool search tool: 3 more
-	// exact with them left out); elsewhere every definition is counted (v5: 2 recordings of a deferred
-	// tool 17 under counted, 93 left out).
-	if (family !== 'v3' || !tools.some((t) => t.defer_loading === true)) {
+	// v3: the 35 recordings with deferred tools and no tool search tool, 3 more exact with them left out.
+	// The v5 frame leaves them out too and adds a section of its own (see deferredToolsTokens).
+	if (!tools.some((t) => t.defer_loading === true)) {
 		return [...tools];
 	}
-	const loaded = referencedTools(messages);
+	const loaded = referencedTools(messages, family);
 	return tools.filter((t) => t.defer_loading !== true || loaded.has(String(t.name)));
 }
 
-/** The tool names `tool_reference` blocks name anywhere in the messages. */
-function referencedTools(messages: readonly unknown[]): Set<string> {
+/**
+ * The tool names `tool_reference` blocks name anywhere in the messages; outside v3 only those in tool
+ * results (Opus 4.8: 2 recordings whose server search results name the tool sit 89 over with it loaded,
+ * 11 under without).
+ */
+function referencedTools(messages: readonly unknown[], family: Family): Set<string> {
 	const names = new Set<string>();
 	const visit = (v: unknown, depth: number): void => {
 		if (depth > 6 || !v || typeof v !== 'object') {
@@ -194,7 +197,7 @@ function referencedTools(messages: readonly unknown[]): Set<string> {
 		if (r.type === 'tool_reference' && typeof r.tool_name === 'string') {
 			names.add(r.tool_name);
 		}
-		for (const k of ['content', 'tool_references']) {
+		for (const k of family === 'v3' ? ['content', 'tool_references'] : ['content']) {
 			visit(r[k], depth + 1);
 		}
 	};
@@ -471,11 +474,33 @@ const SERVER_TOOLS: Record<string, Partial<Record<Family | 'claude3', number>>> 
 	'computer_20251124': { 'v3': 1326 },
 	'text_editor_20250728': { 'v3': 745 },
 	'advisor_20260301': { 'v5': 752 },
-	// Tool search, one user message: bm25 188 (10 of 10 recordings, Haiku 4.5, Sonnet 4.5 and 4.6, 2
-	// projects), regex 212 (1 recording).
-	'tool_search_tool_bm25_20251119': { 'v3': 188 },
+	// Tool search (with deferred tools, see deferredToolsTokens): one user message, Sonnet 4.5 7 recordings
+	// and Haiku 4.5 2 exact ones at 188 (189); regex 1 at 212; v5 frame: 1 Claude 5 recording (268).
+	'tool_search_tool_bm25_20251119': { 'v3': 188, 'v5': 268 },
 	'tool_search_tool_regex_20251119': { 'v3': 212 },
 };
+
+/** True for a tool definition with `defer_loading: true`. */
+export function isDeferred(tool: Record<string, unknown>): boolean {
+	return tool.defer_loading === true;
+}
+
+/**
+ * Deferred tools (`defer_loading: true`) are left out of the tool-use prompt until loaded (see
+ * renderedTools). The v5 frame adds a section of its own, 93 tokens (Opus 5 and Sonnet 5: one body of
+ * one deferred tool, whether it grows with more is not measured: an estimate).
+ */
+export function deferredToolsTokens(frame: Family): number {
+	return frame === 'v5' ? 93 : 0;
+}
+
+/**
+ * A tool_addition block (in a mid-conversation system message) loads a deferred definition: its
+ * rendering plus 39 tokens (Opus 4.8 and Claude 5 in the v5 frame: 6 recordings, 38–39 in 4, 43 and 15
+ * in the others). A tool_removal: about 30 (one recording). Not measured outside the v5 frame.
+ */
+export const TOOL_ADDITION_FRAME = 39;
+export const TOOL_REMOVAL_FRAME = 30;
 
 export function serverToolTokens(type: string, model: string, family: Family): number | undefined {
 	const row = SERVER_TOOLS[type];

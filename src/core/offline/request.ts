@@ -30,6 +30,10 @@ import {
 	renderedTools,
 	joinsResultTurn,
 	thinkingWithTools,
+	isDeferred,
+	deferredToolsTokens,
+	TOOL_ADDITION_FRAME,
+	TOOL_REMOVAL_FRAME,
 	V5_SYSTEM_NEWLINE,
 	V5_TOOL_USE_DELTA,
 } from './framing';
@@ -98,6 +102,9 @@ class Tally {
 	}
 }
 
+/** Custom tool definitions by name. */
+type ToolDefs = Map<string, Record<string, unknown>>;
+
 function asRecord(v: unknown): Record<string, unknown> | undefined {
 	return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
@@ -126,6 +133,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	const messages = Array.isArray(b.messages) ? b.messages : [];
 	const text = (s: string) => countText(s, frame);
 	const tools = Array.isArray(b.tools) ? b.tools.map(asRecord).filter((x): x is Record<string, unknown> => !!x) : [];
+	const defs: ToolDefs = new Map(tools.filter((x) => x.type === undefined || x.type === 'custom').map((x) => [String(x.name ?? ''), x]));
 
 	// The measured frame of one user message.
 	t.tokens += tok.messageOverhead;
@@ -211,7 +219,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			afterMedia = isMedia(blk);
 			// Media frames follow the message frame, not the vocabulary: Opus 4.8 images, PDFs and text
 			// documents cost what Claude 5's do (4 one-message recordings, 5 under the v4.7 offsets each).
-			countBlock(blk, t, frame, i === currentAssistant, text, modelId, opening);
+			countBlock(blk, t, frame, i === currentAssistant, text, modelId, opening, defs);
 			opening = false;
 		}
 	}
@@ -349,6 +357,12 @@ function countTools(
 	const server = tools.filter((x) => !(x.type === undefined || x.type === 'custom'));
 	const custom = renderedTools(tools.filter((x) => x.type === undefined || x.type === 'custom'), messages, family);
 	t.tokens += countInner(renderToolDefinitions(custom, family === 'v3'), family);
+	if (tools.some(isDeferred)) {
+		const n = deferredToolsTokens(frame);
+		if (n > 0) {
+			t.estimate(n, `Deferred tools ≈ ${fmt(n)} tokens (measured on one request of one deferred tool).`);
+		}
+	}
 	for (const s of server) {
 		const measured = serverToolTokens(String(s.type), model, frame);
 		if (measured !== undefined) {
@@ -396,6 +410,7 @@ function countBlock(
 	text: (s: string) => number,
 	model: string,
 	opensMessage = true,
+	defs: ToolDefs = new Map(),
 ): void {
 	switch (blk.type) {
 		case 'text':
@@ -447,6 +462,21 @@ function countBlock(
 			t.tokens += TOOL_RESULT_WRAPPER + inner;
 			return;
 		}
+		case 'tool_addition': {
+			// A mid-conversation system message that loads a deferred tool: its definition and a frame.
+			const name = String(asRecord(blk.tool)?.name ?? '');
+			const def = defs.get(name);
+			const n = (def ? countInner(renderToolDefinitions([def], family === 'v3'), family) : 0) + TOOL_ADDITION_FRAME;
+			if (def && family === 'v5') {
+				t.tokens += n;
+			} else {
+				t.estimate(n, def ? 'tool_addition blocks are measured in the v5 frame only (estimated here).' : `A tool_addition names "${name}", which the request does not define.`);
+			}
+			return;
+		}
+		case 'tool_removal':
+			t.estimate(TOOL_REMOVAL_FRAME, `tool_removal ≈ ${TOOL_REMOVAL_FRAME} tokens (one recording).`);
+			return;
 		case 'thinking':
 			if (currentTurn) {
 				t.estimate(text(String(blk.thinking ?? '')) + THINKING_FRAME, 'Thinking in the current assistant turn is counted (estimated framing).');
