@@ -99,14 +99,15 @@ describe('offline media: image patches', () => {
 		const bad = countRequest(oneMessage('claude-opus-5', [imageBlock('@@@ not base64 @@@')]), 'claude-opus-5');
 		assert.ok(bad.notes.some((n) => /not valid base64/.test(n)), bad.notes.join(' | '));
 	});
-	it('images in a tool_result count like images in a message', () => {
+	it('an image in a tool_result costs 11 more than in a message, and each change between text and image there 7 more', () => {
 		const image = imageTokens(200, 100, 'v3').tokens;
-		const withImage = countRequest(
-			{ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [imageBlock(b64(png(200, 100)))] }] }] },
-			'claude-sonnet-4-5',
-		);
-		const without = countRequest({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [] }] }] }, 'claude-sonnet-4-5');
-		assert.equal(withImage.inputTokens - without.inputTokens, image);
+		const result = (content: unknown[]) =>
+			countRequest({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content }] }] }, 'claude-sonnet-4-5').inputTokens;
+		const img = imageBlock(b64(png(200, 100)));
+		const txt = (text: string) => ({ type: 'text', text });
+		assert.equal(result([img]) - result([]), image + 11);
+		assert.equal(result([txt('Here it is:'), img]) - result([txt('Here it is:')]), image + 11 + 7);
+		assert.equal(result([txt('Here it is:'), img, txt('Done.')]) - result([txt('Here it is:'), txt('Done.')]), image + 11 + 7 + 7);
 	});
 	it('a text block after an image costs one token more than before it (measured)', () => {
 		const img = imageBlock(b64(png(100, 100)));
@@ -152,19 +153,22 @@ describe('offline media: PDF pages', () => {
 		const v5text = read.info.pages.reduce((s, p) => s + countText(p.text, 'v5'), 0);
 		assert.equal(v5.inputTokens, countUserMessage('', 'v5') + 1575 + 1598 + v5text + 3);
 	});
-	it('a word broken by a kerning adjustment costs one token more (count_tokens breaks it there)', async () => {
-		// "Lorem" kerned between r and e; the -250 move is a word space, which every extractor keeps as a space.
-		const kerned = textPdf([{ lines: [], raw: '72 720 Td [(Lor) 17 (em) -250 (ipsum)] TJ' }]);
-		assert.equal(kerningSplits(kerned), 1);
+	it('words broken by kerning adjustments cost one token each but for one (count_tokens breaks them there)', async () => {
+		// "Lorem" kerned between r and e, "ipsum" between p and s; the -250 move is a word space, which every extractor keeps as a space.
+		const once = textPdf([{ lines: [], raw: '72 720 Td [(Lor) 17 (em) -250 (ipsum)] TJ' }]);
+		const twice = textPdf([{ lines: [], raw: '72 720 Td [(Lor) 17 (em) -250 (ip) 12 (sum)] TJ' }]);
+		assert.equal(kerningSplits(once), 1);
+		assert.equal(kerningSplits(twice), 2);
 		assert.equal(kerningSplits(textPdf([{ lines: ['Lorem ipsum'] }])), 0);
-		const data = b64(kerned);
-		const body = oneMessage('claude-sonnet-4-5', [pdfBlock(data)]);
-		await preparePdfs(body);
-		const read = cachedPdf(data);
-		assert.ok(read?.ok);
-		assert.equal(read.info.kerningSplits, 1);
-		const text = countText(read.info.pages[0].text, 'v3');
-		assert.equal(countRequest(body, 'claude-sonnet-4-5').inputTokens, countUserMessage('', 'v3') + 1575 + text + 1 - 2);
+		for (const [pdf, extra] of [[once, 0], [twice, 1]] as const) {
+			const data = b64(pdf);
+			const body = oneMessage('claude-sonnet-4-5', [pdfBlock(data)]);
+			await preparePdfs(body);
+			const read = cachedPdf(data);
+			assert.ok(read?.ok);
+			const text = countText(read.info.pages[0].text, 'v3');
+			assert.equal(countRequest(body, 'claude-sonnet-4-5').inputTokens, countUserMessage('', 'v3') + 1575 + text + extra - 2);
+		}
 	});
 	it('citations on a PDF add the citation prompt and a cost per sentence', async () => {
 		const data = b64(textPdf([{ lines: ['One sentence here. Another one there.'] }]));

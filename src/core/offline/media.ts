@@ -300,3 +300,20 @@ export const DOCUMENT_FIELD_FRAME = 7;
 
 /** A text block right after an image or a document costs one token more (measured: 3 recordings). */
 export const TEXT_AFTER_MEDIA = 1;
+
+/**
+ * An image inside a tool_result costs 11 tokens more than the same image as a block of its own, and
+ * each change between text and image inside the result 7 more (v3, Claude 4 and later, one call and its
+ * result: image alone 14 recordings (4 exact) all 11 under without it; text then image 11 recordings, 9
+ * at 18 = 11 + 7; image then text 1 at 18; text, image, text 4 at 24, one over with 7 twice). Claude 3.5
+ * Haiku's one shape (text then image, 5 recordings) sits 11 higher still: not modelled.
+ */
+export const IMAGE_IN_RESULT = 11;
+export const TEXT_IMAGE_IN_RESULT = 7;
+
+/**
+ * Of the words a PDF's kerning breaks (see kerningSplits in pdf.ts), one costs nothing: the two PDFs
+ * recorded with such breaks, 32 and 4 of them, are 31 and 3 tokens over the PDF.js text (v3: 37 and 2
+ * recordings, every one 1 over when each break costs a token; PDFs without breaks unchanged).
+ */
+export const KERNING_SPLITS_FREE = 1;

@@ -41,6 +41,9 @@ import { FAMILY_LABELS, KIND_LABELS, requestKind } from './kinds';
 import { measuredKind, reproducedExactly } from './measuredAccuracy';
 import {
 	DOCUMENT_FIELD_FRAME,
+	IMAGE_IN_RESULT,
+	KERNING_SPLITS_FREE,
+	TEXT_IMAGE_IN_RESULT,
 	MAX_IMAGE_EDGE,
 	SEARCH_RESULT_EXTRA,
 	TEXT_AFTER_MEDIA,
@@ -380,12 +383,19 @@ function toolResultText(content: unknown, t: Tally, family: Family, text: (s: st
 	}
 	let n = 0;
 	if (Array.isArray(content)) {
+		let prev: unknown;
 		for (const inner of content) {
 			const r = asRecord(inner);
+			const pair = [prev, r?.type];
+			if (pair.includes('text') && pair.includes('image')) {
+				n += TEXT_IMAGE_IN_RESULT;
+			}
+			prev = r?.type;
 			if (r?.type === 'text' && typeof r.text === 'string') {
 				n += countInner(r.text, family);
 			} else if (r?.type === 'image') {
 				countImage(asRecord(r.source), t, family);
+				n += IMAGE_IN_RESULT;
 			} else if (r?.type === 'document') {
 				countDocument(r, t, family, text, model);
 			} else if (r?.type === 'search_result') {
@@ -593,8 +603,8 @@ function countPdf(data: string, t: Tally, family: Family, text: (s: string) => n
 		const unread = pageCount - pages.length;
 		const avg = pages.length > 0 ? (patches + words) / pages.length : pdfPagePatches(612, 792) + PDF_TEXT_PER_PAGE;
 		const extra = cite ? citations(t, family, model, sentences) : 0;
-		// Words broken by kerning cost one token each (see pdf.ts).
-		words += kerningSplits;
+		// Words broken by kerning cost one token each, but for one (see KERNING_SPLITS_FREE).
+		words += Math.max(0, kerningSplits - KERNING_SPLITS_FREE);
 		const n = Math.max(1, patches + words + Math.round(unread * avg) + pdfFrame(family, model) + fields + extra);
 		t.estimate(
 			n,
