@@ -458,6 +458,19 @@ describe('offline: whole requests', () => {
 			'claude-opus-4-6',
 		);
 		assert.ok(current.inputTokens - currentWithout.inputTokens >= countText(thinking, 'v3'));
+		// The block's wrapper: 7 on Claude 4.5 and 4.6, 8 on Claude 3.7–4.1.
+		for (const [model, frame] of [['claude-opus-4-6', 7], ['claude-haiku-4-5', 7], ['claude-sonnet-4-20250514', 8], ['claude-opus-4-1', 8], ['claude-3-7-sonnet-20250219', 8]] as const) {
+			const turn = (blocks: unknown[]): MessagesBody => ({
+				model,
+				messages: [
+					{ role: 'user', content: 'Weather?' },
+					{ role: 'assistant', content: [...blocks, { type: 'tool_use', id: 't1', name: 'w', input: {} }] },
+					{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'Sunny' }] },
+				],
+			});
+			const diff = countRequest(turn([{ type: 'thinking', thinking, signature: 'sig' }]), model).inputTokens - countRequest(turn([]), model).inputTokens;
+			assert.equal(diff, countText(thinking, 'v3') + frame, model);
+		}
 	});
 	it('malformed bodies give notes, not exceptions', () => {
 		for (const body of [{}, { messages: 'x' }, { messages: [null, 5, { role: 'user' }] }, { model: 'x', messages: [{ role: 'user', content: [null, { type: 'weird' }] }] }]) {
@@ -721,8 +734,8 @@ describe('offline: measured framing rules around the text', () => {
 		// After a thinking block (empty, as the API returns it with a signature) the call pays its rendering too.
 		const thought = { type: 'thinking', thinking: '', signature: 'c2lnbmF0dXJl' };
 		assert.equal(n(body('claude-sonnet-5', [thought, call])) - bare, 8 + 20);
-		// v3 has no such delta.
-		assert.equal(n(body('claude-sonnet-4-5', [thought, call])) - n(body('claude-sonnet-4-5', [call])), 8);
+		// v3 has no such delta (the block's own wrapper is 7 on Claude 4.5).
+		assert.equal(n(body('claude-sonnet-4-5', [thought, call])) - n(body('claude-sonnet-4-5', [call])), 7);
 	});
 
 	it('turns: a change of role costs 3 (v3) or 2 (v5 frame); a message of the same role as the one before joins it for 1', () => {
@@ -737,6 +750,14 @@ describe('offline: measured framing rules around the text', () => {
 			assert.equal(n(body(model, ['user', 'assistant', 'user', 'system'])) - first, rest + 3 * change, model);
 			assert.equal(n(body(model, ['user', 'assistant', 'system', 'system'])) - first, rest + 2 * change + 1, model);
 		}
+	});
+
+	it('turns: a conversation opening with an assistant message costs 12 more (v3; estimated elsewhere)', () => {
+		const body = (model: string): MessagesBody => ({ model, messages: [{ role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'Thanks.' }] });
+		// The same texts as a user message then a user turn after it, plus the 12.
+		assert.equal(n(body('claude-haiku-4-5')), countUserMessage('Hello.', 'v3') + 3 + countText('Thanks.', 'v3') + 12);
+		const v5 = countRequest(body('claude-sonnet-5'), 'claude-sonnet-5');
+		assert.ok(v5.notes.some((x) => /first message from the assistant ≈ 12 tokens/.test(x)), v5.notes.join(' | '));
 	});
 
 	it('turns: on Claude 4+ a user text in its own message after tool results joins them and opens a user turn (1 + 5); on v3 tool results after tool results join their turn without a header', () => {

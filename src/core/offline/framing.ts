@@ -248,6 +248,18 @@ export function thinkingPromptTokens(thinking: unknown, model: string): number {
 }
 
 /**
+ * A thinking block in the current assistant turn costs its text plus 8 tokens on Claude 3.7–4.1 and 7
+ * on Claude 4.5 and later (v3 with tools, a call after its thinking: Sonnet 4 and Opus 4.1 20 of 20
+ * exact with 8; Haiku, Sonnet and Opus 4.5, Opus and Sonnet 4.6 10 of 11 one over with 8, exact with 7;
+ * the same requests without a thinking block are exact, so the token is the block's). v5: one
+ * recording of an empty block, exact with 8 (kept).
+ */
+export function thinkingBlockFrame(model: string): number {
+	const v = parseClaudeVersion(model);
+	return v && v[0] === 4 && v[1] >= 5 && !inV5Frame(model) && v[1] <= 6 ? 7 : 8;
+}
+
+/**
  * Structured output (`output_config.format` or the older `output_format`, type json_schema): the schema
  * is written into the prompt as JSON indented by 2 spaces, after an instruction of 81 tokens on v3 (31
  * of 35 recordings without tools; the compact and the ", " forms leave a residual that grows with the
@@ -356,6 +368,13 @@ export const SAME_ROLE_JOIN = 1;
 
 /** A change of role in the v5 frame (see turnHeaderTokens). */
 export const V5_TURN_HEADER = 2;
+
+/**
+ * A conversation that opens with an assistant message costs 12 tokens more (v3: 2 recordings, Haiku
+ * 4.5 and Sonnet 3.5, with and without a system prompt, both 12 under without it; presumably the empty
+ * user turn the API puts before it). Not measured on v4.7 or v5.
+ */
+export const LEADING_ASSISTANT = 12;
 
 /**
  * Each tool_use after the first in one assistant message (parallel calls) costs 12 tokens more than its

@@ -24,6 +24,8 @@ import {
 	serverToolTokens,
 	structuredOutputSchema,
 	thinkingPromptTokens,
+	thinkingBlockFrame,
+	LEADING_ASSISTANT,
 	toolBlocksWithoutTools,
 	toolPromptFor,
 	toolResultTurnTokens,
@@ -75,11 +77,10 @@ export interface OfflineRequestCount {
  * The text framing (system prompt, turns, tool definitions, tool_use / tool_result) follows the rules
  * measured in `framing.ts`. What the recordings do not pin down yet is estimated and always reported
  * as approximate:
- * - thinking in the current assistant turn: its text plus 8 tokens of wrapper;
+ * - thinking in the current assistant turn: its text plus a wrapper (thinkingBlockFrame);
  * - a block of an unknown type or a server tool definition: the tokens of its JSON.
  * Images, documents and search results follow the media rules in `media.ts`.
  */
-const THINKING_FRAME = 8;
 
 function capitalize(s: string): string {
 	return s.charAt(0).toUpperCase() + s.slice(1);
@@ -150,6 +151,12 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	if (messages.length === 0) {
 		t.notes.push('The request has no messages.');
+	} else if (asRecord(messages[0])?.role === 'assistant') {
+		if (family === 'v3') {
+			t.tokens += LEADING_ASSISTANT;
+		} else {
+			t.estimate(LEADING_ASSISTANT, `A first message from the assistant ≈ ${LEADING_ASSISTANT} tokens more (measured on Claude 3–4.6 only).`);
+		}
 	}
 
 	// Thinking blocks count only in the current assistant turn: the last assistant message, when
@@ -489,7 +496,7 @@ function countBlock(
 			return;
 		case 'thinking':
 			if (currentTurn) {
-				t.estimate(text(String(blk.thinking ?? '')) + THINKING_FRAME, 'Thinking in the current assistant turn is counted (estimated framing).');
+				t.estimate(text(String(blk.thinking ?? '')) + thinkingBlockFrame(model), 'Thinking in the current assistant turn is counted (estimated framing).');
 			} else {
 				t.notes.push('Thinking blocks of earlier assistant turns are not counted.');
 			}
