@@ -301,6 +301,26 @@ describe('offline: whole requests', () => {
 		assert.equal(r.approximate, true);
 		assert.ok(r.notes.some((n) => /^System prompts and turns on Claude 3–4\.6: exact on [\d,]+ of [\d,]+ recorded requests/.test(n)), r.notes.join(' | '));
 	});
+	it("the docs' thinking example (an earlier turn's thinking, budget 16,000) is 88 tokens on Claude 3.7 Sonnet, 89 on Sonnet 4.5", () => {
+		const body = (model: string): MessagesBody => ({
+			model,
+			thinking: { type: 'enabled', budget_tokens: 16000 },
+			messages: [
+				{ role: 'user', content: 'Are there an infinite number of prime numbers such that n mod 4 == 3?' },
+				{
+					role: 'assistant',
+					content: [
+						{ type: 'thinking', thinking: "This is a nice number theory question. Let's think about it step by step...", signature: 'EuYBCkQYAiJAgCs1le6/Pol5Z4/JMomVOouGrWdhYNsH3ukzUECbB6iWrSQtsQuRHJID6lWV...' },
+						{ type: 'text', text: 'Yes, there are infinitely many prime numbers p such that p mod 4 = 3...' },
+					],
+				},
+				{ role: 'user', content: 'Can you write a formal proof?' },
+			],
+		});
+		// The docs print 88; on Sonnet 4.5 the thinking instruction is one token longer (see thinkingPromptTokens).
+		assert.equal(countRequest(body('claude-3-7-sonnet-20250219'), 'claude-3-7-sonnet-20250219').inputTokens, 88);
+		assert.equal(countRequest(body('claude-sonnet-4-5'), 'claude-sonnet-4-5').inputTokens, 89);
+	});
 	it("the docs' example: system \"You are a scientist\" + \"Hello, Claude\" on Claude 3.7 Sonnet is 14 tokens", () => {
 		const r = countRequest({ model: 'claude-3-7-sonnet-20250219', system: 'You are a scientist', messages: [{ role: 'user', content: 'Hello, Claude' }] }, 'claude-3-7-sonnet-20250219');
 		assert.equal(r.inputTokens, 14);
