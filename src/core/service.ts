@@ -437,36 +437,59 @@ export class TokenCountService {
 		if (this.generations.get(input.uri) !== generation) {
 			return undefined; // a newer version is on its way
 		}
-		const before = new Map((previous?.sites ?? []).map((s) => [s.site.id, s]));
-		const keep = new Set<string>();
+		// Sites are matched by id: at the same position first (an edit inside one request of a batch file keeps
+		// every other site where it was in the list), else through a map of the previous sites built on demand.
+		const previousSites = previous?.sites ?? [];
+		let byId: Map<string, SiteState> | undefined;
+		const previousOf = (site: RequestSite, i: number): SiteState | undefined => {
+			const atSame = previousSites[i];
+			if (atSame && atSame.site.id === site.id) { return atSame; }
+			byId ??= new Map(previousSites.map((s) => [s.site.id, s]));
+			return byId.get(site.id);
+		};
+		let matched = 0; // ids are unique in a document, so each previous site is matched at most once
 		const states: SiteState[] = [];
+		const becameVisible = previous?.offlineOnly === true && !input.offlineOnly;
 		// Thousands of sites (a batch file) are keyed and scheduled in slices, so the thread is never held long.
 		const clock = new SliceClock();
-		for (const site of sites) {
-			if (clock.due()) {
+		for (let i = 0; i < sites.length; i++) {
+			if ((i & 31) === 31 && clock.due()) {
 				await clock.pause();
 				if (this.generations.get(input.uri) !== generation) {
 					return undefined; // a newer version is on its way; its scan reschedules every site it keeps
 				}
 			}
-			keep.add(site.id);
-			const prev = before.get(site.id);
-			// A settled JSON/JSONL request whose text is unchanged keeps its figures as they are: in a large batch
-			// file one keystroke must not re-key every other line. (Code sites may depend on consts elsewhere.)
-			// A code site detection reused from its last run keeps the same payload object: unchanged too.
-			const source = site.language === 'json' || site.language === 'jsonl' ? text.slice(site.range.start, site.range.end) : undefined;
-			const unchanged = source !== undefined ? prev?.source === source : prev?.site.payload === site.payload;
-			if (prev && unchanged && prev.site.language === site.language
-				&& (prev.status === 'ready' || prev.status === 'no-key') && prev.model === this.modelFor(site)
-				&& !(previous?.offlineOnly && !input.offlineOnly)) {
+			const site = sites[i];
+			const prev = previousOf(site, i);
+			if (prev) { matched++; }
+			const settled = prev !== undefined && (prev.status === 'ready' || prev.status === 'no-key') && prev.site.language === site.language
+				&& !becameVisible && prev.model === this.modelFor(site);
+			// Detection hands back the very site object of a request it did not touch (the lines before an edit),
+			// and the same payload object for one it only moved (the lines after it, a reused code call): those keep
+			// their state, keys and figures without a look at their text.
+			if (settled && prev.site === site) {
+				states.push(prev);
+				continue;
+			}
+			if (settled && prev.site.payload === site.payload) {
 				states.push({ ...prev, site });
+				continue;
+			}
+			// A settled JSON/JSONL request whose text is unchanged keeps its figures as they are, even when it was
+			// read again. (Code sites may depend on consts elsewhere: for them only the payload object tells.)
+			const source = site.language === 'json' || site.language === 'jsonl' ? text.slice(site.range.start, site.range.end) : undefined;
+			if (settled && source !== undefined && prev.source === source) {
+				states.push({ ...prev, site, source });
 				continue;
 			}
 			states.push(this.startSite(input.uri, site, prev, source, input.undoRedo ? UNDO_IDLE_MS : undefined));
 		}
-		for (const [id] of before) {
-			if (!keep.has(id)) {
-				this.cancelSite(input.uri, id);
+		if (matched < previousSites.length) {
+			const kept = new Set(sites.map((s) => s.id));
+			for (const s of previousSites) {
+				if (!kept.has(s.site.id)) {
+					this.cancelSite(input.uri, s.site.id);
+				}
 			}
 		}
 		this.texts.set(input.uri, { text });

@@ -4,7 +4,7 @@
  */
 import { createScanner, parseTree, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import type { DetectProblem, RequestSite, SiteLanguage, TextRange } from '../types';
-import { buildSite, classifyRequest, type SiteOrigin } from './site';
+import { buildSite, classifyRequest, movedSite, type SiteOrigin } from './site';
 import type { ObjectNode, PropNode, ValueNode } from './valueTree';
 import { SliceClock } from '../util/slices';
 import { changedSpan } from './evalHelpers';
@@ -383,7 +383,30 @@ interface JsonlLine {
 }
 
 /** Last read per JSONL document: an edit re-reads only the lines it touched. */
-const jsonlCache = new DocumentCache<{ text: string; lines: JsonlLine[]; bedrockModelId?: string }>(4);
+const jsonlCache = new DocumentCache<{ text: string; lines: JsonlLine[]; bedrockModelId?: string; ids?: IdCounts }>(4);
+
+/** How many sites of a document's lines carry each id before numbering, and how many ids are repeated. */
+interface IdCounts {
+	readonly counts: Map<string, number>;
+	repeated: number;
+}
+
+function countIds(lines: readonly JsonlLine[]): IdCounts {
+	const ids: IdCounts = { counts: new Map(), repeated: 0 };
+	for (const line of lines) {
+		addIds(ids, line, 1);
+	}
+	return ids;
+}
+
+function addIds(ids: IdCounts, line: JsonlLine, by: 1 | -1): void {
+	for (const site of line.found) {
+		const was = ids.counts.get(site.id) ?? 0;
+		const now = was + by;
+		if (now === 0) { ids.counts.delete(site.id); } else { ids.counts.set(site.id, now); }
+		ids.repeated += (now > 1 ? 1 : 0) - (was > 1 ? 1 : 0);
+	}
+}
 
 function readLine(text: string, lineStart: number, lineNumber: number, options: JsonDetectOptions): JsonlLine {
 	let lineEnd = text.indexOf('\n', lineStart);
@@ -430,13 +453,8 @@ function moveLine(line: JsonlLine, delta: number, now: number): JsonlLine {
 	}
 	const move = (r: TextRange): TextRange => ({ start: r.start + delta, end: r.end + delta });
 	const prefix = was === undefined ? '' : `jsonl:L${was}`;
-	const found = line.found.map(site => ({
-		...site,
-		id: prefix && site.id.startsWith(prefix) && !/^\d/.test(site.id.slice(prefix.length)) ? `jsonl:L${now + 1}${site.id.slice(prefix.length)}` : site.id,
-		range: move(site.range), anchor: move(site.anchor),
-		parts: site.parts.map(p => (p.keyRange ? { ...p, range: move(p.range), keyRange: move(p.keyRange) } : { ...p, range: move(p.range) })),
-		unresolved: site.unresolved.map(u => ({ ...u, range: move(u.range) })),
-	}));
+	const found = line.found.map(site => movedSite(site, delta,
+		prefix && site.id.startsWith(prefix) && !/^\d/.test(site.id.slice(prefix.length)) ? `jsonl:L${now + 1}${site.id.slice(prefix.length)}` : site.id));
 	return {
 		start: line.start + delta, end: line.end + delta, found, problems: line.problems.map(p => ({ ...p, range: move(p.range) })),
 		numbered: was === undefined ? undefined : now + 1,
@@ -454,8 +472,12 @@ export async function detectJsonlSliced(text: string, options: JsonDetectOptions
 	const previous = cached && cached.bedrockModelId === options.bedrockModelId ? cached : undefined;
 	const clock = new SliceClock();
 	let lines: JsonlLine[];
+	// The ids of the lines, kept up to date through an edit whose moved lines keep their ids: while no id is
+	// repeated, the sites go out as the lines hold them, without numbering every id of the file again.
+	let ids: IdCounts | undefined;
 	if (previous && previous.text === text) {
 		lines = previous.lines;
+		ids = previous.ids;
 	} else if (previous) {
 		const { prefix, suffix } = changedSpan(previous.text, text);
 		const oldEnd = previous.text.length - suffix;
@@ -479,8 +501,17 @@ export async function detectJsonlSliced(text: string, options: JsonDetectOptions
 			start = line.end + 1;
 			if (clock.due()) { await clock.pause(); }
 		}
+		const read = lines.length - before;
+		// Moved lines keep their ids unless they are numbered by line and the line count changed.
+		const renumbered = read !== after - before && old.slice(after).some(line => line.numbered !== undefined);
 		for (let i = after; i < old.length; i++) {
 			lines.push(moveLine(old[i], delta, lines.length));
+		}
+		if (previous.ids && !renumbered) {
+			ids = previous.ids;
+			for (let i = before; i < after; i++) { addIds(ids, old[i], -1); }
+			for (let i = before; i < before + read; i++) { addIds(ids, lines[i], 1); }
+			previous.ids = undefined; // updated in place: it now belongs to this run
 		}
 	} else {
 		lines = [];
@@ -491,9 +522,17 @@ export async function detectJsonlSliced(text: string, options: JsonDetectOptions
 			if (clock.due()) { await clock.pause(); }
 		}
 	}
-	emitLines(lines, options, out);
+	ids ??= countIds(lines);
+	if (ids.repeated === 0) {
+		for (const line of lines) {
+			options.problems?.push(...line.problems);
+			for (const site of line.found) { out.push(site); }
+		}
+	} else {
+		emitLines(lines, options, out);
+	}
 	if (key !== undefined) {
-		jsonlCache.put(key, key, { text, lines, bedrockModelId: options.bedrockModelId });
+		jsonlCache.put(key, key, { text, lines, bedrockModelId: options.bedrockModelId, ids });
 	}
 }
 
