@@ -6,7 +6,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, TextRange, Unresolved } from '../types';
 import { firstLineAnchor } from './json';
-import { buildSite, type SiteOrigin } from './site';
+import { buildSite, movedSite, type SiteOrigin } from './site';
 import { cachedText, getParser, parseText } from './treeSitter';
 import { typedInString, type TypedEdit } from './engine';
 import { changedSpan, concatenation, follow, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
@@ -84,6 +84,9 @@ interface Binding {
 
 const loopTypes = new Set(['for_statement', 'while_statement']);
 const comprehensionTypes = new Set(['list_comprehension', 'generator_expression', 'dictionary_comprehension', 'set_comprehension']);
+
+/** What can follow a name that is changed there: `.append(`, `=`, `+=` and the other operators, `: T =`, a comment, `\\`. */
+const mutationFollows = /^[.=:+\-*/%&|^@<>#\\]$/;
 
 class Evaluator {
 	/** Names bound directly in a scope (module or function body), by scope node id. */
@@ -391,20 +394,59 @@ class Evaluator {
 
 	/** While a call is evaluated: the ranges of the values its names resolved to. */
 	reads: TextRange[] = [];
+	/** While a call is evaluated: what each use of a name read, for the next run to carry over. */
+	names: PyNameRead[] = [];
+	/**
+	 * Reads of the last run that still hold after typing inside a string (that declares, binds and changes
+	 * nothing), moved to this text, by use offset: the name is not resolved again.
+	 */
+	known: Map<number, PyNameRead> | undefined;
 
 	private identifier(node: Node, depth: number, visiting: Set<number>): ValueNode {
+		const carried = this.carried(node);
+		if (carried) {
+			this.names.push(carried.read);
+			if (!carried.value) {
+				return this.unresolved(node, carried.read.reason ?? 'unknown name');
+			}
+			this.reads.push(carried.read.value!);
+			if (carried.read.changed) {
+				return this.unresolved(node, 'changed at run time before the call');
+			}
+			const known = carried.value;
+			return follow(known.id, depth, visiting, () => this.evaluate(known, depth + 1, visiting), reason => this.unresolved(node, reason));
+		}
 		const binding = this.resolve(node);
 		if (binding?.value) {
 			this.reads.push({ start: binding.value.startIndex, end: binding.value.endIndex });
 		}
 		if (!binding?.value) {
+			this.names.push({ use: node.startIndex, name: node.text, reason: binding?.reason });
 			return this.unresolved(node, binding?.reason ?? 'unknown name');
 		}
-		if (binding.scope && this.changedBefore(node, binding)) {
+		const changed = binding.scope !== undefined && this.changedBefore(node, binding);
+		this.names.push({ use: node.startIndex, name: node.text, value: { start: binding.value.startIndex, end: binding.value.endIndex }, changed });
+		if (changed) {
 			return this.unresolved(node, 'changed at run time before the call');
 		}
 		const value = binding.value;
 		return follow(value.id, depth, visiting, () => this.evaluate(value, depth + 1, visiting), reason => this.unresolved(node, reason));
+	}
+
+	/** The last run's read of this use, with its value's node found again by its range; undefined to resolve afresh. */
+	private carried(node: Node): { read: PyNameRead; value?: Node } | undefined {
+		const read = this.known?.get(node.startIndex);
+		if (!read || read.name !== node.text) {
+			return undefined;
+		}
+		if (!read.value) {
+			return { read };
+		}
+		let value: Node | null = node.tree.rootNode.descendantForIndex(read.value.start, read.value.end);
+		while (value && value.startIndex === read.value.start && value.endIndex < read.value.end) {
+			value = value.parent;
+		}
+		return value && value.startIndex === read.value.start && value.endIndex === read.value.end ? { read, value } : undefined;
 	}
 
 	/** The expression a name is bound to, if it is a plain assignment in scope. */
@@ -485,35 +527,44 @@ class Evaluator {
 	}
 
 	/** Where each name of a scope is changed in place or rebound: `x.append(…)`, `extend`, `insert`, `x += …`, `x = …`. */
-	private readonly mutations = new Map<number, Map<string, { at: number; rebind: boolean }[]>>();
+	private readonly mutations = new Map<string, { at: number; rebind: boolean }[]>();
 
-	private mutationsOf(scope: Node): Map<string, { at: number; rebind: boolean }[]> {
-		let found = this.mutations.get(scope.id);
+	/**
+	 * The changes of one name in a scope, found at the name's occurrences in the scope's text (not by a walk
+	 * of the whole scope: a keystroke re-reads one call, and the module is the scope of most names it uses).
+	 */
+	private mutationsOf(scope: Node, name: string): { at: number; rebind: boolean }[] {
+		const key = `${scope.id}:${name}`;
+		let found = this.mutations.get(key);
 		if (found) {
 			return found;
 		}
-		found = new Map();
-		this.mutations.set(scope.id, found);
-		const add = (id: Node, rebind: boolean): void => {
-			const list = found!.get(id.text) ?? [];
-			list.push({ at: id.startIndex, rebind });
-			found!.set(id.text, list);
-		};
-		for (const n of scope.descendantsOfType(['call', 'augmented_assignment', 'assignment'])) {
-			if (!n) {
+		found = [];
+		this.mutations.set(key, found);
+		const pattern = new RegExp(`(?<![\\w$])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w$])`, 'g');
+		pattern.lastIndex = scope.startIndex;
+		const tree = scope.tree;
+		for (let m = pattern.exec(this.text); m && m.index < scope.endIndex; m = pattern.exec(this.text)) {
+			// Only an occurrence followed by `.`, an assignment operator or `:` (or a comment or line continuation
+			// before one) can be a change; the others (most: uses as arguments) are not looked up in the tree.
+			let next = m.index + name.length;
+			while (next < this.text.length && /\s/.test(this.text[next])) { next++; }
+			if (!mutationFollows.test(this.text[next] ?? '')) {
 				continue;
 			}
-			if (n.type === 'call') {
-				const fn = n.childForFieldName('function');
-				const owner = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
-				if (owner?.type === 'identifier' && /^(append|extend|insert)$/.test(fn!.childForFieldName('attribute')?.text ?? '')) {
-					add(owner, false);
+			const id = tree.rootNode.descendantForIndex(m.index, m.index + name.length);
+			if (!id || id.type !== 'identifier' || id.startIndex !== m.index || id.endIndex !== m.index + name.length) {
+				continue;
+			}
+			const parent = id.parent;
+			if (parent?.type === 'attribute' && parent.childForFieldName('object')?.startIndex === id.startIndex) {
+				const call = parent.parent;
+				if (call?.type === 'call' && call.childForFieldName('function')?.id === parent.id
+					&& /^(append|extend|insert)$/.test(parent.childForFieldName('attribute')?.text ?? '')) {
+					found.push({ at: id.startIndex, rebind: false });
 				}
-			} else {
-				const left = n.childForFieldName('left');
-				if (left?.type === 'identifier') {
-					add(left, n.type === 'assignment');
-				}
+			} else if ((parent?.type === 'augmented_assignment' || parent?.type === 'assignment') && parent.childForFieldName('left')?.id === id.id) {
+				found.push({ at: id.startIndex, rebind: parent.type === 'assignment' });
 			}
 		}
 		return found;
@@ -524,8 +575,8 @@ class Evaluator {
 	 * around the use, where a later turn sees it): the call then sends more than the first turn's list.
 	 */
 	private changedBefore(use: Node, binding: Binding): boolean {
-		const list = this.mutationsOf(binding.scope!).get(use.text);
-		if (!list) {
+		const list = this.mutationsOf(binding.scope!, use.text);
+		if (list.length === 0) {
 			return false;
 		}
 		let loop: Node | null = null;
@@ -634,12 +685,22 @@ function comprehension(evaluator: Evaluator, node: Node): { entry: ValueNode; ra
 }
 
 /** What one call's evaluation read, for the per-document cache: the ranges of the values its names resolved to. */
+/** What one use of a name read: its value's range, or why it has none; whether it is changed before the use. */
+interface PyNameRead {
+	readonly use: number;
+	readonly name: string;
+	readonly value?: TextRange;
+	readonly reason?: string;
+	readonly changed?: boolean;
+}
+
 interface CachedPyCall {
 	readonly start: number;
 	readonly end: number;
 	/** Offset of the method name (where the call is found again). */
 	readonly nameAt: number;
 	readonly reads: readonly TextRange[];
+	readonly names: readonly PyNameRead[];
 	/** The ids it took, in order: a re-evaluation must take as many for the ids after it to stay the same. */
 	readonly ids: readonly string[];
 	readonly sites: readonly RequestSite[];
@@ -733,11 +794,7 @@ function moveSite(site: RequestSite, at: number, delta: number): RequestSite {
 	if (delta === 0 || site.range.end < at && site.parts.every(p => p.range.end < at) && site.unresolved.every(u => u.range.end < at)) {
 		return site;
 	}
-	return {
-		...site, range: moveRange(site.range, at, delta), anchor: moveRange(site.anchor, at, delta),
-		parts: site.parts.map(p => (p.keyRange ? { ...p, range: moveRange(p.range, at, delta), keyRange: moveRange(p.keyRange, at, delta) } : { ...p, range: moveRange(p.range, at, delta) })),
-		unresolved: site.unresolved.map(u => ({ ...u, range: moveRange(u.range, at, delta) })),
-	};
+	return movedSite(site, delta, site.id, at);
 }
 
 /**
@@ -752,9 +809,10 @@ function afterTyping(previous: CachedPyCall[], edit: TypedEdit, tree: Tree, eval
 	const calls: CachedPyCall[] = [];
 	for (const c of previous) {
 		const move = (o: number): number => (o >= at ? o + delta : o);
+		const moveRead = (r: PyNameRead): PyNameRead => ({ ...r, use: move(r.use), value: r.value && moveRange(r.value, at, delta) });
 		if (!touches(c) && !c.reads.some(touches)) {
 			calls.push({ ...c, start: move(c.start), end: move(c.end), nameAt: move(c.nameAt),
-				reads: c.reads.map(r => moveRange(r, at, delta)), sites: c.sites.map(site => moveSite(site, at, delta)) });
+				reads: c.reads.map(r => moveRange(r, at, delta)), names: c.names.map(moveRead), sites: c.sites.map(site => moveSite(site, at, delta)) });
 			continue;
 		}
 		const nameAt = move(c.nameAt);
@@ -766,11 +824,15 @@ function afterTyping(previous: CachedPyCall[], edit: TypedEdit, tree: Tree, eval
 		let taken = 0;
 		const sites: RequestSite[] = [];
 		evaluator.reads = [];
+		evaluator.names = [];
+		// The names it reads resolve as they did: typing inside a string binds and changes nothing.
+		evaluator.known = new Map(c.names.map(r => [move(r.use), moveRead(r)]));
 		readCall(evaluator, text, found.call, found.method, found.args, () => ids[taken++] ?? '', options, sites);
+		evaluator.known = undefined;
 		if (taken !== ids.length) {
 			return undefined;
 		}
-		calls.push({ start: found.call.startIndex, end: found.call.endIndex, nameAt, reads: evaluator.reads, ids, sites });
+		calls.push({ start: found.call.startIndex, end: found.call.endIndex, nameAt, reads: evaluator.reads, names: evaluator.names, ids, sites });
 	}
 	return calls;
 }
@@ -820,9 +882,10 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 			};
 			const sites: RequestSite[] = [];
 			evaluator.reads = [];
+			evaluator.names = [];
 			readCall(evaluator, text, found.call, found.method, found.args, nextId, options, sites);
 			out.push(...sites);
-			calls.push({ start: found.call.startIndex, end: found.call.endIndex, nameAt, reads: evaluator.reads, ids, sites });
+			calls.push({ start: found.call.startIndex, end: found.call.endIndex, nameAt, reads: evaluator.reads, names: evaluator.names, ids, sites });
 		}
 	} finally {
 		if (!options.fileName) {

@@ -520,24 +520,25 @@ export function buildSite(obj: ObjectNode, shape: SiteShape, origin: SiteOrigin)
 	return site;
 }
 
-function movedRange(r: TextRange, delta: number): TextRange {
-	return { start: r.start + delta, end: r.end + delta };
+function movedRange(r: TextRange, at: number, delta: number): TextRange {
+	return { start: r.start >= at ? r.start + delta : r.start, end: r.end >= at ? r.end + delta : r.end };
 }
 
 /**
- * A site moved by `delta` characters (text inserted or removed before it), with the same payload object:
- * the result store takes an unchanged payload object as an unchanged request. Built field by field, as the
- * builder makes them, because thousands of sites move on one keystroke in a large batch file.
+ * A site with every offset from `at` on moved by `delta` characters (text inserted or removed before them; by
+ * default all of them), with the same payload object: the result store takes an unchanged payload object as
+ * an unchanged request. Built field by field, as the builder makes them, because thousands of sites move
+ * on one keystroke in a large file.
  */
-export function movedSite(site: RequestSite, delta: number, id = site.id): RequestSite {
+export function movedSite(site: RequestSite, delta: number, id = site.id, at = -Infinity): RequestSite {
 	const parts: SitePart[] = new Array(site.parts.length);
 	for (let i = 0; i < parts.length; i++) {
 		const p = site.parts[i];
 		parts[i] = p.keyRange
-			? { kind: p.kind, range: movedRange(p.range, delta), path: p.path, keyRange: movedRange(p.keyRange, delta) }
-			: { kind: p.kind, range: movedRange(p.range, delta), path: p.path };
+			? { kind: p.kind, range: movedRange(p.range, at, delta), path: p.path, keyRange: movedRange(p.keyRange, at, delta) }
+			: { kind: p.kind, range: movedRange(p.range, at, delta), path: p.path };
 	}
 	const unresolved = site.unresolved.length === 0 ? site.unresolved
-		: site.unresolved.map(u => ({ range: movedRange(u.range, delta), path: u.path, text: u.text, reason: u.reason }));
-	return { ...site, id, range: movedRange(site.range, delta), anchor: movedRange(site.anchor, delta), parts, unresolved };
+		: site.unresolved.map(u => ({ range: movedRange(u.range, at, delta), path: u.path, text: u.text, reason: u.reason }));
+	return { ...site, id, range: movedRange(site.range, at, delta), anchor: movedRange(site.anchor, at, delta), parts, unresolved };
 }
