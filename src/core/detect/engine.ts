@@ -8,8 +8,8 @@ import type { Node, Parser, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, SiteLanguage, TextRange } from '../types';
 import { follow, pushBatchEntries, type MakeUnresolved } from './evalHelpers';
 import { firstLineAnchor } from './json';
-import { buildSite } from './site';
-import { cachedText, getParser, parseText, parseWithInserts, type GrammarName } from './treeSitter';
+import { buildSite, movedSite } from './site';
+import { cachedText, getParser, parseText, parseWithInserts, structuralChars, type GrammarName } from './treeSitter';
 import { changedSpan } from './evalHelpers';
 import { unresolvedNode, type ObjectNode, type UnresolvedNode, type ValueNode } from './valueTree';
 import { DocumentCache } from './documentCaches';
@@ -538,7 +538,7 @@ export interface TypedEdit {
 }
 
 /** Characters that can change how text around them is read (quotes, brackets, escapes, interpolation, operators). */
-const structural = /["'`\\\r\n{}()[\]$#@%/*<>=;&|+^~?:]/;
+const structural = structuralChars;
 
 /**
  * The edit, when it is typing inside a string or a comment: it removed and inserted only plain characters,
@@ -581,17 +581,15 @@ function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>,
 			continue;
 		}
 		if (!touched) {
-			const sites = call.sites.map(s => shiftSite(s, shift, id + s.id.slice(call.id.length)));
-			if (sites.every(s => s !== undefined)) {
-				const moved = sites as RequestSite[];
-				out.push(...moved);
-				calls.push({
-					...call, start: shiftOffset(shift, call.start)!, end: shiftOffset(shift, call.end, true)!, nameAt: shiftOffset(shift, call.nameAt)!,
-					reads: call.reads.map(r => ({ ...r, use: shiftOffset(shift, r.use)!, value: r.value && { ...r.value, start: shiftOffset(shift, r.value.start)!, end: shiftOffset(shift, r.value.end, true)! } })),
-					sites: moved, id,
-				});
-				continue;
-			}
+			// Untouched: every offset of its sites is before the edit or after it (in the call or in a value it read).
+			const moved = call.sites.map(s => movedSite(s, delta, id === call.id ? s.id : id + s.id.slice(call.id.length), edit.oldEnd));
+			out.push(...moved);
+			calls.push({
+				...call, start: shiftOffset(shift, call.start)!, end: shiftOffset(shift, call.end, true)!, nameAt: shiftOffset(shift, call.nameAt)!,
+				reads: call.reads.map(r => ({ ...r, use: shiftOffset(shift, r.use)!, value: r.value && { ...r.value, start: shiftOffset(shift, r.value.start)!, end: shiftOffset(shift, r.value.end, true)! } })),
+				sites: moved, id,
+			});
+			continue;
 		}
 		const nameAt = shiftOffset(shift, call.nameAt);
 		const name = nameAt === undefined ? null : evaluator.tree.rootNode.descendantForIndex(nameAt, nameAt + 1);

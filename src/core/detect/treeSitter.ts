@@ -94,7 +94,9 @@ const treeCache = new DocumentCache<CachedTree>(8, (entry) => entry.tree.delete(
 /**
  * The tree of `text`. With a `key` (the document's name) the tree is kept and the next call re-parses
  * only around the edit (`span`, when the caller has already compared the texts); without one the caller
- * owns the tree and must `delete()` it.
+ * owns the tree and must `delete()` it. When the edit is typing inside one string's text (see
+ * `typedInsideLeaf`), the kept tree is only moved by the edit and not parsed again: such an edit changes
+ * no node but that string's own leaf, which the edit resizes exactly as a parse would make it.
  */
 export function parseText(parser: Parser, grammar: GrammarName, text: string, key: string | undefined, span?: { prefix: number; suffix: number }): Tree | null {
 	const cacheKey = key === undefined ? undefined : `${grammar}:${key}`;
@@ -103,9 +105,16 @@ export function parseText(parser: Parser, grammar: GrammarName, text: string, ke
 	if (cached && cached.text === text) {
 		tree = cached.tree;
 	} else if (cached) {
-		cached.tree.edit(textEdit(cached.text, text, span));
-		tree = parser.parse(text, cached.tree);
-		cached.tree.delete();
+		const edit = textEdit(cached.text, text, span);
+		cached.tree.edit(edit);
+		if (typedInsideLeaf(cached.text, text, edit, cached.tree)) {
+			tree = cached.tree;
+			// Node text is read through the tree's text callback: from now on, the new text's.
+			(tree as unknown as { textCallback: (index: number) => string }).textCallback = (index: number) => text.slice(index);
+		} else {
+			tree = parser.parse(text, cached.tree);
+			cached.tree.delete();
+		}
 	} else {
 		tree = parser.parse(text);
 	}
@@ -116,6 +125,45 @@ export function parseText(parser: Parser, grammar: GrammarName, text: string, ke
 		}
 	}
 	return tree;
+}
+
+/**
+ * The leaves holding a plain string's own text, by the string node they are in: what a parse reads there
+ * depends only on the quotes, escapes and interpolations around it, never on plain characters. (Not in
+ * the list, so always parsed again: heredocs, Ruby's word and symbol arrays, JSX text, regular expressions.)
+ */
+const stringLeaves: Record<string, readonly string[]> = {
+	string_fragment: ['string', 'template_string', 'string_literal'],
+	multiline_string_fragment: ['string_literal'],
+	string_content: ['string', 'encapsed_string', 'interpolated_string_expression'],
+	interpreted_string_literal_content: ['interpreted_string_literal'],
+	raw_string_literal_content: ['raw_string_literal'],
+	string_literal_content: ['string_literal'],
+	raw_string_content: ['raw_string_literal'],
+};
+
+/** Characters that can change how text around them is read (quotes, brackets, escapes, interpolation, operators, line ends). */
+export const structuralChars = /["'`\\\r\n{}()[\]$#@%/*<>=;&|+^~?:]/;
+
+/**
+ * True when `edit` (already applied to `tree`, which is the old text's tree) only removed and inserted plain
+ * characters strictly inside one string's text, in a tree without errors: the edited tree is then the tree a
+ * parse of the new text gives. Strictly inside, because an insertion at a leaf's edge may be given to its
+ * neighbour (the quote before it) by the edit; and the leaf keeps at least one character, as a parse would.
+ */
+export function typedInsideLeaf(oldText: string, newText: string, edit: { startIndex: number; oldEndIndex: number; newEndIndex: number }, tree: Tree): boolean {
+	if (tree.rootNode.hasError || edit.oldEndIndex - edit.startIndex + edit.newEndIndex - edit.startIndex > 256) {
+		return false;
+	}
+	if (structuralChars.test(oldText.slice(edit.startIndex, edit.oldEndIndex)) || structuralChars.test(newText.slice(edit.startIndex, edit.newEndIndex))) {
+		return false;
+	}
+	const leaf = tree.rootNode.descendantForIndex(edit.startIndex, Math.max(edit.startIndex, edit.newEndIndex));
+	if (!leaf || leaf.childCount !== 0 || !(leaf.startIndex < edit.startIndex && leaf.endIndex > edit.newEndIndex)) {
+		return false;
+	}
+	const parents = stringLeaves[leaf.type];
+	return parents !== undefined && parents.includes(leaf.parent?.type ?? '');
 }
 
 /** The single changed span between two texts, as a tree-sitter edit (UTF-16 offsets, like the tree's). */
