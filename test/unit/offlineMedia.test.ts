@@ -175,7 +175,7 @@ describe('offline media: PDF pages', () => {
 		const plain = oneMessage('claude-haiku-4-5', [pdfBlock(data)]);
 		const cited = oneMessage('claude-haiku-4-5', [pdfBlock(data, { citations: { enabled: true } })]);
 		await preparePdfs(cited);
-		assert.equal(countRequest(cited, 'claude-haiku-4-5').inputTokens - countRequest(plain, 'claude-haiku-4-5').inputTokens, 478 + 2 * 17);
+		assert.equal(countRequest(cited, 'claude-haiku-4-5').inputTokens - countRequest(plain, 'claude-haiku-4-5').inputTokens, 477 + 2 * 17);
 	});
 	it('PDFs in a tool_result are read too', async () => {
 		const data = b64(textPdf([{ lines: ['Inside a tool result'] }]));
@@ -212,14 +212,26 @@ describe('offline media: text documents', () => {
 		const r = countRequest(oneMessage(model, [q, doc(data)]), model);
 		assert.equal(r.inputTokens, countUserMessage('Question?', 'v3') + countText(data, 'v3') + 38);
 	});
-	it('citations add 478 + 17 per sentence; a title adds its text + 7', () => {
+	it('citations add 477 + 17 per sentence; a title adds its text + 7', () => {
 		const data = 'First sentence. Second sentence! Third one?';
 		assert.equal(sentenceCount(data), 3);
 		const plain = countRequest(oneMessage(model, [q, doc(data)]), model).inputTokens;
 		const cited = countRequest(oneMessage(model, [q, doc(data, { citations: { enabled: true } })]), model).inputTokens;
-		assert.equal(cited - plain, 478 + 3 * 17);
+		assert.equal(cited - plain, 477 + 3 * 17);
 		const titled = countRequest(oneMessage(model, [q, doc(data, { title: 'facts.txt' })]), model).inputTokens;
 		assert.equal(titled - plain, countText('facts.txt', 'v3') + 7);
+	});
+	it('thinking enabled after the citations prompt takes one separator token, except on Claude 4.6', () => {
+		const data = 'First sentence. Second sentence!';
+		const extra = (m: string, thinking?: MessagesBody['thinking']) => {
+			const body = (citations: boolean): MessagesBody => ({ ...oneMessage(m, [q, doc(data, citations ? { citations: { enabled: true } } : {})]), ...(thinking ? { thinking } : {}) });
+			return countRequest(body(true), m).inputTokens - countRequest(body(false), m).inputTokens;
+		};
+		const on = { type: 'enabled', budget_tokens: 1024 } as const;
+		for (const m of ['claude-sonnet-4-20250514', 'claude-opus-4-1', 'claude-sonnet-4-5']) {
+			assert.equal(extra(m, on) - extra(m), 1, m);
+		}
+		assert.equal(extra('claude-opus-4-6', on) - extra('claude-opus-4-6'), 0);
 	});
 	it('the citation prompt is paid once per request, the chunks per block', () => {
 		const cited = doc('One. Two.', { citations: { enabled: true } });
@@ -232,12 +244,12 @@ describe('offline media: text documents', () => {
 		const body = { model, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [result] }] }] };
 		const empty = { model, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [] }] }] };
 		const n = countRequest(body, model).inputTokens - countRequest(empty, model).inputTokens;
-		assert.equal(n, countText('Alpha.', 'v3') + countText('kb://a', 'v3') + countText('A', 'v3') + 2 * 7 + 38 + 30 + 478 + 17);
+		assert.equal(n, countText('Alpha.', 'v3') + countText('kb://a', 'v3') + countText('A', 'v3') + 2 * 7 + 38 + 30 + 477 + 17);
 	});
 	it('a content document counts its text blocks, one citation chunk each', () => {
 		const content = { type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'Alpha.' }, { type: 'text', text: 'Beta.' }] }, citations: { enabled: true } };
 		const r = countRequest(oneMessage(model, [q, content]), model);
-		assert.equal(r.inputTokens, countUserMessage('Question?', 'v3') + countText('Alpha.', 'v3') + countText('Beta.', 'v3') + 38 + 478 + 2 * 17);
+		assert.equal(r.inputTokens, countUserMessage('Question?', 'v3') + countText('Alpha.', 'v3') + countText('Beta.', 'v3') + 38 + 477 + 2 * 17);
 	});
 });
 

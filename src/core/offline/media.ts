@@ -272,12 +272,14 @@ export function textDocumentFrame(family: Family): number {
 /**
  * Citations enabled add a prompt once per request plus a cost per citable chunk (a sentence of a text
  * or PDF document, a block of a content document or search result), on top of the block's own frame.
- * Measured: v3 478 + 17 per sentence (35 recordings of 1, 2 and 4 sentences; Opus/Sonnet 4.6 +2; two
- * and four cited search results in one request pay the prompt once), v4.7 721 + 17 (2 recordings of 2
- * sentences: the per-sentence figure is v3's). v5 has none recorded: v4.7's.
+ * Measured: v3 477 + 17 per sentence (35 recordings of 1, 2 and 4 sentences; Opus/Sonnet 4.6 +2; two
+ * and four cited search results in one request pay the prompt once; 477, not 478: the 23 exact
+ * recordings of one cited text document without thinking, on 8 models, were all 1 over with 478, and
+ * the same bodies with thinking enabled take the separator of citationsThinkingSeparator), v4.7 721 +
+ * 17 (2 recordings of 2 sentences: the per-sentence figure is v3's). v5 has none recorded: v4.7's.
  */
 export function citationTokens(family: Family, model: string, chunks: number, withPrompt: boolean): number {
-	const prompt = family === 'v3' ? 478 + (/(?:opus|sonnet)-4-6/.test(model.toLowerCase()) ? 2 : 0) : 721;
+	const prompt = family === 'v3' ? 477 + (/(?:opus|sonnet)-4-6/.test(model.toLowerCase()) ? 2 : 0) : 721;
 	return (withPrompt ? prompt : 0) + 17 * Math.max(1, chunks);
 }
 
@@ -317,3 +319,12 @@ export const TEXT_IMAGE_IN_RESULT = 7;
  * recordings, every one 1 over when each break costs a token; PDFs without breaks unchanged).
  */
 export const KERNING_SPLITS_FREE = 1;
+
+/**
+ * Extended thinking after the citations prompt is set off from it by one token, as after a system
+ * prompt, on v3 except Claude 4.6 (one cited text document, thinking enabled: Sonnet 4, Opus 4.1,
+ * Sonnet 4.5, Opus 4.5 8 of 8 exact with it; Opus and Sonnet 4.6 4 of 4 exact without).
+ */
+export function citationsThinkingSeparator(family: Family, model: string): number {
+	return family === 'v3' && !/(?:opus|sonnet|haiku)-4-6/.test(model.toLowerCase()) ? 1 : 0;
+}

@@ -50,6 +50,7 @@ import {
 	SEARCH_RESULT_EXTRA,
 	TEXT_AFTER_MEDIA,
 	citationTokens,
+	citationsThinkingSeparator,
 	decodeBase64,
 	imageSize,
 	imageTokens,
@@ -251,6 +252,8 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	t.tokens += thinking;
 	if (thinking > 1 && hasSystem) {
 		t.tokens += SYSTEM_SEPARATOR;
+	} else if (thinking > 1 && t.citations && tools.length === 0) {
+		t.tokens += citationsThinkingSeparator(family, modelId);
 	}
 	if (tools.length > 0) {
 		t.tokens += thinkingWithTools(modelId, family, b.thinking, hasSystem);
