@@ -12,7 +12,7 @@ import {
 	imageTokens,
 	pdfPageCount,
 } from '../../src/core/offline';
-import { renderToolDefinitions, renderToolUse } from '../../src/core/offline/framing';
+import { renderToolDefinitions, renderToolUse, toolResultInner } from '../../src/core/offline/framing';
 import { countInner } from '../../src/core/offline/tokenizer';
 import type { MessagesBody } from '../../src/core/types';
 import { isCancellation } from '../../src/core/util/abort';
@@ -683,9 +683,9 @@ describe('offline: measured framing rules around the text', () => {
 			// With a system prompt the same: no separate separator for the results.
 			const sysBase = n({ model, tools, system: 'Be brief.', messages: [{ role: 'user', content: 'Define these.' }] });
 			assert.equal(n(body(model, 2, { system: 'Be brief.' })) - sysBase, blocks(2) + 2, model);
-			// A forced tool_choice: nothing without a system prompt (Haiku 4.5: one less a turn, see below).
+			// A forced tool_choice: nothing without a system prompt (Haiku 4.5 too).
 			const forced = { tool_choice: { type: 'any' } };
-			assert.equal(n(body(model, 2, forced)) - n({ model, tools, ...forced, messages: [{ role: 'user', content: 'Define these.' }] }), blocks(2) - (model === 'claude-haiku-4-5' ? 2 : 0), model);
+			assert.equal(n(body(model, 2, forced)) - n({ model, tools, ...forced, messages: [{ role: 'user', content: 'Define these.' }] }), blocks(2), model);
 		}
 		// Claude 3.x: nothing, with or without a system prompt; Haiku 3 / 3.5: one for a result turn another message follows.
 		const sonnet = 'claude-3-7-sonnet-20250219';
@@ -780,7 +780,7 @@ describe('offline: measured framing rules around the text', () => {
 		assert.ok(v5.notes.some((x) => /first message from the assistant ≈ 12 tokens/.test(x)), v5.notes.join(' | '));
 	});
 
-	it('turns: on Claude 4+ a user text in its own message after tool results joins them and opens a user turn (1 + 5); on v3 tool results after tool results join their turn without a header', () => {
+	it('turns: on Claude 4+ a user text in its own message after tool results joins them and opens a user turn (1 + 5); on v3 tool results after tool results keep their header and take no join token', () => {
 		const exchange = (model: string, after: MessagesBody['messages']): MessagesBody => ({
 			model,
 			messages: [
@@ -800,9 +800,9 @@ describe('offline: measured framing rules around the text', () => {
 		// Claude 3.5 Haiku: the header alone.
 		const haiku = 'claude-3-5-haiku-20241022';
 		assert.equal(n(exchange(haiku, [{ role: 'user', content: 'And tomorrow?' }])) - n(exchange(haiku, [])), 3 + countText('And tomorrow?', 'v3'));
-		// Results in a message of their own after results: no header, no join token (one result turn).
+		// Results in a message of their own after results: the header, no join token (one result turn).
 		const more = n(exchange(model, [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'b', content: 'Rain' }] }]));
-		assert.equal(more - base, 6 + countInner('Rain', 'v3'));
+		assert.equal(more - base, 3 + 6 + countInner('Rain', 'v3'));
 	});
 
 	it('deferred tools stay out of the prompt; tool search adds its measured definition; a tool_reference loads the definition into the prompt (+7), a tool_addition renders it (+39, v5 frame)', () => {
@@ -908,15 +908,15 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n({ model, tools: custom, messages }) - n({ model, tools: custom, messages: empty }), 7);
 	});
 
-	it('v3: a user message of tool results right after one joins its turn (no header, one result turn); on Haiku 4.5 a forced tool_choice takes a token off each result turn', () => {
+	it('v3: a user message of tool results right after one joins its turn (its header, one result turn); a forced tool_choice adds nothing to a result turn, on Haiku 4.5 too', () => {
 		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
 		const call = (id: string) => ({ type: 'tool_use', id, name: 'lookup', input: { word: id } });
 		const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: `meaning of ${id}` });
 		for (const model of ['claude-sonnet-4-5', 'claude-3-5-haiku-20241022']) {
 			const split = n({ model, tools, messages: [{ role: 'user', content: 'Define.' }, { role: 'assistant', content: [call('a'), call('b')] }, { role: 'user', content: [result('a')] }, { role: 'user', content: [result('b')] }] });
 			const one = n({ model, tools, messages: [{ role: 'user', content: 'Define.' }, { role: 'assistant', content: [call('a'), call('b')] }, { role: 'user', content: [result('a')] }] });
-			// The second message adds its block only: no turn header, no second result turn, no parallel-result tokens.
-			assert.equal(split - one, 6 + countInner('meaning of b', 'v3'), model);
+			// The second message adds its header and block only: no second result turn, no parallel-result tokens.
+			assert.equal(split - one, 3 + 6 + countInner('meaning of b', 'v3'), model);
 		}
 		const exchange = (model: string, tool_choice?: MessagesBody['tool_choice']): MessagesBody => ({
 			model,
@@ -927,9 +927,41 @@ describe('offline: measured framing rules around the text', () => {
 		const only = (model: string, tool_choice?: MessagesBody['tool_choice']): MessagesBody => ({ model, tools, tool_choice, messages: [{ role: 'user', content: 'Define.' }] });
 		const blocks = 3 + countInner(renderToolUse('lookup', { word: 'a' }), 'v3') + 3 + 6 + countInner('meaning of a', 'v3');
 		for (const tool_choice of [{ type: 'any' }, { type: 'tool', name: 'lookup' }]) {
-			assert.equal(n(exchange('claude-haiku-4-5', tool_choice)) - n(only('claude-haiku-4-5', tool_choice)), blocks - 1);
+			assert.equal(n(exchange('claude-haiku-4-5', tool_choice)) - n(only('claude-haiku-4-5', tool_choice)), blocks);
 			assert.equal(n(exchange('claude-sonnet-4-5', tool_choice)) - n(only('claude-sonnet-4-5', tool_choice)), blocks);
 		}
+	});
+
+	it('v3: a tool result\'s text is counted in its wrapper, where its edges merge with the tags (`>{`, `.</`); elsewhere on its own', () => {
+		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
+		const body = (model: string, content: unknown): MessagesBody => ({
+			model,
+			tools,
+			messages: [
+				{ role: 'user', content: 'Define.' },
+				{ role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'lookup', input: { word: 'a' } }] },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content } as never] },
+			],
+		});
+		const inWrapper = (x: string) => countInner(`>${x}</`, 'v3') - countInner('>', 'v3') - countInner('</', 'v3');
+		const hash = '{:posts=>[{:title=>"A"}], :next_page=>"t3_1"}';
+		const sentence = 'The word means a letter.';
+		for (const model of ['claude-3-5-haiku-20241022', 'claude-sonnet-4-5']) {
+			const empty = n(body(model, ''));
+			for (const x of [hash, sentence]) {
+				assert.equal(n(body(model, x)) - empty, inWrapper(x), `${model}: ${x}`);
+				// Text blocks are counted the same way, each in its place.
+				assert.equal(n(body(model, [{ type: 'text', text: x }])) - empty, inWrapper(x), `${model}: [${x}]`);
+			}
+		}
+		// The edges merge: fewer tokens than the text alone (`>{` at the start, `}</` / `.</` at the end).
+		assert.ok(inWrapper(hash) < countInner(hash, 'v3') && inWrapper(sentence) < countInner(sentence, 'v3'));
+		assert.equal(toolResultInner('', (x) => countInner(x, 'v3')), 0);
+		// Text without such edges costs what it costs alone.
+		assert.equal(inWrapper('meaning of a'), countInner('meaning of a', 'v3'));
+		// v5: unmeasured, the text on its own.
+		const v5 = 'claude-sonnet-5';
+		assert.equal(n(body(v5, sentence)) - n(body(v5, '')), countInner(sentence, 'v5'));
 	});
 
 	it('server tool results: web search from its encrypted content (0.4 a character), web fetch as its document + 17', () => {

@@ -293,6 +293,22 @@ export function taskBudgetFigure(body: Record<string, unknown>): string | undefi
 	return typeof figure === 'number' && Number.isFinite(figure) ? String(figure) : undefined;
 }
 
+/**
+ * A tool result's text sits between the wrapper's `>` and `</` with nothing in between, so characters
+ * at its edges merge with the wrapper's tokens (`>{`, `.</`, `}</`, …): on v3 its tokens are counted in
+ * that place. Measured: exact recordings of results opening with `{` or ending with `.`, `)`, `}` or `!`
+ * (Haiku 3.5: 15 → 33 of 61 changed exact, a result like `{:posts=>…}` 2 over each before; Sonnet 4.5:
+ * 4 → 25 of 53; one project's 52 Haiku 4.5 results ending with "." stay exact without the −1 a result
+ * turn once fitted for them); v3 tools 1,265 → 1,309 of 1,575 exact together with the rules it replaces
+ * (see toolResultTurnTokens and joinsResultTurn), both halves of the recordings alike (+25, +19).
+ */
+export function toolResultInner(content: string, count: (s: string) => number): number {
+	if (content === '') {
+		return 0;
+	}
+	return count(`>${content}</`) - count('>') - count('</');
+}
+
 /** True when a message's content is nothing but tool_result blocks. */
 export function onlyToolResults(content: unknown): boolean {
 	return Array.isArray(content) && content.length > 0 && content.every((c) => !!c && typeof c === 'object' && (c as Record<string, unknown>).type === 'tool_result');
@@ -303,8 +319,7 @@ export function onlyToolResults(content: unknown): boolean {
  * (prefill). A message of the same role as the one before joins it instead, for one token (v3: two user
  * texts in a row 2 recordings, a user text after tool results 3 recordings, all 2 under with the header;
  * Sonnet 5 and Opus 4.8: 4 of 4 with user/user or system/system neighbours). Tool results after tool
- * results take no join token: on v3 they join the turn without a header (joinsResultTurn); elsewhere
- * they keep the header (not recorded).
+ * results take no join token: they keep the header (v3: see joinsResultTurn; elsewhere not recorded).
  * In the v5 frame a change of role costs 2 (Sonnet 5 and Opus 4.8: 9 recordings with user, assistant
  * and mid-conversation system messages, all exact with 2 and 1 against 1–3 over each with 3 and 3).
  */
@@ -409,7 +424,8 @@ export function toolBlocksWithoutTools(model: string): number {
  * - Claude 4 and later, tool_choice auto / none / left out: one token per such turn, with or without a
  *   system prompt (without one: 167 of 218 recordings exact, 17 without the rule, most 1 under per
  *   turn; with one: 88 of 121 against 80). A forced tool_choice (any, tool) adds only the separator
- *   after a system prompt (Sonnet 4 and 4.5: 106 of 108 exact), on Haiku 4.5 one token less a turn.
+ *   after a system prompt (Sonnet 4 and 4.5: 106 of 108 exact; Haiku 4.5's 52 recordings of one project,
+ *   once fitted with one token less a turn, fit it with their results counted as in toolResultInner).
  * - Claude 3.x: no separator after a system prompt, one token on Haiku 3 / 3.5 for a result turn another
  *   message follows (Haiku: 216 of 259 exact without a system prompt against 110, 60 of 82 with one
  *   against 37; Sonnet 3.5 / 3.7 with a system prompt 4 of 4 against 0).
@@ -430,7 +446,7 @@ export function toolResultTurnTokens(
 	if (v[0] >= 4) {
 		if (o.forced) {
 			// Haiku 4.5 alone: one token less per result turn (52 of 52 recordings of one project, any and tool).
-			return (o.hasSystem ? SYSTEM_SEPARATOR : 0) - (/haiku/.test(model.toLowerCase()) && v[1] >= 5 ? o.resultTurns.length : 0);
+			return o.hasSystem ? SYSTEM_SEPARATOR : 0;
 		}
 		return o.resultTurns.length;
 	}
@@ -438,10 +454,11 @@ export function toolResultTurnTokens(
 }
 
 /**
- * A user message of tool results right after a user message of tool results joins its turn: no turn
- * header, one result turn for the rules above, and no parallel-result tokens between them (v3: 22
- * recordings of 3 parallel calls answered in 3 consecutive messages, Haiku 3.5 and Haiku 4.5, 8 over
- * without it, exact with it; 9 others answering 2 calls so sit 18 under with it, 14 without).
+ * A user message of tool results right after a user message of tool results joins its turn: one result
+ * turn for the rules above, and no parallel-result tokens between them; it keeps its turn header (v3: 22
+ * recordings of 3 parallel calls answered in 3 consecutive messages, Haiku 3.5 and Haiku 4.5, exact
+ * with results counted as in toolResultInner; without the header they were exact only while results
+ * were counted on their own, and 9 others answering 2 calls so sat 18 under, now 15).
  */
 export function joinsResultTurn(messages: readonly unknown[], i: number): boolean {
 	const holdsResults = (m: unknown) => {

@@ -21,6 +21,7 @@ import {
 	noParallelDelta,
 	onlyToolResults,
 	renderToolUse,
+	toolResultInner,
 	serverToolTokens,
 	structuredOutputSchema,
 	thinkingPromptTokens,
@@ -181,8 +182,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			plainText = false;
 			continue;
 		}
-		// v3: tool results right after tool results join their turn without a header (joinsResultTurn).
-		t.tokens += family === 'v3' && joinsResultTurn(messages, i) ? 0 : turnHeaderTokens(messages, i, modelId);
+		t.tokens += turnHeaderTokens(messages, i, modelId);
 		// A message joining tool results before it continues their message: its text opens a user turn.
 		const resultsBefore = joinsPrevious(messages, i, modelId) && endsWithToolResult(messages[i - 1]);
 		const content = m.content;
@@ -388,8 +388,9 @@ function countTools(
 }
 
 function toolResultText(content: unknown, t: Tally, family: Family, text: (s: string) => number, model: string): number {
+	const resultText = (s: string) => (family === 'v3' ? toolResultInner(s, (x) => countInner(x, family)) : countInner(s, family));
 	if (typeof content === 'string') {
-		return countInner(content, family);
+		return resultText(content);
 	}
 	let n = 0;
 	if (Array.isArray(content)) {
@@ -402,7 +403,7 @@ function toolResultText(content: unknown, t: Tally, family: Family, text: (s: st
 			}
 			prev = r?.type;
 			if (r?.type === 'text' && typeof r.text === 'string') {
-				n += countInner(r.text, family);
+				n += resultText(r.text);
 			} else if (r?.type === 'image') {
 				countImage(asRecord(r.source), t, family);
 				n += IMAGE_IN_RESULT;
