@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { awsEndpoint, changed, readConfig, type Config } from './config';
+import { awsEndpoint, changed, readConfig, type Config } from './ui/config';
 import type { BatchEstimate } from './core/batch';
 import type { Report } from './core/report';
 import type { ServiceOptions, TokenCountService } from './core/service';

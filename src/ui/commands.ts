@@ -3,7 +3,7 @@ import { formatTokens, formatUsd } from '../core/cost';
 import { inputUsd, type RateLookup } from '../core/present';
 import { noLinks } from '../core/util/markdown';
 import type { TokenCountService } from '../core/service';
-import { SECTION, readConfig } from '../config';
+import { SECTION, readConfig } from './config';
 import { Disposable } from './dispose';
 import type { Log } from './log';
 import type { ApiKeyStore } from './secrets';

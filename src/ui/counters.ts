@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { apiEndpoint, awsEndpoint, workspaceEndpointValues, type Config } from '../config';
+import { apiEndpoint, awsEndpoint, workspaceEndpointValues, type Config } from './config';
 import { AnthropicCounter } from '../core/count/anthropicCounter';
 import { BedrockCounter } from '../core/count/bedrockCounter';
 import type { Endpoint } from '../core/count/endpoint';

@@ -1,4 +1,4 @@
-import type { SettingId } from '../config';
+import type { SettingId } from './config';
 
 /**
  * What a changed setting sets off, besides what every change does (the service's options, the rate limit,

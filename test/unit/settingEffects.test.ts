@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SettingId } from '../../src/config';
+import type { SettingId } from '../../src/ui/config';
 import { SETTING_EFFECTS, settingEffects, type SettingEffect } from '../../src/ui/settingEffects';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');

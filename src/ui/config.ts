@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { ModelOverrides } from './core/cost';
-import { anthropicEndpoint, bedrockEndpoint, type Endpoint } from './core/count/endpoint';
-import type { CountingMode } from './core/service';
+import type { ModelOverrides } from '../core/cost';
+import { anthropicEndpoint, bedrockEndpoint, type Endpoint } from '../core/count/endpoint';
+import type { CountingMode } from '../core/service';
 
 export const SECTION = 'claudeTokenMeter';
 
