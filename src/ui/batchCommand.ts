@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { estimateBatchFile, type BatchEstimate } from '../core/batch';
-import { batchHtml, batchProgressHtml, batchProgressText } from '../core/batchView';
+import { batchHtml, batchProgressHtml, batchProgressText } from '../core/batch/view';
 import type { ModelOverrides } from '../core/cost';
 import { escapeHtml as escapeText, reportPage } from '../core/report/html';
 import type { TokenCountService } from '../core/service';

@@ -7,11 +7,11 @@
  * the lines in flight — whatever the size of the file. Pure: no editor dependency.
  */
 import * as fs from 'node:fs';
-import { detectJsonl } from './detect/json';
-import { inputCost, lookupModel, outputCost, priceOptionsOf, type ModelInfo, type ModelOverrides } from './cost';
-import type { MessagesBody, RequestSite } from './types';
-import { CancelledError, isCancellation, throwIfAborted } from './util/abort';
-import { TextGuard } from './util/text';
+import { detectJsonl } from '../detect/json';
+import { inputCost, lookupModel, outputCost, priceOptionsOf, type ModelInfo, type ModelOverrides } from '../cost';
+import type { MessagesBody, RequestSite } from '../types';
+import { CancelledError, isCancellation, throwIfAborted } from '../util/abort';
+import { TextGuard } from '../util/text';
 
 /** Counts one request body for a model; the estimator passes its own signal to cancel in-flight counts. */
 export type BatchCountFn = (body: MessagesBody, model: string, signal: AbortSignal) => Promise<{ inputTokens: number; approximate?: boolean }>;

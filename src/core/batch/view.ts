@@ -2,9 +2,9 @@
  * What the "Batch estimate" view shows: the totals of a batch file at the Batch API price, whether the file
  * fits one Message Batch, and the lines that were skipped. Pure: HTML for the webview, every value escaped.
  */
-import type { BatchEstimate } from './batch';
-import { formatTokens, formatUsd } from './cost';
-import { escapeHtml as e } from './report/html';
+import type { BatchEstimate } from './index';
+import { formatTokens, formatUsd } from '../cost';
+import { escapeHtml as e } from '../report/html';
 
 /**
  * Message Batches limits, from Anthropic's Message Batches documentation ("build-with-claude/batch-processing"):
