@@ -75,7 +75,7 @@ function pdfjsEntry(outDir) {
 async function buildCli(outDir) {
 	copyWasm(outDir);
 	await writeCompactVocabs(outDir);
-	await esbuild.build({ ...common, minify: true, sourcemap: false, entryPoints: ['src/cli.ts'], outfile: path.join(outDir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } });
+	await esbuild.build({ ...common, minify: true, sourcemap: false, entryPoints: ['src/cli/main.ts'], outfile: path.join(outDir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } });
 	await esbuild.build({ ...common, ...pdfjsEntry(outDir) });
 }
 
@@ -129,8 +129,8 @@ async function main() {
 		})),
 	];
 	entries.push(pdfjsEntry(path.join(__dirname, 'dist')));
-	if (fs.existsSync(path.join(__dirname, 'src/cli.ts'))) {
-		entries.push({ entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
+	if (fs.existsSync(path.join(__dirname, 'src/cli/main.ts'))) {
+		entries.push({ entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
 	}
 	const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));
 	if (watch) {

@@ -8,6 +8,7 @@ import { formatTokens, lookupModel } from '../core/cost';
 import { scanClaudeContext } from '../core/context/scan';
 import { contextJson, contextReport, renderContextTable } from '../core/context/report';
 import { familyFor } from '../core/prompt/count';
+import type { Io } from './args';
 
 export interface ContextFlags {
 	readonly json: boolean;
@@ -15,11 +16,6 @@ export interface ContextFlags {
 	readonly budgetTokens?: number;
 	/** Read ~/.claude/CLAUDE.md (default true; --no-user turns it off for reproducible CI output). */
 	readonly user: boolean;
-}
-
-interface Io {
-	out(text: string): void;
-	err(text: string): void;
 }
 
 export function runContext(folder: string, flags: ContextFlags, io: Io): number {

@@ -2,7 +2,7 @@
  * `claude-token-meter count` on prompt files: Markdown, text, VS Code prompt files, .prompty and Claude
  * Code's own files, counted as a system prompt (`--as system`, the default) or as one user message.
  */
-import type { JsonSite } from '../cli';
+import type { JsonSite } from './render';
 import { inputCost, lookupModel } from '../core/cost';
 import { analyzePrompt } from '../core/prompt/promptFile';
 import { asSystemRequests, asUserRequest } from '../core/prompt/count';

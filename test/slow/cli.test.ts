@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { lookupModel } from '../../src/core/cost';
 import { utf8CountRule } from '../server/countRule';
 import { startCountServer, type CountServer } from '../server/countServer';
-import type { JsonSite } from '../../src/cli';
+import type { JsonSite } from '../../src/cli/render';
 import { CLI, EXAMPLES, ROOT, cleanEnv, ensureBuiltCli, run, type Run } from './cliHelpers';
 
 const KEY = 'sk-ant-cli-test-5f3a9c1e7b2d4068';

@@ -7,7 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type JsonSite } from '../../src/cli';
+import { main } from '../../src/cli/main';
+import type { JsonSite } from '../../src/cli/render';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { JsonSite } from '../../src/cli';
+import type { JsonSite } from '../../src/cli/render';
 import { writeHugeJsonl, writeProbes } from '../hostile/generate';
 import { ensureBuiltCli, run, type Run } from './cliHelpers';
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { JsonSite } from '../../src/cli';
+import type { JsonSite } from '../../src/cli/render';
 import { ensureBuiltCli, run } from './cliHelpers';
 
 const rel = (name: string) => `test/fixtures/notebooks/${name}`;

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { costs, usd as cliUsd } from '../../src/cli';
+import { costs } from '../../src/cli/count';
+import { usd as cliUsd } from '../../src/cli/render';
 import { estimateBatchFile } from '../../src/core/batch';
 import { formatUsd, lookupModel } from '../../src/core/cost';
 import { switchEffect } from '../../src/core/cost/lifecycle';

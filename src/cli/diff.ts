@@ -4,7 +4,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { diffJson, diffRequests, increaseOverLimit, parseIncreaseLimit, renderDiffMarkdown, renderDiffTable, siteIdentity, type DiffSite } from './core/diff';
+import { diffJson, diffRequests, increaseOverLimit, parseIncreaseLimit, renderDiffMarkdown, renderDiffTable, siteIdentity, type DiffSite } from '../core/diff';
+import { detectLanguage } from '../core/detect';
+import { MAX_DOCUMENT_CHARS } from '../core/service';
+import { NotTextError, decodeText } from '../core/util/text';
+import { UsageError, type CommonFlags, type Io } from './args';
+import { countDocuments } from './count';
+import { markOf } from './render';
+import { SKIP_DIRS, displayPath, expandInputs, readText, skippedNote, syntaxReport, tooLarge, type NotSearched } from './walk';
 
 /** A file's text, as the CLI reads it, with the name to print. */
 export interface DiffDocument {
@@ -53,15 +60,14 @@ export interface DiffOptions {
 }
 
 /** A problem with the call or the repository; the CLI prints it and exits 2. */
-export class DiffUsageError extends Error {}
 
 function git(args: readonly string[], input?: string): Buffer {
 	const r = spawnSync('git', args, { input, maxBuffer: 1 << 30 });
 	if (r.error) {
-		throw new DiffUsageError(`diff needs git (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}).`);
+		throw new UsageError(`diff needs git (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}).`);
 	}
 	if (r.status !== 0) {
-		throw new DiffUsageError(`git ${args[0]} failed: ${r.stderr.toString().trim() || `exit ${r.status}`}`);
+		throw new UsageError(`git ${args[0]} failed: ${r.stderr.toString().trim() || `exit ${r.status}`}`);
 	}
 	return r.stdout;
 }
@@ -111,15 +117,15 @@ function toDiffSite(s: CountedSite): DiffSite {
 export async function runDiff(opts: DiffOptions, deps: DiffDeps): Promise<number> {
 	const limit = opts.failOnIncrease === undefined ? undefined : parseIncreaseLimit(opts.failOnIncrease);
 	if (opts.failOnIncrease !== undefined && !limit) {
-		throw new DiffUsageError(`--fail-on-increase expects a percentage ("5%"), a token count ("2000") or dollars ("$0.05"), not "${opts.failOnIncrease}".`);
+		throw new UsageError(`--fail-on-increase expects a percentage ("5%"), a token count ("2000") or dollars ("$0.05"), not "${opts.failOnIncrease}".`);
 	}
 	if (opts.json && opts.markdown) {
-		throw new DiffUsageError('--json and --markdown exclude each other.');
+		throw new UsageError('--json and --markdown exclude each other.');
 	}
 	git(['rev-parse', '--show-toplevel']);
 	const commit = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${opts.base}^{commit}`]).stdout?.toString().trim();
 	if (!commit) {
-		throw new DiffUsageError(`--base ${opts.base}: not a commit in this repository.`);
+		throw new UsageError(`--base ${opts.base}: not a commit in this repository.`);
 	}
 	const paths = opts.paths.length > 0 ? opts.paths : ['.'];
 
@@ -182,4 +188,56 @@ export async function runDiff(opts: DiffOptions, deps: DiffDeps): Promise<number
 		return 2;
 	}
 	return overLimit ? 1 : 0;
+}
+
+/** What `diff` borrows from `count`: the same folder walk, text rule, parse check and counting. */
+export function diffDeps(flags: CommonFlags, io: Io): DiffDeps {
+	const usable = (name: string, text: string): string => {
+		const problems = syntaxReport(name, text);
+		if (problems.length > 0 && !flags.lenient) {
+			throw new UsageError(`${displayPath(name)} does not parse (--lenient counts what can be read):\n${problems.map((p) => `    ${p}`).join('\n')}`);
+		}
+		return text;
+	};
+	return {
+		listFiles: (paths, skipped) => {
+			const notSearched: NotSearched = { folders: [], links: [] };
+			const files = expandInputs(paths, skipped, notSearched);
+			// The repository's own .git folder goes without saying here.
+			notSearched.folders = notSearched.folders.filter((f) => path.basename(f) !== '.git');
+			const note = skippedNote(notSearched);
+			if (note) {
+				io.err(`${note}\n`);
+			}
+			return files;
+		},
+		walked: (relativePath) => {
+			const parts = relativePath.split('/');
+			return Boolean(detectLanguage('', relativePath)) && !parts.slice(0, -1).some((dir) => dir.startsWith('.') || SKIP_DIRS.has(dir));
+		},
+		readText: (file) => usable(file, readText(file)),
+		decode: (bytes, name) => {
+			if (bytes.length > MAX_DOCUMENT_CHARS) {
+				throw new UsageError(tooLarge(name));
+			}
+			try {
+				return usable(name, decodeText(bytes));
+			} catch (err) {
+				throw err instanceof NotTextError ? new UsageError(`${name}: ${err.message}.`) : err;
+			}
+		},
+		count: async (docs) => {
+			const warnings: string[] = [];
+			const counted = await countDocuments(docs, flags, warnings);
+			for (const w of warnings.sort()) {
+				io.err(`${w}\n`);
+			}
+			return counted.map(({ json, site }): CountedSite => ({
+				file: json.file, line: json.line, column: json.column, id: site.id, kind: json.kind, model: json.model,
+				payload: site.payload, inputTokens: json.inputTokens, mark: markOf(json) as CountedSite['mark'], costUsd: json.costUsd,
+			}));
+		},
+		out: (text) => io.out(text),
+		err: (text) => io.err(text),
+	};
 }
