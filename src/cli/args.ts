@@ -12,10 +12,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { endpointProblem } from '../core/count/endpoint';
 import { CountError } from '../core/count/errors';
+import { DEFAULTS } from '../core/defaults';
 import { redact } from '../core/util/redact';
 
-/** The model of requests that name none, as the extension's `claudeTokenMeter.defaultModel` default. */
-export const DEFAULT_MODEL = 'claude-sonnet-5-5';
+/** The model of requests that name none: the default of the extension's `claudeTokenMeter.defaultModel`. */
+export const DEFAULT_MODEL = DEFAULTS.defaultModel;
 
 /** A failure the user must fix (exit 2); the message is already phrased for them. */
 export class UsageError extends Error {}
@@ -37,8 +38,8 @@ export interface CommonFlags {
 	lenient: boolean;
 }
 
-/** The extension's default for claudeTokenMeter.api.requestsPerMinute. */
-export const DEFAULT_RPM = 50;
+/** The default of the extension's claudeTokenMeter.api.requestsPerMinute. */
+export const DEFAULT_RPM = DEFAULTS.api.requestsPerMinute;
 
 export const HELP = `claude-token-meter — input tokens and cost of Claude API requests
 

@@ -7,7 +7,9 @@ import { isCancellation } from './util/abort';
 import { Emitter } from './util/emitter';
 import { SliceClock } from './util/slices';
 
-export type CountingMode = 'auto' | 'api' | 'offline';
+import type { CountingMode } from './defaults';
+
+export type { CountingMode };
 
 export interface ServiceOptions {
 	mode: CountingMode;

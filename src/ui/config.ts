@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ModelOverrides } from '../core/cost';
 import { anthropicEndpoint, bedrockEndpoint, type Endpoint } from '../core/count/endpoint';
-import type { CountingMode } from '../core/service';
+import { BOUNDS, COUNTING_MODES, DEFAULTS, defaultOf, type CountingMode, type SettingId, type SettingValue } from '../core/defaults';
 
 export const SECTION = 'claudeTokenMeter';
 
@@ -42,21 +42,24 @@ export interface Config {
 	readonly schema: { readonly fileMatch: readonly string[] };
 }
 
-/** The package.json default of claudeTokenMeter.prompts.include. */
-export const DEFAULT_PROMPT_GLOBS: readonly string[] = [
-	'**/prompts/**', '**/*.prompt.md', '**/*.prompty', '**/CLAUDE.md', '**/CLAUDE.local.md', '**/AGENTS.md', '**/.claude/**/*.md',
-];
+/** A setting's id below `claudeTokenMeter.`, derived from the settings' type in core/defaults.ts. */
+export type { SettingId };
 
-export type SettingId =
-	| 'enable' | 'countingMode' | 'defaultModel' | 'api.countDelay'
-	| 'api.baseURL' | 'api.requestsPerMinute' | 'api.useEnvironmentKey'
-	| 'bedrock.enabled' | 'bedrock.region' | 'bedrock.modelId' | 'bedrock.endpoint'
-	| 'statusBar.enabled' | 'codeLens.enabled' | 'hover.enabled' | 'diagnostics.enabled'
-	| 'pricing.overrides' | 'budget.maxInputTokens' | 'budget.maxCost' | 'routing.haikuBelow' | 'routing.sonnetBelow'
-	| 'prompts.enabled' | 'prompts.include' | 'prompts.apiCounting' | 'selection.enabled' | 'schema.fileMatch';
+/** A setting's value, or its default (core/defaults.ts) when it is not set. */
+function get<Id extends SettingId>(c: vscode.WorkspaceConfiguration, id: Id): SettingValue<Id> {
+	return c.get<SettingValue<Id>>(id, defaultOf(id));
+}
 
-function clamp(n: number, lo: number, hi: number, fallback: number): number {
-	return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : fallback;
+/** A numeric setting held to its bounds; its default when it is not a number. */
+function clamped(c: vscode.WorkspaceConfiguration, id: 'api.countDelay' | 'api.requestsPerMinute' | 'routing.haikuBelow' | 'routing.sonnetBelow'): number {
+	const n = get(c, id);
+	const { min, max } = BOUNDS[id];
+	return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : defaultOf(id);
+}
+
+/** A string setting, trimmed; its default when it is blank. */
+function text(c: vscode.WorkspaceConfiguration, id: 'defaultModel' | 'bedrock.region' | 'bedrock.modelId'): string {
+	return String(get(c, id)).trim() || defaultOf(id);
 }
 
 function positive(n: number | null | undefined): number | undefined {
@@ -102,42 +105,42 @@ function globList(v: unknown, fallback: readonly string[]): readonly string[] {
 
 export function readConfig(): Config {
 	const c = vscode.workspace.getConfiguration(SECTION);
-	const mode = c.get<string>('countingMode', 'auto');
+	const mode = get(c, 'countingMode');
 	return {
-		enable: c.get('enable', true),
-		countingMode: mode === 'api' || mode === 'offline' ? mode : 'auto',
-		debounceMs: clamp(c.get('api.countDelay', 300), 0, 10_000, 300),
-		defaultModel: c.get('defaultModel', 'claude-sonnet-5-5').trim() || 'claude-sonnet-5-5',
+		enable: get(c, 'enable'),
+		countingMode: COUNTING_MODES.includes(mode) ? mode : DEFAULTS.countingMode,
+		debounceMs: clamped(c, 'api.countDelay'),
+		defaultModel: text(c, 'defaultModel'),
 		api: {
 			baseURL: userValue(c, 'api.baseURL'),
-			requestsPerMinute: clamp(c.get('api.requestsPerMinute', 50), 1, 100_000, 50),
-			useEnvironmentKey: c.get('api.useEnvironmentKey', false),
+			requestsPerMinute: clamped(c, 'api.requestsPerMinute'),
+			useEnvironmentKey: get(c, 'api.useEnvironmentKey'),
 		},
 		bedrock: {
-			enabled: c.get('bedrock.enabled', false),
-			region: c.get('bedrock.region', 'us-east-1').trim() || 'us-east-1',
-			modelId: c.get('bedrock.modelId', '').trim(),
+			enabled: get(c, 'bedrock.enabled'),
+			region: text(c, 'bedrock.region'),
+			modelId: text(c, 'bedrock.modelId'),
 			endpoint: userValue(c, 'bedrock.endpoint'),
 		},
-		statusBar: { enabled: c.get('statusBar.enabled', true) },
-		codeLens: { enabled: c.get('codeLens.enabled', true) },
-		hover: { enabled: c.get('hover.enabled', true) },
-		diagnostics: { enabled: c.get('diagnostics.enabled', true) },
+		statusBar: { enabled: get(c, 'statusBar.enabled') },
+		codeLens: { enabled: get(c, 'codeLens.enabled') },
+		hover: { enabled: get(c, 'hover.enabled') },
+		diagnostics: { enabled: get(c, 'diagnostics.enabled') },
 		modelOverrides: objectSetting(c.get<unknown>('pricing.overrides')),
 		budget: {
-			maxInputTokens: positive(c.get<number | null>('budget.maxInputTokens', null)),
-			maxCostUsd: positive(c.get<number | null>('budget.maxCost', null)),
+			maxInputTokens: positive(get(c, 'budget.maxInputTokens')),
+			maxCostUsd: positive(get(c, 'budget.maxCost')),
 		},
 		routing: {
-			haiku: clamp(c.get('routing.haikuBelow', 1500), 0, 10_000_000, 1500),
-			sonnet: clamp(c.get('routing.sonnetBelow', 8000), 0, 10_000_000, 8000),
+			haiku: clamped(c, 'routing.haikuBelow'),
+			sonnet: clamped(c, 'routing.sonnetBelow'),
 		},
 		prompts: {
-			enabled: c.get('prompts.enabled', true),
-			include: globList(c.get<unknown>('prompts.include'), DEFAULT_PROMPT_GLOBS),
-			apiCounting: c.get('prompts.apiCounting', false),
+			enabled: get(c, 'prompts.enabled'),
+			include: globList(c.get<unknown>('prompts.include'), DEFAULTS.prompts.include),
+			apiCounting: get(c, 'prompts.apiCounting'),
 		},
-		selection: { enabled: c.get('selection.enabled', true) },
+		selection: { enabled: get(c, 'selection.enabled') },
 		schema: { fileMatch: stringList(c.get<unknown>('schema.fileMatch')) },
 	};
 }

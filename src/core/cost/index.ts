@@ -4,6 +4,7 @@
  * The table is a dated data file (`pricing.json`); users override rows or add models in settings.
  * An id that matches no row gets `undefined` — callers show "no price", never a borrowed one.
  */
+import { DEFAULTS } from '../defaults';
 import table from './pricing.json';
 
 export type TokenizerFamily = 'v3' | 'v4.7' | 'v5';
@@ -542,7 +543,8 @@ export interface RoutingThresholds {
 	readonly sonnet: number;
 }
 
-export const DEFAULT_ROUTING: RoutingThresholds = { haiku: 1500, sonnet: 8000 };
+/** The routing settings' defaults (core/defaults.ts). */
+export const DEFAULT_ROUTING: RoutingThresholds = { haiku: DEFAULTS.routing.haikuBelow, sonnet: DEFAULTS.routing.sonnetBelow };
 
 /** The seed routing rule of DESIGN §1: small requests to Haiku, medium to Sonnet, large to Opus. */
 export function routingHint(tokens: number, thresholds: RoutingThresholds = DEFAULT_ROUTING): Tier {
