@@ -9,7 +9,7 @@ import { formatTokens } from '../core/cost';
 import { isCancellation } from '../core/util/abort';
 import { NotTextError } from '../core/util/text';
 import { DEFAULT_MODEL, UsageError, type CommonFlags, type Io } from './args';
-import { API_CONCURRENCY, OFFLINE_CONCURRENCY, apiModelId, makeCounter } from './count';
+import { API_CONCURRENCY, OFFLINE_CONCURRENCY, apiModelId, makeCount } from './count';
 import { batchJson, batchName, renderBatch } from './render';
 
 function checkBatchFile(file: string): void {
@@ -36,7 +36,7 @@ export async function runBatch(file: string, flags: CommonFlags, io: Io, raw: Io
 		checkBatchFile(file);
 	}
 	const source = file === '-' ? process.stdin : file;
-	const counter = makeCounter(flags);
+	const count = makeCount(flags);
 	const controller = new AbortController();
 	let fatal: unknown;
 	const showProgress = !flags.json && process.stderr.isTTY;
@@ -51,7 +51,7 @@ export async function runBatch(file: string, flags: CommonFlags, io: Io, raw: Io
 		count: async (body, model, signal) => {
 			const countModel = flags.api ? apiModelId(model) : model;
 			try {
-				return await counter.count({ provider: 'anthropic', model: countModel, body: { ...body, model: countModel } }, signal);
+				return await count(body, countModel, signal);
 			} catch (err) {
 				// With --api a key, network or endpoint failure is not about one line: stop the run.
 				if (flags.api && err instanceof CountError && err.kind !== 'invalid' && err.kind !== 'too-large') {

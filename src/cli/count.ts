@@ -11,7 +11,9 @@ import { maxTokensProblem } from '../core/batch';
 import { detectLanguage, detectRequests } from '../core/detect';
 import { isNotebookFile, isPythonNotebook, locateInNotebook, NotebookError, readNotebook, type NotebookSource } from '../core/notebook';
 import { runBounded } from '../core/report/pool';
-import type { Counter, CountResult, DetectProblem, RequestSite } from '../core/types';
+import { siteModel } from '../core/siteModel';
+import { countFnOf } from '../core/count/countFn';
+import type { CountAnswer, CountFn, DetectProblem, RequestSite } from '../core/types';
 import { DEFAULT_MODEL, UsageError, type CommonFlags, type Io } from './args';
 import { countPromptFile, isPromptFile, type PromptRole } from './prompts';
 import { markOf, money, renderCountTable, roundUsd, siteLocation, type JsonSite } from './render';
@@ -20,26 +22,19 @@ import { displayPath, expandInputs, lineColumn, readText, skippedNote, syntaxRep
 export const API_CONCURRENCY = 4;
 export const OFFLINE_CONCURRENCY = 8;
 
-function modelFor(site: RequestSite, flags: CommonFlags): { model: string; fromFile: boolean } {
-	if (flags.model) {
-		return { model: flags.model, fromFile: false };
-	}
-	const named = site.provider === 'bedrock' ? site.bedrock?.modelId || site.payload.model : site.payload.model;
-	return named ? { model: named, fromFile: true } : { model: DEFAULT_MODEL, fromFile: false };
-}
-
 /** The counting endpoint knows Claude API ids, not Bedrock ids: map a Bedrock id to its row's id. */
 export function apiModelId(model: string): string {
 	return lookupModel(model)?.id ?? model;
 }
 
-export function makeCounter(flags: CommonFlags): Counter {
+/** How the CLI counts: offline, or with --api through count_tokens at the account's rate. */
+export function makeCount(flags: CommonFlags): CountFn {
 	if (!flags.api) {
-		return createOfflineCounter();
+		return countFnOf(createOfflineCounter());
 	}
 	const key = flags.key;
 	// The account's rate limit holds here as in the editor: calls wait their turn, retry-after pauses them all.
-	return withRateLimit(new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, timeoutMs: 30_000 }), new RateLimiter(flags.rpm), { maxRetries: 2 });
+	return countFnOf(withRateLimit(new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, timeoutMs: 30_000 }), new RateLimiter(flags.rpm), { maxRetries: 2 }));
 }
 
 /** The CLI's input and worst-case cost of a request (exported for the test that compares every surface). */
@@ -119,11 +114,11 @@ export async function runCount(files: string[], flags: CommonFlags & { budgetTok
 	if (partly.length > 0) {
 		io.err(`--lenient: counted as far as they could be read:\n${partly.map((u) => `  ${u}`).join('\n')}\n`);
 	}
-	const counter = makeCounter(flags);
+	const count = makeCount(flags);
 	const prompts = docs.filter((d) => !d.notebook && !detectLanguage('', d.file) && isPromptFile(d.file, flags.as !== undefined));
 	const warnings: string[] = [];
 	const unreadable: string[] = [];
-	const results = (await countDocuments(docs.filter((d) => !prompts.includes(d)), flags, warnings, counter, unreadable)).map((r) => r.json);
+	const results = (await countDocuments(docs.filter((d) => !prompts.includes(d)), flags, warnings, count, unreadable)).map((r) => r.json);
 	// A request that cannot be read must fail the gate (exit 2), not pass it as "no requests found"; any
 	// others are still counted and shown.
 	if (unreadable.length > 0 && results.length === 0 && prompts.length === 0) {
@@ -133,7 +128,7 @@ export async function runCount(files: string[], flags: CommonFlags & { budgetTok
 	const promptModel = flags.model ?? DEFAULT_MODEL;
 	results.push(...await runBounded(prompts.map((d) => () => countPromptFile(
 		{ shown: displayPath(d.file), path: d.file, text: d.text }, flags.as ?? 'system',
-		flags.api ? apiModelId(promptModel) : promptModel, false, counter, controller.signal,
+		flags.api ? apiModelId(promptModel) : promptModel, false, count, controller.signal,
 	)), flags.api ? API_CONCURRENCY : OFFLINE_CONCURRENCY));
 
 	const over: string[] = [];
@@ -186,7 +181,7 @@ export async function runCount(files: string[], flags: CommonFlags & { budgetTok
  * counting failure stops the rest. Notes about single requests go to `warnings`.
  */
 export async function countDocuments(
-	docs: readonly { file: string; text: string; notebook?: NotebookSource }[], flags: CommonFlags, warnings: string[], counter: Counter = makeCounter(flags), unreadable: string[] = [],
+	docs: readonly { file: string; text: string; notebook?: NotebookSource }[], flags: CommonFlags, warnings: string[], count: CountFn = makeCount(flags), unreadable: string[] = [],
 ): Promise<{ json: JsonSite; site: RequestSite }[]> {
 	const found: { file: string; text: string; notebook?: NotebookSource; site: RequestSite }[] = [];
 	for (const doc of docs) {
@@ -203,17 +198,17 @@ export async function countDocuments(
 	}
 
 	const controller = new AbortController();
-	let offline: Counter | undefined;
+	let offline: CountFn | undefined;
 	// At most a few counts at a time; the first failure stops the rest.
 	return runBounded(found.map(({ file, text, notebook, site }) => async (): Promise<{ json: JsonSite; site: RequestSite }> => {
-		const { model, fromFile } = modelFor(site, flags);
+		const { model, fromDocument: fromFile } = siteModel(site, { override: flags.model, defaultModel: DEFAULT_MODEL });
 		const countModel = flags.api ? apiModelId(model) : model;
 		const place = notebook ? locateInNotebook(notebook, site.anchor.start) : { cell: undefined, ...lineColumn(text, site.anchor.start) };
 		const { line, column } = place;
 		const where = siteLocation({ file: displayPath(file), ...place });
-		let result: CountResult;
+		let result: CountAnswer;
 		try {
-			result = await counter.count({ provider: 'anthropic', model: countModel, body: { ...site.payload, model: countModel } }, controller.signal);
+			result = await count(site.payload, countModel, controller.signal);
 		} catch (err) {
 			// The endpoint refusing one request (400) is about that request: statically resolved parts may not
 			// form a valid one (e.g. no message left). Any other failure stops the run.
@@ -221,8 +216,8 @@ export async function countDocuments(
 				controller.abort();
 				throw err;
 			}
-			offline ??= createOfflineCounter();
-			result = await offline.count({ provider: 'anthropic', model, body: { ...site.payload, model } }, controller.signal);
+			offline ??= countFnOf(createOfflineCounter());
+			result = await offline(site.payload, model, controller.signal);
 			warnings.push(`warning: ${where}: ${err.message}; the offline figure is shown instead.`);
 		}
 		const info = lookupModel(model);
@@ -244,8 +239,8 @@ export async function countDocuments(
 				model,
 				inputTokens: result.inputTokens,
 				// Only the endpoint's own figure is exact; the offline tokenizer's (or the fallback after a 400) is not.
-				exact: result.source !== 'offline' && result.exact,
-				approximate: result.approximate,
+				exact: result.source !== 'offline' && result.exact === true,
+				approximate: result.approximate === true,
 				unresolved: site.unresolved.map((u) => ({ path: u.path, text: u.text, reason: u.reason })),
 				...costs(result.inputTokens, maxTokens, site, info),
 				maxTokens: maxTokens ?? null,

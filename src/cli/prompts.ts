@@ -6,7 +6,7 @@ import type { JsonSite } from './render';
 import { inputCost, lookupModel } from '../core/cost';
 import { analyzePrompt } from '../core/prompt/promptFile';
 import { asSystemRequests, asUserRequest } from '../core/prompt/count';
-import type { Counter, MessagesBody } from '../core/types';
+import type { CountFn, MessagesBody } from '../core/types';
 
 export type PromptRole = 'system' | 'user';
 
@@ -40,11 +40,11 @@ export async function countPromptFile(
 	role: PromptRole,
 	model: string,
 	modelFromFile: boolean,
-	counter: Counter,
+	countFn: CountFn,
 	signal?: AbortSignal,
 ): Promise<JsonSite> {
 	const doc = analyzePrompt(file.text, file.path);
-	const count = (body: MessagesBody) => counter.count({ provider: 'anthropic', model, body }, signal);
+	const count = (body: MessagesBody) => countFn(body, model, signal);
 	let tokens: number;
 	let exact: boolean;
 	let approximate: boolean;
@@ -52,14 +52,14 @@ export async function countPromptFile(
 		const r = await count(asUserRequest(doc.countedText, model));
 		tokens = r.inputTokens;
 		// As for request sites: "exact" is the counting endpoint's own figure, never an offline one.
-		exact = r.source !== 'offline' && r.exact;
-		approximate = r.approximate;
+		exact = r.source !== 'offline' && r.exact === true;
+		approximate = r.approximate === true;
 	} else {
 		const { withPrompt, without } = asSystemRequests(doc.countedText, model);
 		const [a, b] = await Promise.all([count(withPrompt), count(without)]);
 		tokens = Math.max(0, a.inputTokens - b.inputTokens);
 		exact = a.source !== 'offline' && b.source !== 'offline';
-		approximate = !exact && (a.approximate || b.approximate);
+		approximate = !exact && (a.approximate === true || b.approximate === true);
 	}
 	const info = lookupModel(model);
 	return {

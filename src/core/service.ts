@@ -2,10 +2,11 @@ import { parseTree, type ParseError } from 'jsonc-parser';
 import { CountScheduler, DEFAULT_IDLE_MS } from './count/scheduler';
 import { CountError } from './count/errors';
 import type { RateLimiter } from './count/rateLimiter';
-import type { CountRequest, CountResult, Counter, DetectProblem, MessagesBody, RequestSite } from './types';
+import type { CountFn, CountRequest, CountResult, Counter, DetectProblem, RequestSite } from './types';
 import { isCancellation } from './util/abort';
 import { Emitter } from './util/emitter';
 import { SliceClock } from './util/slices';
+import { siteModel } from './siteModel';
 
 import type { CountingMode } from './defaults';
 
@@ -351,11 +352,10 @@ export class TokenCountService {
 	 * A count function over arbitrary bodies for the site's provider and model (reports, hovers): exact when
 	 * a key is set, offline otherwise, cached and rate limited like every other call.
 	 */
-	countFnFor(provider: 'anthropic' | 'bedrock', options: { offlineOnly?: boolean } = {}): (body: MessagesBody, model: string, signal?: AbortSignal) => Promise<{ inputTokens: number; approximate: boolean }> {
-		return async (body, model, signal) => {
+	countFnFor(provider: 'anthropic' | 'bedrock', options: { offlineOnly?: boolean } = {}): CountFn {
+		return (body, model, signal) => {
 			const request: CountRequest = { provider, model, body: { ...body, model } };
-			const r = options.offlineOnly ? await this.countOffline(request, signal) : await this.countNow(request, signal);
-			return { inputTokens: r.inputTokens, approximate: r.approximate };
+			return options.offlineOnly ? this.countOffline(request, signal) : this.countNow(request, signal);
 		};
 	}
 
@@ -512,10 +512,7 @@ export class TokenCountService {
 	}
 
 	private modelFor(site: RequestSite): string {
-		if (site.provider === 'bedrock') {
-			return site.bedrock?.modelId || site.payload.model || this.options.bedrockModelId || this.options.defaultModel;
-		}
-		return site.payload.model || this.options.defaultModel;
+		return siteModel(site, this.options).model;
 	}
 
 	private sameModel(state: SiteState): boolean {

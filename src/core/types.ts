@@ -125,7 +125,27 @@ export interface CountRequest {
 	readonly bedrock?: RequestSite['bedrock'];
 }
 
+/**
+ * A counting endpoint or the offline tokenizer: what the scheduler drives and `countFnOf` adapts. Callers that
+ * want a figure use a CountFn, never this directly.
+ */
 export interface Counter {
 	readonly id: CountSource;
 	count(request: CountRequest, signal?: AbortSignal): Promise<CountResult>;
 }
+
+/** What a count answers: the figure, and where the counter says so, how it was made. */
+export interface CountAnswer {
+	readonly inputTokens: number;
+	/** Part of the figure is an estimate (offline images, tools …). */
+	readonly approximate?: boolean;
+	readonly exact?: boolean;
+	readonly source?: CountSource;
+}
+
+/**
+ * "Count this": one request body for one model. The one shape every caller counts through (reports, hovers,
+ * batch estimates, the CLI); the service hands them out (`countFnFor`) and `countFnOf` makes one of a Counter.
+ * Callers may ask for identical bodies more than once: the functions cache.
+ */
+export type CountFn = (body: MessagesBody, model: string, signal?: AbortSignal) => Promise<CountAnswer>;

@@ -112,11 +112,7 @@ export class BatchCommand extends Disposable {
 					pricing: s.modelOverrides,
 					signal: controller.signal,
 					progressIntervalMs: 200,
-					count: async (body, model, signal) => {
-						const request = { provider: 'anthropic' as const, model, body: { ...body, model } };
-						const r = exact ? await this.service.countNow(request, signal) : await this.service.countOffline(request, signal);
-						return { inputTokens: r.inputTokens, approximate: r.approximate };
-					},
+					count: this.service.countFnFor('anthropic', { offlineOnly: !exact }),
 					onProgress: (p) => {
 						const pct = p.totalBytes ? Math.min(100, (p.bytesRead / p.totalBytes) * 100) : undefined;
 						const text = batchProgressText({ pct, requests: p.requests, inputTokens: p.inputTokens });

@@ -274,10 +274,7 @@ export class DiagnosticsController extends Disposable {
 		const controller = new AbortController();
 		const sub = abortOnCancel(token, controller);
 		try {
-			const count = async (body: Parameters<typeof fitAnalysis>[0], model: string, signal?: AbortSignal) => {
-				const r = await this.service.countOffline({ provider: state.site.provider, model, body: { ...body, model } }, signal);
-				return { inputTokens: r.inputTokens, approximate: r.approximate };
-			};
+			const count = this.service.countFnFor(state.site.provider, { offlineOnly: true });
 			const fit = await fitAnalysis(state.request.body, state.model, state.site.maxTokens ?? 0, count, { contextWindow: window, signal: controller.signal });
 			const dropped = fit.droppedMessages ?? 0;
 			const first = state.site.parts.find((p) => p.kind === 'message' && p.path === '/messages/0');

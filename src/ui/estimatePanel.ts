@@ -148,10 +148,7 @@ export class EstimatePanel extends Disposable {
 	private async estimate(target: Target, signal: AbortSignal, exactBreakdown: boolean): Promise<Estimated> {
 		const state = target.state;
 		const provider = state.site.provider;
-		const offlineCount: CountFn = async (body, model, sig) => {
-			const r = await this.service.countOffline({ provider, model, body: { ...body, model } }, sig);
-			return { inputTokens: r.inputTokens, approximate: r.approximate };
-		};
+		const offlineCount = this.service.countFnFor(provider, { offlineOnly: true });
 		if (!this.service.canCountExactly(provider)) {
 			return { report: await this.analyse(target, offlineCount, signal, true), countedBy: 'offline estimate (no API key)' };
 		}

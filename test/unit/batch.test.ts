@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { estimateBatchFile, type BatchCountFn, type BatchProgress } from '../../src/core/batch';
-import type { MessagesBody } from '../../src/core/types';
+import { estimateBatchFile, type BatchProgress } from '../../src/core/batch';
+import type { CountFn, MessagesBody } from '../../src/core/types';
 import { isCancellation } from '../../src/core/util/abort';
 import { utf8CountRule } from '../server/countRule';
 
-const ruleCount: BatchCountFn = async (body) => ({ inputTokens: utf8CountRule(body) });
+const ruleCount: CountFn = async (body) => ({ inputTokens: utf8CountRule(body) });
 
 function entry(id: string, model: string | undefined, text: string, maxTokens?: number): string {
 	const params: Record<string, unknown> = { messages: [{ role: 'user', content: text }] };
@@ -226,6 +226,7 @@ describe('estimateBatchFile', function () {
 		const file = write('cancel.jsonl', lines.join('\n'));
 		const controller = new AbortController();
 		let calls = 0;
+		let withoutSignal = 0;
 		let abortedInFlight = 0;
 		let lastProgress: BatchProgress | undefined;
 		const run = estimateBatchFile(file, {
@@ -237,6 +238,11 @@ describe('estimateBatchFile', function () {
 			onProgress: (p) => { lastProgress = p; },
 			count: (body, _model, signal) => new Promise((resolve, reject) => {
 				calls++;
+				if (!signal) {
+					withoutSignal++;
+					resolve({ inputTokens: utf8CountRule(body) });
+					return;
+				}
 				if (calls === 100) {
 					controller.abort();
 				}
@@ -255,6 +261,7 @@ describe('estimateBatchFile', function () {
 			}),
 		});
 		await assert.rejects(run, (err) => isCancellation(err));
+		assert.equal(withoutSignal, 0, 'the estimator passes its own signal to every count');
 		assert.ok(calls < 200, `${calls} counts started after cancelling`);
 		assert.ok(abortedInFlight >= 1, 'the counts in flight saw the abort');
 		assert.ok(!lastProgress || lastProgress.lines < 20_000, 'reading stopped early');

@@ -9,12 +9,10 @@
 import * as fs from 'node:fs';
 import { detectJsonl } from '../detect/json';
 import { inputCost, lookupModel, outputCost, priceOptionsOf, type ModelInfo, type ModelOverrides } from '../cost';
-import type { MessagesBody, RequestSite } from '../types';
+import type { CountFn, RequestSite } from '../types';
 import { CancelledError, isCancellation, throwIfAborted } from '../util/abort';
 import { TextGuard } from '../util/text';
-
-/** Counts one request body for a model; the estimator passes its own signal to cancel in-flight counts. */
-export type BatchCountFn = (body: MessagesBody, model: string, signal: AbortSignal) => Promise<{ inputTokens: number; approximate?: boolean }>;
+import { siteModel } from '../siteModel';
 
 /**
  * What to read: a file path, a byte stream (a `fs.ReadStream`, `process.stdin` …), or an async iterable
@@ -35,7 +33,8 @@ export interface BatchProgress {
 }
 
 export interface BatchOptions {
-	readonly count: BatchCountFn;
+	/** Counts one line's request; the estimator passes its own signal to cancel in-flight counts. */
+	readonly count: CountFn;
 	/** Model for requests that do not name one. */
 	readonly defaultModel: string;
 	/** Count and price every request as this model, whatever the file says. */
@@ -313,16 +312,6 @@ function parseLine(text: string): { sites: RequestSite[] } | { reason: string } 
 	return { reason: describeNonRequest(text) };
 }
 
-function modelOf(site: RequestSite, defaultModel: string, override: string | undefined): string {
-	if (override) {
-		return override;
-	}
-	if (site.provider === 'bedrock') {
-		return site.bedrock?.modelId || site.payload.model || defaultModel;
-	}
-	return site.payload.model || defaultModel;
-}
-
 function openSource(source: BatchSource, chunkBytes: number, maxLineBytes: number): { lines: AsyncGenerator<RawLine>; totalBytes?: number; close(): void } {
 	if (typeof source === 'string') {
 		const stat = fs.statSync(source);
@@ -403,7 +392,7 @@ export async function estimateBatchFile(source: BatchSource, options: BatchOptio
 	};
 
 	const countSite = async (site: RequestSite, lineNumber: number): Promise<void> => {
-		const model = modelOf(site, options.defaultModel, options.model);
+		const { model } = siteModel(site, { override: options.model, defaultModel: options.defaultModel });
 		let result: { inputTokens: number; approximate?: boolean };
 		try {
 			result = await options.count({ ...site.payload, model }, model, controller.signal);

@@ -4,17 +4,8 @@
 import type { MessagesBody } from '../types';
 import type { CacheTtl, ModelOverrides, Tier, TokenizerFamily } from '../cost';
 
-/**
- * Counts one request body for one model. Every figure of the report comes through this function (API or
- * offline); callers cache it, so identical bodies may be asked for more than once.
- */
-export type CountFn = (body: MessagesBody, model: string, signal?: AbortSignal) => Promise<CountAnswer>;
-
-export interface CountAnswer {
-	inputTokens: number;
-	/** Part of the figure is an estimate (offline images, tools …). */
-	approximate?: boolean;
-}
+/** Every figure of the report comes through a CountFn (API or offline). */
+export type { CountAnswer, CountFn } from '../types';
 
 export interface RunOptions {
 	/** Counts in flight at once (default 4). */
