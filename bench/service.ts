@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { detectRequests, type DetectOptions } from '../src/core/detect';
 import type { RequestSite } from '../src/core/types';
 import { detectTypeScript } from '../test/oracle/typescript';
-import { OfflineCounter } from '../src/core/count/offlineCounter';
+import { TokenizerCounter } from '../src/core/count/tokenizerCounter';
 import { TokenCountService } from '../src/core/service';
 
 export interface ServiceBenchRow {
@@ -90,7 +90,7 @@ async function measure(name: string, languageId: string, fileName: string, text:
 		await detect('client.messages.create(' + '{ model: "m", messages: [] })', languageId, { fileName: `warm.${fileName.split('.').pop()}` });
 		grammarMs = performance.now() - t0;
 	}
-	const service = new TokenCountService({ detect, offline: new OfflineCounter(), hasApiKey: () => false },
+	const service = new TokenCountService({ detect, offline: new TokenizerCounter(), hasApiKey: () => false },
 		{ mode: 'offline', debounceMs: 0, defaultModel: 'claude-sonnet-5-5', bedrockEnabled: false });
 	const uri = `file:///${fileName}`;
 	const cpu = (): number => {

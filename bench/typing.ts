@@ -2,7 +2,7 @@
 // virtual clock so that minutes of typing take seconds. It measures how many count_tokens calls the result
 // store makes while someone types, and how long after the last keystroke of a pause the exact figure shows.
 import { AnthropicCounter } from '../src/core/count/anthropicCounter';
-import { OfflineCounter } from '../src/core/count/offlineCounter';
+import { TokenizerCounter } from '../src/core/count/tokenizerCounter';
 import { RateLimiter } from '../src/core/count/rateLimiter';
 import { detectRequests } from '../src/core/detect';
 import { TokenCountService } from '../src/core/service';
@@ -146,7 +146,7 @@ export async function session(typist: Typist, seed = 7): Promise<TypingRow> {
 			},
 		};
 		const service = new TokenCountService({
-			detect: detectRequests, offline: new OfflineCounter(), api: timed, limiter: new RateLimiter(50), hasApiKey: () => true,
+			detect: detectRequests, offline: new TokenizerCounter(), api: timed, limiter: new RateLimiter(50), hasApiKey: () => true,
 		}, { mode: 'auto', debounceMs: 300, defaultModel: 'claude-sonnet-4-5', bedrockEnabled: false });
 
 		const uri = 'file:///plain-request.json';

@@ -76,7 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 
 	const counters = new p.ExactCounters(() => config, keys, log);
 	const service = new p.TokenCountService({
-		...p.lazyDetection(context.extensionPath), offline: p.createOfflineCounter(),
+		...p.lazyDetection(context.extensionPath), offline: new p.TokenizerCounter(),
 		api: counters.api, bedrock: counters.bedrock, limiter: counters.limiter, hasApiKey: () => counters.canUseKey(), log,
 	}, serviceOptions(config));
 	const windows = new p.LiveModelWindows(context.globalState, () => (counters.canUseKey() && serviceOptions(config).mode !== 'offline' ? counters.api.listModels() : undefined), log);

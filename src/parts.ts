@@ -3,7 +3,7 @@
  * file in dist/, required once activation has returned, so VS Code's activation reads only extension.js.
  */
 export { TokenCountService } from './core/service';
-export { createOfflineCounter } from './core/count/offline';
+export { TokenizerCounter } from './core/count/tokenizerCounter';
 export { rateLookup, modelChoices } from './core/cost/rates';
 export { ExactCounters } from './ui/counters';
 export { lazyDetection } from './ui/detection';

@@ -5,7 +5,7 @@
 import { AnthropicCounter } from '../core/count/anthropicCounter';
 import { RateLimiter, withRateLimit } from '../core/count/rateLimiter';
 import { CountError } from '../core/count/errors';
-import { createOfflineCounter } from '../core/count/offline';
+import { TokenizerCounter } from '../core/count/tokenizerCounter';
 import { formatTokens, inputCost, lookupModel, priceOptionsOf, serverToolUsesOf, worstCaseCost, type ModelInfo } from '../core/cost';
 import { maxTokensProblem } from '../core/batch';
 import { detectLanguage, detectRequests } from '../core/detect';
@@ -30,7 +30,7 @@ export function apiModelId(model: string): string {
 /** How the CLI counts: offline, or with --api through count_tokens at the account's rate. */
 export function makeCount(flags: CommonFlags): CountFn {
 	if (!flags.api) {
-		return countFnOf(createOfflineCounter());
+		return countFnOf(new TokenizerCounter());
 	}
 	const key = flags.key;
 	// The account's rate limit holds here as in the editor: calls wait their turn, retry-after pauses them all.
@@ -216,7 +216,7 @@ export async function countDocuments(
 				controller.abort();
 				throw err;
 			}
-			offline ??= countFnOf(createOfflineCounter());
+			offline ??= countFnOf(new TokenizerCounter());
 			result = await offline(site.payload, model, controller.signal);
 			warnings.push(`warning: ${where}: ${err.message}; the offline figure is shown instead.`);
 		}

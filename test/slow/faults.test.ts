@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import { AnthropicCounter } from '../../src/core/count/anthropicCounter';
 import { CountError } from '../../src/core/count/errors';
-import { createOfflineCounter } from '../../src/core/count/offline';
+import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
 import { RateLimiter } from '../../src/core/count/rateLimiter';
 import { detectRequests } from '../../src/core/detect';
 import { TokenCountService, type SiteState } from '../../src/core/service';
@@ -76,7 +76,7 @@ async function observe(row: Row): Promise<Observed> {
 	const log = { info: (m: string) => logLines.push(m), warn: (m: string) => logLines.push(m), error: (m: string) => logLines.push(m) };
 	const api = new AnthropicCounter({ getApiKey: () => KEY, baseURL: server.url, timeoutMs: 1_000 });
 	const service = new TokenCountService(
-		{ detect: detectRequests, api, offline: createOfflineCounter(), limiter: new RateLimiter(1000), hasApiKey: () => true, log },
+		{ detect: detectRequests, api, offline: new TokenizerCounter(), limiter: new RateLimiter(1000), hasApiKey: () => true, log },
 		{ mode: 'auto', debounceMs: 0, defaultModel: 'claude-sonnet-4-5', bedrockEnabled: false },
 	);
 	const counts = () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens').length;
@@ -157,7 +157,7 @@ describe('fault matrix: count server faults into the editor\'s result store', fu
 	}
 
 	let server: CountServer;
-	const offline = createOfflineCounter();
+	const offline = new TokenizerCounter();
 	before(async () => { server = await startCountServer({ validKeys: [KEY] }); });
 	after(() => server.close());
 

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import type { JsonSite } from '../../src/cli/render';
-import { OfflineCounter } from '../../src/core/count/offlineCounter';
+import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
 import { inputCost, lookupModel } from '../../src/core/cost';
 import { scanClaudeContext } from '../../src/core/context/scan';
 import { countText } from '../../src/core/offline';
@@ -45,7 +45,7 @@ describe('CLI: prompt files and the Claude Code context', () => {
 		const r = await cli(['count', path.join(dir, 'prompts', 'system.md'), '--as', 'user', '--json']);
 		assert.equal(r.code, 0, r.err);
 		const [site] = JSON.parse(r.out) as JsonSite[];
-		const expected = await new OfflineCounter().count({ provider: 'anthropic', model: MODEL, body: asUserRequest(body, MODEL) });
+		const expected = await new TokenizerCounter().count({ provider: 'anthropic', model: MODEL, body: asUserRequest(body, MODEL) });
 		assert.equal(site.kind, 'prompt-user');
 		assert.equal(site.inputTokens, expected.inputTokens);
 		assert.equal(site.exact, false, 'an offline figure is never called exact');
@@ -57,7 +57,7 @@ describe('CLI: prompt files and the Claude Code context', () => {
 		const r = await cli(['count', path.join(dir, 'prompts', 'system.md'), '--json']);
 		assert.equal(r.code, 0, r.err);
 		const [site] = JSON.parse(r.out) as JsonSite[];
-		const counter = new OfflineCounter();
+		const counter = new TokenizerCounter();
 		const { withPrompt, without } = asSystemRequests(body, MODEL);
 		const a = await counter.count({ provider: 'anthropic', model: MODEL, body: withPrompt });
 		const b = await counter.count({ provider: 'anthropic', model: MODEL, body: without });

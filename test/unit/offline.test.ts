@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import * as zlib from 'node:zlib';
-import { OfflineCounter } from '../../src/core/count/offlineCounter';
+import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
 import {
 	countRequest,
 	countText,
@@ -500,9 +500,9 @@ describe('offline: whole requests', () => {
 	});
 });
 
-describe('offline: OfflineCounter', () => {
+describe('offline: TokenizerCounter', () => {
 	it('is exact for one plain-text user message, approximate otherwise', async () => {
-		const c = new OfflineCounter();
+		const c = new TokenizerCounter();
 		const plain = await c.count({ provider: 'anthropic', model: 'claude-opus-4-7', body: userText('claude-opus-4-7', 'hello, world') });
 		assert.deepEqual(plain, { inputTokens: 15, source: 'offline', exact: true, approximate: false, notes: [], family: 'v4.7' });
 		const tools = await c.count({
@@ -515,7 +515,7 @@ describe('offline: OfflineCounter', () => {
 		assert.ok(tools.notes.length > 0);
 	});
 	it('an unknown model is counted on the newest family and not exact', async () => {
-		const r = await new OfflineCounter().count({ provider: 'anthropic', model: 'claude-opus-9', body: userText('claude-opus-9', 'hi') });
+		const r = await new TokenizerCounter().count({ provider: 'anthropic', model: 'claude-opus-9', body: userText('claude-opus-9', 'hi') });
 		assert.equal(r.family, 'v5');
 		assert.equal(r.exact, false);
 		assert.ok(r.notes.some((n) => /newest/.test(n)));
@@ -523,7 +523,7 @@ describe('offline: OfflineCounter', () => {
 	it('honours an AbortSignal that fired before the start', async () => {
 		const ac = new AbortController();
 		ac.abort();
-		await assert.rejects(new OfflineCounter().count({ provider: 'anthropic', model: 'claude-opus-4-7', body: userText('claude-opus-4-7', 'x') }, ac.signal), (e) => isCancellation(e));
+		await assert.rejects(new TokenizerCounter().count({ provider: 'anthropic', model: 'claude-opus-4-7', body: userText('claude-opus-4-7', 'x') }, ac.signal), (e) => isCancellation(e));
 	});
 });
 

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { AnthropicCounter } from '../../src/core/count/anthropicCounter';
-import { createOfflineCounter } from '../../src/core/count/offline';
+import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
 import { detectRequests } from '../../src/core/detect';
 import { estimateRequest } from '../../src/core/report';
 import { reportHtml, reportPage } from '../../src/core/report/html';
@@ -57,7 +57,7 @@ describe('nothing is sent while counting is offline', () => {
 		const server = await startCountServer();
 		const api = new AnthropicCounter({ getApiKey: () => 'sk-ant-privacy-0000', baseURL: server.url });
 		const service = new TokenCountService(
-			{ detect: detectRequests, api, offline: createOfflineCounter(), hasApiKey: () => true },
+			{ detect: detectRequests, api, offline: new TokenizerCounter(), hasApiKey: () => true },
 			// The extension runs the store in 'offline' mode whenever the workspace is not trusted.
 			{ mode: 'offline', debounceMs: 0, defaultModel: 'claude-sonnet-4-5', bedrockEnabled: false },
 		);

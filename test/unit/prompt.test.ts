@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { OfflineCounter } from '../../src/core/count/offlineCounter';
+import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
 import { countText, loadFamily } from '../../src/core/offline';
 import { asSystemRequests, asUserRequest, countBounded, countBoundedSlices, countPrompt, familyFor } from '../../src/core/prompt/count';
 import { parseFrontMatter } from '../../src/core/prompt/frontMatter';
@@ -10,7 +10,7 @@ const family = familyFor(MODEL);
 
 /** What the offline counter reports for the text as one user message, frame taken off: the text's own tokens. */
 async function offlineCounterTokens(text: string): Promise<number> {
-	const r = await new OfflineCounter().count({ provider: 'anthropic', model: MODEL, body: asUserRequest(text, MODEL) });
+	const r = await new TokenizerCounter().count({ provider: 'anthropic', model: MODEL, body: asUserRequest(text, MODEL) });
 	return r.inputTokens - loadFamily(family).messageOverhead;
 }
 
@@ -109,7 +109,7 @@ describe('prompt files', () => {
 
 	it('measures a system prompt as the difference of two requests and a user message as one request', async () => {
 		const text = 'You are a careful reviewer.';
-		const counter = new OfflineCounter();
+		const counter = new TokenizerCounter();
 		const { withPrompt, without } = asSystemRequests(text, MODEL);
 		const a = await counter.count({ provider: 'anthropic', model: MODEL, body: withPrompt });
 		const b = await counter.count({ provider: 'anthropic', model: MODEL, body: without });

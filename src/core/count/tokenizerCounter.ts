@@ -11,7 +11,7 @@ import { sharedSlicer, type TimeSlicer } from '../util/slices';
  * other blocks, on a recognised model. Everything else is `approximate`, with notes saying which part
  * was estimated and how.
  */
-export class OfflineCounter implements Counter {
+export class TokenizerCounter implements Counter {
 	readonly id = 'offline' as const;
 
 	/** Counts run in time slices: a document of thousands of requests must not hold the thread for seconds. */
