@@ -133,7 +133,7 @@ export class Commands extends Disposable {
 		}
 		const model = readConfig().defaultModel;
 		try {
-			const r = await this.deps.service.countNow({ provider: 'anthropic', model, body: { model, messages: [{ role: 'user', content: text }] } });
+			const r = await this.deps.service.countFnFor('anthropic')({ model, messages: [{ role: 'user', content: text }] }, model);
 			const rate = this.deps.rates(model);
 			const usd = inputUsd(rate, r.inputTokens);
 			const cost = usd !== undefined ? ` · ${formatUsd(usd)}` : ' · no price';

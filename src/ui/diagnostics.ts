@@ -216,10 +216,11 @@ export class DiagnosticsController extends Disposable {
 		if (this.effects.size > 500) {
 			this.effects.delete(this.effects.keys().next().value!);
 		}
-		const count = (model: string) => this.service.countOffline({ provider: s.site.provider, model, body: { ...s.request.body, model } });
+		const countFn = this.service.countFnFor(s.site.provider, { offlineOnly: true });
+		const count = (model: string) => countFn(s.request.body, model);
 		void Promise.all([count(s.model), count(to.id)]).then(([a, b]) => {
 			const opts = priceOptionsOf(s.site.pricing);
-			entry.effect = switchEffect(from, { tokens: a.inputTokens, usd: inputCost(a.inputTokens, from, opts) }, to, b.inputTokens, opts, a.approximate || b.approximate);
+			entry.effect = switchEffect(from, { tokens: a.inputTokens, usd: inputCost(a.inputTokens, from, opts) }, to, b.inputTokens, opts, a.approximate === true || b.approximate === true);
 			// Redraw once with the effect; the entry now matches, so this does not count again.
 			if (this.effects.get(key) === entry) { this.update(uri); }
 		}, () => { entry.effect = 'failed'; });

@@ -61,7 +61,7 @@ export class CountTokensTool extends Disposable implements vscode.LanguageModelT
 			const controller = new AbortController();
 			const sub = abortOnCancel(token, controller);
 			try {
-				const r = await this.deps.service.countNow({ provider: 'anthropic', model, body: { model, messages: [{ role: 'user', content: input.text }] } }, controller.signal);
+				const r = await this.deps.service.countFnFor('anthropic')({ model, messages: [{ role: 'user', content: input.text }] }, model, controller.signal);
 				const rate = this.deps.rates(model);
 				const usd = inputUsd(rate, r.inputTokens);
 				const cost = usd !== undefined ? formatUsd(usd) : 'no price for this model';

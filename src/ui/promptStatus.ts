@@ -243,7 +243,8 @@ export class PromptStatusController extends Disposable {
 			const abort = new AbortController();
 			this.exactAbort = abort;
 			const { withPrompt, without } = asSystemRequests(f.doc.countedText, f.model);
-			const count = (body: typeof withPrompt) => this.service.countNow({ provider: 'anthropic', model: f.model, body }, abort.signal);
+			const countFn = this.service.countFnFor('anthropic');
+			const count = (body: typeof withPrompt) => countFn(body, f.model, abort.signal);
 			Promise.all([count(withPrompt), count(without)]).then(([a, b]) => {
 				if (a.source === 'offline' || b.source === 'offline') {
 					return;
