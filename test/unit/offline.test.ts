@@ -780,7 +780,7 @@ describe('offline: measured framing rules around the text', () => {
 		assert.ok(v5.notes.some((x) => /first message from the assistant ≈ 12 tokens/.test(x)), v5.notes.join(' | '));
 	});
 
-	it('turns: on Claude 4+ a user text in its own message after tool results joins them and opens a user turn (1 + 5); on v3 tool results after tool results keep their header and take no join token', () => {
+	it('turns: on Claude 4+ and Haiku 3 / 3.5 a user text in its own message after tool results joins them and opens a user turn (1 + 5); on v3 tool results after tool results keep their header and take no join token', () => {
 		const exchange = (model: string, after: MessagesBody['messages']): MessagesBody => ({
 			model,
 			messages: [
@@ -797,9 +797,19 @@ describe('offline: measured framing rules around the text', () => {
 		// The same text in the results' own message costs the join less.
 		const inline = n({ model, messages: [...exchange(model, []).messages.slice(0, 2), { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'Sunny' }, { type: 'text', text: 'And tomorrow?' }] }] });
 		assert.equal(n(exchange(model, [{ role: 'user', content: 'And tomorrow?' }])), inline + 1);
-		// Claude 3.5 Haiku: the header alone.
+		// Claude 3.5 Haiku joins them too; the results' turn is then not followed by another message
+		// (no followed-turn token), with tools defined or not.
 		const haiku = 'claude-3-5-haiku-20241022';
-		assert.equal(n(exchange(haiku, [{ role: 'user', content: 'And tomorrow?' }])) - n(exchange(haiku, [])), 3 + countText('And tomorrow?', 'v3'));
+		assert.equal(n(exchange(haiku, [{ role: 'user', content: 'And tomorrow?' }])) - n(exchange(haiku, [])), 1 + 5 + countText('And tomorrow?', 'v3'));
+		const tools = [{ name: 'get_weather', description: 'Weather of a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+		const withTools = (after: MessagesBody['messages']) => n({ ...exchange(haiku, after), tools });
+		assert.equal(withTools([{ role: 'user', content: 'And tomorrow?' }]) - withTools([]), 1 + 5 + countText('And tomorrow?', 'v3'));
+		// A message that does not join (an assistant reply) still makes the results' turn followed: +1 on Haiku.
+		const reply: MessagesBody['messages'] = [{ role: 'assistant', content: 'Sunny.' }, { role: 'user', content: 'Thanks.' }];
+		assert.equal(withTools(reply) - withTools([]), 3 + countText('Sunny.', 'v3') + 3 + countText('Thanks.', 'v3') + 1);
+		// Sonnet 3.7 keeps the header.
+		const sonnet3 = 'claude-3-7-sonnet-20250219';
+		assert.equal(n(exchange(sonnet3, [{ role: 'user', content: 'And tomorrow?' }])) - n(exchange(sonnet3, [])), 3 + countText('And tomorrow?', 'v3'));
 		// Results in a message of their own after results: the header, no join token (one result turn).
 		const more = n(exchange(model, [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'b', content: 'Rain' }] }]));
 		assert.equal(more - base, 3 + 6 + countInner('Rain', 'v3'));

@@ -361,14 +361,16 @@ export function joinsPrevious(messages: readonly unknown[], i: number, model: st
 }
 
 /**
- * On Claude 4 and later a user message right after a message of tool results joins it, so its text
- * opens a user turn as a text after the results in the same message does (TEXT_AFTER_RESULTS; v3:
- * Sonnet 4.5, 3 recordings, 1 exact, all 3 under with the header alone). Claude 3.5 Haiku keeps the
- * header: 14 exact recordings, 4 fit it and none the join (the rest disagree among themselves).
+ * On Claude 4 and later, and on Haiku 3 / 3.5, a user message right after a message of tool results
+ * joins it, so its text opens a user turn as a text after the results in the same message does
+ * (TEXT_AFTER_RESULTS; v3: Sonnet 4.5, 3 recordings, 1 exact, all 3 under with the header alone).
+ * Claude 3.5 Haiku: 14 exact recordings of one project, 2 under each with the header, exact with the
+ * join once tool results are counted in their wrapper (toolResultInner) and the results' turn is not
+ * counted as followed by the text that joins it (toolResultTurnTokens). Sonnet 3.x: not recorded.
  */
 export function textJoinsResults(model: string): boolean {
 	const v = parseClaudeVersion(model);
-	return !!v && v[0] >= 4;
+	return !!v && (v[0] >= 4 || (v[0] === 3 && /haiku/.test(model.toLowerCase())));
 }
 
 /** True when a message's content ends with a tool_result block. */

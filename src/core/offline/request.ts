@@ -245,7 +245,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		hasSystem,
 		forced: tools.length > 0 && /^(any|tool)$/.test(String(asRecord(b.tool_choice)?.type)),
 		tools: tools.length > 0,
-		resultTurns: resultTurns(messages, family),
+		resultTurns: resultTurns(messages, family, modelId),
 	});
 
 	const thinking = thinkingPromptTokens(b.thinking, modelId);
@@ -297,16 +297,17 @@ function systemHasText(sys: unknown): boolean {
 	return typeof sys === 'string' ? sys.length > 0 : Array.isArray(sys) && sys.some((b) => typeof asRecord(b)?.text === 'string' && (asRecord(b)!.text as string).length > 0);
 }
 
-/** For each user turn holding tool results: whether another message follows it. */
-function resultTurns(messages: readonly unknown[], family: Family): boolean[] {
+/** For each user turn holding tool results: whether another message follows it (one joining it does not). */
+function resultTurns(messages: readonly unknown[], family: Family, model: string): boolean[] {
+	const followed = (i: number) => i < messages.length - 1 && !joinsPrevious(messages, i + 1, model);
 	const out: boolean[] = [];
 	messages.forEach((m, i) => {
 		const content = asRecord(m)?.content;
 		if (Array.isArray(content) && content.some((c) => asRecord(c)?.type === 'tool_result')) {
 			if (family === 'v3' && joinsResultTurn(messages, i)) {
-				out[out.length - 1] = i < messages.length - 1;
+				out[out.length - 1] = followed(i);
 			} else {
-				out.push(i < messages.length - 1);
+				out.push(followed(i));
 			}
 		}
 	});
