@@ -110,7 +110,7 @@ export async function scoreRequests(requests: readonly RecordedRequest[], filter
 		if (!matches(r, kind, filter)) {
 			continue;
 		}
-		// PDF pages are read (asynchronously) before the count, as OfflineCounter does.
+		// PDF pages are read (asynchronously) before the count, as TokenizerCounter does.
 		await preparePdfs(r.request);
 		const c = countRequest(r.request, r.model);
 		out.push({
