@@ -1,45 +1,33 @@
 import * as vscode from 'vscode';
 import type { ModelOverrides } from '../core/cost';
 import { anthropicEndpoint, bedrockEndpoint, type Endpoint } from '../core/count/endpoint';
-import { BOUNDS, COUNTING_MODES, DEFAULTS, defaultOf, type CountingMode, type SettingId, type SettingValue } from '../core/defaults';
+import { BOUNDS, COUNTING_MODES, DEFAULTS, defaultOf, type SettingId, type SettingValue, type Settings } from '../core/defaults';
 
 export const SECTION = 'claudeTokenMeter';
 
 /** Every setting the extension reads, typed; a renamed setting must fail to compile here. */
 export interface Config {
-	readonly enable: boolean;
-	readonly countingMode: CountingMode;
+	readonly enable: Settings['enable'];
+	readonly countingMode: Settings['countingMode'];
 	readonly debounceMs: number;
-	readonly defaultModel: string;
+	readonly defaultModel: Settings['defaultModel'];
 	readonly api: {
 		readonly baseURL: string;
 		readonly requestsPerMinute: number;
 		readonly useEnvironmentKey: boolean;
 	};
-	readonly bedrock: {
-		readonly enabled: boolean;
-		readonly region: string;
-		readonly modelId: string;
-		readonly endpoint: string;
-	};
-	readonly statusBar: { readonly enabled: boolean };
-	readonly codeLens: { readonly enabled: boolean };
-	readonly hover: { readonly enabled: boolean };
-	readonly diagnostics: { readonly enabled: boolean };
+	readonly bedrock: Settings['bedrock'];
+	readonly statusBar: Settings['statusBar'];
+	readonly codeLens: Settings['codeLens'];
+	readonly hover: Settings['hover'];
+	readonly diagnostics: Settings['diagnostics'];
 	/** Per-model price/window overrides and additions (read by the pricing lookups). */
 	readonly modelOverrides: ModelOverrides;
 	readonly budget: { readonly maxInputTokens?: number; readonly maxCostUsd?: number };
 	readonly routing: { readonly haiku: number; readonly sonnet: number };
-	readonly prompts: {
-		readonly enabled: boolean;
-		/** Globs of files counted as prompts when they open. */
-		readonly include: readonly string[];
-		/** Also count prompt files exactly through the counting API (sends their text). Off by default. */
-		readonly apiCounting: boolean;
-	};
-	readonly selection: { readonly enabled: boolean };
-	/** Extra globs that get the request JSON schema (besides *.claude.json and *.request.json). */
-	readonly schema: { readonly fileMatch: readonly string[] };
+	readonly prompts: Settings['prompts'];
+	readonly selection: Settings['selection'];
+	readonly schema: Settings['schema'];
 }
 
 /** A setting's id below `claudeTokenMeter.`, derived from the settings' type in core/defaults.ts. */

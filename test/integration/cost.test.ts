@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { TestApi } from '../../src/extension';
-import { activateExtension, lensTitles, openInEditor, setting, until, resetState } from './helpers';
+import { activateExtension, lensTitles, offlineSuite, openInEditor, setting, until } from './helpers';
 
 function hoverText(hovers: vscode.Hover[] | undefined): string {
 	return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
@@ -16,19 +15,11 @@ async function hoverAt(editor: vscode.TextEditor, needle: string, delta = 2): Pr
 
 describe('Cost surfaces in a real VS Code', function () {
 	this.timeout(40_000);
-	let api: TestApi;
-
-	before(async () => {
-		await resetState();
-		await setting('countingMode', 'offline');
-		api = await activateExtension();
-	});
-
-	after(resetState);
+	const api = offlineSuite();
 
 	it('hovering model shows the rate card and this request\'s cost', async () => {
 		const editor = await openInEditor('report.json');
-		await api.whenIdle();
+		await api().whenIdle();
 		const text = await hoverAt(editor, '"claude-sonnet-4-5"');
 		assert.match(text, /Claude Sonnet 4\.5/);
 		assert.match(text, /Input \| \$3(\.00)?/);
@@ -42,7 +33,7 @@ describe('Cost surfaces in a real VS Code', function () {
 
 	it('hovering max_tokens shows the worst case of the whole call', async () => {
 		const editor = await openInEditor('report.json');
-		await api.whenIdle();
+		await api().whenIdle();
 		const text = await hoverAt(editor, '2048', 1);
 		assert.match(text, /Worst case for this call: \$[\d.]+/);
 		// 2,048 output tokens at $15/MTok alone are $0.0307.
@@ -51,7 +42,7 @@ describe('Cost surfaces in a real VS Code', function () {
 
 	it('hovering a message shows its tokens and share of the request', async () => {
 		const editor = await openInEditor('report.json');
-		await api.whenIdle();
+		await api().whenIdle();
 		const text = await hoverAt(editor, 'It is NW-104233', 3);
 		assert.match(text, /\*\*[\d,.≈]+ tokens\*\*, [\d.]+% of the request/);
 	});
@@ -59,7 +50,7 @@ describe('Cost surfaces in a real VS Code', function () {
 	it('reports a request that cannot fit the context window as an error, with a quick fix', async () => {
 		const editor = await openInEditor('huge.json');
 		const diagnostics = await until(async () => {
-			await api.whenIdle();
+			await api().whenIdle();
 			const d = vscode.languages.getDiagnostics(editor.document.uri).filter((x) => x.source === 'Claude Token Meter');
 			return d.length ? d : undefined;
 		}, 'a context-window diagnostic');
@@ -82,7 +73,7 @@ describe('Cost surfaces in a real VS Code', function () {
 		await setting('budget.maxInputTokens', 20);
 		const editor = await openInEditor('report.json');
 		const warning = await until(async () => {
-			await api.whenIdle();
+			await api().whenIdle();
 			return vscode.languages.getDiagnostics(editor.document.uri).find((x) => x.source === 'Claude Token Meter' && x.severity === vscode.DiagnosticSeverity.Warning);
 		}, 'a budget warning');
 		assert.match(warning.message, /over budget: [≈≥]?[\d,]+ input tokens > budget 20/);
@@ -92,11 +83,11 @@ describe('Cost surfaces in a real VS Code', function () {
 
 	it('"Estimate Request" opens the report in a webview, and its sections add up to the total', async () => {
 		const editor = await openInEditor('report.json');
-		await api.whenIdle();
+		await api().whenIdle();
 		const at = editor.document.getText().indexOf('broken pole');
 		editor.selection = new vscode.Selection(editor.document.positionAt(at), editor.document.positionAt(at));
 		await vscode.commands.executeCommand('claudeTokenMeter.estimateRequest');
-		const report = await until(() => api.lastReport(), 'the report');
+		const report = await until(() => api().lastReport(), 'the report');
 		const tab = await until(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
 			.find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('claudeTokenMeter.report')), 'the report tab');
 		assert.match(tab.label, /Estimate/);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateExtension, setting, workspaceFile, resetState } from './helpers';
+import { offlineSuite, workspaceFile } from './helpers';
 
 const TOOL = 'claude-token-meter_countTokens';
 
@@ -12,12 +12,7 @@ async function invoke(input: object): Promise<string> {
 describe('Language model tool', function () {
 	this.timeout(60_000);
 
-	before(async () => {
-		await resetState();
-		await setting('countingMode', 'offline');
-		await activateExtension();
-	});
-	after(resetState);
+	offlineSuite();
 
 	it('is registered for chat agents with its input schema', () => {
 		const tool = vscode.lm.tools.find((t) => t.name === TOOL);

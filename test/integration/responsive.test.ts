@@ -3,8 +3,7 @@
 // site, each redrawing every surface over the whole file).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { TestApi } from '../../src/extension';
-import { activateExtension, lensTitles, setting, until, resetState } from './helpers';
+import { lensTitles, offlineSuite, until } from './helpers';
 
 const LINES = 20_000;
 
@@ -17,15 +16,7 @@ function batchFile(): string {
 
 describe('A 20,000-request batch file in a real VS Code', function () {
 	this.timeout(300_000);
-	let api: TestApi;
-
-	before(async () => {
-		await resetState();
-		await setting('countingMode', 'offline');
-		api = await activateExtension();
-	});
-
-	after(resetState);
+	const api = offlineSuite();
 
 	it('keeps the extension host responsive while it is counted, and ends with every figure', async () => {
 		const doc = await vscode.workspace.openTextDocument({ language: 'jsonl', content: batchFile() });
@@ -33,7 +24,7 @@ describe('A 20,000-request batch file in a real VS Code', function () {
 		// Round trips to the workbench and back, as any extension's command makes, while the file is processed.
 		const roundTrips: number[] = [];
 		const done = () => {
-			const state = api.service.get(doc.uri.toString());
+			const state = api().service.get(doc.uri.toString());
 			return state !== undefined && state.sites.length === LINES && state.sites.every((s) => s.offline);
 		};
 		// The extension host's own event loop: a 20 ms timer that runs late measures how long the thread was held.
