@@ -852,15 +852,33 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n(added([{ type: 'tool_addition', tool: { type: 'tool_reference', name: 'get_rate' } }])) - n(added([])), countInner(renderToolDefinitions([rate]), 'v5') + 39);
 	});
 
-	it('structured output: the schema indented by 2 after an 81-token instruction (v3), 119 on v5; one more with tools', () => {
+	it('structured output: the schema indented by 2 after an 81-token instruction (v3), 120 on v5; one more with tools', () => {
 		const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
 		const json = JSON.stringify(schema, null, 2);
 		const oc = { format: { type: 'json_schema', schema } };
 		assert.equal(n(user('claude-sonnet-4-5', { output_config: oc })) - n(user('claude-sonnet-4-5')), 81 + countInner(json, 'v3'));
 		assert.equal(n(user('claude-sonnet-4-5', { output_format: oc.format })) - n(user('claude-sonnet-4-5')), 81 + countInner(json, 'v3'));
-		assert.equal(n(user('claude-sonnet-5', { output_config: oc })) - n(user('claude-sonnet-5')), 119 + countInner(json, 'v5'));
+		assert.equal(n(user('claude-sonnet-5', { output_config: oc })) - n(user('claude-sonnet-5')), 120 + countInner(json, 'v5'));
 		const tools = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];
 		assert.equal(n(user('claude-sonnet-4-5', { tools, output_config: oc })) - n(user('claude-sonnet-4-5', { tools })), 82 + countInner(json, 'v3'));
+	});
+
+	it('structured output with thinking: Claude 4.6 one token more; enabled thinking one separator (not on 4.6, not after a system prompt); adaptive one less on 4.6 and v5', () => {
+		const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false };
+		const oc = { format: { type: 'json_schema', schema } };
+		const json = countInner(JSON.stringify(schema, null, 2), 'v3');
+		const added = (model: string, extra: Partial<MessagesBody> = {}) => n(user(model, { ...extra, output_config: oc })) - n(user(model, extra));
+		assert.equal(added('claude-sonnet-4-5'), 81 + json);
+		assert.equal(added('claude-opus-4-6'), 82 + json);
+		assert.equal(added('claude-sonnet-4-6', { thinking: { type: 'disabled' } }), 82 + json);
+		const enabled = { thinking: { type: 'enabled', budget_tokens: 1024 } } as Partial<MessagesBody>;
+		assert.equal(added('claude-opus-4-5', enabled), 82 + json);
+		assert.equal(added('claude-opus-4-6', enabled), 82 + json);
+		// After a system prompt the separator is paid once (see SYSTEM_SEPARATOR).
+		assert.equal(added('claude-opus-4-5', { ...enabled, system: 'Be brief.' }), 81 + 1 + json);
+		const adaptive = { thinking: { type: 'adaptive' }, system: 'Be brief.' } as Partial<MessagesBody>;
+		assert.equal(added('claude-sonnet-4-6', adaptive), 81 + 1 + json);
+		assert.equal(added('claude-sonnet-5', adaptive), 119 + 1 + countInner(JSON.stringify(schema, null, 2), 'v5'));
 	});
 
 	it('parallel calls: each tool_use after the first in one message costs 12 more, and on Claude 4+ each result after the first too; a text after tool results opens a user turn (5)', () => {

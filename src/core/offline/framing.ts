@@ -263,10 +263,43 @@ export function thinkingBlockFrame(model: string): number {
  * Structured output (`output_config.format` or the older `output_format`, type json_schema): the schema
  * is written into the prompt as JSON indented by 2 spaces, after an instruction of 81 tokens on v3 (31
  * of 35 recordings without tools; the compact and the ", " forms leave a residual that grows with the
- * schema), 116 on v4.7 (2 of 3) and 119 on v5 (2 of 3, the third 120); with tools one separator token
- * more (v3: 22 of 28).
+ * schema), 116 on v4.7 and 120 in the v5 frame; with tools one separator token more (v3: 22 of 28).
+ * See structuredOutputPromptFor for Claude 4.6 and thinking.
  */
-export const STRUCTURED_OUTPUT_PROMPT: Record<Family, number> = { 'v3': 81, 'v4.7': 116, 'v5': 119 };
+export const STRUCTURED_OUTPUT_PROMPT: Record<Family, number> = { 'v3': 81, 'v4.7': 116, 'v5': 120 };
+
+function is46(model: string): boolean {
+	const v = parseClaudeVersion(model);
+	return !!v && v[0] === 4 && v[1] === 6;
+}
+
+/**
+ * The structured-output instruction's tokens on this model, thinking included (v3 exact recordings of
+ * one schema on 7 models, with thinking disabled, enabled and adaptive, and 8 of other schemas):
+ * - Claude 4.6 takes one token more, as its tool-use prompt does (4 of 4 exact recordings without
+ *   thinking or with it disabled, Opus and Sonnet 4.6, all 1 under at 81).
+ * - Extended thinking (enabled) is set off from it by one token unless a system prompt already paid the
+ *   separator, as with tools; on Claude 4.6 the extra token stands in for it (no system prompt: Sonnet
+ *   4.5 and Opus 4.5 3 of 3 one under without it, Opus and Sonnet 4.6 2 of 2 exact at 82 alone).
+ * - Adaptive thinking costs one token less with it on Claude 4.6 and in the v5 frame (Sonnet 4.6, Opus
+ *   4.8, Opus 5, Sonnet 5: 4 of 4 exact, all with a system prompt; Sonnet 5 with thinking disabled and
+ *   no system prompt is exact at 120). Whether the token is adaptive thinking's or the system prompt's
+ *   is not decidable from these bodies: it is taken as thinking's, so a system prompt alone keeps the
+ *   higher figure (a budget must not under-count).
+ * Without tools only: with tools defined, thinkingWithTools sets thinking off instead (not recorded together).
+ */
+export function structuredOutputPromptFor(model: string, frame: Family, thinking: unknown, hasSystem: boolean, tools: boolean): number {
+	const type = thinking && typeof thinking === 'object' ? (thinking as Record<string, unknown>).type : undefined;
+	const on46 = frame === 'v3' && is46(model);
+	let n = STRUCTURED_OUTPUT_PROMPT[frame] + (on46 ? 1 : 0);
+	if (!tools && type === 'enabled' && frame === 'v3' && !hasSystem && !on46) {
+		n += SYSTEM_SEPARATOR;
+	}
+	if (!tools && type === 'adaptive' && (on46 || frame === 'v5')) {
+		n -= 1;
+	}
+	return n;
+}
 
 export function structuredOutputSchema(body: Record<string, unknown>): unknown {
 	const oc = body.output_config && typeof body.output_config === 'object' ? (body.output_config as Record<string, unknown>).format : undefined;

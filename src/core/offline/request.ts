@@ -1,7 +1,7 @@
 import type { MessagesBody } from '../types';
 import { familyForModel } from './families';
 import {
-	STRUCTURED_OUTPUT_PROMPT,
+	structuredOutputPromptFor,
 	TASK_BUDGET_PROMPT,
 	taskBudgetFigure,
 	SYSTEM_SEPARATOR,
@@ -261,7 +261,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	const schema = structuredOutputSchema(b);
 	if (schema !== undefined) {
-		t.tokens += STRUCTURED_OUTPUT_PROMPT[frame] + countInner(renderStructuredOutput(schema), family) + (tools.length > 0 ? 1 : 0);
+		t.tokens += structuredOutputPromptFor(modelId, frame, b.thinking, hasSystem, tools.length > 0) + countInner(renderStructuredOutput(schema), family) + (tools.length > 0 ? 1 : 0);
 		if (hasSystem) {
 			t.tokens += SYSTEM_SEPARATOR;
 		}
