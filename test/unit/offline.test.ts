@@ -787,7 +787,7 @@ describe('offline: measured framing rules around the text', () => {
 		assert.ok(v5.notes.some((x) => /first message from the assistant ≈ 12 tokens/.test(x)), v5.notes.join(' | '));
 	});
 
-	it('turns: on Claude 4+ and Haiku 3 / 3.5 a user text in its own message after tool results joins them and opens a user turn (1 + 5); on v3 tool results after tool results keep their header and take no join token', () => {
+	it('turns: on Claude 4+ and Haiku 3 / 3.5 a user text in its own message after tool results joins them and opens a user turn (1 + 5); on v3 tool results after tool results merge into their turn (no header, no join token)', () => {
 		const exchange = (model: string, after: MessagesBody['messages']): MessagesBody => ({
 			model,
 			messages: [
@@ -817,9 +817,10 @@ describe('offline: measured framing rules around the text', () => {
 		// Sonnet 3.7 keeps the header.
 		const sonnet3 = 'claude-3-7-sonnet-20250219';
 		assert.equal(n(exchange(sonnet3, [{ role: 'user', content: 'And tomorrow?' }])) - n(exchange(sonnet3, [])), 3 + countText('And tomorrow?', 'v3'));
-		// Results in a message of their own after results: the header, no join token (one result turn).
+		// Results in a message of their own after results merge into their turn: no header, no join token,
+		// and the turn now holds two results (20 + the names of their calls; call b is not in the body).
 		const more = n(exchange(model, [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'b', content: 'Rain' }] }]));
-		assert.equal(more - base, 3 + 6 + countInner('Rain', 'v3'));
+		assert.equal(more - base, 6 + countInner('Rain', 'v3') + 20 + countInner('get_weather', 'v3'));
 	});
 
 	it('deferred tools stay out of the prompt; tool search adds its measured definition; a tool_reference loads the definition into the prompt (+7), a tool_addition renders it (+39, v5 frame)', () => {
@@ -881,19 +882,29 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(added('claude-sonnet-5', adaptive), 119 + 1 + countInner(JSON.stringify(schema, null, 2), 'v5'));
 	});
 
-	it('parallel calls: each tool_use after the first in one message costs 12 more, and on Claude 4+ each result after the first too; a text after tool results opens a user turn (5)', () => {
-		const call = (id: string, city: string) => ({ type: 'tool_use', id, name: 'get_weather', input: { city } });
+	it('parallel calls on v3: a further call costs 2 more than its rendering, a turn of two or more results 20 and its first two calls\' names; a text after tool results opens a user turn (5)', () => {
+		const call = (id: string, name: string, city: string) => ({ type: 'tool_use', id, name, input: { city } });
 		const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: 'Sunny' });
+		const ask = { role: 'user' as const, content: 'Weather?' };
+		const one = (m: string) => n({ model: m, messages: [ask, { role: 'assistant', content: [call('a', 'get_weather', 'Paris')] }, { role: 'user', content: [result('a')] }] });
+		const pair = (m: string, second = 'get_weather') => n({ model: m, messages: [ask, { role: 'assistant', content: [call('a', 'get_weather', 'Paris'), call('b', second, 'Rome')] }, { role: 'user', content: [result('a'), result('b')] }] });
+		for (const model of ['claude-haiku-4-5', 'claude-3-5-haiku-20241022']) {
+			const second = countInner(renderToolUse('get_weather', { city: 'Rome' }), 'v3') + 6 + countInner('Sunny', 'v3');
+			assert.equal(pair(model) - one(model), 2 + second + 20 + 2 * countInner('get_weather', 'v3'), model);
+			// The names are the calls' own: a longer second name costs its tokens twice (call and result turn).
+			const longer = 'get_weather_forecast_for_city';
+			assert.equal(pair(model, longer) - pair(model), 2 * (countInner(longer, 'v3') - countInner('get_weather', 'v3')), model);
+			// The same results in two messages count as in one.
+			const split = n({ model, messages: [ask, { role: 'assistant', content: [call('a', 'get_weather', 'Paris'), call('b', 'get_weather', 'Rome')] }, { role: 'user', content: [result('a')] }, { role: 'user', content: [result('b')] }] });
+			assert.equal(split, pair(model), model);
+		}
 		const model = 'claude-haiku-4-5';
-		const one = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a')] }] });
-		const pair = (m: string) => n({ model: m, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris'), call('b', 'Rome')] }, { role: 'user', content: [result('a'), result('b')] }] });
-		const second = countInner(renderToolUse('get_weather', { city: 'Rome' }), 'v3') + 6 + countInner('Sunny', 'v3');
-		assert.equal(pair(model) - one, 12 + 12 + second);
-		// Claude 3.x: the second result costs only its wrapper and text.
-		const single3 = n({ model: 'claude-3-5-haiku-20241022', messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a')] }] });
-		assert.equal(pair('claude-3-5-haiku-20241022') - single3, 12 + second);
-		const withText = n({ model, messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [call('a', 'Paris')] }, { role: 'user', content: [result('a'), { type: 'text', text: 'And tomorrow?' }] }] });
-		assert.equal(withText - one, 5 + countText('And tomorrow?', 'v3'));
+		const withText = n({ model, messages: [ask, { role: 'assistant', content: [call('a', 'get_weather', 'Paris')] }, { role: 'user', content: [result('a'), { type: 'text', text: 'And tomorrow?' }] }] });
+		assert.equal(withText - one(model), 5 + countText('And tomorrow?', 'v3'));
+		// Outside v3 (not measured there) the older constants: 12 a further call, 12 a further result.
+		const v5 = 'claude-sonnet-5';
+		const v5second = countInner(renderToolUse('get_weather', { city: 'Rome' }), 'v5') + 6 + countInner('Sunny', 'v5');
+		assert.equal(pair(v5) - one(v5), 12 + 12 + v5second);
 	});
 
 	it('server tools add their measured definition; one not measured on the family is estimated and says so', () => {
@@ -943,15 +954,15 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n({ model, tools: custom, messages }) - n({ model, tools: custom, messages: empty }), 7);
 	});
 
-	it('v3: a user message of tool results right after one joins its turn (its header, one result turn); a forced tool_choice adds nothing to a result turn, on Haiku 4.5 too', () => {
+	it('v3: a user message of tool results right after one merges into its turn (no header, one result turn); a forced tool_choice adds nothing to a result turn, on Haiku 4.5 too', () => {
 		const tools = [{ name: 'lookup', description: 'Look a word up', input_schema: { type: 'object', properties: { word: { type: 'string' } } } }];
 		const call = (id: string) => ({ type: 'tool_use', id, name: 'lookup', input: { word: id } });
 		const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: `meaning of ${id}` });
 		for (const model of ['claude-sonnet-4-5', 'claude-3-5-haiku-20241022']) {
 			const split = n({ model, tools, messages: [{ role: 'user', content: 'Define.' }, { role: 'assistant', content: [call('a'), call('b')] }, { role: 'user', content: [result('a')] }, { role: 'user', content: [result('b')] }] });
 			const one = n({ model, tools, messages: [{ role: 'user', content: 'Define.' }, { role: 'assistant', content: [call('a'), call('b')] }, { role: 'user', content: [result('a')] }] });
-			// The second message adds its header and block only: no second result turn, no parallel-result tokens.
-			assert.equal(split - one, 3 + 6 + countInner('meaning of b', 'v3'), model);
+			// The second message merges: its block and the two-result turn's 20 + names, no header, one result turn.
+			assert.equal(split - one, 6 + countInner('meaning of b', 'v3') + 20 + 2 * countInner('lookup', 'v3'), model);
 		}
 		const exchange = (model: string, tool_choice?: MessagesBody['tool_choice']): MessagesBody => ({
 			model,

@@ -428,15 +428,35 @@ export const LEADING_ASSISTANT = 12;
 
 /**
  * Each tool_use after the first in one assistant message (parallel calls) costs 12 tokens more than its
- * own rendering (v3: 2 calls +24/+25 on 17 fantasy, 5 activeagent and 6 chatlas/pydantic-ai
- * recordings; 4 calls +36 on 4).
+ * own rendering outside v3 (not measured there: v3's figure before the rule below). On v3 the calls'
+ * cost is shared with the turn of results that answers them (see resultGroupTokens): 2 a further call.
  */
 export const PARALLEL_CALL = 12;
+export const PARALLEL_CALL_V3 = 2;
 
 /**
- * On Claude 4 and later each tool_result after the first in one user message costs 12 tokens more, as
- * the parallel call did (v3: 2 results in one message, Sonnet 4 13 of 14 and Haiku 4.5 5 of 12 exact with
- * it, all 12–26 under without; Haiku 3.5: 4 of 4 with 4 results exact without it).
+ * v3: a result turn holding two or more tool results (in one user message, or in result messages that
+ * follow each other: the API merges them, the same bodies recorded both ways give the same count) costs
+ * 20 tokens and the names of its first two results' calls besides each result, and a result message
+ * merged into the turn before it pays no turn header. Measured with PARALLEL_CALL_V3 on the v3 recordings
+ * of parallel calls: two calls (7 projects, Claude 3.5 Haiku to Sonnet 4.5, names of 1 to 7 tokens)
+ * were 0–10 under with a constant 12, by the two names' tokens less 2, and are exact; three calls
+ * (ruby-llm, Claude 3.5 Haiku and Haiku 4.5, 22 recordings, one message or three) exact; four calls
+ * (pydantic-ai, 3.5 Haiku, 4 recordings) 1 over as before. Which names count past the second is not
+ * measured (the three- and four-call recordings repeat one name).
+ */
+export const RESULT_GROUP = 20;
+
+export function resultGroupTokens(callNames: readonly string[], count: (s: string) => number): number {
+	if (callNames.length < 2) {
+		return 0;
+	}
+	return RESULT_GROUP + count(callNames[0]) + count(callNames[1]);
+}
+
+/**
+ * On Claude 4 and later, outside v3, each tool_result after the first in one user message costs 12
+ * tokens more, as the parallel call did (v3's figure before resultGroupTokens: Sonnet 4 13 of 14 exact).
  */
 export function parallelResultTokens(model: string): number {
 	const v = parseClaudeVersion(model);
@@ -490,10 +510,8 @@ export function toolResultTurnTokens(
 
 /**
  * A user message of tool results right after a user message of tool results joins its turn: one result
- * turn for the rules above, and no parallel-result tokens between them; it keeps its turn header (v3: 22
- * recordings of 3 parallel calls answered in 3 consecutive messages, Haiku 3.5 and Haiku 4.5, exact
- * with results counted as in toolResultInner; without the header they were exact only while results
- * were counted on their own, and 9 others answering 2 calls so sat 18 under, now 15).
+ * turn for the rules above and one group for resultGroupTokens; on v3 a message of nothing but results
+ * so merged pays no turn header (see mergesIntoResultTurn).
  */
 export function joinsResultTurn(messages: readonly unknown[], i: number): boolean {
 	const holdsResults = (m: unknown) => {
@@ -501,6 +519,15 @@ export function joinsResultTurn(messages: readonly unknown[], i: number): boolea
 		return r?.role === 'user' && Array.isArray(r.content) && r.content.some((c) => !!c && typeof c === 'object' && (c as Record<string, unknown>).type === 'tool_result');
 	};
 	return i > 0 && holdsResults(messages[i]) && holdsResults(messages[i - 1]);
+}
+
+/**
+ * v3: true when message `i` holds nothing but tool results and merges into the result turn before it,
+ * so it pays no turn header (resultGroupTokens: 22 recordings of three calls answered in three messages
+ * count as the same results in one; 9 of two calls so answered were 15 under with the header).
+ */
+export function mergesIntoResultTurn(messages: readonly unknown[], i: number): boolean {
+	return joinsResultTurn(messages, i) && onlyToolResults(contentOf(messages[i]));
 }
 
 /**

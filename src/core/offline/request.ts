@@ -11,7 +11,10 @@ import {
 	WEB_SEARCH_TOKENS_PER_CHAR,
 	WEB_FETCH_EXTRA,
 	PARALLEL_CALL,
+	PARALLEL_CALL_V3,
 	parallelResultTokens,
+	resultGroupTokens,
+	mergesIntoResultTurn,
 	TEXT_AFTER_RESULTS,
 	turnHeaderTokens,
 	joinsPrevious,
@@ -182,7 +185,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			plainText = false;
 			continue;
 		}
-		t.tokens += turnHeaderTokens(messages, i, modelId);
+		t.tokens += family === 'v3' && mergesIntoResultTurn(messages, i) ? 0 : turnHeaderTokens(messages, i, modelId);
 		// A message joining tool results before it continues their message: its text opens a user turn.
 		const resultsBefore = joinsPrevious(messages, i, modelId) && endsWithToolResult(messages[i - 1]);
 		const content = m.content;
@@ -215,14 +218,14 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 				t.tokens += TEXT_AFTER_MEDIA;
 			}
 			if (blk.type === 'tool_use' && calls++ > 0) {
-				t.tokens += PARALLEL_CALL;
+				t.tokens += family === 'v3' ? PARALLEL_CALL_V3 : PARALLEL_CALL;
 			}
 			if (blk.type === 'text' && afterResults) {
 				t.tokens += TEXT_AFTER_RESULTS;
 				afterResults = false;
 			}
 			if (blk.type === 'tool_result') {
-				if (results++ > 0) {
+				if (results++ > 0 && family !== 'v3') {
 					t.tokens += parallelResultTokens(modelId);
 				}
 				afterResults = true;
@@ -232,6 +235,12 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			// documents cost what Claude 5's do (4 one-message recordings, 5 under the v4.7 offsets each).
 			countBlock(blk, t, frame, i === currentAssistant, text, modelId, opening, defs);
 			opening = false;
+		}
+	}
+
+	if (family === 'v3') {
+		for (const names of resultGroups(messages)) {
+			t.tokens += resultGroupTokens(names, (s) => countInner(s, family));
 		}
 	}
 
@@ -312,6 +321,39 @@ function resultTurns(messages: readonly unknown[], family: Family, model: string
 		}
 	});
 	return out;
+}
+
+/**
+ * For each result turn (a user message holding tool results and the result messages merged into it):
+ * the names of the calls its results answer, in order ('' for a result whose call is not found).
+ */
+function resultGroups(messages: readonly unknown[]): string[][] {
+	const callNames = new Map<string, string>();
+	for (const m of messages) {
+		const content = asRecord(m)?.content;
+		if (Array.isArray(content)) {
+			for (const c of content) {
+				const r = asRecord(c);
+				if (r?.type === 'tool_use' && typeof r.id === 'string') {
+					callNames.set(r.id, String(r.name ?? ''));
+				}
+			}
+		}
+	}
+	const groups: string[][] = [];
+	messages.forEach((m, i) => {
+		const content = asRecord(m)?.content;
+		if (!Array.isArray(content) || !content.some((c) => asRecord(c)?.type === 'tool_result')) {
+			return;
+		}
+		const names = content.filter((c) => asRecord(c)?.type === 'tool_result').map((c) => callNames.get(String(asRecord(c)!.tool_use_id)) ?? '');
+		if (joinsResultTurn(messages, i) && groups.length > 0) {
+			groups[groups.length - 1].push(...names);
+		} else {
+			groups.push(names);
+		}
+	});
+	return groups;
 }
 
 /** True when a message's text opens with a newline. */
