@@ -571,9 +571,22 @@ describe('offline: measured framing rules around the text', () => {
 			const sys = n(user(model, { system: 'Be brief.' }));
 			assert.equal(n(user(model, { system: 'Be brief.', thinking: { type: 'enabled', budget_tokens: 1024 } })) - sys, enabled + 1, model);
 		}
-		assert.equal(n(user('claude-sonnet-4-6', { thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6')), 1);
+		assert.equal(n(user('claude-sonnet-4-6', { system: 'Be brief.', thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6', { system: 'Be brief.' })), 1);
 		// Opus 4.7 adds nothing for adaptive thinking, nor for an effort setting.
 		assert.equal(n(user('claude-opus-4-7', { thinking: { type: 'adaptive' }, output_config: { effort: 'xhigh' } })), n(user('claude-opus-4-7')));
+	});
+
+	it('thinking: adaptive on Claude 4.6 with neither a system prompt nor tools costs 16 more (17); a system prompt or tools take that away', () => {
+		const adaptive = { thinking: { type: 'adaptive' } } as Partial<MessagesBody>;
+		const tools = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];
+		for (const model of ['claude-opus-4-6', 'claude-sonnet-4-6']) {
+			assert.equal(n(user(model, adaptive)) - n(user(model)), 17, model);
+			assert.equal(n(user(model, { ...adaptive, system: 'Be brief.' })) - n(user(model, { system: 'Be brief.' })), 1, model);
+			// With tools, thinkingWithTools takes the adaptive token back on 4.6.
+			assert.equal(n(user(model, { ...adaptive, tools })) - n(user(model, { tools })), 0, model);
+		}
+		// The v5 frame's adaptive thinking costs nothing, with or without a system prompt.
+		assert.equal(n(user('claude-sonnet-5', adaptive)), n(user('claude-sonnet-5')));
 	});
 
 	it('task budget: 34 tokens of instruction and the figure it counts down from (remaining, else total), estimated', () => {
@@ -739,7 +752,7 @@ describe('offline: measured framing rules around the text', () => {
 		}
 		// v3 keeps its measured figures: no newline after the system prompt, adaptive 1.
 		assert.equal(n(user('claude-sonnet-4-6', { system: 'Answer briefly.' })) - n(user('claude-sonnet-4-6')), countText('Answer briefly.', 'v3'));
-		assert.equal(n(user('claude-sonnet-4-6', { thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6')), 1);
+		assert.equal(n(user('claude-sonnet-4-6', { system: 'Be brief.', thinking: { type: 'adaptive' } })) - n(user('claude-sonnet-4-6', { system: 'Be brief.' })), 1);
 	});
 
 	it('v5 frame: a tool_use no text precedes costs 20 less than its v3 rendering; after a text it costs the rendering', () => {

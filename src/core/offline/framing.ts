@@ -248,6 +248,21 @@ export function thinkingPromptTokens(thinking: unknown, model: string): number {
 }
 
 /**
+ * Adaptive thinking on Claude 4.6 with neither a system prompt nor tools costs 16 tokens more than its
+ * one (Opus 4.6: 2 recordings of one user message, one exact, both 16 under without it; the 10 adaptive
+ * recordings of Claude 4.6 with a system prompt and no tools, and the 3 with tools and none, are exact
+ * without it). Sonnet 4.6 has no
+ * such recording: taken as Opus 4.6, as every other 4.6 rule holds for both; structured output is
+ * assumed not to stand in for a system prompt here (unrecorded; the higher figure is kept).
+ */
+export const ADAPTIVE_WITHOUT_SYSTEM = 16;
+
+export function adaptiveWithoutSystemTokens(model: string, family: Family, thinking: unknown, hasSystem: boolean, tools: boolean): number {
+	const type = thinking && typeof thinking === 'object' ? (thinking as Record<string, unknown>).type : undefined;
+	return type === 'adaptive' && family === 'v3' && is46(model) && !hasSystem && !tools ? ADAPTIVE_WITHOUT_SYSTEM : 0;
+}
+
+/**
  * A thinking block in the current assistant turn costs its text plus 8 tokens on Claude 3.7–4.1 and 7
  * on Claude 4.5 and later (v3 with tools, a call after its thinking: Sonnet 4 and Opus 4.1 20 of 20
  * exact with 8; Haiku, Sonnet and Opus 4.5, Opus and Sonnet 4.6 10 of 11 one over with 8, exact with 7;

@@ -36,6 +36,7 @@ import {
 	renderedTools,
 	joinsResultTurn,
 	thinkingWithTools,
+	adaptiveWithoutSystemTokens,
 	isDeferred,
 	deferredToolsTokens,
 	TOOL_ADDITION_FRAME,
@@ -267,6 +268,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	if (tools.length > 0) {
 		t.tokens += thinkingWithTools(modelId, family, b.thinking, hasSystem);
 	}
+	t.tokens += adaptiveWithoutSystemTokens(modelId, family, b.thinking, hasSystem, tools.length > 0);
 
 	const schema = structuredOutputSchema(b);
 	if (schema !== undefined) {
