@@ -920,6 +920,24 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(pair(v5) - one(v5), 12 + 12 + v5second);
 	});
 
+	it('a tool result with is_error: true costs 8 more (7 without tools defined); is_error: false nothing', () => {
+		const tools = [{ name: 'lookup', description: 'Look an item up', input_schema: { type: 'object', properties: { item: { type: 'string' } } } }];
+		const body = (model: string, flag: boolean | undefined, withTools = true): MessagesBody => ({
+			model,
+			...(withTools ? { tools } : {}),
+			messages: [
+				{ role: 'user', content: 'Find it.' },
+				{ role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'lookup', input: { item: 'x' } }] },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'x is unavailable', ...(flag === undefined ? {} : { is_error: flag }) } as never] },
+			],
+		});
+		for (const model of ['claude-haiku-4-5', 'claude-sonnet-4-5']) {
+			assert.equal(n(body(model, true)) - n(body(model, undefined)), 8, model);
+			assert.equal(n(body(model, false)), n(body(model, undefined)), model);
+			assert.equal(n(body(model, true, false)) - n(body(model, undefined, false)), 7, model);
+		}
+	});
+
 	it('server tools add their measured definition; one not measured on the family is estimated and says so', () => {
 		const model = 'claude-sonnet-4-5';
 		const custom = [{ name: 't', description: 'A tool', input_schema: { type: 'object', properties: {} } }];

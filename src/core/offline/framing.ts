@@ -22,6 +22,17 @@ export const TURN_HEADER = 3;
 export const TOOL_RESULT_WRAPPER = 6;
 
 /**
+ * A tool_result with `is_error: true` costs 8 tokens more than the same result without it, 7 in a request
+ * that defines no tools (v3, Haiku 4.5 and Sonnet 4.5: 5 pydantic-ai recordings with tools 8 under each
+ * without it, 3 of them exact with it and 2 that also hold another miss; 2 exact phoenix recordings
+ * without tools 7 under). `is_error: false` costs nothing (136 exact recordings carry it). Not measured
+ * outside v3: the same figure is assumed.
+ */
+export function toolErrorTokens(toolsDefined: boolean): number {
+	return toolsDefined ? 8 : 7;
+}
+
+/**
  * A tool_reference block (a tool search's result naming a deferred tool) costs 7 tokens besides the
  * tool definition it loads (v3, one project's 40 tool results holding one, Sonnet 4.5, 4.6 and Haiku
  * 4.5: 6–13 under without it, 13 exact with it, the rest −1 to +6 but one). An estimate: the spread is

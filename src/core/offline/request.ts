@@ -14,6 +14,7 @@ import {
 	PARALLEL_CALL_V3,
 	parallelResultTokens,
 	resultGroupTokens,
+	toolErrorTokens,
 	mergesIntoResultTurn,
 	TEXT_AFTER_RESULTS,
 	turnHeaderTokens,
@@ -228,6 +229,9 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			if (blk.type === 'tool_result') {
 				if (results++ > 0 && family !== 'v3') {
 					t.tokens += parallelResultTokens(modelId);
+				}
+				if (blk.is_error === true) {
+					t.tokens += toolErrorTokens(tools.length > 0);
 				}
 				afterResults = true;
 			}
