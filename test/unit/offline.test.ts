@@ -436,32 +436,29 @@ describe('offline: whole requests', () => {
 		assert.equal(three.inputTokens - one.inputTokens, 2 * (one.inputTokens - countUserMessage('', 'v3')));
 		assert.ok(one.inputTokens - countUserMessage('', 'v3') >= 1500);
 	});
-	it('thinking: earlier assistant turns are excluded, the current turn counts', () => {
+	it('thinking: earlier assistant turns are excluded up to Opus 4.1, Sonnet 4.5 and Haiku 4.5, kept (text + 14) on Opus 4.5+ and Sonnet 4.6+; the current turn counts', () => {
 		const thinking = 'Let me think about the weather in Paris carefully. '.repeat(20);
-		const earlier = countRequest(
-			{
-				model: 'claude-opus-4-6',
-				messages: [
-					{ role: 'user', content: 'Hi' },
-					{ role: 'assistant', content: [{ type: 'thinking', thinking, signature: 'sig' }, { type: 'text', text: 'Hello' }] },
-					{ role: 'user', content: 'Weather?' },
-				],
-			},
-			'claude-opus-4-6',
-		);
-		const without = countRequest(
-			{
-				model: 'claude-opus-4-6',
-				messages: [
-					{ role: 'user', content: 'Hi' },
-					{ role: 'assistant', content: [{ type: 'text', text: 'Hello' }] },
-					{ role: 'user', content: 'Weather?' },
-				],
-			},
-			'claude-opus-4-6',
-		);
-		// The thinking block still occupies a block slot; its text is not counted.
-		assert.ok(earlier.inputTokens - without.inputTokens <= 1, `${earlier.inputTokens} vs ${without.inputTokens}`);
+		const conversation = (model: string, blocks: unknown[]): MessagesBody => ({
+			model,
+			messages: [
+				{ role: 'user', content: 'Hi' },
+				{ role: 'assistant', content: [...blocks, { type: 'text', text: 'Hello' }] },
+				{ role: 'user', content: 'Weather?' },
+			],
+		});
+		const earlierCost = (model: string, blocks: unknown[]) => countRequest(conversation(model, blocks), model).inputTokens - countRequest(conversation(model, []), model).inputTokens;
+		for (const model of ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1', 'claude-sonnet-4-20250514']) {
+			// The thinking block still occupies a block slot; its text is not counted.
+			const d = earlierCost(model, [{ type: 'thinking', thinking, signature: 'sig' }]);
+			assert.ok(d <= 1, `${model}: ${d}`);
+		}
+		for (const model of ['claude-opus-4-5-20251101', 'claude-opus-4-6', 'claude-sonnet-4-6']) {
+			assert.equal(earlierCost(model, [{ type: 'thinking', thinking, signature: 'sig' }]), countText(thinking, 'v3') + 14, model);
+			// A block whose text is omitted is read from its signature: nothing to count offline, and said so.
+			const omitted = countRequest(conversation(model, [{ type: 'thinking', thinking: '', signature: 'sig' }]), model);
+			assert.equal(omitted.inputTokens, countRequest(conversation(model, []), model).inputTokens, model);
+			assert.ok(omitted.approximate && omitted.notes.some((x) => /cannot be counted offline/.test(x)), omitted.notes.join(' | '));
+		}
 		const current = countRequest(
 			{
 				model: 'claude-opus-4-6',

@@ -286,6 +286,31 @@ export function thinkingBlockFrame(model: string): number {
 }
 
 /**
+ * Thinking blocks of earlier assistant turns stay in the model's context on Opus 4.5 and later and on
+ * Sonnet 4.6 and later; Haiku through 4.5, Sonnet through 4.5 and Opus through 4.1 keep only the current
+ * turn's (Anthropic's extended-thinking docs). Measured: Opus 4.5, 1 exact recording of a thinking block
+ * in an earlier turn, 40 under without it; Haiku 4.5 (23) and Sonnet 4.5 (4) multi-turn recordings stay
+ * exact without it. A later Haiku is assumed to keep them (the higher figure).
+ */
+export function keepsEarlierThinking(model: string): boolean {
+	const v = parseClaudeVersion(model);
+	if (!v) {
+		return false;
+	}
+	const id = model.toLowerCase();
+	const at = (M: number, m: number) => v[0] > M || (v[0] === M && v[1] >= m);
+	return /opus/.test(id) ? at(4, 5) : /sonnet/.test(id) ? at(4, 6) : at(5, 0);
+}
+
+/**
+ * An earlier turn's thinking block, where it is kept, costs its text plus 14 tokens (the Opus 4.5
+ * recording above: 26 of text, 40 in all; the current turn's frame is 7). An estimate from one
+ * recording. A block whose text is empty (display omitted) is read by the model from its signature,
+ * whose size offline says nothing about: counted as nothing.
+ */
+export const EARLIER_THINKING_FRAME = 14;
+
+/**
  * Structured output (`output_config.format` or the older `output_format`, type json_schema): the schema
  * is written into the prompt as JSON indented by 2 spaces, after an instruction of 81 tokens on v3 (31
  * of 35 recordings without tools; the compact and the ", " forms leave a residual that grows with the

@@ -30,6 +30,8 @@ import {
 	structuredOutputSchema,
 	thinkingPromptTokens,
 	thinkingBlockFrame,
+	keepsEarlierThinking,
+	EARLIER_THINKING_FRAME,
 	LEADING_ASSISTANT,
 	toolBlocksWithoutTools,
 	toolPromptFor,
@@ -550,12 +552,19 @@ function countBlock(
 		case 'thinking':
 			if (currentTurn) {
 				t.estimate(text(String(blk.thinking ?? '')) + thinkingBlockFrame(model), 'Thinking in the current assistant turn is counted (estimated framing).');
+			} else if (keepsEarlierThinking(model)) {
+				const thought = String(blk.thinking ?? '');
+				if (thought !== '') {
+					t.estimate(text(thought) + EARLIER_THINKING_FRAME, 'This model keeps the thinking of earlier assistant turns: counted (estimated framing, measured on one Opus 4.5 request).');
+				} else {
+					t.estimate(0, 'This model keeps the thinking of earlier assistant turns; a block whose text is omitted cannot be counted offline.');
+				}
 			} else {
 				t.notes.push('Thinking blocks of earlier assistant turns are not counted.');
 			}
 			return;
 		case 'redacted_thinking':
-			if (currentTurn) {
+			if (currentTurn || keepsEarlierThinking(model)) {
 				// Redacted thinking is encrypted: its size is all we have (≈ 4 base64 characters a token).
 				t.estimate(Math.ceil(String(blk.data ?? '').length / 4), 'Redacted thinking ≈ its data length / 4.');
 			}
