@@ -586,6 +586,37 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n(user('claude-sonnet-5', adaptive)), n(user('claude-sonnet-5')));
 	});
 
+	it('compaction: a compaction block drops what comes before it and costs its summary + 86; over the trigger the instruction adds 169 (estimated)', () => {
+		const model = 'claude-sonnet-4-6';
+		const long = 'The quick brown fox jumps over the lazy dog. '.repeat(40);
+		const compact = { edits: [{ type: 'compact_20260112' }] };
+		const summary = 'Summary: the user pasted a long text about a fox.';
+		const compacted = countRequest(
+			{
+				model,
+				context_management: compact,
+				messages: [
+					{ role: 'user', content: long },
+					{ role: 'assistant', content: [{ type: 'compaction', content: summary }, { type: 'text', text: 'Noted.' }] },
+					{ role: 'user', content: 'What did I paste?' },
+				],
+			} as MessagesBody,
+			model,
+		);
+		// The same conversation opening with the assistant's text: 12 for the opening (LEADING_ASSISTANT) is in both.
+		const opening = countRequest({ model, messages: [{ role: 'assistant', content: [{ type: 'text', text: 'Noted.' }] }, { role: 'user', content: 'What did I paste?' }] }, model);
+		assert.equal(compacted.inputTokens - opening.inputTokens, countText(summary, 'v3') + 86);
+		assert.equal(compacted.approximate, true);
+		// Over the trigger (here 100 input tokens), the API compacts first.
+		const triggered = (value: number) => countRequest({ model, context_management: { edits: [{ type: 'compact_20260112', trigger: { type: 'input_tokens', value } }] }, messages: [{ role: 'user', content: long }] } as MessagesBody, model);
+		const plain = countRequest({ model, messages: [{ role: 'user', content: long }] }, model).inputTokens;
+		assert.equal(triggered(100).inputTokens, plain + 169);
+		assert.ok(triggered(100).notes.some((x) => /compaction trigger \(100 input tokens\)/.test(x)), triggered(100).notes.join(' | '));
+		// Under it (the default is 150,000), nothing is added.
+		assert.equal(triggered(1_000_000).inputTokens, plain);
+		assert.equal(countRequest({ model, context_management: compact, messages: [{ role: 'user', content: long }] } as MessagesBody, model).inputTokens, plain);
+	});
+
 	it('task budget: 34 tokens of instruction and the figure it counts down from (remaining, else total), estimated', () => {
 		const model = 'claude-opus-4-7';
 		const base = n(user(model));

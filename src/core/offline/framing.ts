@@ -311,6 +311,56 @@ export function keepsEarlierThinking(model: string): boolean {
 export const EARLIER_THINKING_FRAME = 14;
 
 /**
+ * Compaction (context_management edit `compact_…`): a `compaction` block in an assistant message stands
+ * for everything before it, which the API drops (Anthropic's compaction docs). The block costs its
+ * summary plus 86 tokens, on top of the 12 of a conversation that now opens with the assistant (Sonnet
+ * 4.6: 2 recordings of one project, summaries of 25 and 499 characters, both 86 under with the summary
+ * counted as a text block; reserialized, unverified: an estimate).
+ */
+export const COMPACTION_FRAME = 86;
+
+/**
+ * A request whose input reaches the compaction trigger is compacted first: the count is the whole
+ * input plus the compaction instruction, 169 tokens (Sonnet 4.6: 2 recordings of one 55,000-token
+ * message over a 50,000 trigger, both 169 under; an estimate). The default trigger is 150,000 input
+ * tokens (Anthropic's compaction docs).
+ */
+export const COMPACTION_PROMPT = 169;
+export const DEFAULT_COMPACTION_TRIGGER = 150_000;
+
+/** The input-token trigger of the request's compaction edit, or undefined when it asks for none. */
+export function compactionTrigger(body: Record<string, unknown>): number | undefined {
+	const cm = body.context_management && typeof body.context_management === 'object' ? (body.context_management as Record<string, unknown>) : undefined;
+	const edits = Array.isArray(cm?.edits) ? cm.edits : [];
+	for (const e of edits) {
+		const edit = e && typeof e === 'object' ? (e as Record<string, unknown>) : undefined;
+		if (typeof edit?.type === 'string' && edit.type.startsWith('compact_')) {
+			const trigger = edit.trigger && typeof edit.trigger === 'object' ? (edit.trigger as Record<string, unknown>) : undefined;
+			return trigger?.type === 'input_tokens' && typeof trigger.value === 'number' && trigger.value > 0 ? trigger.value : DEFAULT_COMPACTION_TRIGGER;
+		}
+	}
+	return undefined;
+}
+
+/** The messages the API reads: from the last compaction block on (the blocks before it are dropped). */
+export function afterCompaction(messages: readonly unknown[]): unknown[] {
+	for (let i = messages.length - 1; i >= 0; i--) {
+		const m = messages[i] && typeof messages[i] === 'object' ? (messages[i] as Record<string, unknown>) : undefined;
+		const content = m?.content;
+		if (!Array.isArray(content)) {
+			continue;
+		}
+		for (let j = content.length - 1; j >= 0; j--) {
+			const blk = content[j];
+			if (blk && typeof blk === 'object' && (blk as Record<string, unknown>).type === 'compaction') {
+				return [{ ...m, content: content.slice(j) }, ...messages.slice(i + 1)];
+			}
+		}
+	}
+	return [...messages];
+}
+
+/**
  * Structured output (`output_config.format` or the older `output_format`, type json_schema): the schema
  * is written into the prompt as JSON indented by 2 spaces, after an instruction of 81 tokens on v3 (31
  * of 35 recordings without tools; the compact and the ", " forms leave a residual that grows with the

@@ -30,6 +30,10 @@ import {
 	structuredOutputSchema,
 	thinkingPromptTokens,
 	thinkingBlockFrame,
+	afterCompaction,
+	compactionTrigger,
+	COMPACTION_FRAME,
+	COMPACTION_PROMPT,
 	keepsEarlierThinking,
 	EARLIER_THINKING_FRAME,
 	LEADING_ASSISTANT,
@@ -143,7 +147,8 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 		t.notes.push(guess.note);
 	}
 	const b = asRecord(body) ?? {};
-	const messages = Array.isArray(b.messages) ? b.messages : [];
+	// A compaction block stands for everything before it (see afterCompaction).
+	const messages = afterCompaction(Array.isArray(b.messages) ? b.messages : []);
 	const text = (s: string) => countText(s, frame);
 	const tools = Array.isArray(b.tools) ? b.tools.map(asRecord).filter((x): x is Record<string, unknown> => !!x) : [];
 	const defs: ToolDefs = new Map(tools.filter((x) => x.type === undefined || x.type === 'custom').map((x) => [String(x.name ?? ''), x]));
@@ -288,6 +293,11 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	if (budget !== undefined) {
 		const n = TASK_BUDGET_PROMPT + countInner(budget, family);
 		t.estimate(n, `Task budget ≈ ${fmt(n)} tokens (its instruction measured on 2 Opus 4.7 recordings).`);
+	}
+
+	const trigger = compactionTrigger(b);
+	if (trigger !== undefined && t.tokens >= trigger) {
+		t.estimate(COMPACTION_PROMPT, `Over the compaction trigger (${fmt(trigger)} input tokens): the API compacts first, its instruction ≈ ${COMPACTION_PROMPT} tokens.`);
 	}
 
 	// "≈" only where the recordings do not reproduce this kind of request exactly on this family.
@@ -544,6 +554,12 @@ function countBlock(
 			} else {
 				t.estimate(n, def ? 'tool_addition blocks are measured in the v5 frame only (estimated here).' : `A tool_addition names "${name}", which the request does not define.`);
 			}
+			return;
+		}
+		case 'compaction': {
+			// The summary that replaces the conversation before it (see COMPACTION_FRAME).
+			const summary = typeof blk.content === 'string' ? blk.content : '';
+			t.estimate(text(summary) + COMPACTION_FRAME, `Compaction summary ≈ ${fmt(text(summary) + COMPACTION_FRAME)} tokens; the messages before it are not sent to the model.`);
 			return;
 		}
 		case 'tool_removal':
