@@ -586,6 +586,19 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n(user('claude-sonnet-5', adaptive)), n(user('claude-sonnet-5')));
 	});
 
+	it('consecutive text blocks in one message are read as one text: their edges tokenize together', () => {
+		const model = 'claude-sonnet-4-5';
+		const blocks = (texts: string[]): MessagesBody => ({ model, messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: texts.map((text) => ({ type: 'text', text })) }, { role: 'user', content: 'And?' }] });
+		for (const [a, b] of [['<thinking>\nRate trap.\n</thinking>', '5 minutes.'], ['line one\n', '\nline two'], ['abc', 'def']]) {
+			assert.equal(n(blocks([a, b])), n(blocks([a + b])), JSON.stringify([a, b]));
+		}
+		// Here the join saves a token against counting each block alone.
+		assert.equal(n(blocks(['The answer is', '42.'])), n(blocks(['The answer is'])) + countText('42.', 'v3') - 1);
+		// A long first block: only its end meets the next one.
+		const long = 'Step by step. '.repeat(100);
+		assert.equal(n(blocks([long, 'Done.'])), n(blocks([long + 'Done.'])));
+	});
+
 	it('compaction: a compaction block drops what comes before it and costs its summary + 86; over the trigger the instruction adds 169 (estimated)', () => {
 		const model = 'claude-sonnet-4-6';
 		const long = 'The quick brown fox jumps over the lazy dog. '.repeat(40);

@@ -210,7 +210,11 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			plainText = false;
 			continue;
 		}
-		// Several text blocks in one message cost their texts only (v3: 8 of 8 two-block messages exact).
+		// Consecutive text blocks in one message are read as one text: where one block's end meets the
+		// next one's start they tokenize together (v3: 6 conversations of one project whose assistant
+		// messages hold 2–7 text blocks, 2–5 over with each block counted alone, 5 exact and 1 under by 1
+		// with them joined; the 8 two-block messages exact before stay exact).
+		let prevText: string | undefined;
 		let afterMedia = false;
 		let calls = 0;
 		let afterResults = resultsBefore;
@@ -245,7 +249,12 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			afterMedia = isMedia(blk);
 			// Media frames follow the message frame, not the vocabulary: Opus 4.8 images, PDFs and text
 			// documents cost what Claude 5's do (4 one-message recordings, 5 under the v4.7 offsets each).
-			countBlock(blk, t, frame, i === currentAssistant, text, modelId, opening, defs);
+			if (blk.type === 'text' && typeof blk.text === 'string' && prevText !== undefined) {
+				t.tokens += joinedTextTokens(prevText, blk.text, text);
+			} else {
+				countBlock(blk, t, frame, i === currentAssistant, text, modelId, opening, defs);
+			}
+			prevText = blk.type === 'text' && typeof blk.text === 'string' ? blk.text : undefined;
 			opening = false;
 		}
 	}
@@ -317,6 +326,16 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 	}
 
 	return { inputTokens: t.tokens, approximate: t.approximate, notes: t.notes, family, plainText: plainText && !t.approximate && !guess.guessed };
+}
+
+/**
+ * What a text block adds after the text block before it when both are read as one text: the joined
+ * tail of the previous text and this one, less that tail alone (the tail's last 256 characters are all
+ * a boundary merge can reach).
+ */
+function joinedTextTokens(prev: string, cur: string, text: (s: string) => number): number {
+	const tail = prev.slice(-256);
+	return text(tail + cur) - text(tail);
 }
 
 /** True when the system prompt holds some text (an empty one is assumed to add no newline: unmeasured). */
