@@ -961,6 +961,20 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(pair(v5) - one(v5), 12 + 12 + v5second);
 	});
 
+	it('tool definitions are written with non-ASCII characters escaped (Python\'s ensure_ascii): an em dash costs what `\\u2014` costs', () => {
+		const tool = (description: string) => ({ name: 'search_tools', description, input_schema: { type: 'object', properties: { q: { type: 'string', description: 'Café names' } } } });
+		assert.ok(renderToolDefinitions([tool('a — b')], true).includes('"a \\u2014 b"'));
+		assert.ok(renderToolDefinitions([tool('x')], true).includes('"Caf\\u00e9 names"'));
+		const model = 'claude-sonnet-4-5';
+		const withDash = n(user(model, { tools: [tool('No tools — do not retry.')] }));
+		const withHyphens = n(user(model, { tools: [tool('No tools -- do not retry.')] }));
+		// The escape's six characters cost 4 tokens more than the two hyphens here (the raw dash costs what they cost).
+		assert.equal(withDash - withHyphens, 4);
+		assert.equal(countInner('No tools — do not retry.', 'v3'), countInner('No tools -- do not retry.', 'v3'));
+		// Astral characters as their two UTF-16 escapes.
+		assert.ok(renderToolDefinitions([tool('\u{1F600}')], true).includes('"\\ud83d\\ude00"'));
+	});
+
 	it('a tool result with is_error: true costs 8 more (7 without tools defined); is_error: false nothing', () => {
 		const tools = [{ name: 'lookup', description: 'Look an item up', input_schema: { type: 'object', properties: { item: { type: 'string' } } } }];
 		const body = (model: string, flag: boolean | undefined, withTools = true): MessagesBody => ({
