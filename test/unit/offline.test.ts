@@ -1005,6 +1005,17 @@ describe('offline: measured framing rules around the text', () => {
 		assert.ok(odd.notes.some((x) => /Server tool web_search_20991231 ≈ [\d,]+ tokens \(estimated from its JSON/.test(x)), odd.notes.join(' | '));
 	});
 
+	it('v3: a system prompt\'s trailing white space costs nothing (string or last block); a block another follows keeps it', () => {
+		const model = 'claude-haiku-4-5';
+		const base = n({ model, system: 'Be terse.', messages: [{ role: 'user', content: 'Hi' }] });
+		for (const tail of [' ', '\n        ', '\n\n', '\t \n ']) {
+			assert.equal(n({ model, system: `Be terse.${tail}`, messages: [{ role: 'user', content: 'Hi' }] }), base, JSON.stringify(tail));
+			assert.equal(n({ model, system: [{ type: 'text', text: `Be terse.${tail}` }], messages: [{ role: 'user', content: 'Hi' }] }), base, JSON.stringify(tail));
+		}
+		const two = (first: string) => n({ model, system: [{ type: 'text', text: first }, { type: 'text', text: 'Be terse.' }], messages: [{ role: 'user', content: 'Hi' }] });
+		assert.ok(two('Rules:   ') > two('Rules:'));
+	});
+
 	it('after a system prompt, tool results in the conversation cost one separator token', () => {
 		const model = 'claude-haiku-4-5';
 		const exchange: MessagesBody['messages'] = [
