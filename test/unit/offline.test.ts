@@ -1000,6 +1000,14 @@ describe('offline: measured framing rules around the text', () => {
 		const search = countRequest(user(model, { tools: [...custom, { type: 'web_search_20250305', name: 'web_search' }] }), model);
 		assert.equal(search.inputTokens - base.inputTokens, 1709);
 		assert.ok(!search.notes.some((x) => /Server tool/.test(x)), search.notes.join(' | '));
+		// web_fetch 2025-09-10 and code_execution 2025-05-22: one token less on Claude 4.5 / 4.6 than on Claude 4.
+		const added = (m: string, type: string, name: string) => n(user(m, { tools: [...custom, { type, name }] })) - n(user(m, { tools: custom }));
+		assert.equal(added('claude-sonnet-4-20250514', 'web_fetch_20250910', 'web_fetch'), 525);
+		assert.equal(added('claude-sonnet-4-6', 'web_fetch_20250910', 'web_fetch'), 524);
+		assert.equal(added('claude-opus-4-1', 'code_execution_20250522', 'code_execution'), 424);
+		assert.equal(added('claude-haiku-4-5', 'code_execution_20250522', 'code_execution'), 423);
+		assert.equal(added('claude-sonnet-4-6', 'code_execution_20260120', 'code_execution'), 1739);
+		assert.equal(added('claude-sonnet-4-6', 'web_search_20250305', 'web_search'), 1709);
 		const odd = countRequest(user(model, { tools: [...custom, { type: 'web_search_20991231', name: 'web_search' }] }), model);
 		assert.equal(odd.approximate, true);
 		assert.ok(odd.notes.some((x) => /Server tool web_search_20991231 ≈ [\d,]+ tokens \(estimated from its JSON/.test(x)), odd.notes.join(' | '));

@@ -666,20 +666,26 @@ export const TEXT_AFTER_RESULTS = 5;
 
 /**
  * What a server tool's definition adds (its own instructions, beyond the tool-use prompt), per tool
- * version and message frame (Opus 4.8 counts in v5's); `claude3` for the Claude 3.x models of v3. Measured as the residual of
+ * version and message frame (Opus 4.8 counts in v5's); `claude3` for the Claude 3.x models of v3 and
+ * `claude4` for Claude 4 / 4.1 where they differ from Claude 4.5 / 4.6 (`v3`). Measured as the residual of
  * recordings holding only that server tool (web_search 2025-03-05 on v3 Claude 4+: 1,709–1,710 over
- * 25; web_fetch 2025-09-10 524–526 over 12; two server tools together add up within a token).
- * Versions not listed, and families without a recording, are estimated from their JSON.
+ * 25; two server tools together add up within a token). On Claude 4.5 and 4.6 web_fetch 2025-09-10 and
+ * code_execution 2025-05-22 take one token less than on Claude 4 (web_fetch: 9 of 9 exact-tier
+ * recordings of Haiku 4.5, Sonnet 4.5, Opus and Sonnet 4.6 one over at 525, Sonnet 4's 6 exact at it;
+ * code_execution: 2 of 2 on Sonnet 4.6), and so do the later tool versions recorded on them only
+ * (code_execution 2026-01-20: 8 of 8 one over at 1,740; text_editor 2025-07-28 2 of 3, computer
+ * 2025-11-24 1 exact recording). Versions not listed, and families without a recording, are estimated
+ * from their JSON.
  */
-const SERVER_TOOLS: Record<string, Partial<Record<Family | 'claude3', number>>> = {
+const SERVER_TOOLS: Record<string, Partial<Record<Family | 'claude3' | 'claude4', number>>> = {
 	'web_search_20250305': { 'claude3': 2354, 'v3': 1709, 'v5': 2439 },
-	'web_fetch_20250910': { 'v3': 525, 'v5': 759 },
-	'code_execution_20250522': { 'v3': 424 },
-	'code_execution_20260120': { 'v3': 1740 },
+	'web_fetch_20250910': { 'claude4': 525, 'v3': 524, 'v5': 759 },
+	'code_execution_20250522': { 'claude4': 424, 'v3': 423 },
+	'code_execution_20260120': { 'v3': 1739 },
 	'memory_20250818': { 'v3': 1067 },
 	'computer_20250124': { 'v3': 1319 },
-	'computer_20251124': { 'v3': 1326 },
-	'text_editor_20250728': { 'v3': 745 },
+	'computer_20251124': { 'v3': 1325 },
+	'text_editor_20250728': { 'v3': 744 },
 	'advisor_20260301': { 'v5': 752 },
 	// Tool search (with deferred tools, see deferredToolsTokens): one user message, Sonnet 4.5 7 recordings
 	// and Haiku 4.5 2 exact ones at 188 (189); regex 1 at 212; v5 frame: 1 Claude 5 recording (268).
@@ -717,6 +723,9 @@ export function serverToolTokens(type: string, model: string, family: Family): n
 	const v = parseClaudeVersion(model);
 	if (family === 'v3' && v && v[0] === 3 && row.claude3 !== undefined) {
 		return row.claude3;
+	}
+	if (family === 'v3' && v && v[0] === 4 && v[1] <= 1 && row.claude4 !== undefined) {
+		return row.claude4;
 	}
 	return row[family];
 }
