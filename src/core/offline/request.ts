@@ -413,13 +413,11 @@ function countSystem(sys: unknown, t: Tally, text: (s: string) => number, family
 	if (!Array.isArray(sys)) {
 		return false;
 	}
-	// System blocks: each block's text; no separator measured (v3: 17 of 18 one-block prompts exact).
-	// Only the last block's final newlines join the frame's: a block another one follows pays for them
-	// (one newline piece; v3: 6 of 6 two-block prompts whose first block ends in a newline, 1 under without).
+	// System blocks are read as one text, as a message's consecutive text blocks are; no separator
+	// (v3: 17 of 18 one-block prompts exact; 8 of 8 two-block prompts, 6 of them with a first block
+	// ending in a newline that counted one under when the blocks were counted alone).
 	const texts = sys.map(asRecord).flatMap((r) => (r && typeof r.text === 'string' ? [r.text] : []));
-	texts.forEach((s, i) => {
-		t.tokens += i < texts.length - 1 ? text(s) + (s.endsWith('\n') && /[^\n]/.test(s) ? 1 : 0) : text(end(s));
-	});
+	t.tokens += texts.length > 0 ? text(end(texts.join(''))) : 0;
 	return sys.length > 0;
 }
 
