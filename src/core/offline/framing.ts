@@ -246,9 +246,15 @@ export function renderToolUse(name: unknown, input: unknown): string {
 /**
  * Extended thinking switched on adds an instruction to the prompt, whatever the budget: 28 tokens on
  * Claude 3.7, 4 and 4.1, 29 on Claude 4.5 and 4.6 (v3, one user message, budgets 1,024–10,000: the
- * same bodies recorded on Opus 4.1 and Opus 4.5 differ by exactly this token; a few older recordings of
- * 4.5 models give 28: the count drifts on thinking requests, the majority is taken). `adaptive` costs 1
+ * same bodies recorded on Opus 4.1 and Opus 4.5 differ by exactly this token). `adaptive` costs 1
  * (Sonnet 4.6, Opus 4.6, Opus 4.8, Claude 5 against the same bodies with `disabled`); `disabled` nothing.
+ * The ±1 misses are the API's count moving over time, not anything in the body: by the dates in the
+ * recordings' cassettes the instruction grew by one token on every model between 2025-10-29 and
+ * 2025-11-15. Claude 3.7–4.1: every recording dated up to 2025-10-29 gives 28, the 9 dated
+ * January–February 2026 give 29; Claude 4.5: 28 on the 21 dated October 2025 (the same body and
+ * headers re-recorded in January 2026: 29), 29 from 2025-11-15 on. The majority of each model's
+ * recordings is kept (28 on 3.7–4.1: 29 there would leave 58 fewer system/turns recordings exact and lower the tools
+ * kind from 87.5 to 84.8 % exact), so on Claude 3.7–4.1 this can sit one under today's API.
  */
 export function thinkingPromptTokens(thinking: unknown, model: string): number {
 	const type = thinking && typeof thinking === 'object' ? (thinking as Record<string, unknown>).type : undefined;
