@@ -877,7 +877,7 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(more - base, 6 + countInner('Rain', 'v3') + 20 + countInner('get_weather', 'v3'));
 	});
 
-	it('deferred tools stay out of the prompt; tool search adds its measured definition; a tool_reference loads the definition into the prompt (+7), a tool_addition renders it (+39, v5 frame)', () => {
+	it('deferred tools stay out of the prompt; tool search adds its measured definition; a tool_reference loads the definition into the prompt (+8), a tool_addition renders it (+39, v5 frame)', () => {
 		const always = { name: 'ready', description: 'Always available.', input_schema: { type: 'object', properties: {} } };
 		const rate = { name: 'get_rate', description: 'Exchange rate between two currencies.', input_schema: { type: 'object', properties: { pair: { type: 'string' } }, required: ['pair'] } };
 		const deferred = { ...rate, defer_loading: true };
@@ -897,7 +897,7 @@ describe('offline: measured framing rules around the text', () => {
 		];
 		const withRef = n({ model, tools: [always, deferred], messages: found([{ type: 'tool_reference', tool_name: 'get_rate' }]) });
 		const empty = n({ model, tools: [always, deferred], messages: found([]) });
-		assert.equal(withRef - empty, countInner(renderToolDefinitions([always, rate], true), 'v3') - countInner(renderToolDefinitions([always], true), 'v3') + 7);
+		assert.equal(withRef - empty, countInner(renderToolDefinitions([always, rate], true), 'v3') - countInner(renderToolDefinitions([always], true), 'v3') + 8);
 		// v5 frame: deferred tools add a section of their own (estimated), a tool_addition loads the definition.
 		const v5 = 'claude-sonnet-5';
 		const d5 = countRequest({ model: v5, tools: [always, deferred], messages: ask }, v5);
@@ -1054,9 +1054,16 @@ describe('offline: measured framing rules around the text', () => {
 		const loaded = n({ model, tools: [...custom, deferred], messages }) - n({ model, tools: custom, messages });
 		assert.equal(loaded, countInner(renderToolDefinitions([...custom, deferred], true), 'v3') - countInner(renderToolDefinitions(custom, true), 'v3'));
 		assert.ok(loaded > 0);
-		// The reference itself: 7 tokens in its tool result.
+		// The reference itself: 8 tokens in its tool result.
 		const empty: MessagesBody['messages'] = [messages[0], messages[1], { role: 'user', content: [{ type: 'tool_result', tool_use_id: 's', content: [] }] }];
-		assert.equal(n({ model, tools: custom, messages }) - n({ model, tools: custom, messages: empty }), 7);
+		assert.equal(n({ model, tools: custom, messages }) - n({ model, tools: custom, messages: empty }), 8);
+		// A server tool search's result in the assistant turn: 13 and its references (estimated).
+		const searched = (refs: unknown[]) =>
+			countRequest({ model, tools: [...custom, deferred, { type: 'tool_search_tool_bm25_20251119', name: 'tool_search_tool_bm25' }], messages: [messages[0], { role: 'assistant', content: [{ type: 'tool_search_tool_result', tool_use_id: 'srv', content: { type: 'tool_search_tool_search_result', tool_references: refs } }] }] } as MessagesBody, model);
+		const oneRef = searched([{ type: 'tool_reference', tool_name: 'rates' }]);
+		assert.equal(oneRef.inputTokens - searched([]).inputTokens, 8 + loaded);
+		assert.equal(searched([]).inputTokens - n({ model, tools: [...custom, deferred, { type: 'tool_search_tool_bm25_20251119', name: 'tool_search_tool_bm25' }], messages: [messages[0], { role: 'assistant', content: [] }] }), 13);
+		assert.ok(oneRef.approximate);
 	});
 
 	it('v3: a user message of tool results right after one merges into its turn (no header, one result turn); a forced tool_choice adds nothing to a result turn, on Haiku 4.5 too', () => {

@@ -7,7 +7,8 @@ import {
 	SYSTEM_SEPARATOR,
 	frameFamily,
 	TOOL_RESULT_WRAPPER,
-	TOOL_REFERENCE,
+	toolReferenceTokens,
+	TOOL_SEARCH_RESULT,
 	WEB_SEARCH_TOKENS_PER_CHAR,
 	WEB_FETCH_EXTRA,
 	PARALLEL_CALL,
@@ -494,7 +495,7 @@ function toolResultText(content: unknown, t: Tally, family: Family, text: (s: st
 			} else if (r?.type === 'search_result') {
 				countSearchResult(r, t, family, text, model);
 			} else if (r?.type === 'tool_reference') {
-				n += TOOL_REFERENCE;
+				n += toolReferenceTokens(family);
 			}
 		}
 	}
@@ -554,9 +555,9 @@ function countBlock(
 			return;
 		}
 		case 'tool_search_tool_result': {
-			// As a tool result holding its references (estimated: see TOOL_REFERENCE).
+			// Its frame and its references (estimated: see TOOL_SEARCH_RESULT).
 			const refs = asRecord(blk.content)?.tool_references;
-			t.estimate(TOOL_RESULT_WRAPPER + (Array.isArray(refs) ? refs.length : 0) * TOOL_REFERENCE, 'Tool search results are estimated as tool results holding their references.');
+			t.estimate(TOOL_SEARCH_RESULT + (Array.isArray(refs) ? refs.length : 0) * toolReferenceTokens(family), 'Tool search results are estimated from their references (measured on one project\'s recordings).');
 			return;
 		}
 		case 'tool_result': {
