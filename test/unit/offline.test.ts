@@ -495,6 +495,20 @@ describe('offline: whole requests', () => {
 			const diff = countRequest(turn([{ type: 'thinking', thinking, signature: 'sig' }]), model).inputTokens - countRequest(turn([]), model).inputTokens;
 			assert.equal(diff, countText(thinking, 'v3') + frame, model);
 		}
+		// With adaptive thinking on Claude 4.6 the current turn's block costs 14 around its text, as a kept earlier one does.
+		for (const [model, frame] of [['claude-sonnet-4-6', 14], ['claude-opus-4-6', 14], ['claude-sonnet-4-5', 7]] as const) {
+			const turn = (blocks: unknown[]): MessagesBody => ({
+				model,
+				thinking: { type: 'adaptive' },
+				messages: [
+					{ role: 'user', content: 'Weather?' },
+					{ role: 'assistant', content: [...blocks, { type: 'tool_use', id: 't1', name: 'w', input: {} }] },
+					{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'Sunny' }] },
+				],
+			});
+			const diff = countRequest(turn([{ type: 'thinking', thinking, signature: 'sig' }]), model).inputTokens - countRequest(turn([]), model).inputTokens;
+			assert.equal(diff, countText(thinking, 'v3') + frame, `${model} adaptive`);
+		}
 	});
 	it('malformed bodies give notes, not exceptions', () => {
 		for (const body of [{}, { messages: 'x' }, { messages: [null, 5, { role: 'user' }] }, { model: 'x', messages: [{ role: 'user', content: [null, { type: 'weird' }] }] }]) {

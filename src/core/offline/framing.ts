@@ -305,8 +305,15 @@ export function adaptiveWithoutSystemTokens(model: string, family: Family, think
  * the same requests without a thinking block are exact, so the token is the block's). v5: one
  * recording of an empty block, exact with 8 (kept).
  */
-export function thinkingBlockFrame(model: string): number {
+export function thinkingBlockFrame(model: string, thinking?: unknown): number {
 	const v = parseClaudeVersion(model);
+	const type = thinking && typeof thinking === 'object' ? (thinking as Record<string, unknown>).type : undefined;
+	// With adaptive thinking on Claude 4.6 the block costs what an earlier turn's kept block does
+	// (EARLIER_THINKING_FRAME): Sonnet 4.6, a call after its thinking, 2 exact recordings 7 under at 7,
+	// a third of another project 9 under (its request without the turn: 1 under).
+	if (type === 'adaptive' && is46(model)) {
+		return EARLIER_THINKING_FRAME;
+	}
 	return v && v[0] === 4 && v[1] >= 5 && !inV5Frame(model) && v[1] <= 6 ? 7 : 8;
 }
 

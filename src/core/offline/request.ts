@@ -253,7 +253,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 			if (blk.type === 'text' && typeof blk.text === 'string' && prevText !== undefined) {
 				t.tokens += joinedTextTokens(prevText, blk.text, text);
 			} else {
-				countBlock(blk, t, frame, i === currentAssistant, text, modelId, opening, defs);
+				countBlock(blk, t, frame, i === currentAssistant, text, modelId, opening, defs, b.thinking);
 			}
 			prevText = blk.type === 'text' && typeof blk.text === 'string' ? blk.text : undefined;
 			opening = false;
@@ -515,6 +515,7 @@ function countBlock(
 	model: string,
 	opensMessage = true,
 	defs: ToolDefs = new Map(),
+	thinking?: unknown,
 ): void {
 	switch (blk.type) {
 		case 'text':
@@ -589,7 +590,7 @@ function countBlock(
 			return;
 		case 'thinking':
 			if (currentTurn) {
-				t.estimate(text(String(blk.thinking ?? '')) + thinkingBlockFrame(model), 'Thinking in the current assistant turn is counted (estimated framing).');
+				t.estimate(text(String(blk.thinking ?? '')) + thinkingBlockFrame(model, thinking), 'Thinking in the current assistant turn is counted (estimated framing).');
 			} else if (keepsEarlierThinking(model)) {
 				const thought = String(blk.thinking ?? '');
 				if (thought !== '') {
