@@ -5,11 +5,11 @@
  */
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { detectRequests } from '../src/core/detect';
 import { parseTreeFast } from '../src/core/detect/json';
 import type { RequestSite } from '../src/core/types';
 import { Bail, detectTypeScriptFast } from '../test/oracle/tsFast';
 import { detectTypeScript } from '../test/oracle/typescript';
+import { detectRequests } from '../test/core';
 
 /** A block of TypeScript as an application writes it: constants, helpers, a few SDK calls. */
 export function tsBlock(i: number): string {

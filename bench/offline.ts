@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readCorpus } from '../src/core/offline/accuracy';
 import { clearTilerMemos } from '../src/core/offline/tiler';
-import { type Family, FAMILIES, countText, loadFamily } from '../src/core/offline/tokenizer';
+import { type Family, FAMILIES } from '../src/core/offline/tokenizer';
+import { countText, loadFamily } from '../test/core';
 
 export interface OfflineSpeedRow {
 	readonly family: Family;
@@ -86,8 +87,8 @@ function loadOnce(family: Family, cacheDir: string | null): { ms: number; cpu: n
 		const before = process.memoryUsage();
 		const c0 = process.cpuUsage();
 		const t0 = performance.now();
-		require(${JSON.stringify(path.join(offline, 'vocab.js'))}).setOfflineCacheDir(${JSON.stringify(cacheDir)});
-		require(${JSON.stringify(path.join(offline, 'tokenizer.js'))}).loadFamily(${JSON.stringify(family)});
+		const { VocabStore } = require(${JSON.stringify(path.join(offline, 'store.js'))});
+		new VocabStore({ cacheDir: ${JSON.stringify(cacheDir)} }).tokenizer(${JSON.stringify(family)});
 		const ms = performance.now() - t0;
 		const c = process.cpuUsage(c0);
 		global.gc && global.gc();

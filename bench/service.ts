@@ -5,11 +5,12 @@
 // reader the engine replaced (test/oracle), in the same run.
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { detectRequests, type DetectOptions } from '../src/core/detect';
+import { type DetectOptions } from '../src/core/detect';
 import type { RequestSite } from '../src/core/types';
 import { detectTypeScript } from '../test/oracle/typescript';
 import { TokenizerCounter } from '../src/core/count/tokenizerCounter';
 import { TokenCountService } from '../src/core/service';
+import { detectRequests, vocabs } from '../test/core';
 
 export interface ServiceBenchRow {
 	readonly document: string;
@@ -90,7 +91,7 @@ async function measure(name: string, languageId: string, fileName: string, text:
 		await detect('client.messages.create(' + '{ model: "m", messages: [] })', languageId, { fileName: `warm.${fileName.split('.').pop()}` });
 		grammarMs = performance.now() - t0;
 	}
-	const service = new TokenCountService({ detect, offline: new TokenizerCounter(), hasApiKey: () => false },
+	const service = new TokenCountService({ detect, offline: new TokenizerCounter(vocabs), hasApiKey: () => false },
 		{ mode: 'offline', debounceMs: 0, defaultModel: 'claude-sonnet-5-5', bedrockEnabled: false });
 	const uri = `file:///${fileName}`;
 	const cpu = (): number => {

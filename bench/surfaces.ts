@@ -12,10 +12,10 @@
 import { performance } from 'node:perf_hooks';
 import { lookupModel } from '../src/core/cost';
 import { rateLookup } from '../src/core/cost/rates';
-import { detectRequests } from '../src/core/detect';
 import { TokenizerCounter } from '../src/core/count/tokenizerCounter';
 import { totalsFor } from '../src/core/present';
 import { TokenCountService } from '../src/core/service';
+import { detectRequests, vocabs } from '../test/core';
 
 export interface SurfacesBenchRow {
 	readonly lines: number;
@@ -33,7 +33,7 @@ function batchFile(lines: number): string {
 }
 
 async function measure(lines: number, giveUpMs: number): Promise<SurfacesBenchRow | undefined> {
-	const service = new TokenCountService({ detect: detectRequests, offline: new TokenizerCounter(), hasApiKey: () => false },
+	const service = new TokenCountService({ detect: detectRequests, offline: new TokenizerCounter(vocabs), hasApiKey: () => false },
 		{ mode: 'offline', debounceMs: 0, defaultModel: 'claude-sonnet-5-5', bedrockEnabled: false });
 	const uri = 'file:///batch.jsonl';
 	const rates = rateLookup(() => ({ modelOverrides: {} }));

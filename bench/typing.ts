@@ -4,10 +4,10 @@
 import { AnthropicCounter } from '../src/core/count/anthropicCounter';
 import { TokenizerCounter } from '../src/core/count/tokenizerCounter';
 import { RateLimiter } from '../src/core/count/rateLimiter';
-import { detectRequests } from '../src/core/detect';
 import { TokenCountService } from '../src/core/service';
 import type { Counter } from '../src/core/types';
 import { startCountServer } from '../test/server/countServer';
+import { detectRequests, vocabs } from '../test/core';
 
 /** A pause of at least this long is a "settled state": the user stopped typing and reads the figure. */
 const SETTLED_MS = 1000;
@@ -130,7 +130,7 @@ export async function session(typist: Typist, seed = 7): Promise<TypingRow> {
 	const clock = new VirtualClock();
 	clock.install();
 	try {
-		const api = new AnthropicCounter({ getApiKey: () => 'sk-ant-bench', baseURL: server.url, maxRetries: 0 });
+		const api = new AnthropicCounter({ vocabs, getApiKey: () => 'sk-ant-bench', baseURL: server.url, maxRetries: 0 });
 		const timed: Counter = {
 			id: 'api',
 			count: async (request, signal) => {
@@ -146,7 +146,7 @@ export async function session(typist: Typist, seed = 7): Promise<TypingRow> {
 			},
 		};
 		const service = new TokenCountService({
-			detect: detectRequests, offline: new TokenizerCounter(), api: timed, limiter: new RateLimiter(50), hasApiKey: () => true,
+			detect: detectRequests, offline: new TokenizerCounter(vocabs), api: timed, limiter: new RateLimiter(50), hasApiKey: () => true,
 		}, { mode: 'auto', debounceMs: 300, defaultModel: 'claude-sonnet-4-5', bedrockEnabled: false });
 
 		const uri = 'file:///plain-request.json';

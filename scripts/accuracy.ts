@@ -27,7 +27,11 @@ import {
 	summarize,
 	worstMisses,
 } from '../src/core/offline/requestAccuracy';
+import { VocabStore } from '../src/core/offline/store';
 import { FAMILIES, type Family } from '../src/core/offline/tokenizer';
+
+/** The vocabularies of data/ctok, found above the script. */
+const vocabs = new VocabStore();
 
 const USAGE =
 	'usage: npm run accuracy -- <corpus.jsonl[.gz]> <counts.json> [--id-field id] [--json] [--misses N]\n' +
@@ -143,7 +147,7 @@ async function requestsMode(argv: string[]): Promise<void> {
 	}
 	let outcomes: RequestOutcome[];
 	try {
-		outcomes = await scoreRequests(readRecordedRequests(positional[0]), filter);
+		outcomes = await scoreRequests(readRecordedRequests(positional[0]), vocabs, filter);
 	} catch (err) {
 		process.stderr.write(`accuracy: cannot read the recordings: ${err instanceof Error ? err.message : String(err)}\n`);
 		process.exit(1);
@@ -200,7 +204,7 @@ function main(argv: string[]): void {
 	try {
 		const docs = readCorpus(corpusFile, idField);
 		const counts = readCounts(countsFile);
-		results = scoreCorpus(docs, counts);
+		results = scoreCorpus(docs, counts, vocabs);
 	} catch (err) {
 		process.stderr.write(`accuracy: cannot read the input: ${err instanceof Error ? err.message : String(err)}\n`);
 		process.exit(1);

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { awsEndpoint, changed, readConfig, type Config } from './ui/config';
 import type { BatchEstimate } from './core/batch';
@@ -74,9 +75,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	const p = require('./parts') as typeof Parts;
 	await keyRead;
 
-	const counters = new p.ExactCounters(() => config, keys, log);
+	// One vocabulary store for the run: the bundle's data and compiled copies; each vocabulary loads on first use.
+	const vocabs = new p.VocabStore({ dataDir: path.join(context.extensionPath, 'data', 'ctok'), compiledDir: path.join(context.extensionPath, 'dist', 'ctok-compact') });
+	const counters = new p.ExactCounters(() => config, keys, vocabs, log);
 	const service = new p.TokenCountService({
-		...p.lazyDetection(context.extensionPath), offline: new p.TokenizerCounter(),
+		...p.lazyDetection(context.extensionPath), offline: new p.TokenizerCounter(vocabs),
 		api: counters.api, bedrock: counters.bedrock, limiter: counters.limiter, hasApiKey: () => counters.canUseKey(), log,
 	}, serviceOptions(config));
 	const windows = new p.LiveModelWindows(context.globalState, () => (counters.canUseKey() && serviceOptions(config).mode !== 'offline' ? counters.api.listModels() : undefined), log);
@@ -98,9 +101,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	const commands = new p.Commands({ service, keys, log, rates, endpoint: () => counters.endpoint.url, exampleUri: vscode.Uri.joinPath(context.extensionUri, 'media', 'walkthrough', 'example.json'), models: () => p.modelChoices(pricing()) });
 	const estimate = new p.EstimatePanel(context.extensionUri, service, tracker, pricing, log);
 	const batch = new p.BatchCommand(service, pricing, log, context.extensionUri);
-	const prompts = new p.PromptStatusController(service, rates, () => ({ ...models(), ...config.prompts, enabled: on((c) => c.statusBar.enabled && c.prompts.enabled)(), debounceMs: config.debounceMs }), log);
-	const selection = new p.SelectionStatusController(rates, () => ({ ...models(), enabled: on((c) => c.statusBar.enabled && c.selection.enabled)() }));
-	const contextView = new p.ContextViewController(models);
+	const prompts = new p.PromptStatusController(service, rates, vocabs, () => ({ ...models(), ...config.prompts, enabled: on((c) => c.statusBar.enabled && c.prompts.enabled)(), debounceMs: config.debounceMs }), log);
+	const selection = new p.SelectionStatusController(rates, vocabs, () => ({ ...models(), enabled: on((c) => c.statusBar.enabled && c.selection.enabled)() }));
+	const contextView = new p.ContextViewController(vocabs, models);
 	const schemas = new p.SchemaAssociations(vscode.Uri.joinPath(context.extensionUri, 'schemas', 'messages-request.schema.json'), () => config.schema.fileMatch, log);
 	const tool = new p.CountTokensTool({ service, rates, defaultModel: () => config.defaultModel, endpoint: () => counters.endpoint.url });
 	const surfaces: Surfaces = { service, counters, toggles, tracker, statusBar, diagnostics, prompts, selection, contextView, schemas };

@@ -4,6 +4,7 @@
  */
 export { TokenCountService } from './core/service';
 export { TokenizerCounter } from './core/count/tokenizerCounter';
+export { VocabStore } from './core/offline/store';
 export { rateLookup, modelChoices } from './core/cost/rates';
 export { ExactCounters } from './ui/counters';
 export { lazyDetection } from './ui/detection';

@@ -11,6 +11,7 @@ import { NotTextError } from '../core/util/text';
 import { DEFAULT_MODEL, UsageError, type CommonFlags, type Io } from './args';
 import { API_CONCURRENCY, OFFLINE_CONCURRENCY, apiModelId, makeCount } from './count';
 import { batchJson, batchName, renderBatch } from './render';
+import type { CliRun } from './run';
 
 function checkBatchFile(file: string): void {
 	let stat: fs.Stats;
@@ -31,12 +32,12 @@ function checkBatchFile(file: string): void {
 	// Whether it is text is checked while it streams, over every byte (core/util/text.ts).
 }
 
-export async function runBatch(file: string, flags: CommonFlags, io: Io, raw: Io): Promise<number> {
+export async function runBatch(file: string, flags: CommonFlags, io: Io, raw: Io, run: CliRun): Promise<number> {
 	if (file !== '-') {
 		checkBatchFile(file);
 	}
 	const source = file === '-' ? process.stdin : file;
-	const count = makeCount(flags);
+	const count = makeCount(flags, run);
 	const controller = new AbortController();
 	let fatal: unknown;
 	const showProgress = !flags.json && process.stderr.isTTY;

@@ -9,6 +9,7 @@ import { scanClaudeContext } from '../core/context/scan';
 import { contextJson, contextReport, renderContextTable } from '../core/context/report';
 import { familyFor } from '../core/prompt/count';
 import type { Io } from './args';
+import type { CliRun } from './run';
 
 export interface ContextFlags {
 	readonly json: boolean;
@@ -18,7 +19,7 @@ export interface ContextFlags {
 	readonly user: boolean;
 }
 
-export function runContext(folder: string, flags: ContextFlags, io: Io): number {
+export function runContext(folder: string, flags: ContextFlags, io: Io, run: CliRun): number {
 	let stat: fs.Stats;
 	try {
 		stat = fs.statSync(folder);
@@ -32,6 +33,7 @@ export function runContext(folder: string, flags: ContextFlags, io: Io): number 
 	const info = lookupModel(flags.model);
 	const scan = scanClaudeContext(folder, {
 		family: familyFor(flags.model, info),
+		vocabs: run.vocabs,
 		contextWindow: info?.contextWindow,
 		home: flags.user ? os.homedir() : undefined,
 	});

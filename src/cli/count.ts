@@ -8,7 +8,7 @@ import { CountError } from '../core/count/errors';
 import { TokenizerCounter } from '../core/count/tokenizerCounter';
 import { formatTokens, inputCost, lookupModel, priceOptionsOf, serverToolUsesOf, worstCaseCost, type ModelInfo } from '../core/cost';
 import { maxTokensProblem } from '../core/batch';
-import { detectLanguage, detectRequests } from '../core/detect';
+import { detectLanguage } from '../core/detect';
 import { isNotebookFile, isPythonNotebook, locateInNotebook, NotebookError, readNotebook, type NotebookSource } from '../core/notebook';
 import { runBounded } from '../core/report/pool';
 import { siteModel } from '../core/siteModel';
@@ -17,6 +17,7 @@ import type { CountAnswer, CountFn, DetectProblem, RequestSite } from '../core/t
 import { DEFAULT_MODEL, UsageError, type CommonFlags, type Io } from './args';
 import { countPromptFile, isPromptFile, type PromptRole } from './prompts';
 import { markOf, money, renderCountTable, roundUsd, siteLocation, type JsonSite } from './render';
+import type { CliRun } from './run';
 import { displayPath, expandInputs, lineColumn, readText, skippedNote, syntaxReport, type NotSearched } from './walk';
 
 export const API_CONCURRENCY = 4;
@@ -28,13 +29,13 @@ export function apiModelId(model: string): string {
 }
 
 /** How the CLI counts: offline, or with --api through count_tokens at the account's rate. */
-export function makeCount(flags: CommonFlags): CountFn {
+export function makeCount(flags: CommonFlags, run: CliRun): CountFn {
 	if (!flags.api) {
-		return countFnOf(new TokenizerCounter());
+		return countFnOf(new TokenizerCounter(run.vocabs));
 	}
 	const key = flags.key;
 	// The account's rate limit holds here as in the editor: calls wait their turn, retry-after pauses them all.
-	return countFnOf(withRateLimit(new AnthropicCounter({ getApiKey: () => key, baseURL: flags.baseUrl, timeoutMs: 30_000 }), new RateLimiter(flags.rpm), { maxRetries: 2 }));
+	return countFnOf(withRateLimit(new AnthropicCounter({ getApiKey: () => key, vocabs: run.vocabs, baseURL: flags.baseUrl, timeoutMs: 30_000 }), new RateLimiter(flags.rpm), { maxRetries: 2 }));
 }
 
 /** The CLI's input and worst-case cost of a request (exported for the test that compares every surface). */
@@ -54,7 +55,7 @@ export function costs(tokens: number, maxTokens: number | undefined, site: Reque
 	return { costUsd, maxCostUsd: known(worstCaseCost(tokens, maxTokens, info, { ...opts, thinkingBudget, serverToolUses: serverToolUsesOf(site.payload) }).totalUsd) };
 }
 
-export async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: number; budgetUsd?: number; as?: PromptRole }, io: Io): Promise<number> {
+export async function runCount(files: string[], flags: CommonFlags & { budgetTokens?: number; budgetUsd?: number; as?: PromptRole }, io: Io, run: CliRun): Promise<number> {
 	// Files that cannot be used are reported and left out, the others counted; exit 2 at the end unless
 	// --lenient. A file that does not parse is left out too, or with --lenient counted as far as it reads.
 	const skipped: string[] = [];
@@ -114,11 +115,11 @@ export async function runCount(files: string[], flags: CommonFlags & { budgetTok
 	if (partly.length > 0) {
 		io.err(`--lenient: counted as far as they could be read:\n${partly.map((u) => `  ${u}`).join('\n')}\n`);
 	}
-	const count = makeCount(flags);
+	const count = makeCount(flags, run);
 	const prompts = docs.filter((d) => !d.notebook && !detectLanguage('', d.file) && isPromptFile(d.file, flags.as !== undefined));
 	const warnings: string[] = [];
 	const unreadable: string[] = [];
-	const results = (await countDocuments(docs.filter((d) => !prompts.includes(d)), flags, warnings, count, unreadable)).map((r) => r.json);
+	const results = (await countDocuments(docs.filter((d) => !prompts.includes(d)), flags, run, warnings, count, unreadable)).map((r) => r.json);
 	// A request that cannot be read must fail the gate (exit 2), not pass it as "no requests found"; any
 	// others are still counted and shown.
 	if (unreadable.length > 0 && results.length === 0 && prompts.length === 0) {
@@ -181,12 +182,12 @@ export async function runCount(files: string[], flags: CommonFlags & { budgetTok
  * counting failure stops the rest. Notes about single requests go to `warnings`.
  */
 export async function countDocuments(
-	docs: readonly { file: string; text: string; notebook?: NotebookSource }[], flags: CommonFlags, warnings: string[], count: CountFn = makeCount(flags), unreadable: string[] = [],
+	docs: readonly { file: string; text: string; notebook?: NotebookSource }[], flags: CommonFlags, run: CliRun, warnings: string[], count: CountFn = makeCount(flags, run), unreadable: string[] = [],
 ): Promise<{ json: JsonSite; site: RequestSite }[]> {
 	const found: { file: string; text: string; notebook?: NotebookSource; site: RequestSite }[] = [];
 	for (const doc of docs) {
 		const problems: DetectProblem[] = [];
-		const sites = await detectRequests(doc.text, doc.notebook ? 'python' : '', { fileName: doc.file, problems });
+		const sites = await run.detector.detect(doc.text, doc.notebook ? 'python' : '', { fileName: doc.file, problems });
 		for (const site of sites) {
 			found.push({ ...doc, site });
 		}
@@ -216,7 +217,7 @@ export async function countDocuments(
 				controller.abort();
 				throw err;
 			}
-			offline ??= countFnOf(new TokenizerCounter());
+			offline ??= countFnOf(new TokenizerCounter(run.vocabs));
 			result = await offline(site.payload, model, controller.signal);
 			warnings.push(`warning: ${where}: ${err.message}; the offline figure is shown instead.`);
 		}

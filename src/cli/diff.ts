@@ -11,6 +11,7 @@ import { NotTextError, decodeText } from '../core/util/text';
 import { UsageError, type CommonFlags, type Io } from './args';
 import { countDocuments } from './count';
 import { markOf } from './render';
+import type { CliRun } from './run';
 import { SKIP_DIRS, displayPath, expandInputs, readText, skippedNote, syntaxReport, tooLarge, type NotSearched } from './walk';
 
 /** A file's text, as the CLI reads it, with the name to print. */
@@ -191,7 +192,7 @@ export async function runDiff(opts: DiffOptions, deps: DiffDeps): Promise<number
 }
 
 /** What `diff` borrows from `count`: the same folder walk, text rule, parse check and counting. */
-export function diffDeps(flags: CommonFlags, io: Io): DiffDeps {
+export function diffDeps(flags: CommonFlags, io: Io, run: CliRun): DiffDeps {
 	const usable = (name: string, text: string): string => {
 		const problems = syntaxReport(name, text);
 		if (problems.length > 0 && !flags.lenient) {
@@ -228,7 +229,7 @@ export function diffDeps(flags: CommonFlags, io: Io): DiffDeps {
 		},
 		count: async (docs) => {
 			const warnings: string[] = [];
-			const counted = await countDocuments(docs, flags, warnings);
+			const counted = await countDocuments(docs, flags, run, warnings);
 			for (const w of warnings.sort()) {
 				io.err(`${w}\n`);
 			}

@@ -4,8 +4,6 @@
  * args.ts; which files are read, walk.ts; what is printed, render.ts.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { configureGrammars } from '../core/detect';
 import { redact } from '../core/util/redact';
 import { DEFAULT_MODEL, HELP, UsageError, failure, parseCommandLine, parseNumber, parseUsage, version, type Io } from './args';
 import { runBatch } from './batch';
@@ -14,6 +12,7 @@ import { runCount } from './count';
 import { diffDeps, runDiff } from './diff';
 import { parseRole } from './prompts';
 import { escapeTerminal } from './render';
+import { cliRun } from './run';
 
 /** Parses the arguments and runs; returns the exit code. Exported for in-process use. */
 export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -36,7 +35,7 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 			return 2;
 		}
 		const { command, rest, values, flags } = line;
-		configureWasm();
+		const run = cliRun();
 		switch (command) {
 			case 'count': {
 				if (rest.length === 0) {
@@ -47,7 +46,7 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 					budgetTokens: parseNumber('--budget-tokens', values['budget-tokens'], true),
 					budgetUsd: parseNumber('--budget-usd', values['budget-usd'], false),
 					as: parseUsage(() => parseRole(values.as)),
-				}, io);
+				}, io, run);
 			}
 			case 'context': {
 				if (rest.length > 1) {
@@ -61,7 +60,7 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 					model: flags.model ?? DEFAULT_MODEL,
 					budgetTokens: parseNumber('--budget-tokens', values['budget-tokens'], true),
 					user: !values['no-user'],
-				}, io);
+				}, io, run);
 			}
 			case 'batch': {
 				if (rest.length !== 1) {
@@ -70,7 +69,7 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 				if (values['budget-tokens'] !== undefined || values['budget-usd'] !== undefined) {
 					throw new UsageError('--budget-tokens and --budget-usd apply to count, not batch.');
 				}
-				return await runBatch(rest[0], flags, io, raw);
+				return await runBatch(rest[0], flags, io, raw, run);
 			}
 			case 'diff': {
 				if (!values.base?.trim()) {
@@ -82,21 +81,13 @@ export async function main(argv: readonly string[], rawIo: Io, env: NodeJS.Proce
 				return await runDiff({
 					base: values.base.trim(), paths: rest, json: flags.json, markdown: Boolean(values.markdown), all: Boolean(values.all),
 					offline: !flags.api, failOnIncrease: values['fail-on-increase'],
-				}, diffDeps(flags, io));
+				}, diffDeps(flags, io, run));
 			}
 			default:
 				throw new UsageError(`Unknown command "${command}". Use "count", "batch", "context" or "diff" (--help for more).`);
 		}
 	} catch (err) {
 		return failure(err, io, secrets);
-	}
-}
-
-/** The bundle ships the tree-sitter wasm files next to itself; outside it they come from node_modules. */
-function configureWasm(): void {
-	const runtime = path.join(__dirname, 'tree-sitter.wasm');
-	if (fs.existsSync(runtime) && fs.existsSync(path.join(__dirname, 'tree-sitter-python.wasm'))) {
-		configureGrammars({ treeSitterWasm: runtime, grammarDir: __dirname });
 	}
 }
 

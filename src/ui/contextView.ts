@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { formatPct, formatTokens, formatUsd, lookupModel, type ModelOverrides } from '../core/cost';
 import type * as Context from '../core/context';
 import type { ContextItem, ContextReport, ContextRow, ContextWarning } from '../core/context';
+import type { VocabStore } from '../core/offline';
 import { familyFor } from '../core/prompt/count';
 import { Disposable } from './dispose';
 import { escapeMarkdownText } from './markdownText';
@@ -42,7 +43,8 @@ export class ContextViewController extends Disposable implements vscode.TreeData
 	/** Set when files changed while the view was hidden; the first showing scans anyway. */
 	private dirty = false;
 
-	constructor(private readonly settings: () => { readonly defaultModel: string; readonly overrides: ModelOverrides }) {
+	/** Items are counted offline on the run's vocabularies. */
+	constructor(private readonly vocabs: VocabStore, private readonly settings: () => { readonly defaultModel: string; readonly overrides: ModelOverrides }) {
 		super();
 		this._register(this.changed);
 		this.view = this._register(vscode.window.createTreeView(CONTEXT_VIEW_ID, { treeDataProvider: this, showCollapseAll: true }));
@@ -68,7 +70,7 @@ export class ContextViewController extends Disposable implements vscode.TreeData
 	reportFor(folder: string): ContextReport {
 		const { defaultModel: model, overrides } = this.settings();
 		const info = lookupModel(model, overrides);
-		const scan = ctx().scanClaudeContext(folder, { family: familyFor(model, info), contextWindow: info?.contextWindow, home: os.homedir() });
+		const scan = ctx().scanClaudeContext(folder, { family: familyFor(model, info), vocabs: this.vocabs, contextWindow: info?.contextWindow, home: os.homedir() });
 		const report = ctx().contextReport(scan, model, info);
 		this.reports.set(folder, report);
 		return report;

@@ -5,6 +5,7 @@ import { BedrockCounter } from '../core/count/bedrockCounter';
 import type { Endpoint } from '../core/count/endpoint';
 import { RateLimiter } from '../core/count/rateLimiter';
 import { noLinks } from '../core/util/markdown';
+import type { VocabStore } from '../core/offline';
 import type { Log } from './log';
 import type { ApiKeyStore } from './secrets';
 
@@ -20,7 +21,8 @@ export class ExactCounters {
 	readonly limiter: RateLimiter;
 	private readonly reported = new Set<string>();
 
-	constructor(private readonly config: () => Config, private readonly keys: ApiKeyStore, private readonly log: Log) {
+	/** `vocabs`: the run's, on which the parts count_tokens refuses are estimated offline. */
+	constructor(private readonly config: () => Config, private readonly keys: ApiKeyStore, private readonly vocabs: VocabStore, private readonly log: Log) {
 		this.endpoint = apiEndpoint(config());
 		this.limiter = new RateLimiter(config().api.requestsPerMinute);
 		this.api = this.newApi();
@@ -68,7 +70,7 @@ export class ExactCounters {
 	private newApi(): AnthropicCounter {
 		const log = this.log;
 		const logger = { error: (m: string) => log.error(m), warn: (m: string) => log.warn(m), info: (m: string) => log.debug(m), debug: (m: string) => log.trace(m) };
-		return new AnthropicCounter({ getApiKey: () => this.keys.get(), baseURL: this.endpoint.url, logger });
+		return new AnthropicCounter({ getApiKey: () => this.keys.get(), vocabs: this.vocabs, baseURL: this.endpoint.url, logger });
 	}
 
 	private newBedrock(): BedrockCounter {

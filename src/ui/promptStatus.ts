@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { formatRate, formatTokens, formatUsd, lookupModel, type ModelOverrides } from '../core/cost';
 import { type Figure, inputRate, inputUsd, type RateLookup, shortText } from '../core/present';
+import type { VocabStore } from '../core/offline';
 import { asSystemRequests, countPrompt, familyFor, type PromptCount } from '../core/prompt/count';
 import { analyzePrompt, type PromptDocument, type PromptKind } from '../core/prompt/promptFile';
 import type { TokenCountService } from '../core/service';
@@ -74,6 +75,8 @@ export class PromptStatusController extends Disposable {
 	constructor(
 		private readonly service: TokenCountService,
 		private readonly rates: RateLookup,
+		/** The run's vocabularies: prompt files are counted offline on them. */
+		private readonly vocabs: VocabStore,
 		private readonly settings: () => PromptSettings,
 		private readonly log: { warn(msg: string): void },
 	) {
@@ -129,7 +132,7 @@ export class PromptStatusController extends Disposable {
 		}
 		const text = doc.getText();
 		const analysed = analyzePrompt(text, doc.fileName);
-		const count = countPrompt(analysed, text, familyFor(model, lookupModel(model, this.settings().overrides)));
+		const count = countPrompt(analysed, text, familyFor(model, lookupModel(model, this.settings().overrides)), this.vocabs);
 		const figure: PromptFigure = { uri, version: doc.version, model, doc: analysed, count };
 		this.figures.set(uri, figure);
 		return figure;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { formatTokens, formatUsd, lookupModel, type ModelOverrides } from '../core/cost';
 import { inputUsd, type RateLookup } from '../core/present';
+import type { VocabStore } from '../core/offline';
 import { countBoundedSlices, EXACT_COUNT_LIMIT, familyFor } from '../core/prompt/count';
 import { Disposable } from './dispose';
 import { codeSpan } from './markdownText';
@@ -32,6 +33,8 @@ export class SelectionStatusController extends Disposable {
 
 	constructor(
 		private readonly rates: RateLookup,
+		/** The run's vocabularies: the selection is counted offline on them. */
+		private readonly vocabs: VocabStore,
 		private readonly settings: () => { readonly enabled: boolean; readonly defaultModel: string; readonly overrides: ModelOverrides },
 	) {
 		super();
@@ -100,7 +103,7 @@ export class SelectionStatusController extends Disposable {
 			for (const [a, b] of ranges) {
 				// Each selection gets its share of the bound, so many selections cost no more than one.
 				const limit = Math.max(4096, Math.floor((EXACT_COUNT_LIMIT * (b - a)) / Math.max(total, 1)));
-				const r = countBoundedSlices(b - a, (s, e) => doc.getText(new vscode.Range(doc.positionAt(a + s), doc.positionAt(a + e))), family, limit);
+				const r = countBoundedSlices(b - a, (s, e) => doc.getText(new vscode.Range(doc.positionAt(a + s), doc.positionAt(a + e))), (t) => this.vocabs.countText(t, family), limit);
 				tokens += r.tokens;
 				estimated ||= r.estimated;
 			}

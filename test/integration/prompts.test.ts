@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { formatTokens, lookupModel } from '../../src/core/cost';
 import { scanClaudeContext } from '../../src/core/context/scan';
-import { countText } from '../../src/core/offline';
+import { countText, vocabs } from '../core';
 import { analyzePrompt } from '../../src/core/prompt/promptFile';
 import { activateExtension, openInEditor, until, resetState } from './helpers';
 
@@ -85,7 +85,7 @@ describe('Prompt files, the selection and the Claude Code context in a real VS C
 	it('lists the fixture\'s Claude Code context: CLAUDE.md with two levels of imports, a skill and an agent, with the scanner\'s totals', async () => {
 		const report = api.context.reportFor(FIXTURE);
 		const info = lookupModel(MODEL)!;
-		const scan = scanClaudeContext(FIXTURE, { family: 'v5', contextWindow: info.contextWindow, home: os.homedir() });
+		const scan = scanClaudeContext(FIXTURE, { family: 'v5', vocabs, contextWindow: info.contextWindow, home: os.homedir() });
 		assert.equal(report.totals.everyTurnTokens, scan.everyTurnTokens);
 		const groups = api.context.groups(report);
 		const groupItems = groups.map((g) => api.context.getTreeItem(g));

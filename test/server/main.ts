@@ -4,7 +4,7 @@
  * keys never appear, only which header carried one. It answers with the offline tokenizer's figures, so
  * what the extension shows as exact matches what it computes offline for plain text.
  */
-import { countRequest } from '../../src/core/offline';
+import { countRequest } from '../core';
 import { startCountServer, type RecordedRequest } from './countServer';
 
 function parsePort(argv: readonly string[]): number | undefined {

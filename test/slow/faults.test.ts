@@ -10,7 +10,7 @@ import { AnthropicCounter } from '../../src/core/count/anthropicCounter';
 import { CountError } from '../../src/core/count/errors';
 import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
 import { RateLimiter } from '../../src/core/count/rateLimiter';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests, vocabs } from '../core';
 import { TokenCountService, type SiteState } from '../../src/core/service';
 import { startCountServer, type CountServer, type Fault } from '../server/countServer';
 
@@ -74,9 +74,9 @@ async function observe(row: Row): Promise<Observed> {
 	const server = await startCountServer({ validKeys: [KEY] });
 	const logLines: string[] = [];
 	const log = { info: (m: string) => logLines.push(m), warn: (m: string) => logLines.push(m), error: (m: string) => logLines.push(m) };
-	const api = new AnthropicCounter({ getApiKey: () => KEY, baseURL: server.url, timeoutMs: 1_000 });
+	const api = new AnthropicCounter({ vocabs, getApiKey: () => KEY, baseURL: server.url, timeoutMs: 1_000 });
 	const service = new TokenCountService(
-		{ detect: detectRequests, api, offline: new TokenizerCounter(), limiter: new RateLimiter(1000), hasApiKey: () => true, log },
+		{ detect: detectRequests, api, offline: new TokenizerCounter(vocabs), limiter: new RateLimiter(1000), hasApiKey: () => true, log },
 		{ mode: 'auto', debounceMs: 0, defaultModel: 'claude-sonnet-4-5', bedrockEnabled: false },
 	);
 	const counts = () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens').length;
@@ -157,13 +157,13 @@ describe('fault matrix: count server faults into the editor\'s result store', fu
 	}
 
 	let server: CountServer;
-	const offline = new TokenizerCounter();
+	const offline = new TokenizerCounter(vocabs);
 	before(async () => { server = await startCountServer({ validKeys: [KEY] }); });
 	after(() => server.close());
 
 	it('429 storm: the store waits out retry-after and then counts, without flooding the server', async () => {
 		server.reset();
-		const api = new AnthropicCounter({ getApiKey: () => KEY, baseURL: server.url, timeoutMs: 1_000 });
+		const api = new AnthropicCounter({ vocabs, getApiKey: () => KEY, baseURL: server.url, timeoutMs: 1_000 });
 		const service = new TokenCountService(
 			{ detect: detectRequests, api, offline, limiter: new RateLimiter(1000), hasApiKey: () => true },
 			{ mode: 'auto', debounceMs: 0, defaultModel: 'claude-sonnet-4-5', bedrockEnabled: false },
@@ -191,7 +191,7 @@ describe('fault matrix: count server faults into the editor\'s result store', fu
 		server.reset();
 		let now = Date.now();
 		const limiter = new RateLimiter(1000, () => now);
-		const api = new AnthropicCounter({ getApiKey: () => KEY, baseURL: server.url, timeoutMs: 1_000 });
+		const api = new AnthropicCounter({ vocabs, getApiKey: () => KEY, baseURL: server.url, timeoutMs: 1_000 });
 		const service = new TokenCountService(
 			{ detect: detectRequests, api, offline, limiter, hasApiKey: () => true },
 			{ mode: 'auto', debounceMs: 0, defaultModel: 'claude-sonnet-4-5', bedrockEnabled: false },

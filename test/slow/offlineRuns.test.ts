@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { nextCut, normalizeText, StreamBuilder, toCodePoints } from '../../src/core/offline/stream';
 import { Tiler } from '../../src/core/offline/tiler';
-import { countText, type Family, FAMILIES, loadFamily } from '../../src/core/offline/tokenizer';
+import { type Family, FAMILIES } from '../../src/core/offline/tokenizer';
 import type { Vocab } from '../../src/core/offline/vocab';
+import { countText, loadFamily } from '../core';
 
 /** Counts a text the way `countContent` does, with the given tiler. */
 function counter(family: Family, tiler: Tiler): (text: string) => number {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests } from '../core';
 import { TokenCountService, bestResult, type ServiceOptions } from '../../src/core/service';
 import type { CountRequest, CountResult, Counter } from '../../src/core/types';
 

@@ -5,6 +5,7 @@ import { startCountServer, type CountServer } from '../server/countServer';
 import type { CountRequest } from '../../src/core/types';
 import { isCancellation } from '../../src/core/util/abort';
 import { redact } from '../../src/core/util/redact';
+import { vocabs } from '../core';
 
 const KEY = 'sk-ant-unit-abcdefghijklmnop';
 const request: CountRequest = {
@@ -24,7 +25,7 @@ describe('AnthropicCounter through the SDK against the local server', function (
 	after(async () => server.close());
 	beforeEach(() => server.reset());
 
-	const counter = (key: string | null = KEY) => new AnthropicCounter({ getApiKey: () => key ?? undefined, baseURL: server?.url, maxRetries: 0, timeoutMs: 3_000 });
+	const counter = (key: string | null = KEY) => new AnthropicCounter({ vocabs, getApiKey: () => key ?? undefined, baseURL: server?.url, maxRetries: 0, timeoutMs: 3_000 });
 
 	it('counts exactly and sends the key and version headers', async () => {
 		server.setCount(() => 42);
@@ -110,7 +111,7 @@ describe('context windows from the Models API', function () {
 		const { lookupModel } = await import('../../src/core/cost');
 		const server = await startCountServer();
 		try {
-			const counter = new AnthropicCounter({ getApiKey: () => KEY, baseURL: server.url, maxRetries: 0 });
+			const counter = new AnthropicCounter({ vocabs, getApiKey: () => KEY, baseURL: server.url, maxRetries: 0 });
 			const entries = await counter.listModels();
 			assert.ok(entries.length > 5, `models listed (${entries.length})`);
 			const limits = limitsFromModelsApi(entries);
@@ -172,7 +173,7 @@ describe('counting endpoint check', () => {
 		const saved = process.env.ANTHROPIC_BASE_URL;
 		process.env.ANTHROPIC_BASE_URL = 'http://127.attacker.example';
 		try {
-			const counter = new AnthropicCounter({
+			const counter = new AnthropicCounter({ vocabs,
 				getApiKey: () => 'sk-ant-test-0123456789',
 				maxRetries: 0,
 				fetch: (async (url: string | URL | Request) => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { BedrockCounter, bareBedrockModelId } from '../../src/core/count/bedrockCounter';
 import { CountError } from '../../src/core/count/errors';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests } from '../core';
 import { startCountServer, type CountServer } from '../server/countServer';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

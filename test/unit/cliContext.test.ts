@@ -11,7 +11,7 @@ import type { JsonSite } from '../../src/cli/render';
 import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
 import { inputCost, lookupModel } from '../../src/core/cost';
 import { scanClaudeContext } from '../../src/core/context/scan';
-import { countText } from '../../src/core/offline';
+import { countText, vocabs } from '../core';
 import { measuredKind, reproducedExactly } from '../../src/core/offline/measuredAccuracy';
 import { asSystemRequests, asUserRequest } from '../../src/core/prompt/count';
 
@@ -45,7 +45,7 @@ describe('CLI: prompt files and the Claude Code context', () => {
 		const r = await cli(['count', path.join(dir, 'prompts', 'system.md'), '--as', 'user', '--json']);
 		assert.equal(r.code, 0, r.err);
 		const [site] = JSON.parse(r.out) as JsonSite[];
-		const expected = await new TokenizerCounter().count({ provider: 'anthropic', model: MODEL, body: asUserRequest(body, MODEL) });
+		const expected = await new TokenizerCounter(vocabs).count({ provider: 'anthropic', model: MODEL, body: asUserRequest(body, MODEL) });
 		assert.equal(site.kind, 'prompt-user');
 		assert.equal(site.inputTokens, expected.inputTokens);
 		assert.equal(site.exact, false, 'an offline figure is never called exact');
@@ -57,7 +57,7 @@ describe('CLI: prompt files and the Claude Code context', () => {
 		const r = await cli(['count', path.join(dir, 'prompts', 'system.md'), '--json']);
 		assert.equal(r.code, 0, r.err);
 		const [site] = JSON.parse(r.out) as JsonSite[];
-		const counter = new TokenizerCounter();
+		const counter = new TokenizerCounter(vocabs);
 		const { withPrompt, without } = asSystemRequests(body, MODEL);
 		const a = await counter.count({ provider: 'anthropic', model: MODEL, body: withPrompt });
 		const b = await counter.count({ provider: 'anthropic', model: MODEL, body: without });
@@ -94,7 +94,7 @@ describe('CLI: prompt files and the Claude Code context', () => {
 	it('prints the context table of the fixture and its JSON, with the every-turn total the scanner gives', async () => {
 		const r = await cli(['context', FIXTURE, '--no-user']);
 		assert.equal(r.code, 0, r.err);
-		const scan = scanClaudeContext(FIXTURE, { family: 'v5', contextWindow: lookupModel(MODEL)!.contextWindow });
+		const scan = scanClaudeContext(FIXTURE, { family: 'v5', vocabs, contextWindow: lookupModel(MODEL)!.contextWindow });
 		assert.match(r.out, /^Claude Code context of .*claude-code on claude-sonnet-5-5/);
 		assert.match(r.out, /CLAUDE\.md\s+project CLAUDE\.md\s+every turn/);
 		assert.match(r.out, / {4}└ docs\/style\/naming\.md\s+import\s+every turn/);

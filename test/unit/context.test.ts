@@ -6,7 +6,7 @@ import { inputCost, lookupModel } from '../../src/core/cost';
 import { contextJson, contextReport, renderContextTable } from '../../src/core/context/report';
 import { type ContextItem, importsOf, scanClaudeContext } from '../../src/core/context/scan';
 import { MAX_IMPORT_HOPS } from '../../src/core/context/limits';
-import { countText } from '../../src/core/offline';
+import { countText, vocabs } from '../core';
 import { analyzePrompt } from '../../src/core/prompt/promptFile';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'claude-code');
@@ -47,7 +47,7 @@ describe('Claude Code context', () => {
 	});
 
 	it('lists the fixture: CLAUDE.md with two levels of imports, rules, a skill, an agent, a command, MCP servers', () => {
-		const scan = scanClaudeContext(FIXTURE, { family, home: emptyHome, ancestors: false, contextWindow: 1_000_000 });
+		const scan = scanClaudeContext(FIXTURE, { family, vocabs, home: emptyHome, ancestors: false, contextWindow: 1_000_000 });
 		const claude = find(scan.items, 'CLAUDE.md');
 		assert.equal(claude.load, 'every-turn');
 		assert.equal(claude.tokens, memoryTokens(path.join(FIXTURE, 'CLAUDE.md')));
@@ -93,7 +93,7 @@ describe('Claude Code context', () => {
 
 	it('prices the every-turn total on the chosen model and prints the table', () => {
 		const info = lookupModel('claude-sonnet-5-5')!;
-		const scan = scanClaudeContext(FIXTURE, { family, home: emptyHome, ancestors: false, contextWindow: info.contextWindow });
+		const scan = scanClaudeContext(FIXTURE, { family, vocabs, home: emptyHome, ancestors: false, contextWindow: info.contextWindow });
 		const report = contextReport(scan, info.id, info);
 		assert.equal(report.totals.everyTurnCostUsd, inputCost(scan.everyTurnTokens, info));
 		assert.equal(report.totals.everyTurnPct, (scan.everyTurnTokens / info.contextWindow) * 100);
@@ -112,7 +112,7 @@ describe('Claude Code context', () => {
 			write(root, `f${i}.md`, `File ${i} @f${i + 1}.md\n`);
 		}
 		write(root, 'f7.md', 'File 7\n');
-		const scan = scanClaudeContext(root, { family, ancestors: false });
+		const scan = scanClaudeContext(root, { family, vocabs, ancestors: false });
 		const labels = scan.flat.filter((i) => i.kind === 'import').map((i) => `${i.label}@${i.depth}`);
 		assert.deepEqual(labels, ['f1.md@1', 'f2.md@2', 'f3.md@3', 'f4.md@4']);
 		assert.ok(scan.warnings.some((w) => /imports f5\.md at hop 5: beyond Claude Code's 4-hop import limit/.test(w.message)));
@@ -127,7 +127,7 @@ describe('Claude Code context', () => {
 		write(root, 'a.md', 'A imports @c.md\n');
 		write(root, 'b.md', 'B imports @c.md\n');
 		write(root, 'c.md', 'C.\n');
-		const scan = scanClaudeContext(root, { family, home, ancestors: false });
+		const scan = scanClaudeContext(root, { family, vocabs, home, ancestors: false });
 		const user = find(scan.items, '~/.claude/CLAUDE.md (user)');
 		assert.equal(user.tokens, countText('My preferences: short answers.\n', family));
 		const claude = find(scan.items, 'CLAUDE.md');
@@ -144,7 +144,7 @@ describe('Claude Code context', () => {
 		write(top, 'mid/CLAUDE.local.md', 'Mid local.\n');
 		const root = path.join(top, 'mid', 'proj');
 		write(root, 'CLAUDE.md', 'Project.\n');
-		const scan = scanClaudeContext(root, { family });
+		const scan = scanClaudeContext(root, { family, vocabs });
 		const above = scan.items.filter((i) => i.kind === 'ancestor-memory').map((i) => i.file);
 		assert.deepEqual(above, [path.join(top, 'CLAUDE.md'), path.join(top, 'mid', 'CLAUDE.local.md')]);
 		assert.equal(scan.items.filter((i) => i.kind === 'ancestor-memory' || i.kind === 'project-memory').pop()?.label, 'CLAUDE.md');
@@ -156,7 +156,7 @@ describe('Claude Code context', () => {
 		write(root, '.claude/skills/long/SKILL.md', `---\nname: long\ndescription: ${'word '.repeat(400)}\n---\n${'Step by step instructions for the task. '.repeat(800)}\n`);
 		write(root, '.claude/skills/hidden/SKILL.md', '---\nname: hidden\ndescription: Only by hand.\ndisable-model-invocation: true\n---\nBody.\n');
 		write(root, '.claude/agents/broken.md', '---\nname: broken\n---\nNo description.\n');
-		const scan = scanClaudeContext(root, { family, ancestors: false, contextWindow: 20_000 });
+		const scan = scanClaudeContext(root, { family, vocabs, ancestors: false, contextWindow: 20_000 });
 		const messages = scan.warnings.map((w) => w.message).join('\n');
 		assert.match(messages, /CLAUDE\.md has 230 lines; Claude Code's docs advise under 200/);
 		assert.match(messages, /description is 1,999 characters; the skill listing keeps the first 1,536/);
@@ -174,7 +174,7 @@ describe('Claude Code context', () => {
 		write(root, 'CLAUDE.local.md', Buffer.from([0x41, 0, 0x42]));
 		write(root, '.mcp.json', '{ "mcpServers": ');
 		write(root, '.claude/skills/bad/SKILL.md', '---\nname: [oops\n---\nBody here.\n');
-		const scan = scanClaudeContext(root, { family, ancestors: false });
+		const scan = scanClaudeContext(root, { family, vocabs, ancestors: false });
 		assert.equal(find(scan.items, 'CLAUDE.md').tokens, undefined);
 		assert.ok(scan.warnings.some((w) => /CLAUDE\.md is larger than 4 MiB \(4\.0 MiB\): Claude Code skips it/.test(w.message)));
 		assert.deepEqual(find(scan.items, 'CLAUDE.local.md').notes, ['Not loaded: a binary file.']);

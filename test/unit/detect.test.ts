@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { detectRequests, mightContainRequests } from '../../src/core/detect';
+import { mightContainRequests } from '../../src/core/detect';
 import type { DetectProblem, RequestSite } from '../../src/core/types';
 import { markedRanges, partText, readFixture, slice } from './detectHelpers';
+import { detectRequests } from '../core';
 
 describe('detect: JSON / JSONC', () => {
 	const text = readFixture('requests.jsonc');

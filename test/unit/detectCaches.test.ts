@@ -4,9 +4,10 @@
  * still open keeps its cache. (Other tests in the same process leave entries of their own: counts are relative.)
  */
 import * as assert from 'node:assert/strict';
-import { cachedDocuments, detectRequests, forgetDocument } from '../../src/core/detect';
+import { cachedDocuments, forgetDocument } from '../../src/core/detect';
 import { TokenCountService } from '../../src/core/service';
 import type { CountRequest, CountResult, Counter } from '../../src/core/types';
+import { detectRequests } from '../core';
 
 const PY = 'import anthropic\nclient = anthropic.Anthropic()\nclient.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": "hi N"}])\n';
 const TS = 'import Anthropic from "@anthropic-ai/sdk";\nconst c = new Anthropic();\nawait c.messages.create({ model: "claude-haiku-4-5", max_tokens: 5, messages: [{ role: "user", content: "hi N" }] });\n';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests } from '../core';
 import type { RequestSite } from '../../src/core/types';
 import { markedRanges, partText, readFixture, slice } from './detectHelpers';
 

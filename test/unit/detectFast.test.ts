@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseTree } from 'jsonc-parser';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests } from '../core';
 import { parseTreeFast } from '../../src/core/detect/json';
 import { readFixture } from './detectHelpers';
 

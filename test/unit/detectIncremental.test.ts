@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { detectRequests } from '../../src/core/detect';
-import { getParser, type GrammarName } from '../../src/core/detect/treeSitter';
+import { detector, detectRequests } from '../core';
+import { type GrammarName } from '../../src/core/detect/treeSitter';
 import type { RequestSite } from '../../src/core/types';
 import { sdkFile } from '../../bench/service';
 
@@ -13,7 +13,7 @@ const languages: [string, GrammarName, string][] = [
 
 /** Counts the parser's parses while `run` runs. */
 async function parsesDuring(grammar: GrammarName, run: () => Promise<void>): Promise<number> {
-	const parser = await getParser(grammar);
+	const parser = await detector.grammars.parser(grammar);
 	const parse = parser.parse;
 	let count = 0;
 	parser.parse = function (...args: Parameters<typeof parse>) {

@@ -4,7 +4,7 @@
  * calls to other vendors' models, `.encode()` around a body, comprehensions of batch entries, run-time model ids.
  */
 import * as assert from 'node:assert/strict';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests } from '../core';
 import type { RequestSite } from '../../src/core/types';
 
 const header = 'import anthropic, boto3, json\nclient = anthropic.Anthropic()\nbedrock = boto3.client("bedrock-runtime")\n';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests } from '../core';
 import { snakeCase } from '../../src/core/detect/engine';
 import { textBlockValue } from '../../src/core/detect/java';
 import type { RequestSite } from '../../src/core/types';

@@ -7,8 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { detectRequests } from '../../src/core/detect';
-import { getParser } from '../../src/core/detect/treeSitter';
+import { detector, detectRequests } from '../core';
 import type { RequestSite } from '../../src/core/types';
 import { detectTypeScript } from '../oracle/typescript';
 import { repeatTo, tsBlock } from '../../bench/detect';
@@ -116,7 +115,7 @@ describe('detect: TypeScript on tree-sitter agrees with the compiler-based reade
 		};
 		let compared = 0;
 		let grammarGaps = 0;
-		const parser = await getParser('typescript');
+		const parser = await detector.grammars.parser('typescript');
 		const texts = bases.slice();
 		for (let iter = 0; iter < 300; iter++) {
 			const which = iter % bases.length;

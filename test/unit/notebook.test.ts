@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests } from '../core';
 import { blankMagics, isPythonNotebook, locateInNotebook, NotebookError, readNotebook } from '../../src/core/notebook';
 
 const dir = path.resolve(__dirname, '../../../test/fixtures/notebooks');

@@ -2,18 +2,9 @@ import * as assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import * as zlib from 'node:zlib';
 import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
-import {
-	countRequest,
-	countText,
-	countUserMessage,
-	decodeBase64,
-	familyForModel,
-	imageSize,
-	imageTokens,
-	pdfPageCount,
-} from '../../src/core/offline';
+import { decodeBase64, familyForModel, imageSize, imageTokens, pdfPageCount } from '../../src/core/offline';
 import { renderToolDefinitions, renderToolUse, toolResultInner } from '../../src/core/offline/framing';
-import { countInner } from '../../src/core/offline/tokenizer';
+import { countInner, countRequest, countText, countUserMessage, vocabs } from '../core';
 import type { MessagesBody } from '../../src/core/types';
 import { isCancellation } from '../../src/core/util/abort';
 
@@ -520,7 +511,7 @@ describe('offline: whole requests', () => {
 
 describe('offline: TokenizerCounter', () => {
 	it('is exact for one plain-text user message, approximate otherwise', async () => {
-		const c = new TokenizerCounter();
+		const c = new TokenizerCounter(vocabs);
 		const plain = await c.count({ provider: 'anthropic', model: 'claude-opus-4-7', body: userText('claude-opus-4-7', 'hello, world') });
 		assert.deepEqual(plain, { inputTokens: 15, source: 'offline', exact: true, approximate: false, notes: [], family: 'v4.7' });
 		const tools = await c.count({
@@ -533,7 +524,7 @@ describe('offline: TokenizerCounter', () => {
 		assert.ok(tools.notes.length > 0);
 	});
 	it('an unknown model is counted on the newest family and not exact', async () => {
-		const r = await new TokenizerCounter().count({ provider: 'anthropic', model: 'claude-opus-9', body: userText('claude-opus-9', 'hi') });
+		const r = await new TokenizerCounter(vocabs).count({ provider: 'anthropic', model: 'claude-opus-9', body: userText('claude-opus-9', 'hi') });
 		assert.equal(r.family, 'v5');
 		assert.equal(r.exact, false);
 		assert.ok(r.notes.some((n) => /newest/.test(n)));
@@ -541,7 +532,7 @@ describe('offline: TokenizerCounter', () => {
 	it('honours an AbortSignal that fired before the start', async () => {
 		const ac = new AbortController();
 		ac.abort();
-		await assert.rejects(new TokenizerCounter().count({ provider: 'anthropic', model: 'claude-opus-4-7', body: userText('claude-opus-4-7', 'x') }, ac.signal), (e) => isCancellation(e));
+		await assert.rejects(new TokenizerCounter(vocabs).count({ provider: 'anthropic', model: 'claude-opus-4-7', body: userText('claude-opus-4-7', 'x') }, ac.signal), (e) => isCancellation(e));
 	});
 });
 

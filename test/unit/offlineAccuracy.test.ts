@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { type FamilyAccuracy, readCorpus, readCounts, scoreCorpus } from '../../src/core/offline/accuracy';
+import { vocabs } from '../core';
 
 const fixtures = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'ctok');
 
@@ -19,7 +20,7 @@ describe('offline tokenizer accuracy on recorded count_tokens results', function
 		describe(c.name, () => {
 			let results: FamilyAccuracy[] = [];
 			before(() => {
-				results = scoreCorpus(readCorpus(path.join(fixtures, c.corpus), c.idField), readCounts(path.join(fixtures, c.counts)));
+				results = scoreCorpus(readCorpus(path.join(fixtures, c.corpus), c.idField), readCounts(path.join(fixtures, c.counts)), vocabs);
 			});
 			for (const family of ['v3', 'v4.7', 'v5']) {
 				describe(family, () => {

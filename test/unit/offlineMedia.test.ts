@@ -2,10 +2,11 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { countRequest, countText, countUserMessage, imageTokens, preparePdfs } from '../../src/core/offline';
+import { imageTokens, preparePdfs } from '../../src/core/offline';
 import { pdfPagePatches, sentenceCount } from '../../src/core/offline/media';
 import { cachedPdf, clearPdfCache, kerningSplits, readPdf } from '../../src/core/offline/pdf';
 import type { MessagesBody } from '../../src/core/types';
+import { countRequest, countText, countUserMessage } from '../core';
 
 // ---- fixtures written here -------------------------------------------------------------------------
 

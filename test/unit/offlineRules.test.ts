@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { charClass, CharClass } from '../../src/core/offline/charClass';
-import { type Family, FAMILIES, countText, loadFamily } from '../../src/core/offline/tokenizer';
+import { type Family, FAMILIES } from '../../src/core/offline/tokenizer';
+import { countText, loadFamily } from '../core';
 
 /**
  * The stream rewrite rules that the recorded count_tokens corpora pin down, each checked on the marked

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { AnthropicCounter } from '../../src/core/count/anthropicCounter';
 import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests, vocabs } from '../core';
 import { estimateRequest } from '../../src/core/report';
 import { reportHtml, reportPage } from '../../src/core/report/html';
 import { TokenCountService } from '../../src/core/service';
@@ -55,9 +55,9 @@ describe('the report page escapes every document-derived string', () => {
 describe('nothing is sent while counting is offline', () => {
 	it('a document counted offline (as in an untrusted workspace) makes no request, though a key is set', async () => {
 		const server = await startCountServer();
-		const api = new AnthropicCounter({ getApiKey: () => 'sk-ant-privacy-0000', baseURL: server.url });
+		const api = new AnthropicCounter({ vocabs, getApiKey: () => 'sk-ant-privacy-0000', baseURL: server.url });
 		const service = new TokenCountService(
-			{ detect: detectRequests, api, offline: new TokenizerCounter(), hasApiKey: () => true },
+			{ detect: detectRequests, api, offline: new TokenizerCounter(vocabs), hasApiKey: () => true },
 			// The extension runs the store in 'offline' mode whenever the workspace is not trusted.
 			{ mode: 'offline', debounceMs: 0, defaultModel: 'claude-sonnet-4-5', bedrockEnabled: false },
 		);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
-import { countText, loadFamily } from '../../src/core/offline';
+import { countText, loadFamily, vocabs } from '../core';
 import { asSystemRequests, asUserRequest, countBounded, countBoundedSlices, countPrompt, familyFor } from '../../src/core/prompt/count';
 import { parseFrontMatter } from '../../src/core/prompt/frontMatter';
 import { analyzePrompt, promptKindOf } from '../../src/core/prompt/promptFile';
@@ -10,7 +10,7 @@ const family = familyFor(MODEL);
 
 /** What the offline counter reports for the text as one user message, frame taken off: the text's own tokens. */
 async function offlineCounterTokens(text: string): Promise<number> {
-	const r = await new TokenizerCounter().count({ provider: 'anthropic', model: MODEL, body: asUserRequest(text, MODEL) });
+	const r = await new TokenizerCounter(vocabs).count({ provider: 'anthropic', model: MODEL, body: asUserRequest(text, MODEL) });
 	return r.inputTokens - loadFamily(family).messageOverhead;
 }
 
@@ -34,7 +34,7 @@ describe('prompt files', () => {
 		const text = '# System\n\nYou are a terse assistant. Answer in one sentence; cite the file you used.\n';
 		const doc = analyzePrompt(text, '/w/prompts/system.md');
 		assert.equal(doc.countedText, text);
-		const c = countPrompt(doc, text, family);
+		const c = countPrompt(doc, text, family, vocabs);
 		assert.equal(c.tokens, countText(text, family));
 		assert.equal(c.tokens, await offlineCounterTokens(text));
 		assert.ok(c.tokens > 10);
@@ -48,7 +48,7 @@ describe('prompt files', () => {
 		assert.equal(doc.frontMatter?.data.description, 'Security review');
 		assert.equal(doc.frontMatterCounted, false);
 		assert.equal(doc.countedText, body);
-		const c = countPrompt(doc, text, family);
+		const c = countPrompt(doc, text, family, vocabs);
 		assert.equal(c.tokens, countText(body, family));
 		assert.equal(c.tokens, await offlineCounterTokens(body));
 		assert.ok(c.frontMatter && c.frontMatter.tokens > 5 && !c.frontMatter.counted);
@@ -59,7 +59,7 @@ describe('prompt files', () => {
 		const text = '---\ntitle: Support bot\n---\nYou answer billing questions only.\n';
 		const doc = analyzePrompt(text, '/w/prompts/support.md');
 		assert.equal(doc.countedText, text);
-		const c = countPrompt(doc, text, family);
+		const c = countPrompt(doc, text, family, vocabs);
 		assert.equal(c.tokens, countText(text, family));
 		assert.ok(c.frontMatter?.counted);
 		assert.equal(c.bodyTokens, c.tokens - c.frontMatter!.tokens);
@@ -70,7 +70,7 @@ describe('prompt files', () => {
 		const doc = analyzePrompt(text, '/w/p/hello.prompt.md');
 		assert.deepEqual(doc.placeholders.map((p) => p.name), ['user_name', 'input:topic', 'user_name', 'selection']);
 		assert.equal(doc.countedText, 'Hello , summarise  for  using .\n');
-		const c = countPrompt(doc, text, family);
+		const c = countPrompt(doc, text, family, vocabs);
 		assert.equal(c.lowerBound, true);
 		assert.deepEqual(c.placeholders.map((p) => [p.name, p.count]), [['user_name', 2], ['input:topic', 1], ['selection', 1]]);
 		assert.equal(c.tokens, await offlineCounterTokens(doc.countedText));
@@ -94,7 +94,7 @@ describe('prompt files', () => {
 		const text = '# Project\n<!-- maintainers only -->\nRun `npm test`.\n```html\n<!-- kept -->\n```\n';
 		const doc = analyzePrompt(text, '/w/CLAUDE.md');
 		assert.equal(doc.countedText, '# Project\nRun `npm test`.\n```html\n<!-- kept -->\n```\n');
-		assert.equal(countPrompt(doc, text, family).removed[0].count, 1);
+		assert.equal(countPrompt(doc, text, family, vocabs).removed[0].count, 1);
 	});
 
 	it('keeps going on malformed front matter and says why', () => {
@@ -109,7 +109,7 @@ describe('prompt files', () => {
 
 	it('measures a system prompt as the difference of two requests and a user message as one request', async () => {
 		const text = 'You are a careful reviewer.';
-		const counter = new TokenizerCounter();
+		const counter = new TokenizerCounter(vocabs);
 		const { withPrompt, without } = asSystemRequests(text, MODEL);
 		const a = await counter.count({ provider: 'anthropic', model: MODEL, body: withPrompt });
 		const b = await counter.count({ provider: 'anthropic', model: MODEL, body: without });
@@ -125,13 +125,13 @@ describe('bounded counting', () => {
 
 	it('counts exactly up to the bound', () => {
 		const text = paragraph.repeat(50);
-		assert.deepEqual(countBounded(text, family, 10_000), { tokens: countText(text, family), estimated: false, countedChars: text.length });
+		assert.deepEqual(countBounded(text, (t) => countText(t, family), 10_000), { tokens: countText(text, family), estimated: false, countedChars: text.length });
 	});
 
 	it('samples beyond the bound: the work is bounded and the estimate close', () => {
 		const text = paragraph.repeat(4000); // ≈ 340K characters
 		const exact = countText(text, family);
-		const r = countBounded(text, family, 40_000);
+		const r = countBounded(text, (t) => countText(t, family), 40_000);
 		assert.equal(r.estimated, true);
 		assert.ok(r.countedChars <= 40_000 + 8 * 64, `counted ${r.countedChars} characters`);
 		assert.ok(Math.abs(r.tokens - exact) / exact < 0.02, `${r.tokens} vs ${exact}`);
@@ -140,7 +140,7 @@ describe('bounded counting', () => {
 	it('reads only the sampled windows when the text comes in slices', () => {
 		const text = paragraph.repeat(4000);
 		let read = 0;
-		const r = countBoundedSlices(text.length, (s, e) => { read += e - s; return text.slice(s, e); }, family, 40_000);
+		const r = countBoundedSlices(text.length, (s, e) => { read += e - s; return text.slice(s, e); }, (t) => countText(t, family), 40_000);
 		assert.equal(r.estimated, true);
 		assert.ok(read < 45_000, `read ${read} characters of ${text.length}`);
 	});

@@ -1,7 +1,7 @@
 /** The report over the real offline counter (the measured vocabularies), not a fake. */
 import * as assert from 'node:assert/strict';
-import { countRequest, familyForModel, imageTokens } from '../../src/core/offline';
-import { countInner } from '../../src/core/offline/tokenizer';
+import { familyForModel, imageTokens } from '../../src/core/offline';
+import { countInner, countRequest } from '../core';
 import { breakdown, contextFit, costAcrossModels, dropOldestTurns, toolAudit, turnStarts } from '../../src/core/report';
 import type { CountFn } from '../../src/core/report';
 import type { MessagesBody } from '../../src/core/types';

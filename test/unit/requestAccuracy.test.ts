@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { readRecordedRequests, requestKind, scoreRequests, summarize, worstMisses } from '../../src/core/offline/requestAccuracy';
-import { countUserMessage } from '../../src/core/offline/tokenizer';
+import { countUserMessage, vocabs } from '../core';
 import type { MessagesBody } from '../../src/core/types';
 
 const body = (b: Partial<MessagesBody>): MessagesBody => ({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], ...b });
@@ -58,7 +58,7 @@ describe('request accuracy (npm run accuracy -- requests)', () => {
 			const recs = readRecordedRequests(file);
 			assert.deepEqual(recs.map((r) => [r.id, r.tokens]), [['a', exact], ['b', exact * 2], ['c', 100]]);
 
-			const outcomes = await scoreRequests(recs);
+			const outcomes = await scoreRequests(recs, vocabs);
 			const rows = summarize(outcomes);
 			assert.deepEqual(rows.map((r) => [r.family, r.kind, r.requests, r.exact, r.undercounts]), [
 				['v3', 'plain', 2, 1, 1],
@@ -67,9 +67,9 @@ describe('request accuracy (npm run accuracy -- requests)', () => {
 			assert.equal(rows[0].medianErrorPct, 0);
 			assert.equal(rows[0].p90ErrorPct, 50);
 			assert.deepEqual(worstMisses(outcomes, 1).map((o) => o.id), ['c']);
-			assert.deepEqual((await scoreRequests(recs, { features: ['x'] })).map((o) => o.id), ['b']);
-			assert.deepEqual((await scoreRequests(recs, { kind: 'system/turns' })).map((o) => o.id), ['c']);
-			assert.deepEqual((await scoreRequests(recs, { family: 'v3', verification: ['exact'] })).map((o) => o.id), ['a', 'b']);
+			assert.deepEqual((await scoreRequests(recs, vocabs, { features: ['x'] })).map((o) => o.id), ['b']);
+			assert.deepEqual((await scoreRequests(recs, vocabs, { kind: 'system/turns' })).map((o) => o.id), ['c']);
+			assert.deepEqual((await scoreRequests(recs, vocabs, { family: 'v3', verification: ['exact'] })).map((o) => o.id), ['a', 'b']);
 		});
 
 		it('says which line is not JSON', () => {
@@ -90,7 +90,7 @@ describe('recorded requests (../shared/requests, when present)', function () {
 			console.log(`      (skipped: ${file} is not there)`);
 			this.skip();
 		}
-		rows = summarize(await scoreRequests(readRecordedRequests(file)));
+		rows = summarize(await scoreRequests(readRecordedRequests(file), vocabs));
 	});
 
 	it('the "≈" statistics the counter ships are the ones the recordings give (regenerate with --write-stats)', () => {

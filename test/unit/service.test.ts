@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests } from '../core';
 import { CountError } from '../../src/core/count/errors';
 import { RateLimiter } from '../../src/core/count/rateLimiter';
 import { CHANGE_BATCH_MS, MAX_DOCUMENT_CHARS, TokenCountService, bestResult, type ServiceOptions } from '../../src/core/service';

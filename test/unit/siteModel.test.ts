@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { estimateBatchFile } from '../../src/core/batch';
 import { TokenizerCounter } from '../../src/core/count/tokenizerCounter';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests, vocabs } from '../core';
 import { TokenCountService } from '../../src/core/service';
 import { siteModel } from '../../src/core/siteModel';
 import type { RequestSite } from '../../src/core/types';
@@ -50,7 +50,7 @@ describe('which model a request is counted for: one precedence', () => {
 
 	it('the result store counts a request for its own model, and one that names none for the default model', async () => {
 		const service = new TokenCountService(
-			{ detect: detectRequests, offline: new TokenizerCounter(), hasApiKey: () => false },
+			{ detect: detectRequests, offline: new TokenizerCounter(vocabs), hasApiKey: () => false },
 			{ mode: 'offline', debounceMs: 0, defaultModel: 'claude-opus-4-7', bedrockEnabled: false },
 		);
 		try {

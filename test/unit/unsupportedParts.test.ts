@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { AnthropicCounter } from '../../src/core/count/anthropicCounter';
 import { splitUnsupported } from '../../src/core/count/unsupported';
-import { countRequest } from '../../src/core/offline';
+import { countRequest, vocabs } from '../core';
 import { estimatedPart, figureFor, shortText } from '../../src/core/present';
 import type { MessagesBody } from '../../src/core/types';
 import { startCountServer, type CountServer } from '../server/countServer';
@@ -119,7 +119,7 @@ describe('count_tokens: parts it does not take', () => {
 		});
 		after(async () => server.close());
 		beforeEach(() => server.reset());
-		const counter = () => new AnthropicCounter({ getApiKey: () => KEY, baseURL: server.url, maxRetries: 0, timeoutMs: 5_000 });
+		const counter = () => new AnthropicCounter({ vocabs, getApiKey: () => KEY, baseURL: server.url, maxRetries: 0, timeoutMs: 5_000 });
 
 		it('a web_search tool: sends the rest and adds the offline estimate, saying so', async () => {
 			const full = body({ tools: [weather, webSearch] });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { detectRequests } from '../../src/core/detect';
+import { detectRequests } from '../core';
 import { batchesNeeded, batchHtml, batchProgressHtml, batchProgressText, batchSplitNote, BATCH_MAX_BYTES, BATCH_MAX_REQUESTS } from '../../src/core/batch/view';
 import { estimateBatchFile } from '../../src/core/batch';
 import { rateLookup } from '../../src/core/cost/rates';

@@ -6,8 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
-import type { Family } from '../offline';
-import { countText } from '../offline';
+import type { Family, VocabStore } from '../offline';
 import { analyzePrompt, fencedBlocks, type PromptKind } from '../prompt/promptFile';
 import { booleanField, stringField } from '../prompt/frontMatter';
 import {
@@ -53,6 +52,8 @@ export interface ContextItem {
 
 export interface ContextScanOptions {
 	readonly family: Family;
+	/** The run's vocabularies, which the items are counted on. */
+	readonly vocabs: VocabStore;
 	/** Context window of the chosen model: shares and the skill-listing budget are measured against it. */
 	readonly contextWindow?: number;
 	/** The user's home folder (for ~/.claude/CLAUDE.md and `@~/` imports); none: the user's files are skipped. */
@@ -179,7 +180,7 @@ class Scanner {
 	constructor(private readonly root: string, private readonly opts: ContextScanOptions) {}
 
 	private tokens(text: string): number {
-		return countText(text, this.opts.family);
+		return this.opts.vocabs.countText(text, this.opts.family);
 	}
 
 	private display(file: string): string {

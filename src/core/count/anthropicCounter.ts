@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { countRequest, preparePdfs } from '../offline';
+import { type VocabStore, countRequest, preparePdfs } from '../offline';
 import type { CountRequest, CountResult, Counter, MessagesBody } from '../types';
 import { throwIfAborted } from '../util/abort';
 import { DEFAULT_ANTHROPIC_BASE_URL } from './endpoint';
@@ -7,14 +7,16 @@ import { CountError, checkedTokens, toCountError } from './errors';
 import { splitUnsupported } from './unsupported';
 
 /** Offline tokens of what `sent` lacks against `full`: the estimate for the parts count_tokens does not take. */
-async function offlineDifference(full: MessagesBody, sent: MessagesBody, model: string, signal?: AbortSignal): Promise<number> {
+async function offlineDifference(full: MessagesBody, sent: MessagesBody, model: string, vocabs: VocabStore, signal?: AbortSignal): Promise<number> {
 	await preparePdfs(full, signal);
-	return Math.max(0, countRequest(full, model).inputTokens - countRequest(sent, model).inputTokens);
+	return Math.max(0, countRequest(full, model, vocabs).inputTokens - countRequest(sent, model, vocabs).inputTokens);
 }
 
 export interface AnthropicCounterOptions {
 	/** Resolves the key at call time, so that setting or clearing it needs no rebuild. */
 	getApiKey(): Promise<string | undefined> | string | undefined;
+	/** The run's vocabularies: the parts count_tokens does not take are estimated offline on them. */
+	vocabs: VocabStore;
 	/** Defaults to https://api.anthropic.com; always passed to the SDK, which would otherwise read ANTHROPIC_BASE_URL. */
 	baseURL?: string;
 	/** Per-call timeout; interactive counting should fail fast. */
@@ -59,7 +61,7 @@ export class AnthropicCounter implements Counter {
 		if (split.removed.length === 0) {
 			return { inputTokens: exact, source: 'api', exact: true, approximate: false, notes: [] };
 		}
-		const estimate = await offlineDifference(request.body, split.body, request.model, signal);
+		const estimate = await offlineDifference(request.body, split.body, request.model, this.options.vocabs, signal);
 		const what = split.removed.join(', ');
 		const fmt = (n: number) => n.toLocaleString('en-US');
 		return {

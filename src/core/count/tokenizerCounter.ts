@@ -1,4 +1,4 @@
-import { countRequest, preparePdfs } from '../offline';
+import { type VocabStore, countRequest, preparePdfs } from '../offline';
 import type { CountRequest, CountResult, Counter } from '../types';
 import { throwIfAborted } from '../util/abort';
 import { sharedSlicer, type TimeSlicer } from '../util/slices';
@@ -14,8 +14,11 @@ import { sharedSlicer, type TimeSlicer } from '../util/slices';
 export class TokenizerCounter implements Counter {
 	readonly id = 'offline' as const;
 
-	/** Counts run in time slices: a document of thousands of requests must not hold the thread for seconds. */
-	constructor(private readonly slicer: TimeSlicer = sharedSlicer) {}
+	/**
+	 * Counts on the run's vocabularies, in time slices: a document of thousands of requests must not hold the
+	 * thread for seconds.
+	 */
+	constructor(private readonly vocabs: VocabStore, private readonly slicer: TimeSlicer = sharedSlicer) {}
 
 	async count(request: CountRequest, signal?: AbortSignal): Promise<CountResult> {
 		throwIfAborted(signal);
@@ -25,7 +28,7 @@ export class TokenizerCounter implements Counter {
 		const r = await this.slicer.run(() => {
 			// A job cancelled while it waited for its slice costs nothing.
 			throwIfAborted(signal);
-			return countRequest(request.body, model);
+			return countRequest(request.body, model, this.vocabs);
 		});
 		// The count itself is synchronous; honour a cancellation that arrived meanwhile.
 		throwIfAborted(signal);

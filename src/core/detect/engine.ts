@@ -9,7 +9,7 @@ import type { RequestSite, SdkMethod, SiteLanguage, TextRange } from '../types';
 import { follow, pushBatchEntries, type MakeUnresolved } from './evalHelpers';
 import { firstLineAnchor } from './json';
 import { buildSite, movedSite } from './site';
-import { cachedText, getParser, parseText, parseWithInserts, structuralChars, type GrammarName } from './treeSitter';
+import { cachedText, parseText, parseWithInserts, structuralChars, type GrammarLoader, type GrammarName } from './treeSitter';
 import { changedSpan } from './evalHelpers';
 import { unresolvedNode, type ObjectNode, type UnresolvedNode, type ValueNode } from './valueTree';
 import { DocumentCache } from './documentCaches';
@@ -245,6 +245,8 @@ export function namedArgs(node: Node | null | undefined): Node[] {
 }
 
 export interface EngineOptions {
+	/** The run's grammars (the detector's). */
+	readonly grammars: GrammarLoader;
 	readonly bedrockModelId?: string;
 	/** Keeps the document's tree for an incremental re-parse on the next edit. */
 	readonly fileName?: string;
@@ -344,7 +346,7 @@ function shiftSite(site: RequestSite, shift: Shift, id: string): RequestSite | u
  * "unchanged" (no re-keying, no recount).
  */
 export async function detectWithBinding<E extends TreeEvaluator>(binding: LanguageBinding<E>, text: string, options: EngineOptions, out: RequestSite[]): Promise<void> {
-	const parser = await getParser(binding.grammar);
+	const parser = await options.grammars.parser(binding.grammar);
 	// The default Bedrock model is part of what a call's sites say: a different one is a different run.
 	const cacheKey = options.fileName === undefined ? undefined : `${binding.grammar}:${binding.language}:${options.bedrockModelId ?? ''}:${options.fileName}`;
 	const cached = cacheKey ? callCache.get(cacheKey) : undefined;

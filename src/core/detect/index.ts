@@ -4,7 +4,10 @@
  */
 import type { DetectProblem, RequestSite } from '../types';
 
-export { configureGrammars, type GrammarPaths } from './treeSitter';
+import { forgetDocument } from './documentCaches';
+import type { GrammarLoader } from './treeSitter';
+
+export { GrammarLoader, type GrammarPaths } from './treeSitter';
 export { cachedDocuments, forgetDocument } from './documentCaches';
 import { detectJson, detectJsonlSliced } from './json';
 import { detectPython } from './python';
@@ -90,8 +93,26 @@ export function mightContainRequests(text: string, languageId: string, fileName?
 	return detectLanguage(languageId, fileName) !== undefined && /[Mm]essages/.test(text);
 }
 
-/** Every request in the document, in document order. Never throws: on any failure, what was found so far. */
-export async function detectRequests(text: string, languageId: string, options: DetectOptions = {}): Promise<RequestSite[]> {
+/**
+ * Detection of one extension or CLI run: built with the run's grammars, which it loads on first use (a
+ * grammar when the first document of its language is read). Per-document caches (the last tree, calls and
+ * JSONL lines of each document) are kept between reads and dropped when the document closes.
+ */
+export class Detector {
+	constructor(readonly grammars: GrammarLoader) {}
+
+	/** Every request in the document, in document order. Never throws: on any failure, what was found so far. */
+	detect(text: string, languageId: string, options: DetectOptions = {}): Promise<RequestSite[]> {
+		return detectRequests(text, languageId, { ...options, grammars: this.grammars });
+	}
+
+	/** Drops a closed document from every per-document cache. */
+	forgetDocument(fileName: string): void {
+		forgetDocument(fileName);
+	}
+}
+
+async function detectRequests(text: string, languageId: string, options: DetectOptions & { readonly grammars: GrammarLoader }): Promise<RequestSite[]> {
 	const out: RequestSite[] = [];
 	try {
 		if (typeof text !== 'string' || !mightContainRequests(text, languageId, options.fileName)) {

@@ -7,13 +7,15 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, TextRange, Unresolved } from '../types';
 import { firstLineAnchor } from './json';
 import { buildSite, movedSite, type SiteOrigin } from './site';
-import { cachedText, getParser, parseText } from './treeSitter';
+import { cachedText, parseText, type GrammarLoader } from './treeSitter';
 import { typedInString, type TypedEdit } from './engine';
 import { changedSpan, concatenation, follow, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, shortText, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 import { DocumentCache } from './documentCaches';
 
 export interface PyDetectOptions {
+	/** The run's grammars (the detector's). */
+	readonly grammars: GrammarLoader;
 	readonly bedrockModelId?: string;
 	/** Enables incremental re-parsing of the same document. */
 	readonly fileName?: string;
@@ -838,7 +840,7 @@ function afterTyping(previous: CachedPyCall[], edit: TypedEdit, tree: Tree, eval
 }
 
 export async function detectPython(text: string, options: PyDetectOptions, out: RequestSite[]): Promise<void> {
-	const parser = await getParser('python');
+	const parser = await options.grammars.parser('python');
 	const key = options.fileName;
 	const cached = key !== undefined ? pyCache.get(key) : undefined;
 	const previous = cached && cached.bedrockModelId === options.bedrockModelId && cached.text === cachedText('python', key) ? cached : undefined;

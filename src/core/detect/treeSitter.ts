@@ -32,54 +32,59 @@ export interface GrammarPaths {
 	readonly pythonWasm?: string;
 }
 
-let paths: GrammarPaths = {};
-let runtime: Promise<typeof import('web-tree-sitter')> | undefined;
-const parsers = new Map<GrammarName, Promise<Parser>>();
+/**
+ * The grammars of one extension or CLI run, built with where their wasm files are and handed to detection
+ * (`Detector`). Nothing loads until a parser is asked for: the runtime on the first, each grammar on its own
+ * first use. (web-tree-sitter's runtime is one per process: the first loader to start it gives its file.)
+ */
+export class GrammarLoader {
+	private runtime: Promise<typeof import('web-tree-sitter')> | undefined;
+	private readonly parsers = new Map<GrammarName, Promise<Parser>>();
 
-/** Where the wasm files are. Later calls only affect grammars not loaded yet. */
-export function configureGrammars(next: GrammarPaths): void {
-	paths = { ...paths, ...next };
-}
+	/** With no paths, the runtime and every grammar come from their npm packages (tests, benchmarks). */
+	constructor(private readonly paths: GrammarPaths = {}) {}
 
-function grammarPath(name: GrammarName): string {
-	if (name === 'python' && paths.pythonWasm) {
-		return paths.pythonWasm;
+	private grammarPath(name: GrammarName): string {
+		if (name === 'python' && this.paths.pythonWasm) {
+			return this.paths.pythonWasm;
+		}
+		const { pkg, file } = grammarFiles[name];
+		if (this.paths.grammarDir) {
+			return `${this.paths.grammarDir.replace(/[\\/]$/, '')}/${file}`;
+		}
+		return require.resolve(`${pkg}/${file}`);
 	}
-	const { pkg, file } = grammarFiles[name];
-	if (paths.grammarDir) {
-		return `${paths.grammarDir.replace(/[\\/]$/, '')}/${file}`;
-	}
-	return require.resolve(`${pkg}/${file}`);
-}
 
-function loadRuntime(): Promise<typeof import('web-tree-sitter')> {
-	if (!runtime) {
-		runtime = (async () => {
-			const treeSitter = require('web-tree-sitter') as typeof import('web-tree-sitter');
-			const wasm = paths.treeSitterWasm;
-			await treeSitter.Parser.init(wasm ? { locateFile: () => wasm } as object : undefined);
-			return treeSitter;
-		})();
-		runtime.catch(() => { runtime = undefined; });
+	private loadRuntime(): Promise<typeof import('web-tree-sitter')> {
+		if (!this.runtime) {
+			const wasm = this.paths.treeSitterWasm;
+			const loading = (async () => {
+				const treeSitter = require('web-tree-sitter') as typeof import('web-tree-sitter');
+				await treeSitter.Parser.init(wasm ? { locateFile: () => wasm } as object : undefined);
+				return treeSitter;
+			})();
+			this.runtime = loading;
+			loading.catch(() => { this.runtime = undefined; });
+		}
+		return this.runtime;
 	}
-	return runtime;
-}
 
-/** The parser of a grammar, loaded on first use; a failed load (missing file) is retried next time. */
-export function getParser(name: GrammarName): Promise<Parser> {
-	let loading = parsers.get(name);
-	if (!loading) {
-		loading = (async () => {
-			const treeSitter = await loadRuntime();
-			const language: Language = await treeSitter.Language.load(grammarPath(name));
-			const parser = new treeSitter.Parser();
-			parser.setLanguage(language);
-			return parser;
-		})();
-		parsers.set(name, loading);
-		loading.catch(() => { parsers.delete(name); });
+	/** The parser of a grammar, loaded on first use; a failed load (missing file) is retried next time. */
+	parser(name: GrammarName): Promise<Parser> {
+		let loading = this.parsers.get(name);
+		if (!loading) {
+			loading = (async () => {
+				const treeSitter = await this.loadRuntime();
+				const language: Language = await treeSitter.Language.load(this.grammarPath(name));
+				const parser = new treeSitter.Parser();
+				parser.setLanguage(language);
+				return parser;
+			})();
+			this.parsers.set(name, loading);
+			loading.catch(() => { this.parsers.delete(name); });
+		}
+		return loading;
 	}
-	return loading;
 }
 
 interface CachedTree {

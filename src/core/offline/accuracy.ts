@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { familyForModel } from './families';
-import { type Family, countUserMessage } from './tokenizer';
+import type { VocabStore } from './store';
+import type { Family } from './tokenizer';
 
 /** Per-family agreement of the offline count with recorded count_tokens results. */
 export interface FamilyAccuracy {
@@ -76,7 +77,7 @@ export function readCounts(file: string): RecordedCounts {
 }
 
 /** Scores every family of the counts file against the corpus, each with its recorded model's family. */
-export function scoreCorpus(docs: readonly CorpusDoc[], recorded: RecordedCounts): FamilyAccuracy[] {
+export function scoreCorpus(docs: readonly CorpusDoc[], recorded: RecordedCounts, vocabs: VocabStore): FamilyAccuracy[] {
 	const results: FamilyAccuracy[] = [];
 	for (const [key, { model, counts }] of Object.entries(recorded)) {
 		const family = familyForModel(model).family;
@@ -87,7 +88,7 @@ export function scoreCorpus(docs: readonly CorpusDoc[], recorded: RecordedCounts
 			if (typeof want !== 'number') {
 				continue;
 			}
-			const ours = countUserMessage(doc.text, family);
+			const ours = vocabs.countUserMessage(doc.text, family);
 			acc.docs++;
 			const err = Math.abs(ours - want) / want * 100;
 			if (ours === want) {

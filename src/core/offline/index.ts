@@ -3,20 +3,11 @@
  *
  * For one user message of plain text the count reproduces count_tokens; whole requests add estimated
  * parts (tools, images, PDFs, multi-message framing), which are reported as approximate with notes.
+ * Vocabularies are held by a `VocabStore` built with its paths, one per extension or CLI run.
  */
-export { type Family, FAMILIES, countText, countUserMessage, loadFamily } from './tokenizer';
+export { type Family, FAMILIES, FamilyTokenizer } from './tokenizer';
+export { type VocabPaths, VocabStore } from './store';
 export { type FamilyGuess, familyForModel } from './families';
 export { type OfflineRequestCount, countRequest } from './request';
 export { type ImageSize, decodeBase64, imageSize, imageTokens, pdfPageCount } from './media';
 export { preparePdfs } from './pdf';
-export { loadedVocabs, offlineDataDir } from './vocab';
-
-import { resetTokenizers } from './tokenizer';
-import { setOfflineDataDir as setDir, unloadVocabs } from './vocab';
-
-/** Points the loader at another `data/ctok` directory; loaded vocabularies are dropped. */
-export function setOfflineDataDir(dir: string | undefined): void {
-	setDir(dir);
-	unloadVocabs();
-	resetTokenizers();
-}

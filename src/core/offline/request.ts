@@ -75,7 +75,8 @@ import {
 	textDocumentFrame,
 } from './media';
 import { cachedPdf } from './pdf';
-import { type Family, countInner, countText, loadFamily } from './tokenizer';
+import type { VocabStore } from './store';
+import type { Family } from './tokenizer';
 
 export interface OfflineRequestCount {
 	inputTokens: number;
@@ -111,6 +112,9 @@ class Tally {
 	citations = false;
 	readonly notes: string[] = [];
 
+	/** The run's vocabularies, which every part of the request is tokenized with. */
+	constructor(readonly vocabs: VocabStore) {}
+
 	estimate(tokens: number, note?: string): void {
 		this.tokens += tokens;
 		this.approximate = true;
@@ -135,22 +139,22 @@ function stringify(v: unknown): string {
 	}
 }
 
-/** Counts a whole Messages API request offline. Never throws on malformed input: it notes it. */
-export function countRequest(body: MessagesBody, model: string): OfflineRequestCount {
+/** Counts a whole Messages API request offline on `vocabs`. Never throws on malformed input: it notes it. */
+export function countRequest(body: MessagesBody, model: string, vocabs: VocabStore): OfflineRequestCount {
 	const modelId = model || (asRecord(body)?.model as string) || '';
 	const guess = familyForModel(modelId);
 	const family = guess.family;
 	// The text is tokenized with the family's vocabulary inside the model's message frame.
 	const frame = frameFamily(modelId, family);
-	const tok = loadFamily(frame);
-	const t = new Tally();
+	const tok = vocabs.tokenizer(frame);
+	const t = new Tally(vocabs);
 	if (guess.guessed && guess.note) {
 		t.notes.push(guess.note);
 	}
 	const b = asRecord(body) ?? {};
 	// A compaction block stands for everything before it (see afterCompaction).
 	const messages = afterCompaction(Array.isArray(b.messages) ? b.messages : []);
-	const text = (s: string) => countText(s, frame);
+	const text = (s: string) => vocabs.countText(s, frame);
 	const tools = Array.isArray(b.tools) ? b.tools.map(asRecord).filter((x): x is Record<string, unknown> => !!x) : [];
 	const defs: ToolDefs = new Map(tools.filter((x) => x.type === undefined || x.type === 'custom').map((x) => [String(x.name ?? ''), x]));
 
@@ -262,7 +266,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	if (family === 'v3') {
 		for (const names of resultGroups(messages)) {
-			t.tokens += resultGroupTokens(names, (s) => countInner(s, family));
+			t.tokens += resultGroupTokens(names, (s) => vocabs.countInner(s, family));
 		}
 	}
 
@@ -293,7 +297,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	const schema = structuredOutputSchema(b);
 	if (schema !== undefined) {
-		t.tokens += structuredOutputPromptFor(modelId, frame, b.thinking, hasSystem, tools.length > 0) + countInner(renderStructuredOutput(schema), family) + (tools.length > 0 ? 1 : 0);
+		t.tokens += structuredOutputPromptFor(modelId, frame, b.thinking, hasSystem, tools.length > 0) + vocabs.countInner(renderStructuredOutput(schema), family) + (tools.length > 0 ? 1 : 0);
 		if (hasSystem) {
 			t.tokens += SYSTEM_SEPARATOR;
 		}
@@ -301,7 +305,7 @@ export function countRequest(body: MessagesBody, model: string): OfflineRequestC
 
 	const budget = taskBudgetFigure(b);
 	if (budget !== undefined) {
-		const n = TASK_BUDGET_PROMPT + countInner(budget, family);
+		const n = TASK_BUDGET_PROMPT + vocabs.countInner(budget, family);
 		t.estimate(n, `Task budget ≈ ${fmt(n)} tokens (its instruction measured on 2 Opus 4.7 recordings).`);
 	}
 
@@ -439,7 +443,7 @@ function countTools(
 	t.tokens += prompt;
 	if (forced) {
 		// tool_choice tool names the tool in the prompt (v3: constant residual once its name is counted).
-		t.tokens += countInner(String(choice?.name ?? ''), family);
+		t.tokens += t.vocabs.countInner(String(choice?.name ?? ''), family);
 	} else if (hasSystem) {
 		t.tokens += SYSTEM_SEPARATOR;
 	}
@@ -452,7 +456,7 @@ function countTools(
 	// Tools with defer_loading are not rendered until a tool search finds them (see renderedTools).
 	const server = tools.filter((x) => !(x.type === undefined || x.type === 'custom'));
 	const custom = renderedTools(tools.filter((x) => x.type === undefined || x.type === 'custom'), messages, family);
-	t.tokens += countInner(renderToolDefinitions(custom, family === 'v3'), family);
+	t.tokens += t.vocabs.countInner(renderToolDefinitions(custom, family === 'v3'), family);
 	if (tools.some(isDeferred)) {
 		const n = deferredToolsTokens(frame);
 		if (n > 0) {
@@ -464,14 +468,14 @@ function countTools(
 		if (measured !== undefined) {
 			t.tokens += measured;
 		} else {
-			const n = countText(stringify(s), family);
+			const n = t.vocabs.countText(stringify(s), family);
 			t.estimate(n, `Server tool ${String(s.type)} ≈ ${fmt(n)} tokens (estimated from its JSON: no recording of it on this family).`);
 		}
 	}
 }
 
 function toolResultText(content: unknown, t: Tally, family: Family, text: (s: string) => number, model: string): number {
-	const resultText = (s: string) => (family === 'v3' ? toolResultInner(s, (x) => countInner(x, family)) : countInner(s, family));
+	const resultText = (s: string) => (family === 'v3' ? toolResultInner(s, (x) => t.vocabs.countInner(x, family)) : t.vocabs.countInner(s, family));
 	if (typeof content === 'string') {
 		return resultText(content);
 	}
@@ -531,10 +535,10 @@ function countBlock(
 			countSearchResult(blk, t, family, text, model);
 			return;
 		case 'tool_use':
-			t.tokens += countInner(renderToolUse(blk.name, blk.input), family) + (family === 'v5' && opensMessage ? V5_TOOL_USE_DELTA : 0);
+			t.tokens += t.vocabs.countInner(renderToolUse(blk.name, blk.input), family) + (family === 'v5' && opensMessage ? V5_TOOL_USE_DELTA : 0);
 			return;
 		case 'server_tool_use':
-			t.estimate(countInner(renderToolUse(blk.name, blk.input), family), 'server_tool_use blocks are estimated as tool calls.');
+			t.estimate(t.vocabs.countInner(renderToolUse(blk.name, blk.input), family), 'server_tool_use blocks are estimated as tool calls.');
 			return;
 		case 'web_search_tool_result': {
 			// The results' encrypted content is all the size we have (see WEB_SEARCH_TOKENS_PER_CHAR).
@@ -571,7 +575,7 @@ function countBlock(
 			// A mid-conversation system message that loads a deferred tool: its definition and a frame.
 			const name = String(asRecord(blk.tool)?.name ?? '');
 			const def = defs.get(name);
-			const n = (def ? countInner(renderToolDefinitions([def], family === 'v3'), family) : 0) + TOOL_ADDITION_FRAME;
+			const n = (def ? t.vocabs.countInner(renderToolDefinitions([def], family === 'v3'), family) : 0) + TOOL_ADDITION_FRAME;
 			if (def && family === 'v5') {
 				t.tokens += n;
 			} else {

@@ -4,6 +4,7 @@ import type { MessagesBody } from '../types';
 import { REQUEST_KINDS, type RequestKind, requestKind } from './kinds';
 import { preparePdfs } from './pdf';
 import { countRequest } from './request';
+import type { VocabStore } from './store';
 import type { Family } from './tokenizer';
 
 /** One recorded request with the API's count for exactly that body (`shared/requests/README.md`). */
@@ -103,7 +104,7 @@ export function matches(r: RecordedRequest, kind: RequestKind, f: RequestFilter)
 }
 
 /** Counts every (matching) recording offline, as the offline counter does, and pairs it with the API's figure. */
-export async function scoreRequests(requests: readonly RecordedRequest[], filter: RequestFilter = {}): Promise<RequestOutcome[]> {
+export async function scoreRequests(requests: readonly RecordedRequest[], vocabs: VocabStore, filter: RequestFilter = {}): Promise<RequestOutcome[]> {
 	const out: RequestOutcome[] = [];
 	for (const r of requests) {
 		const kind = requestKind(r.request);
@@ -112,7 +113,7 @@ export async function scoreRequests(requests: readonly RecordedRequest[], filter
 		}
 		// PDF pages are read (asynchronously) before the count, as TokenizerCounter does.
 		await preparePdfs(r.request);
-		const c = countRequest(r.request, r.model);
+		const c = countRequest(r.request, r.model, vocabs);
 		out.push({
 			id: r.id,
 			family: r.family,

@@ -1,6 +1,6 @@
 import { StreamBuilder, type StreamRules, nextCut, normalizeText, toCodePoints } from './stream';
 import { Tiler } from './tiler';
-import { loadVocab, type Vocab, type VocabFamily } from './vocab';
+import type { Vocab, VocabFamily } from './vocab';
 
 export type Family = 'v3' | 'v4.7' | 'v5';
 
@@ -110,43 +110,4 @@ export class FamilyTokenizer {
 			.map(([a, b, isPiece]) => (isPiece ? show(start + a, start + b) : `⟨bytes ${show(start + a, start + b)}⟩`))
 			.join(' · ');
 	}
-}
-
-const tokenizers = new Map<Family, FamilyTokenizer>();
-
-/** Loads (once) the vocabulary a family needs and returns its tokenizer. Other families stay unloaded. */
-export function loadFamily(family: Family): FamilyTokenizer {
-	let t = tokenizers.get(family);
-	if (!t) {
-		t = new FamilyTokenizer(family, loadVocab(vocabFamilyOf(family)));
-		tokenizers.set(family, t);
-	}
-	return t;
-}
-
-/** Drops the compiled tokenizers (after the data directory changes). */
-export function resetTokenizers(): void {
-	tokenizers.clear();
-}
-
-/** Tokens of the text with no message frame (a building block for whole requests). */
-export function countText(text: string, family: Family): number {
-	if (typeof text !== 'string' || text.length === 0) {
-		return 0;
-	}
-	return loadFamily(family).countContent(text);
-}
-
-/** Tokens of text inside a longer rendered prompt (see `FamilyTokenizer.countInner`). */
-export function countInner(text: string, family: Family): number {
-	if (typeof text !== 'string' || text.length === 0) {
-		return 0;
-	}
-	return loadFamily(family).countInner(text);
-}
-
-/** What count_tokens reports for one user message holding exactly this text. */
-export function countUserMessage(text: string, family: Family): number {
-	const t = loadFamily(family);
-	return t.messageOverhead + t.countContent(typeof text === 'string' ? text : '');
 }

@@ -75,28 +75,12 @@ interface VocabSource {
 
 const FILES: Record<VocabFamily, string> = { 'v3': 'pieces_v3.json', 'v4.7': 'pieces_v4_7.json' };
 
-let dataDirOverride: string | undefined;
-let foundDataDir: string | undefined;
-
-/** Point the loader at a directory holding `pieces_v3.json` and `pieces_v4_7.json`. */
-export function setOfflineDataDir(dir: string | undefined): void {
-	dataDirOverride = dir;
-	foundDataDir = undefined;
-}
-
 /** Walks up from this file (out/src/core/offline when compiled, dist/ when bundled) to `data/ctok`. */
-export function offlineDataDir(): string {
-	if (dataDirOverride) {
-		return dataDirOverride;
-	}
-	if (foundDataDir) {
-		return foundDataDir;
-	}
-	let dir = __dirname;
+export function findDataDir(from: string = __dirname): string {
+	let dir = from;
 	for (let i = 0; i < 8; i++) {
 		const candidate = path.join(dir, 'data', 'ctok');
 		if (fs.existsSync(path.join(candidate, FILES['v3']))) {
-			foundDataDir = candidate;
 			return candidate;
 		}
 		const parent = path.dirname(dir);
@@ -105,7 +89,12 @@ export function offlineDataDir(): string {
 		}
 		dir = parent;
 	}
-	throw new Error(`Offline tokenizer data (data/ctok/${FILES['v3']}) was not found above ${__dirname}.`);
+	throw new Error(`Offline tokenizer data (data/ctok/${FILES['v3']}) was not found above ${from}.`);
+}
+
+/** The file of a family's vocabulary in a `data/ctok` folder. */
+export function vocabFile(dataDir: string, family: VocabFamily): string {
+	return path.join(dataDir, FILES[family]);
 }
 
 /** Converts a piece in marker notation (`⟨bow⟩the⟨eow⟩`) to stream code points. */
@@ -470,23 +459,22 @@ function readCompact(buf: Buffer): CompactVocab {
 	return { ...header, arrays };
 }
 
-let cacheDirOverride: string | null | undefined;
-
 /**
- * Where compiled vocabularies are cached (`null`: nowhere). By default a folder in the system temp
- * directory (a build ships them compiled in dist/ctok-compact, read first); benchmarks point it elsewhere.
+ * Where compiled vocabularies are read from and cached. `shipped`: the folder a build puts them in
+ * (dist/ctok-compact), read first. `cache`: where one compiled here is written and read again (`null`:
+ * nowhere); by default a folder in the system temp directory.
  */
-export function setOfflineCacheDir(dir: string | null | undefined): void {
-	cacheDirOverride = dir;
+export interface CompiledDirs {
+	readonly shipped?: string;
+	readonly cache?: string | null;
 }
 
-function cacheDirs(): string[] {
-	// A build may ship compiled vocabularies next to the bundle (dist/ctok-compact); they are read first.
-	const dirs = [path.join(__dirname, 'ctok-compact')];
-	if (cacheDirOverride !== null) {
-		dirs.push(cacheDirOverride ?? path.join(os.tmpdir(), 'claude-token-meter-ctok'));
+function cacheDirs(dirs: CompiledDirs): string[] {
+	const out = [dirs.shipped ?? path.join(__dirname, 'ctok-compact')];
+	if (dirs.cache !== null) {
+		out.push(dirs.cache ?? path.join(os.tmpdir(), 'claude-token-meter-ctok'));
 	}
-	return dirs;
+	return out;
 }
 
 /**
@@ -538,9 +526,9 @@ function parseSource(text: string, file?: string): VocabSource {
 }
 
 /** Compiled vocabulary for a JSON file: from a compact copy when one matches, else compiled and cached. */
-function loadCompiled(jsonFile: string): CompiledVocab {
+export function loadCompiled(jsonFile: string, where: CompiledDirs = {}): Vocab {
 	const name = compactFileName(jsonFile);
-	const dirs = cacheDirs();
+	const dirs = cacheDirs(where);
 	for (const dir of dirs) {
 		let buf: Buffer;
 		try {
@@ -568,35 +556,4 @@ function loadCompiled(jsonFile: string): CompiledVocab {
 /** Compiles a vocabulary file's text (exported for tests and the benchmark). */
 export function compileVocab(text: string, file?: string): Vocab {
 	return new CompiledVocab(parseSource(text, file));
-}
-
-const cache = new Map<VocabFamily, Vocab>();
-const loadListeners: Array<(family: VocabFamily) => void> = [];
-
-/** Loads (once) and compiles a vocabulary file. */
-export function loadVocab(family: VocabFamily): Vocab {
-	let v = cache.get(family);
-	if (!v) {
-		const file = path.join(offlineDataDir(), FILES[family]);
-		v = loadCompiled(file);
-		cache.set(family, v);
-		for (const l of loadListeners) {
-			l(family);
-		}
-	}
-	return v;
-}
-
-/** Which vocabularies are loaded in this process (for tests of lazy loading). */
-export function loadedVocabs(): VocabFamily[] {
-	return [...cache.keys()];
-}
-
-/** Drops loaded vocabularies (tests; or after `setOfflineDataDir`). */
-export function unloadVocabs(): void {
-	cache.clear();
-}
-
-export function onVocabLoad(listener: (family: VocabFamily) => void): void {
-	loadListeners.push(listener);
 }

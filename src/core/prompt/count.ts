@@ -2,7 +2,7 @@
  * Token figures of prompt text with the offline tokenizer: a prompt file's breakdown, and bounded counts
  * for arbitrarily large text (selections). Pure: no editor dependency.
  */
-import { type Family, countText, familyForModel } from '../offline';
+import { type Family, type VocabStore, familyForModel } from '../offline';
 import type { ModelInfo } from '../cost';
 import type { MessagesBody } from '../types';
 import { type PromptDocument, placeholderSummary } from './promptFile';
@@ -27,21 +27,24 @@ export interface BoundedCount {
 export const EXACT_COUNT_LIMIT = 1_000_000;
 const SAMPLES = 8;
 
+/** Tokens of a piece of text, on one tokenizer family (e.g. `(s) => vocabs.countText(s, family)`). */
+export type TextCount = (text: string) => number;
+
 /**
  * Tokens of `text`; above `limit` characters, `SAMPLES` evenly spread windows of `limit / SAMPLES`
  * characters are counted and the figure is scaled by length, so the work stays bounded on any input.
  */
-export function countBounded(text: string, family: Family, limit = EXACT_COUNT_LIMIT): BoundedCount {
-	return countBoundedSlices(text.length, (start, end) => text.slice(start, end), family, limit);
+export function countBounded(text: string, count: TextCount, limit = EXACT_COUNT_LIMIT): BoundedCount {
+	return countBoundedSlices(text.length, (start, end) => text.slice(start, end), count, limit);
 }
 
 /**
  * The same over text read piecewise (an editor selection of any size): only the sampled windows are ever
  * materialised. `slice` returns the text between two offsets of the whole.
  */
-export function countBoundedSlices(length: number, slice: (start: number, end: number) => string, family: Family, limit = EXACT_COUNT_LIMIT): BoundedCount {
+export function countBoundedSlices(length: number, slice: (start: number, end: number) => string, count: TextCount, limit = EXACT_COUNT_LIMIT): BoundedCount {
 	if (length <= limit) {
-		return { tokens: countText(slice(0, length), family), estimated: false, countedChars: length };
+		return { tokens: count(slice(0, length)), estimated: false, countedChars: length };
 	}
 	const width = Math.max(1024, Math.floor(limit / SAMPLES));
 	const stride = (length - width) / (SAMPLES - 1);
@@ -56,7 +59,7 @@ export function countBoundedSlices(length: number, slice: (start: number, end: n
 		if (end <= start) {
 			continue;
 		}
-		tokens += countText(raw.slice(start, end), family);
+		tokens += count(raw.slice(start, end));
 		chars += end - start;
 	}
 	return { tokens: chars ? Math.round((tokens * length) / chars) : 0, estimated: true, countedChars: chars };
@@ -93,12 +96,13 @@ export interface PromptCount {
 }
 
 /** The offline figure of a prompt file and its parts on one tokenizer family. */
-export function countPrompt(doc: PromptDocument, source: string, family: Family): PromptCount {
-	const whole = countBounded(doc.countedText, family);
+export function countPrompt(doc: PromptDocument, source: string, family: Family, vocabs: VocabStore): PromptCount {
+	const count: TextCount = (text) => vocabs.countText(text, family);
+	const whole = countBounded(doc.countedText, count);
 	let frontMatter: PromptCount['frontMatter'];
 	let bodyTokens = whole.tokens;
 	if (doc.frontMatter) {
-		const fmTokens = countBounded(source.slice(doc.frontMatter.range.start, doc.frontMatter.range.end), family).tokens;
+		const fmTokens = countBounded(source.slice(doc.frontMatter.range.start, doc.frontMatter.range.end), count).tokens;
 		frontMatter = { tokens: fmTokens, counted: doc.frontMatterCounted, error: doc.frontMatter.error };
 		if (doc.frontMatterCounted) {
 			bodyTokens = Math.max(0, whole.tokens - fmTokens);
