@@ -55,7 +55,7 @@ function serviceOptions(config: Config): ServiceOptions {
 	const trusted = vscode.workspace.isTrusted;
 	return {
 		mode: trusted ? config.countingMode : 'offline',
-		debounceMs: config.debounceMs,
+		debounceMs: config.api.countDelay,
 		defaultModel: config.defaultModel,
 		bedrockModelId: config.bedrock.modelId || undefined,
 		// A Bedrock endpoint that breaks the https rule keeps Bedrock bodies offline.
@@ -84,7 +84,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	}, serviceOptions(config));
 	const windows = new p.LiveModelWindows(context.globalState, () => (counters.canUseKey() && serviceOptions(config).mode !== 'offline' ? counters.api.listModels() : undefined), log);
 	const pricing = () => windows.pricing(config);
-	const models = () => ({ defaultModel: config.defaultModel, overrides: pricing().modelOverrides });
+	const models = () => ({ defaultModel: config.defaultModel, overrides: pricing().pricing.overrides });
 	const on = (surface: (c: Config) => boolean = () => true) => () => config.enable && surface(config);
 	const rates = p.rateLookup(pricing);
 	const tracker = new p.DocumentTracker(service, on());
@@ -94,14 +94,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 		return vscode.Disposable.from(provider, vscode.languages.registerCodeLensProvider(p.DOCUMENT_SELECTOR, provider));
 	});
 	const hover = new p.ConditionalRegistration(() =>
-		vscode.languages.registerHoverProvider(p.DOCUMENT_SELECTOR, new p.TokenHoverProvider(service, tracker, () => pricing().modelOverrides)));
+		vscode.languages.registerHoverProvider(p.DOCUMENT_SELECTOR, new p.TokenHoverProvider(service, tracker, () => pricing().pricing.overrides)));
 	const toggles = () => { codeLens.setEnabled(on((c) => c.codeLens.enabled)()); hover.setEnabled(on((c) => c.hover.enabled)()); };
 	toggles();
 	const diagnostics = new p.DiagnosticsController(service, pricing, on((c) => c.diagnostics.enabled));
 	const commands = new p.Commands({ service, keys, log, rates, endpoint: () => counters.endpoint.url, exampleUri: vscode.Uri.joinPath(context.extensionUri, 'media', 'walkthrough', 'example.json'), models: () => p.modelChoices(pricing()) });
 	const estimate = new p.EstimatePanel(context.extensionUri, service, tracker, pricing, log);
 	const batch = new p.BatchCommand(service, pricing, log, context.extensionUri);
-	const prompts = new p.PromptStatusController(service, rates, vocabs, () => ({ ...models(), ...config.prompts, enabled: on((c) => c.statusBar.enabled && c.prompts.enabled)(), debounceMs: config.debounceMs }), log);
+	const prompts = new p.PromptStatusController(service, rates, vocabs, () => ({ ...models(), ...config.prompts, enabled: on((c) => c.statusBar.enabled && c.prompts.enabled)(), countDelay: config.api.countDelay }), log);
 	const selection = new p.SelectionStatusController(rates, vocabs, () => ({ ...models(), enabled: on((c) => c.statusBar.enabled && c.selection.enabled)() }));
 	const contextView = new p.ContextViewController(vocabs, models);
 	const schemas = new p.SchemaAssociations(vscode.Uri.joinPath(context.extensionUri, 'schemas', 'messages-request.schema.json'), () => config.schema.fileMatch, log);

@@ -1,8 +1,9 @@
 /**
- * Every setting of `claudeTokenMeter.*` with its default, written once. The extension reads its settings
- * through these defaults (src/ui/config.ts), the CLI takes its own defaults from here, and a unit test
- * (test/unit/defaults.test.ts) checks that package.json's `contributes.configuration` declares the same
- * settings with the same defaults, types, enum values and bounds. No `vscode` import: the CLI uses it.
+ * Every setting of `claudeTokenMeter.*` with its default, written once, and the settings snapshot the extension
+ * reads them into (`Config`, one field per setting under its id; src/ui/config.ts gives it the editor's values).
+ * The CLI takes its own defaults from here, and a unit test (test/unit/defaults.test.ts) checks that package.json's
+ * `contributes.configuration` declares the same settings with the same defaults, types, enum values and bounds,
+ * and that the snapshot holds each setting under its id. No `vscode` import: the CLI uses it.
  */
 import type { ModelOverrides } from './cost';
 
@@ -117,4 +118,95 @@ export function defaultOf<Id extends SettingId>(id: Id): SettingValue<Id> {
 		node = (node as Record<string, unknown>)[key];
 	}
 	return node as SettingValue<Id>;
+}
+
+/**
+ * The settings snapshot the extension reads: the settings' own type, one field per setting under its id
+ * (`api.countDelay` is `config.api.countDelay`), so no setting has a second name. Only the budgets differ in
+ * type: a budget that is not a positive number is none (undefined).
+ */
+export interface Config extends Omit<Settings, 'budget'> {
+	readonly budget: { readonly maxInputTokens?: number; readonly maxCost?: number };
+}
+
+/** The settings that decide where the API key and the documents are sent: read from the user's own settings only. */
+export const ENDPOINT_SETTINGS = ['api.baseURL', 'bedrock.endpoint'] as const satisfies readonly SettingId[];
+
+/** Where a snapshot reads the settings from (the editor's configuration; tests give plain values). */
+export interface SettingSource {
+	/** A setting's value; undefined when it is not set (its default applies). */
+	get(id: SettingId): unknown;
+	/** An endpoint setting's value in the user's own (user or remote machine) settings, never a workspace's. */
+	userValue(id: (typeof ENDPOINT_SETTINGS)[number]): unknown;
+}
+
+/** The settings as a snapshot: each held to its type and bounds, its default where it is unset or unusable. */
+export function readSettings(source: SettingSource): Config {
+	const get = <Id extends SettingId>(id: Id): SettingValue<Id> => {
+		const v = source.get(id);
+		return (v === undefined ? defaultOf(id) : v) as SettingValue<Id>;
+	};
+	/** A numeric setting held to its bounds; its default when it is not a number. */
+	const clamped = (id: 'api.countDelay' | 'api.requestsPerMinute' | 'routing.haikuBelow' | 'routing.sonnetBelow'): number => {
+		const n = get(id);
+		const { min, max } = BOUNDS[id];
+		return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : defaultOf(id);
+	};
+	/** A string setting, trimmed; its default when it is blank. */
+	const text = (id: 'defaultModel' | 'bedrock.region' | 'bedrock.modelId'): string => String(get(id)).trim() || defaultOf(id);
+	const endpoint = (id: (typeof ENDPOINT_SETTINGS)[number]): string => {
+		const v = source.userValue(id);
+		return typeof v === 'string' ? v.trim() : '';
+	};
+	const mode = get('countingMode');
+	return {
+		enable: get('enable'),
+		countingMode: COUNTING_MODES.includes(mode) ? mode : DEFAULTS.countingMode,
+		defaultModel: text('defaultModel'),
+		api: {
+			countDelay: clamped('api.countDelay'),
+			requestsPerMinute: clamped('api.requestsPerMinute'),
+			baseURL: endpoint('api.baseURL'),
+			useEnvironmentKey: get('api.useEnvironmentKey'),
+		},
+		budget: {
+			maxInputTokens: positive(get('budget.maxInputTokens')),
+			maxCost: positive(get('budget.maxCost')),
+		},
+		statusBar: { enabled: get('statusBar.enabled') },
+		codeLens: { enabled: get('codeLens.enabled') },
+		hover: { enabled: get('hover.enabled') },
+		diagnostics: { enabled: get('diagnostics.enabled') },
+		bedrock: {
+			enabled: get('bedrock.enabled'),
+			region: text('bedrock.region'),
+			modelId: text('bedrock.modelId'),
+			endpoint: endpoint('bedrock.endpoint'),
+		},
+		routing: {
+			haikuBelow: clamped('routing.haikuBelow'),
+			sonnetBelow: clamped('routing.sonnetBelow'),
+		},
+		pricing: { overrides: objectSetting(source.get('pricing.overrides')) },
+		prompts: {
+			enabled: get('prompts.enabled'),
+			include: globList(source.get('prompts.include'), DEFAULTS.prompts.include),
+			apiCounting: get('prompts.apiCounting'),
+		},
+		selection: { enabled: get('selection.enabled') },
+		schema: { fileMatch: globList(source.get('schema.fileMatch'), []) },
+	};
+}
+
+function positive(n: number | null | undefined): number | undefined {
+	return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+function objectSetting(v: unknown): ModelOverrides {
+	return v && typeof v === 'object' && !Array.isArray(v) ? (v as ModelOverrides) : {};
+}
+
+/** The non-blank strings of a list setting, trimmed; `fallback` when it is not a list. */
+function globList(v: unknown, fallback: readonly string[]): readonly string[] {
+	return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string' && g.trim() !== '').map((g) => g.trim()) : fallback;
 }

@@ -12,7 +12,7 @@ import type { Log } from './log';
 
 export interface BatchSettings {
 	readonly defaultModel: string;
-	readonly modelOverrides: ModelOverrides;
+	readonly pricing: { readonly overrides: ModelOverrides };
 	readonly api: { readonly requestsPerMinute: number };
 }
 
@@ -109,7 +109,7 @@ export class BatchCommand extends Disposable {
 				let reported = 0;
 				return await estimateBatchFile(source, {
 					defaultModel: s.defaultModel,
-					pricing: s.modelOverrides,
+					pricing: s.pricing.overrides,
 					signal: controller.signal,
 					progressIntervalMs: 200,
 					count: this.service.countFnFor('anthropic', { offlineOnly: !exact }),

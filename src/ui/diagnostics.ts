@@ -4,6 +4,7 @@ import { lifecycleProblem, type SwitchEffect, switchEffect } from '../core/cost/
 import { contextFit as fitAnalysis } from '../core/report';
 import { bestResult, type SiteState, type TokenCountService } from '../core/service';
 import type { SitePart } from '../core/types';
+import { SECTION, type SettingId } from './config';
 import { abortOnCancel, Disposable } from './dispose';
 import { noLinks } from '../core/util/markdown';
 
@@ -19,8 +20,8 @@ export const enum DiagnosticCode {
 }
 
 export interface DiagnosticsSettings {
-	readonly budget: { readonly maxInputTokens?: number; readonly maxCostUsd?: number };
-	readonly modelOverrides: ModelOverrides;
+	readonly budget: { readonly maxInputTokens?: number; readonly maxCost?: number };
+	readonly pricing: { readonly overrides: ModelOverrides };
 }
 
 /** One quick fix: its title says what it does to the request; exactly one per diagnostic is preferred. */
@@ -68,8 +69,9 @@ export class DiagnosticsController extends Disposable {
 			provideCodeActions: (document, _range, context, token) => this.codeActions(document, context, token),
 		}, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }));
 		this._register(vscode.commands.registerCommand(RAISE_BUDGET_COMMAND, async (key: unknown, value: unknown) => {
-			if ((key !== 'maxInputTokens' && key !== 'maxCostUsd') || typeof value !== 'number' || !(value > 0)) { return; }
-			await vscode.workspace.getConfiguration('claudeTokenMeter').update(`budget.${key}`, value, vscode.ConfigurationTarget.Global);
+			if ((key !== 'maxInputTokens' && key !== 'maxCost') || typeof value !== 'number' || !(value > 0)) { return; }
+			const id: SettingId = `budget.${key}`;
+			await vscode.workspace.getConfiguration(SECTION).update(id, value, vscode.ConfigurationTarget.Global);
 		}));
 	}
 
@@ -87,11 +89,11 @@ export class DiagnosticsController extends Disposable {
 			if (document) { this.collection.delete(document.uri); }
 			return;
 		}
-		const { budget, modelOverrides } = this.settings();
+		const { budget, pricing: { overrides } } = this.settings();
 		const out: vscode.Diagnostic[] = [];
 		for (const s of state.sites) {
 			const r = bestResult(s);
-			const info = lookupModel(s.model, modelOverrides);
+			const info = lookupModel(s.model, overrides);
 			if (!r || !info) { continue; }
 			const modelPart = s.site.parts.find((p) => p.kind === 'model');
 			const anchor = modelPart?.range ?? s.site.anchor;
@@ -113,14 +115,14 @@ export class DiagnosticsController extends Disposable {
 				if (maxPart0 && room >= 1) {
 					fixes.push({ title: `Lower max_tokens to ${formatTokens(room)} (input + output then fit the ${formatWindow(fit.window)} window)`, preferred: true, edit: { start: maxPart0.range.start, end: maxPart0.range.end, text: String(room) } });
 				}
-				for (const m of allModels(modelOverrides).filter((x) => x.current && x.contextWindow >= fit.used).slice(0, 2)) {
+				for (const m of allModels(overrides).filter((x) => x.current && x.contextWindow >= fit.used).slice(0, 2)) {
 					if (modelPart) { fixes.push({ title: `Switch model to ${m.id} (${formatWindow(m.contextWindow)} window: fits)`, ...modelEdit(modelPart, m.id) }); }
 				}
 				fixes.push({ title: 'Open the report (what to trim)', command: { title: 'Estimate Request', command: 'claudeTokenMeter.estimateRequest', arguments: [document.uri, s.site.id] } });
 				this.fixes.set(d, { fixes, overWindow: { state: s, window: fit.window } });
 				out.push(d);
 			}
-			const problem = lifecycleProblem(info, new Date(), modelOverrides);
+			const problem = lifecycleProblem(info, new Date(), overrides);
 			if (problem) {
 				const to = problem.successor;
 				const effect = to ? this.effectOf(uri, s, info, to) : undefined;
@@ -144,23 +146,23 @@ export class DiagnosticsController extends Disposable {
 			}
 			const priceOpts = priceOptionsOf(s.site.pricing);
 			const usd = inputCost(r.inputTokens, info, priceOpts);
-			const check = budgetCheck(r.inputTokens, usd, { maxTokens: budget.maxInputTokens, maxUsd: budget.maxCostUsd });
+			const check = budgetCheck(r.inputTokens, usd, { maxTokens: budget.maxInputTokens, maxUsd: budget.maxCost });
 			if (check.over) {
 				const parts: string[] = [];
 				if (check.overTokens) { parts.push(`${approx}${formatTokens(r.inputTokens)} input tokens > budget ${formatTokens(budget.maxInputTokens!)}`); }
-				if (check.overUsd) { parts.push(`${formatUsd(usd)} input > budget ${formatUsd(budget.maxCostUsd!)}`); }
+				if (check.overUsd) { parts.push(`${formatUsd(usd)} input > budget ${formatUsd(budget.maxCost!)}`); }
 				const d = new vscode.Diagnostic(rangeOf(), `Request over budget: ${parts.join('; ')}.`, vscode.DiagnosticSeverity.Warning);
 				d.source = DIAGNOSTIC_SOURCE;
 				d.code = DiagnosticCode.OverBudget;
 				// Only fixes that resolve the warning: a model switch cannot bring a token count under a token budget.
 				const fixes: Fix[] = [];
 				if (check.overUsd && !check.overTokens && modelPart) {
-					const cheaper = allModels(modelOverrides)
-						.filter((m) => m.current && m.id !== info.id && m.contextWindow >= fit.used && inputCost(r.inputTokens, m, priceOpts) <= (budget.maxCostUsd ?? Infinity))
+					const cheaper = allModels(overrides)
+						.filter((m) => m.current && m.id !== info.id && m.contextWindow >= fit.used && inputCost(r.inputTokens, m, priceOpts) <= (budget.maxCost ?? Infinity))
 						.sort((a, b) => a.input - b.input)
 						.slice(0, 2);
 					cheaper.forEach((m, i) => fixes.push({
-						title: `Switch model to ${m.id} (≈${formatUsd(inputCost(r.inputTokens, m, priceOpts))}, under the ${formatUsd(budget.maxCostUsd!)} budget)`,
+						title: `Switch model to ${m.id} (≈${formatUsd(inputCost(r.inputTokens, m, priceOpts))}, under the ${formatUsd(budget.maxCost!)} budget)`,
 						preferred: i === 0,
 						...modelEdit(modelPart, m.id),
 					}));
@@ -171,7 +173,7 @@ export class DiagnosticsController extends Disposable {
 				}
 				if (check.overUsd) {
 					const to = Number((usd * 1.25).toPrecision(2));
-					fixes.push({ title: `Raise the cost budget to ${formatUsd(to)} (setting claudeTokenMeter.budget.maxCostUsd)`, preferred: !fixes.some((f) => f.preferred), command: { title: 'Raise budget', command: RAISE_BUDGET_COMMAND, arguments: ['maxCostUsd', to] } });
+					fixes.push({ title: `Raise the cost budget to ${formatUsd(to)} (setting claudeTokenMeter.budget.maxCost)`, preferred: !fixes.some((f) => f.preferred), command: { title: 'Raise budget', command: RAISE_BUDGET_COMMAND, arguments: ['maxCost', to] } });
 				}
 				fixes.push({ title: 'Open the report (what to trim)', command: { title: 'Estimate Request', command: 'claudeTokenMeter.estimateRequest', arguments: [document.uri, s.site.id] } });
 				this.fixes.set(d, { fixes });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parse } from 'jsonc-parser';
 import * as vscode from 'vscode';
-import { lookupModel, type ModelOverrides } from '../core/cost';
+import { lookupModel, type ModelOverrides, type RoutingThresholds } from '../core/cost';
 import { CountError } from '../core/count/errors';
 import { estimateRequest, scaledToExact, toMarkdown, withoutFirstMessages, type CountFn, type Report } from '../core/report';
 import { reportHtml, reportPage, escapeHtml, type ReportHtmlContext } from '../core/report/html';
@@ -13,9 +13,9 @@ import type { DocumentTracker } from './documentTracker';
 import type { Log } from './log';
 
 export interface EstimateSettings {
-	readonly modelOverrides: ModelOverrides;
+	readonly pricing: { readonly overrides: ModelOverrides };
 	readonly budget: { readonly maxInputTokens?: number };
-	readonly routing: { readonly haiku: number; readonly sonnet: number };
+	readonly routing: RoutingThresholds;
 }
 
 interface Target {
@@ -186,9 +186,9 @@ export class EstimatePanel extends Disposable {
 			pricing: state.site.pricing,
 			offline,
 			budgetTokens: s.budget.maxInputTokens,
-			contextWindow: lookupModel(model, s.modelOverrides)?.contextWindow,
+			contextWindow: lookupModel(model, s.pricing.overrides)?.contextWindow,
 			thresholds: s.routing,
-			overrides: s.modelOverrides,
+			overrides: s.pricing.overrides,
 			concurrency: 4,
 			signal,
 			title: `${vscode.workspace.asRelativePath(target.uri)} · line ${target.line + 1}`,

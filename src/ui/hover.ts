@@ -54,7 +54,7 @@ export class TokenHoverProvider implements vscode.HoverProvider {
 		private readonly tracker: DocumentTracker,
 		private readonly overrides: () => ModelOverrides,
 	) {
-		this.rates = rateLookup(() => ({ modelOverrides: this.overrides() }));
+		this.rates = rateLookup(() => ({ pricing: { overrides: this.overrides() } }));
 	}
 
 	async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {

@@ -31,11 +31,12 @@ export class LiveModelWindows extends Disposable {
 	}
 
 	/** The settings snapshot with the live windows merged under its model overrides. */
-	pricing<T extends { readonly modelOverrides: ModelOverrides }>(config: T): T {
-		if (this.merged?.live !== this.live || this.merged.user !== config.modelOverrides) {
-			this.merged = { live: this.live, user: config.modelOverrides, overrides: mergeLiveLimits(this.live, config.modelOverrides) };
+	pricing<T extends { readonly pricing: { readonly overrides: ModelOverrides } }>(config: T): T {
+		const user = config.pricing.overrides;
+		if (this.merged?.live !== this.live || this.merged.user !== user) {
+			this.merged = { live: this.live, user, overrides: mergeLiveLimits(this.live, user) };
 		}
-		return { ...config, modelOverrides: this.merged.overrides };
+		return { ...config, pricing: { ...config.pricing, overrides: this.merged.overrides } };
 	}
 
 	/** Reads the Models API unless a read of the last day is stored (`force`: a new key). One read at a time. */

@@ -17,7 +17,8 @@ export interface PromptSettings {
 	readonly include: readonly string[];
 	readonly apiCounting: boolean;
 	readonly defaultModel: string;
-	readonly debounceMs: number;
+	/** The setting `api.countDelay`: how long an exact count waits for typing to stop. */
+	readonly countDelay: number;
 	readonly overrides: ModelOverrides;
 }
 
@@ -266,7 +267,7 @@ export class PromptStatusController extends Disposable {
 					this.render(f);
 				}
 			});
-		}, s.debounceMs);
+		}, s.countDelay);
 	}
 
 	/** "Count File as Prompt": the active file, or the one given (explorer); shown until it closes. */

@@ -139,6 +139,22 @@ describe('Quick fixes that fix, in a real VS Code', function () {
 		await until(async () => { await api.whenIdle(); return !ours(editor.document.uri).some((d) => d.code === 'over-budget'); }, 'the warning to clear');
 	});
 
+	it('a cost-budget warning offers to raise the budget, and the fix writes claudeTokenMeter.budget.maxCost and clears it', async () => {
+		await setting('budget.maxInputTokens', undefined);
+		// Below any model's price of this request, so no model switch fits it and raising the budget is preferred.
+		await setting('budget.maxCost', 1e-9);
+		const editor = await openInEditor('report.json');
+		const warning = await until(async () => { await api.whenIdle(); return ours(editor.document.uri).find((d) => d.code === 'over-budget'); }, 'a cost-budget warning');
+		const actions = await actionsFor(editor.document.uri, warning);
+		const raise = actions.find((a) => /^Raise the cost budget to \$[\d.,]+ \(setting claudeTokenMeter\.budget\.maxCost\)$/.test(a.title));
+		assert.ok(raise?.isPreferred, actions.map((a) => a.title).join('; '));
+		await vscode.commands.executeCommand(raise.command!.command, ...(raise.command!.arguments ?? []));
+		const raised = vscode.workspace.getConfiguration('claudeTokenMeter').inspect<number>('budget.maxCost')?.globalValue;
+		assert.equal(raised, raise.command!.arguments![1], 'the budget setting holds the raised figure');
+		await until(async () => { await api.whenIdle(); return !ours(editor.document.uri).some((d) => d.code === 'over-budget'); }, 'the warning to clear');
+		await setting('budget.maxCost', undefined);
+	});
+
 	it('a request over the context window gets fixes that fit it, with their effect in the title', async () => {
 		const editor = await openInEditor('huge.json');
 		const error = await until(async () => { await api.whenIdle(); return ours(editor.document.uri).find((d) => d.code === 'over-context-window'); }, 'the context-window error');

@@ -213,9 +213,9 @@ describe('cost arithmetic', () => {
 		});
 
 		it('thresholds are settings', () => {
-			assert.equal(routingHint(3000, { haiku: 4000, sonnet: 20_000 }), 'haiku');
-			assert.equal(routingHint(5000, { haiku: 4000, sonnet: 20_000 }), 'sonnet');
-			assert.equal(routingHint(500, { haiku: 0, sonnet: 1000 }), 'sonnet');
+			assert.equal(routingHint(3000, { haikuBelow: 4000, sonnetBelow: 20_000 }), 'haiku');
+			assert.equal(routingHint(5000, { haikuBelow: 4000, sonnetBelow: 20_000 }), 'sonnet');
+			assert.equal(routingHint(500, { haikuBelow: 0, sonnetBelow: 1000 }), 'sonnet');
 		});
 
 		it('names the current model of each tier', () => {

@@ -372,7 +372,7 @@ describe('rates for the surfaces', () => {
 		assert.deepEqual(card('claude-opus-5-5'), { displayName: 'Claude Opus 5.5', contextWindow: 1_000_000, usd1M: 4, batch1M: 2 });
 		assert.match(rates('claude-opus-5-5')!.provenance, /^prices as of 2026-11-23 · https:/);
 		assert.equal(rates('claude-fable-5-2'), undefined);
-		settings = { modelOverrides: { 'claude-fable-5-2': { input: 8, output: 40, contextWindow: 1_000_000 } } };
+		settings = { pricing: { overrides: { 'claude-fable-5-2': { input: 8, output: 40, contextWindow: 1_000_000 } } } };
 		assert.deepEqual(card('claude-fable-5-2'), { displayName: 'claude-fable-5-2', contextWindow: 1_000_000, usd1M: 8, batch1M: 4 });
 		assert.equal(rates('claude-fable-5-2')!.provenance, 'prices from your settings (claudeTokenMeter.pricing.overrides)');
 	});

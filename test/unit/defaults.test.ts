@@ -1,11 +1,12 @@
 /**
  * No setting default is written twice: package.json's `contributes.configuration` must declare exactly the
- * settings of core/defaults.ts, with the same defaults, types, enum values and bounds.
+ * settings of core/defaults.ts, with the same defaults, types, enum values and bounds; and the settings snapshot
+ * must hold each setting under its own id.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BOUNDS, COUNTING_MODES, DEFAULTS, SETTING_IDS, defaultOf, type SettingId } from '../../src/core/defaults';
+import { BOUNDS, COUNTING_MODES, DEFAULTS, ENDPOINT_SETTINGS, SETTING_IDS, defaultOf, readSettings, type Config, type SettingId } from '../../src/core/defaults';
 import { DEFAULT_ROUTING } from '../../src/core/cost';
 import { DEFAULT_MODEL, DEFAULT_RPM, HELP } from '../../src/cli/args';
 
@@ -90,7 +91,7 @@ describe('settings defaults: core/defaults.ts and package.json agree', () => {
 		assert.equal(DEFAULT_MODEL, properties.get('defaultModel')!.default);
 		assert.equal(DEFAULT_RPM, properties.get('api.requestsPerMinute')!.default);
 		assert.ok(HELP.includes(`that name none: ${DEFAULT_MODEL})`), 'the help names the default model');
-		assert.deepEqual(DEFAULT_ROUTING, { haiku: properties.get('routing.haikuBelow')!.default, sonnet: properties.get('routing.sonnetBelow')!.default });
+		assert.deepEqual(DEFAULT_ROUTING, { haikuBelow: properties.get('routing.haikuBelow')!.default, sonnetBelow: properties.get('routing.sonnetBelow')!.default });
 	});
 
 	it('no source file writes a setting default of its own', () => {
@@ -110,5 +111,41 @@ describe('settings defaults: core/defaults.ts and package.json agree', () => {
 		};
 		visit(path.join(ROOT, 'src'));
 		assert.deepEqual(offenders, []);
+	});
+});
+
+describe('settings snapshot: each setting is read under its own id', () => {
+	/** The snapshot's field at a setting's id (`api.countDelay` → config.api.countDelay). */
+	const at = (config: Config, id: string): unknown => id.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config);
+	const endpoints = new Set<string>(ENDPOINT_SETTINGS);
+
+	it('with nothing set, the field at each id holds the default (a budget of null is none)', () => {
+		const config = readSettings({ get: () => undefined, userValue: () => undefined });
+		for (const id of SETTING_IDS) {
+			const d = defaultOf(id);
+			assert.deepEqual(at(config, id), d === null ? undefined : d, id);
+		}
+	});
+
+	it('with every setting set, the field at each id holds that setting\'s value, and only the endpoints come from the user\'s own settings', () => {
+		// A value of each setting's type that no other setting has and that its bounds keep.
+		const valueOf = (id: SettingId): unknown => {
+			const d = defaultOf(id);
+			if (id === 'countingMode') { return 'offline'; }
+			if (id === 'budget.maxInputTokens') { return 1234; }
+			if (id === 'budget.maxCost') { return 0.5; }
+			if (typeof d === 'boolean') { return !d; }
+			if (typeof d === 'number') { return d + 1; }
+			if (typeof d === 'string') { return endpoints.has(id) ? `https://user.example/${id}` : `value-of-${id}`; }
+			if (Array.isArray(d)) { return [`glob/${id}/**`]; }
+			return { [`model-of-${id}`]: { input: 1, output: 2 } };
+		};
+		const config = readSettings({
+			get: (id) => (endpoints.has(id) ? 'https://workspace.example' : valueOf(id)),
+			userValue: (id) => valueOf(id),
+		});
+		for (const id of SETTING_IDS) {
+			assert.deepEqual(at(config, id), valueOf(id), id);
+		}
 	});
 });

@@ -98,7 +98,7 @@ describe('report routing', () => {
 		assert.match(routing(1500).reason, /between 1,500 and 8,000/);
 		assert.equal(routing(8000).tier, 'opus');
 		assert.match(routing(8000).reason, /8,000 or more/);
-		const custom = routing(3000, { haiku: 4000, sonnet: 10_000 });
+		const custom = routing(3000, { haikuBelow: 4000, sonnetBelow: 10_000 });
 		assert.equal(custom.tier, 'haiku');
 		assert.deepEqual(custom.thresholds, { haiku: 4000, sonnet: 10_000 });
 	});

@@ -4,7 +4,7 @@
  * The table is a dated data file (`pricing.json`); users override rows or add models in settings.
  * An id that matches no row gets `undefined` — callers show "no price", never a borrowed one.
  */
-import { DEFAULTS } from '../defaults';
+import { DEFAULTS, type Settings } from '../defaults';
 import table from './pricing.json';
 
 export type TokenizerFamily = 'v3' | 'v4.7' | 'v5';
@@ -536,22 +536,21 @@ export function contextFit(inputTokens: number, maxTokens: number | undefined, m
 	return { window, used, fits: used <= window, pct: (used / window) * 100, over: Math.max(0, used - window) };
 }
 
-export interface RoutingThresholds {
-	/** Below this many input tokens: Haiku. */
-	readonly haiku: number;
-	/** Below this many (and not Haiku): Sonnet; otherwise Opus. */
-	readonly sonnet: number;
-}
+/**
+ * The routing settings (`routing.haikuBelow`, `routing.sonnetBelow`): below `haikuBelow` input tokens Haiku,
+ * below `sonnetBelow` (and not Haiku) Sonnet, otherwise Opus.
+ */
+export type RoutingThresholds = Settings['routing'];
 
 /** The routing settings' defaults (core/defaults.ts). */
-export const DEFAULT_ROUTING: RoutingThresholds = { haiku: DEFAULTS.routing.haikuBelow, sonnet: DEFAULTS.routing.sonnetBelow };
+export const DEFAULT_ROUTING: RoutingThresholds = DEFAULTS.routing;
 
 /** The seed routing rule of DESIGN §1: small requests to Haiku, medium to Sonnet, large to Opus. */
 export function routingHint(tokens: number, thresholds: RoutingThresholds = DEFAULT_ROUTING): Tier {
-	if (tokens < thresholds.haiku) {
+	if (tokens < thresholds.haikuBelow) {
 		return 'haiku';
 	}
-	return tokens < thresholds.sonnet ? 'sonnet' : 'opus';
+	return tokens < thresholds.sonnetBelow ? 'sonnet' : 'opus';
 }
 
 /** The current model of a tier, to name in the routing hint. */

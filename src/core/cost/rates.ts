@@ -7,11 +7,12 @@ import { allModels, formatRate, formatWindow, lookupModel, type ModelOverrides, 
 
 /** The part of the settings snapshot pricing reads; any other snapshot means "no overrides". */
 export interface PricingSettings {
-	readonly modelOverrides?: ModelOverrides;
+	/** The setting `pricing.overrides`. */
+	readonly pricing?: { readonly overrides?: ModelOverrides };
 }
 
 function overridesOf(settings: PricingSettings | object): ModelOverrides | undefined {
-	return 'modelOverrides' in settings ? settings.modelOverrides : undefined;
+	return 'pricing' in settings ? settings.pricing?.overrides : undefined;
 }
 
 /** A lookup that reads the current settings on every call, so changed overrides apply at once. */

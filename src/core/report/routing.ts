@@ -12,15 +12,15 @@ export function routing(tokens: number, thresholds: RoutingThresholds = DEFAULT_
 	const name = info?.displayName ?? TIER_NAMES[tier];
 	const t = formatTokens(tokens);
 	const reason = tier === 'haiku'
-		? `${t} input tokens is under ${formatTokens(thresholds.haiku)}: a small request, ${name} is usually enough.`
+		? `${t} input tokens is under ${formatTokens(thresholds.haikuBelow)}: a small request, ${name} is usually enough.`
 		: tier === 'sonnet'
-			? `${t} input tokens is between ${formatTokens(thresholds.haiku)} and ${formatTokens(thresholds.sonnet)}: ${name} balances cost and capability.`
-			: `${t} input tokens is ${formatTokens(thresholds.sonnet)} or more: a large request, ${name} handles long context best.`;
+			? `${t} input tokens is between ${formatTokens(thresholds.haikuBelow)} and ${formatTokens(thresholds.sonnetBelow)}: ${name} balances cost and capability.`
+			: `${t} input tokens is ${formatTokens(thresholds.sonnetBelow)} or more: a large request, ${name} handles long context best.`;
 	return {
 		tokens,
 		tier,
 		...(info ? { model: { id: info.id, displayName: info.displayName } } : {}),
-		thresholds: { haiku: thresholds.haiku, sonnet: thresholds.sonnet },
+		thresholds: { haiku: thresholds.haikuBelow, sonnet: thresholds.sonnetBelow },
 		reason,
 	};
 }
