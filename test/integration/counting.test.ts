@@ -1,35 +1,19 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { startCountServer, type CountServer } from '../server/countServer';
-import { activateExtension, lensTitles, openInEditor, setting, tokensIn, until, resetState } from './helpers';
+import type { CountServer } from '../server/countServer';
+import { apiSuite, lensTitles, openInEditor, tokensIn, until } from './helpers';
 
 const KEY = 'sk-ant-test-integration-0123456789';
 
 describe('Counting in a real VS Code', function () {
 	this.timeout(30_000);
+	const suite = apiSuite({ countDelay: 300 });
 	let server: CountServer;
 	let api: TestApi;
-
-	before(async () => {
-		await resetState();
-		server = await startCountServer();
-		await setting('api.baseURL', server.url);
-		await setting('api.countDelay', 300);
-		await setting('countingMode', 'auto');
-		api = await activateExtension();
-		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
-	});
-
-	after(async () => {
-		await resetState();
-		await server.close();
-	});
-
-	beforeEach(() => server.reset());
-
+	before(() => ({ api, server } = suite()));
 	/** count_tokens calls only (the Models API is read too once a key is set). */
-	const counts = () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens');
+	const counts = () => suite().counts();
 
 	it('shows offline figures with no key set, and sends nothing', async () => {
 		const editor = await openInEditor('request.json');

@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { startCountServer, type CountServer, type Fault } from '../server/countServer';
-import { activateExtension, lensTitles, setting, until, resetState } from './helpers';
+import type { CountServer, Fault } from '../server/countServer';
+import { apiSuite, lensTitles, until } from './helpers';
 
 const KEY = 'sk-ant-faults-integration-5d0c7b29e1';
 
@@ -17,33 +17,20 @@ const KEY = 'sk-ant-faults-integration-5d0c7b29e1';
  */
 describe('Endpoint faults in a real VS Code', function () {
 	this.timeout(60_000);
+	const suite = apiSuite({ countDelay: 0, validKeys: [KEY], environmentKey: KEY });
 	let server: CountServer;
 	let api: TestApi;
 	let dir: string;
 	let n = 0;
-	const savedKey = process.env.ANTHROPIC_API_KEY;
 
-	before(async () => {
-		await resetState();
-		server = await startCountServer({ validKeys: [KEY] });
+	before(() => {
+		({ api, server } = suite());
 		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-faults-'));
-		api = await activateExtension();
-		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
-		process.env.ANTHROPIC_API_KEY = KEY;
-		await setting('api.baseURL', server.url);
-		await setting('countingMode', 'auto');
-		await setting('api.countDelay', 0);
-		await setting('api.useEnvironmentKey', true);
 	});
 
-	after(async () => {
-		if (savedKey === undefined) { delete process.env.ANTHROPIC_API_KEY; } else { process.env.ANTHROPIC_API_KEY = savedKey; }
-		await resetState();
-		await server.close();
-		fs.rmSync(dir, { recursive: true, force: true });
-	});
+	after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-	const counts = () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens');
+	const counts = () => suite().counts();
 
 	/** Opens a request nobody counted before (so no cache answers), with `faults` queued for it. */
 	async function openWithFaults(faults: Fault[]): Promise<{ editor: vscode.TextEditor; opened: number }> {

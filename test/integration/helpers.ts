@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
+import { startCountServer, type CountServer, type RecordedRequest } from '../server/countServer';
 
 export const EXTENSION_ID = 'claude-token-meter.claude-token-meter';
 
@@ -88,4 +89,60 @@ export function offlineSuite(): () => TestApi {
 	});
 	after(resetState);
 	return () => { assert.ok(api, 'the suite has started'); return api; };
+}
+
+export interface ApiSuiteOptions {
+	/** `api.countDelay` for the suite (else its default). */
+	readonly countDelay?: number;
+	/** Keys the count server accepts (else any). */
+	readonly validKeys?: readonly string[];
+	/** A key stored once the suite starts, as if the user had typed it. */
+	readonly storedKey?: string;
+	/** A key given in the environment (ANTHROPIC_API_KEY, through `api.useEnvironmentKey`); the variable is restored after. */
+	readonly environmentKey?: string;
+}
+
+export interface ApiSuite {
+	readonly api: TestApi;
+	readonly server: CountServer;
+	/** The count_tokens calls the server received (the Models API is read too once a key is set). */
+	counts(): RecordedRequest[];
+}
+
+/**
+ * Hooks for a suite that counts through the local count server: starts from `resetState()`, starts the server,
+ * points `api.baseURL` at it with countingMode auto, then sets the suite's count delay and key (stored, or in
+ * the environment); forgets the server's requests and faults before each test; resets and stops the server
+ * after. Returns the extension's test API and the server once the suite has started.
+ */
+export function apiSuite(options: ApiSuiteOptions = {}): () => ApiSuite {
+	let suite: ApiSuite | undefined;
+	const savedKey = process.env.ANTHROPIC_API_KEY;
+	before(async () => {
+		await resetState();
+		const server = await startCountServer(options.validKeys ? { validKeys: [...options.validKeys] } : {});
+		if (options.environmentKey !== undefined) {
+			process.env.ANTHROPIC_API_KEY = options.environmentKey;
+			await setting('api.useEnvironmentKey', true);
+		}
+		await setting('api.baseURL', server.url);
+		await setting('countingMode', 'auto');
+		if (options.countDelay !== undefined) {
+			await setting('api.countDelay', options.countDelay);
+		}
+		const api = await activateExtension();
+		if (options.storedKey !== undefined) {
+			await api.testing!.storeApiKey(options.storedKey);
+		}
+		suite = { api, server, counts: () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens') };
+	});
+	beforeEach(() => suite?.server.reset());
+	after(async () => {
+		if (options.environmentKey !== undefined) {
+			if (savedKey === undefined) { delete process.env.ANTHROPIC_API_KEY; } else { process.env.ANTHROPIC_API_KEY = savedKey; }
+		}
+		await resetState();
+		await suite?.server.close();
+	});
+	return () => { assert.ok(suite, 'the suite has started'); return suite; };
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { startCountServer, type CountServer } from '../server/countServer';
-import { activateExtension, lensTitles, openInEditor, setting, until, workspaceFile, resetState } from './helpers';
+import { apiSuite, lensTitles, openInEditor, setting, until, workspaceFile } from './helpers';
 
 const KEY = 'sk-ant-test-security-0123456789';
 const ATTACKER_KEY = 'sk-ant-attacker-0';
@@ -23,26 +23,11 @@ function hoverMarkdown(hovers: vscode.Hover[] | undefined): string {
 
 describe('Hostile files and workspaces in a real VS Code', function () {
 	this.timeout(60_000);
+	const suite = apiSuite({ countDelay: 200 });
 	let server: CountServer;
 	let api: TestApi;
-	const counts = () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens');
-
-	before(async () => {
-		await resetState();
-		server = await startCountServer();
-		await setting('api.baseURL', server.url);
-		await setting('api.countDelay', 200);
-		await setting('countingMode', 'auto');
-		api = await activateExtension();
-		await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
-	});
-
-	after(async () => {
-		await resetState();
-		await server.close();
-	});
-
-	beforeEach(() => server.reset());
+	before(() => ({ api, server } = suite()));
+	const counts = () => suite().counts();
 
 	it('a model id with a command link shows as text: no link in the status bar tooltip or the hover', async () => {
 		const doc = await vscode.workspace.openTextDocument({

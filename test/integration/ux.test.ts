@@ -1,32 +1,18 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { startCountServer, type CountServer } from '../server/countServer';
-import { activateExtension, openInEditor, setting, until, resetState } from './helpers';
+import type { CountServer } from '../server/countServer';
+import { apiSuite, activateExtension, openInEditor, setting, until, resetState } from './helpers';
 
 const KEY = 'sk-ant-test-ux-0123456789';
 
 describe('Estimate Request and counting states with a key, in a real VS Code', function () {
 	this.timeout(60_000);
+	const suite = apiSuite({ storedKey: KEY });
 	let server: CountServer;
 	let api: TestApi;
-
-	before(async () => {
-		await resetState();
-		server = await startCountServer();
-		await setting('api.baseURL', server.url);
-		await setting('countingMode', 'auto');
-		api = await activateExtension();
-		await api.testing!.storeApiKey(KEY);
-	});
-
-	after(async () => {
-		await resetState();
-		await server.close();
-	});
-
-	beforeEach(() => server.reset());
-	const counts = () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens');
+	before(() => ({ api, server } = suite()));
+	const counts = () => suite().counts();
 
 	it('opening the report costs no call beyond the exact total; the exact breakdown says what it costs', async () => {
 		const editor = await openInEditor('report.json');
