@@ -6,23 +6,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
+import { writeLongBatch } from '../vscode/batchWorkspace';
 import { repoRoot } from '../vscode/codeServer';
 import { waitFor } from '../vscode/uiCheck';
 import type { UiCheck } from '../vscode/uiChecks';
 
-const LINES = 40_000;
 let made: string | undefined;
 
 /** A workspace with one batch file long enough that its estimate is seen running (made on first use). */
 function workspace(): string {
 	if (made) { return made; }
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-batch-check-'));
-	const lines = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'workspace', 'batch.jsonl'), 'utf8').trim().split('\n').filter((l) => { try { JSON.parse(l); return true; } catch { return false; } });
-	const out: string[] = [];
-	for (let i = 0; i < LINES; i++) {
-		out.push(lines[i % lines.length].replace(/"custom_id": "[^"]+"/, `"custom_id": "t-${i}"`));
-	}
-	fs.writeFileSync(path.join(dir, 'tickets.jsonl'), out.join('\n') + '\n');
+	writeLongBatch(path.join(repoRoot(), 'test', 'fixtures', 'workspace', 'batch.jsonl'), path.join(dir, 'tickets.jsonl'), (n) => `t-${n}`);
 	made = dir;
 	return dir;
 }

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeLongBatch } from './batchWorkspace';
 import { repoRoot } from './codeServer';
 import { type Workbench, waitFor, waitForFrameText, withWorkbench } from './uiCheck';
 
@@ -16,12 +17,7 @@ function workspace(): string {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctm-shots-'));
 	const ws = path.join(dir, 'examples');
 	fs.cpSync(path.join(root, 'examples'), ws, { recursive: true });
-	const lines = fs.readFileSync(path.join(ws, 'batch-requests.jsonl'), 'utf8').trim().split('\n');
-	const big: string[] = [];
-	for (let i = 0; i < 40_000; i++) {
-		big.push(lines[i % lines.length].replace(/"custom_id": "[^"]+"/, `"custom_id": "ticket-${100000 + i}"`));
-	}
-	fs.writeFileSync(path.join(ws, 'tickets-batch.jsonl'), big.join('\n') + '\n');
+	writeLongBatch(path.join(ws, 'batch-requests.jsonl'), path.join(ws, 'tickets-batch.jsonl'), (n) => `ticket-${100000 + n}`);
 	return ws;
 }
 
