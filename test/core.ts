@@ -3,7 +3,6 @@
  * and the benchmarks: the vocabularies found above the code, detection with the grammars of the npm packages.
  * The functions below are the store's and the detector's, under the names the tests read.
  */
-import { TokenizerCounter } from '../src/core/count/tokenizerCounter';
 import { Detector, GrammarLoader } from '../src/core/detect';
 import { countRequest as countRequestOn, type Family, VocabStore } from '../src/core/offline';
 import type { MessagesBody } from '../src/core/types';
@@ -17,5 +16,3 @@ export const countText = (text: string, family: Family) => vocabs.countText(text
 export const countInner = (text: string, family: Family) => vocabs.countInner(text, family);
 export const countUserMessage = (text: string, family: Family) => vocabs.countUserMessage(text, family);
 export const loadFamily = (family: Family) => vocabs.tokenizer(family);
-/** The offline counter on the tests' vocabularies. */
-export const tokenizerCounter = (...rest: ConstructorParameters<typeof TokenizerCounter> extends [unknown, ...infer R] ? R : never) => new TokenizerCounter(vocabs, ...rest);
