@@ -449,7 +449,10 @@ describe('offline: whole requests', () => {
 			const omitted = countRequest(conversation(model, [{ type: 'thinking', thinking: '', signature: 'sig' }]), model);
 			assert.equal(omitted.inputTokens, countRequest(conversation(model, []), model).inputTokens, model);
 			assert.ok(omitted.approximate && omitted.notes.some((x) => /cannot be counted offline/.test(x)), omitted.notes.join(' | '));
+			// Redacted thinking is kept too: its data's length / 4.
+			assert.equal(earlierCost(model, [{ type: 'redacted_thinking', data: 'x'.repeat(400) }]), 100, model);
 		}
+		assert.ok(earlierCost('claude-sonnet-4-5', [{ type: 'redacted_thinking', data: 'x'.repeat(400) }]) <= 1);
 		const current = countRequest(
 			{
 				model: 'claude-opus-4-6',
