@@ -342,7 +342,7 @@ describe('offline: whole requests', () => {
 			['claude-3-5-haiku-latest', 265, 356, 358],
 			['claude-3-opus-20240229', 534, 297, 299],
 			['claude-opus-4-7', 675, 804, 806],
-			['claude-opus-4-8', 290, 411, 413],
+			['claude-opus-4-8', 290, 410, 412],
 			['claude-opus-5', 286, 406, 408],
 			['claude-sonnet-5', 354, 474, 476],
 		];
@@ -352,12 +352,27 @@ describe('offline: whole requests', () => {
 			const n = withTools(model, { type: 'none' });
 			const y = withTools(model, { type: 'any' });
 			const t = withTools(model, { type: 'tool', name: 'get_weather' });
-			assert.equal(a.inputTokens - base(model), auto + countInner(rendered(family), family), model);
+			// In the v5 frame (Opus 4.8, Claude 5) one token more without a system prompt or tool results.
+			const end = ['claude-opus-4-8', 'claude-opus-5', 'claude-sonnet-5'].includes(model) ? 1 : 0;
+			assert.equal(a.inputTokens - base(model), auto + end + countInner(rendered(family), family), model);
 			assert.equal(n.inputTokens, a.inputTokens, model);
 			assert.equal(y.inputTokens - a.inputTokens, any - auto, model);
 			assert.equal(t.inputTokens - a.inputTokens, tool - auto + countInner('get_weather', family), model);
 			assert.equal(withTools(model).inputTokens, a.inputTokens, `${model}: auto is the default`);
 		}
+		// v5 frame: a system prompt or tool results take that token's place.
+		const v5 = 'claude-sonnet-5';
+		const sys5 = countRequest({ model: v5, system: 'Be brief.', tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, v5);
+		// The prompt, its newline (V5_SYSTEM_NEWLINE) and its separator, less the token it replaces.
+		assert.equal(sys5.inputTokens - withTools(v5).inputTokens, countText('Be brief.', 'v5') + 1 + 1 - 1);
+		const call5: MessagesBody['messages'] = [
+			{ role: 'user', content: 'Weather in Paris?' },
+			{ role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'get_weather', input: { city: 'Paris' } }] },
+			{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'Sunny' }] },
+		];
+		const withResults = countRequest({ model: v5, tools, messages: call5 }, v5).inputTokens - countRequest({ model: v5, messages: call5 }, v5).inputTokens;
+		// (The body without tools pays toolBlocksWithoutTools' token instead.)
+		assert.equal(withResults, 354 + countInner(rendered('v5'), 'v5') - 1);
 		// With a system prompt, one separator token more (not with a forced tool).
 		const sys = countRequest({ model: 'claude-haiku-4-5', system: 'Be brief.', tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] }, 'claude-haiku-4-5');
 		assert.equal(sys.inputTokens, withTools('claude-haiku-4-5').inputTokens + countText('Be brief.', 'v3') + 1);
@@ -825,6 +840,12 @@ describe('offline: measured framing rules around the text', () => {
 		assert.equal(n(body('claude-sonnet-5', [thought, call])) - bare, 8 + 20);
 		// v3 has no such delta (the block's own wrapper is 7 on Claude 4.5).
 		assert.equal(n(body('claude-sonnet-4-5', [thought, call])) - n(body('claude-sonnet-4-5', [call])), 7);
+		// A server tool's call opening its message takes the same delta.
+		const server = { type: 'server_tool_use', id: 'srv_1', name: 'web_fetch', input: { url: 'https://example.com' } };
+		const serverTurn = (model: string, assistant: unknown[]): MessagesBody => ({ model, messages: [{ role: 'user', content: 'Fetch it.' }, { role: 'assistant', content: assistant }] });
+		const serverRendered = countInner(renderToolUse('web_fetch', { url: 'https://example.com' }), 'v5');
+		assert.equal(n(serverTurn('claude-sonnet-5', [server])) - n(serverTurn('claude-sonnet-5', [])), serverRendered - 20);
+		assert.equal(n(serverTurn('claude-sonnet-5', [{ type: 'text', text: 'Checking.' }, server])) - n(serverTurn('claude-sonnet-5', [{ type: 'text', text: 'Checking.' }])), serverRendered);
 	});
 
 	it('turns: a change of role costs 3 (v3) or 2 (v5 frame); a message of the same role as the one before joins it for 1', () => {

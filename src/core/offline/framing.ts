@@ -111,8 +111,9 @@ const TOOL_PROMPTS: Array<{ test: (major: number, minor: number, id: string) => 
 	// Haiku 4.5, Sonnet 4.5, Opus 4.5: 595 auto, 90 any, 125 tool recordings (docs: 497/589).
 	{ test: (M, m) => M === 4 && m <= 5, prompt: { auto: 497, any: 589, tool: 591, label: 'Claude 4.5', measured: true } },
 	{ test: (M, m) => M === 4 && m === 7, prompt: { auto: 675, any: 804, tool: 806, label: 'Opus 4.7', measured: false } },
-	// Opus 4.8 in the v5 frame: auto 290 as the docs say (1 exact recording), any 411 (2 exact; docs 410).
-	{ test: (M, m) => M === 4 && m >= 8, prompt: { auto: 290, any: 411, tool: 413, label: 'Opus 4.8', measured: true } },
+	// Opus 4.8 in the v5 frame: auto 290 and any 410 as the docs say (1 and 2 exact recordings, with
+	// v5ToolPromptEnd).
+	{ test: (M, m) => M === 4 && m >= 8, prompt: { auto: 290, any: 410, tool: 412, label: 'Opus 4.8', measured: true } },
 	// Sonnet 5: 14 auto recordings give 354 (docs: 354/474).
 	{ test: (M, m, id) => M === 5 && /sonnet/.test(id), prompt: { auto: 354, any: 474, tool: 476, label: 'Sonnet 5', measured: true } },
 	{ test: (M) => M === 5, prompt: { auto: 286, any: 406, tool: 408, label: 'Opus 5', measured: false } },
@@ -710,7 +711,8 @@ const SERVER_TOOLS: Record<string, Partial<Record<Family | 'claude3' | 'claude4'
 	'computer_20250124': { 'v3': 1319 },
 	'computer_20251124': { 'v3': 1325 },
 	'text_editor_20250728': { 'v3': 744 },
-	'advisor_20260301': { 'v5': 752 },
+	// Advisor: 1 Sonnet 5 recording of it alone (with v5ToolPromptEnd).
+	'advisor_20260301': { 'v5': 751 },
 	// Tool search (with deferred tools, see deferredToolsTokens): one user message, Sonnet 4.5 7 recordings
 	// and Haiku 4.5 2 exact ones at 188 (189); regex 1 at 212; v5 frame: 1 Claude 5 recording (268).
 	'tool_search_tool_bm25_20251119': { 'v3': 188, 'v5': 268 },
@@ -752,6 +754,18 @@ export function serverToolTokens(type: string, model: string, family: Family): n
 		return row.claude4;
 	}
 	return row[family];
+}
+
+/**
+ * In the v5 frame (Claude 5, Opus 4.8) the tool-use prompt costs one token more when neither a system
+ * prompt (or a system message in the conversation) nor tool results (a server tool's too) follow it,
+ * each of which brings its own separator (SYSTEM_SEPARATOR) instead: exact recordings without either,
+ * Sonnet 5 auto, any and tool and Opus 4.8 auto and any, 6 of 6 one under without it (the Opus 4.8 any
+ * figure had been fitted 1 over the docs' for it); with a system prompt (8) or tool results (7) exact
+ * as they were.
+ */
+export function v5ToolPromptEnd(hasSystem: boolean, hasResults: boolean): number {
+	return hasSystem || hasResults ? 0 : 1;
 }
 
 /**
