@@ -69,4 +69,38 @@ describe('detect: JSONL re-reads only the edited lines', () => {
 		assert.equal(changed.length, 1);
 		assert.match(JSON.stringify(changed[0].payload), /Urgent Ticket 25/);
 	});
+
+	it('two runs of one document at once (the first pausing between slices) each give what a fresh read gives', async function () {
+		this.timeout(60_000);
+		const fileName = 'overlap.jsonl';
+		const base = batch(200);
+		await read(base, fileName);
+		// The first run reads 20,000 pasted lines in slices; the second, started meanwhile, is one keystroke
+		// near the top, which moves every later line of the base text.
+		const pasted = base + '\n' + batch(20_000);
+		const at = base.indexOf('Ticket 5:');
+		const typed = base.slice(0, at) + 'Urgent ' + base.slice(at);
+		const [a, b] = await Promise.all([read(pasted, fileName), read(typed, fileName)]);
+		assert.deepEqual(a, await read(pasted));
+		assert.deepEqual(b, await read(typed));
+		// Whichever run was kept, the next edit still reads as a fresh read does.
+		const next = typed.replace('Ticket 150:', 'Ticket 150, again:');
+		assert.deepEqual(await read(next, fileName), await read(next));
+	});
+
+	it('an edit moves the later lines\' sites in place: the same objects, at their new offsets', async () => {
+		const text = batch(50);
+		const first = await read(text, 'inplace.jsonl');
+		const at = text.indexOf('Ticket 25');
+		const editedText = text.slice(0, at) + 'Urgent ' + text.slice(at);
+		const edited = await read(editedText, 'inplace.jsonl');
+		// (Sites whose id repeats an earlier one's are numbered copies, made again on every read.)
+		const after = edited.sites.filter(s => s.range.start > at && !s.id.includes('#'));
+		assert.ok(after.length > 10);
+		for (const site of after) {
+			assert.ok(first.sites.includes(site), site.id);
+			assert.equal(editedText.slice(site.range.start, site.range.start + 1), '{');
+		}
+		assert.deepEqual(edited, await read(editedText));
+	});
 });

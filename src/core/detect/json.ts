@@ -4,7 +4,7 @@
  */
 import { createScanner, parseTree, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import type { DetectProblem, RequestSite, SiteLanguage, TextRange } from '../types';
-import { buildSite, classifyRequest, movedSite, type SiteOrigin } from './site';
+import { buildSite, classifyRequest, moveSiteInPlace, type SiteOrigin } from './site';
 import type { ObjectNode, PropNode, ValueNode } from './valueTree';
 import { SliceClock } from '../util/slices';
 import { changedSpan } from './evalHelpers';
@@ -373,13 +373,14 @@ export function detectJsonl(text: string, options: JsonDetectOptions, out: Reque
 
 /** One line of a JSONL document as read: its sites before duplicate ids are numbered, and its problems. */
 interface JsonlLine {
-	readonly start: number;
+	/** Moved in place when an edit before the line moves it (see `moveLine`). */
+	start: number;
 	/** Offset of its line end (or the end of the text). */
-	readonly end: number;
+	end: number;
 	readonly found: readonly RequestSite[];
-	readonly problems: readonly DetectProblem[];
+	problems: readonly DetectProblem[];
 	/** The line number its ids are made of (no `custom_id`), or undefined. */
-	readonly numbered?: number;
+	numbered?: number;
 }
 
 /** Last read per JSONL document: an edit re-reads only the lines it touched. */
@@ -445,20 +446,28 @@ function emitLines(lines: readonly JsonlLine[], options: JsonDetectOptions, out:
 	}
 }
 
-/** A line read before, moved by `delta` characters and renumbered from `was` to `now` where its ids carry the number. */
-function moveLine(line: JsonlLine, delta: number, now: number): JsonlLine {
+/**
+ * A line read before, moved by `delta` characters and renumbered from `was` to `now` where its ids carry the
+ * number: in place, sites included (`moveSiteInPlace`), because thousands of lines move on one keystroke and
+ * the lines and their sites belong to this document's cache entry alone (taken out of the cache while a run
+ * uses it). The result store gets the same site objects back and keeps their states as they are.
+ */
+function moveLine(line: JsonlLine, delta: number, now: number): void {
 	const was = line.numbered;
 	if (delta === 0 && (was === undefined || was === now + 1)) {
-		return line;
+		return;
 	}
-	const move = (r: TextRange): TextRange => ({ start: r.start + delta, end: r.end + delta });
 	const prefix = was === undefined ? '' : `jsonl:L${was}`;
-	const found = line.found.map(site => movedSite(site, delta,
-		prefix && site.id.startsWith(prefix) && !/^\d/.test(site.id.slice(prefix.length)) ? `jsonl:L${now + 1}${site.id.slice(prefix.length)}` : site.id));
-	return {
-		start: line.start + delta, end: line.end + delta, found, problems: line.problems.map(p => ({ ...p, range: move(p.range) })),
-		numbered: was === undefined ? undefined : now + 1,
-	};
+	for (const site of line.found) {
+		moveSiteInPlace(site, delta,
+			prefix && site.id.startsWith(prefix) && !/^\d/.test(site.id.slice(prefix.length)) ? `jsonl:L${now + 1}${site.id.slice(prefix.length)}` : site.id);
+	}
+	line.start += delta;
+	line.end += delta;
+	if (line.problems.length > 0) {
+		line.problems = line.problems.map(p => ({ ...p, range: { start: p.range.start + delta, end: p.range.end + delta } }));
+	}
+	line.numbered = was === undefined ? undefined : now + 1;
 }
 
 /**
@@ -469,6 +478,9 @@ function moveLine(line: JsonlLine, delta: number, now: number): JsonlLine {
 export async function detectJsonlSliced(text: string, options: JsonDetectOptions & { readonly fileName?: string }, out: RequestSite[]): Promise<void> {
 	const key = options.fileName;
 	const cached = key !== undefined ? jsonlCache.get(key) : undefined;
+	// The entry is this run's while it moves its lines in place: a run of the same document that starts
+	// meanwhile (after a pause between slices) reads the whole text instead.
+	if (cached) { jsonlCache.delete(key!); }
 	const previous = cached && cached.bedrockModelId === options.bedrockModelId ? cached : undefined;
 	const clock = new SliceClock();
 	let lines: JsonlLine[];
@@ -505,7 +517,8 @@ export async function detectJsonlSliced(text: string, options: JsonDetectOptions
 		// Moved lines keep their ids unless they are numbered by line and the line count changed.
 		const renumbered = read !== after - before && old.slice(after).some(line => line.numbered !== undefined);
 		for (let i = after; i < old.length; i++) {
-			lines.push(moveLine(old[i], delta, lines.length));
+			moveLine(old[i], delta, lines.length);
+			lines.push(old[i]);
 		}
 		if (previous.ids && !renumbered) {
 			ids = previous.ids;

@@ -542,3 +542,42 @@ export function movedSite(site: RequestSite, delta: number, id = site.id, at = -
 		: site.unresolved.map(u => ({ range: movedRange(u.range, at, delta), path: u.path, text: u.text, reason: u.reason }));
 	return { ...site, id, range: movedRange(site.range, at, delta), anchor: movedRange(site.anchor, at, delta), parts, unresolved };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The range objects already moved in the current `moveSiteInPlace` (a site's fields may share one). */
+const movedInPlace: TextRange[] = [];
+
+function moveRangeInPlace(r: TextRange, at: number, delta: number): void {
+	if (movedInPlace.includes(r)) {
+		return;
+	}
+	movedInPlace.push(r);
+	const m = r as Mutable<TextRange>;
+	if (m.start >= at) { m.start += delta; }
+	if (m.end >= at) { m.end += delta; }
+}
+
+/**
+ * `movedSite` without building anything: the site's own ranges are moved and its id set, in place. Only for
+ * sites that detection owns alone (its per-document cache of a batch file), which nothing reads at their old
+ * offsets any more: the result store then sees the very site object again and keeps its state and figures.
+ */
+export function moveSiteInPlace(site: RequestSite, delta: number, id = site.id, at = -Infinity): void {
+	movedInPlace.length = 0;
+	const s = site as Mutable<RequestSite>;
+	if (s.id !== id) { s.id = id; }
+	if (delta === 0) {
+		return;
+	}
+	moveRangeInPlace(s.range, at, delta);
+	moveRangeInPlace(s.anchor, at, delta);
+	for (const p of s.parts) {
+		moveRangeInPlace(p.range, at, delta);
+		if (p.keyRange) { moveRangeInPlace(p.keyRange, at, delta); }
+	}
+	for (const u of s.unresolved) {
+		moveRangeInPlace(u.range, at, delta);
+	}
+	movedInPlace.length = 0;
+}
