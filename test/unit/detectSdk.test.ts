@@ -237,14 +237,18 @@ describe('detect: incremental runs agree with a fresh read', () => {
 		const fileName = 'identity.go';
 		const text = readFixture('sdk/messages.go');
 		const before = await detectRequests(text, 'go', { fileName });
+		// Read before the edit: the untouched sites are moved in place by the next run.
+		const starts = before.map(s => s.range.start);
 		const edited = text.replace('What is a quaternion?', 'What is a quaternion, really?');
 		const after = await detectRequests(edited, 'go', { fileName });
 		assert.notEqual(after[0].payload, before[0].payload);
 		assert.match(JSON.stringify(after[0].payload), /quaternion, really/);
 		for (let i = 1; i < after.length; i++) {
 			assert.equal(after[i].payload, before[i].payload, `${after[i].id} is the same request`);
-			assert.equal(after[i].range.start, before[i].range.start + ', really'.length);
+			assert.equal(after[i], before[i], `${after[i].id} is the same site object`);
+			assert.equal(after[i].range.start, starts[i] + ', really'.length);
 		}
+		assert.deepEqual(after, await detectRequests(edited, 'go'));
 	});
 
 	it('a change to a constant reaches every call that reads it', async () => {

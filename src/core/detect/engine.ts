@@ -8,7 +8,7 @@ import type { Node, Parser, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, SiteLanguage, TextRange } from '../types';
 import { follow, pushBatchEntries, type MakeUnresolved } from './evalHelpers';
 import { firstLineAnchor } from './json';
-import { buildSite, movedSite } from './site';
+import { buildSite, InPlaceMover } from './site';
 import { cachedText, parseText, parseWithInserts, structuralChars, type GrammarLoader, type GrammarName } from './treeSitter';
 import { changedSpan } from './evalHelpers';
 import { unresolvedNode, type ObjectNode, type UnresolvedNode, type ValueNode } from './valueTree';
@@ -571,8 +571,10 @@ export function typedInString(oldText: string, newText: string, { prefix, suffix
 function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>, previous: CachedDocument, edit: TypedEdit, evaluator: E,
 	nextId: (method: string) => string, evaluate: (found: SdkCall, name: Node, id: string) => void, out: RequestSite[], calls: CachedCall[]): boolean {
 	const delta = edit.newEnd - edit.oldEnd;
-	const shift: Shift = [{ start: 0, end: edit.start, delta: 0 }, { start: edit.oldEnd, end: Number.MAX_SAFE_INTEGER, delta }];
 	const touches = (start: number, end: number): boolean => start <= edit.oldEnd && end >= edit.start;
+	// Untouched calls after the edit, moved in place once every touched call has been read again (until then
+	// the cache entry must stay as it was: a touched call not found again reads the whole document).
+	const moves: { call: CachedCall; id: string }[] = [];
 	for (const call of previous.calls) {
 		const id = nextId(call.idName);
 		const touched = touches(call.start, call.end) || call.reads.some(r => r.use < 0 || (r.value !== undefined && touches(r.value.start, r.value.end)));
@@ -584,15 +586,12 @@ function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>,
 		}
 		if (!touched) {
 			// Untouched: every offset of its sites is before the edit or after it (in the call or in a value it read).
-			const moved = call.sites.map(s => movedSite(s, delta, id === call.id ? s.id : id + s.id.slice(call.id.length), edit.oldEnd));
-			out.push(...moved);
-			calls.push({
-				...call, start: shiftOffset(shift, call.start)!, end: shiftOffset(shift, call.end, true)!, nameAt: shiftOffset(shift, call.nameAt)!,
-				reads: call.reads.map(r => ({ ...r, use: shiftOffset(shift, r.use)!, value: r.value && { ...r.value, start: shiftOffset(shift, r.value.start)!, end: shiftOffset(shift, r.value.end, true)! } })),
-				sites: moved, id,
-			});
+			out.push(...call.sites);
+			calls.push(call);
+			moves.push({ call, id });
 			continue;
 		}
+		const shift: Shift = [{ start: 0, end: edit.start, delta: 0 }, { start: edit.oldEnd, end: Number.MAX_SAFE_INTEGER, delta }];
 		const nameAt = shiftOffset(shift, call.nameAt);
 		const name = nameAt === undefined ? null : evaluator.tree.rootNode.descendantForIndex(nameAt, nameAt + 1);
 		const found = name && name.startIndex === nameAt ? binding.sdkCall(name, evaluator) : undefined;
@@ -605,7 +604,39 @@ function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>,
 		evaluate(found, name, id);
 		evaluator.known = undefined;
 	}
+	const mover = new InPlaceMover(delta, edit.oldEnd);
+	for (const { call, id } of moves) {
+		moveCallInPlace(call, mover, id);
+	}
 	return true;
+}
+
+/**
+ * A cached call and its sites moved by the mover, in place (see `InPlaceMover`): the call's offsets, its
+ * reads' and its sites' ranges, and its ids renumbered to `id` when calls before it were added or removed.
+ */
+function moveCallInPlace(call: CachedCall, mover: InPlaceMover, id: string): void {
+	mover.group();
+	const c = call as { -readonly [K in keyof CachedCall]: CachedCall[K] };
+	for (const site of c.sites) {
+		mover.site(site, id === c.id ? site.id : id + site.id.slice(c.id.length));
+	}
+	if (mover.delta !== 0) {
+		c.start = mover.offset(c.start);
+		// An end offset at the edit's end stays, as `shiftOffset(…, true)` has it: the call ends before the edit.
+		c.end = c.end > mover.at ? c.end + mover.delta : c.end;
+		c.nameAt = mover.offset(c.nameAt);
+		for (const read of c.reads) {
+			const r = read as { use: number };
+			r.use = mover.offset(r.use);
+			if (read.value) {
+				const v = read.value as { start: number; end: number };
+				v.start = mover.offset(v.start);
+				v.end = v.end > mover.at ? v.end + mover.delta : v.end;
+			}
+		}
+	}
+	c.id = id;
 }
 
 function remember(cache: Map<string, CachedCall[]>, source: string, entry: CachedCall): void {

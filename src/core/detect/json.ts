@@ -4,7 +4,7 @@
  */
 import { createScanner, parseTree, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import type { DetectProblem, RequestSite, SiteLanguage, TextRange } from '../types';
-import { buildSite, classifyRequest, moveSiteInPlace, type SiteOrigin } from './site';
+import { buildSite, classifyRequest, InPlaceMover, type SiteOrigin } from './site';
 import type { ObjectNode, PropNode, ValueNode } from './valueTree';
 import { SliceClock } from '../util/slices';
 import { changedSpan } from './evalHelpers';
@@ -447,25 +447,24 @@ function emitLines(lines: readonly JsonlLine[], options: JsonDetectOptions, out:
 }
 
 /**
- * A line read before, moved by `delta` characters and renumbered from `was` to `now` where its ids carry the
- * number: in place, sites included (`moveSiteInPlace`), because thousands of lines move on one keystroke and
- * the lines and their sites belong to this document's cache entry alone (taken out of the cache while a run
- * uses it). The result store gets the same site objects back and keeps their states as they are.
+ * A line read before, moved by the mover's delta and renumbered from `was` to `now` where its ids carry the
+ * number: in place, sites included, because thousands of lines move on one keystroke and the lines and
+ * their sites belong to this document's cache entry alone (taken out of the cache while a run uses it).
  */
-function moveLine(line: JsonlLine, delta: number, now: number): void {
+function moveLine(line: JsonlLine, mover: InPlaceMover, now: number): void {
 	const was = line.numbered;
-	if (delta === 0 && (was === undefined || was === now + 1)) {
+	if (mover.delta === 0 && (was === undefined || was === now + 1)) {
 		return;
 	}
 	const prefix = was === undefined ? '' : `jsonl:L${was}`;
+	mover.group();
 	for (const site of line.found) {
-		moveSiteInPlace(site, delta,
-			prefix && site.id.startsWith(prefix) && !/^\d/.test(site.id.slice(prefix.length)) ? `jsonl:L${now + 1}${site.id.slice(prefix.length)}` : site.id);
+		mover.site(site, prefix && site.id.startsWith(prefix) && !/^\d/.test(site.id.slice(prefix.length)) ? `jsonl:L${now + 1}${site.id.slice(prefix.length)}` : site.id);
 	}
-	line.start += delta;
-	line.end += delta;
+	line.start += mover.delta;
+	line.end += mover.delta;
 	if (line.problems.length > 0) {
-		line.problems = line.problems.map(p => ({ ...p, range: { start: p.range.start + delta, end: p.range.end + delta } }));
+		line.problems = line.problems.map(p => ({ ...p, range: { start: p.range.start + mover.delta, end: p.range.end + mover.delta } }));
 	}
 	line.numbered = was === undefined ? undefined : now + 1;
 }
@@ -516,8 +515,9 @@ export async function detectJsonlSliced(text: string, options: JsonDetectOptions
 		const read = lines.length - before;
 		// Moved lines keep their ids unless they are numbered by line and the line count changed.
 		const renumbered = read !== after - before && old.slice(after).some(line => line.numbered !== undefined);
+		const mover = new InPlaceMover(delta);
 		for (let i = after; i < old.length; i++) {
-			moveLine(old[i], delta, lines.length);
+			moveLine(old[i], mover, lines.length);
 			lines.push(old[i]);
 		}
 		if (previous.ids && !renumbered) {

@@ -6,7 +6,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, TextRange, Unresolved } from '../types';
 import { firstLineAnchor } from './json';
-import { buildSite, movedSite, type SiteOrigin } from './site';
+import { buildSite, InPlaceMover, type SiteOrigin } from './site';
 import { cachedText, parseText, type GrammarLoader } from './treeSitter';
 import { typedInString, type TypedEdit } from './engine';
 import { changedSpan, concatenation, follow, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
@@ -792,13 +792,6 @@ function moveRange(r: TextRange, at: number, delta: number): TextRange {
 	return { start: r.start >= at ? r.start + delta : r.start, end: r.end >= at ? r.end + delta : r.end };
 }
 
-function moveSite(site: RequestSite, at: number, delta: number): RequestSite {
-	if (delta === 0 || site.range.end < at && site.parts.every(p => p.range.end < at) && site.unresolved.every(u => u.range.end < at)) {
-		return site;
-	}
-	return movedSite(site, delta, site.id, at);
-}
-
 /**
  * After typing inside a string: the calls whose text and read values the edit does not touch keep their
  * sites (moved by the edit's length), the others are read again. Undefined when a touched call is no
@@ -809,12 +802,15 @@ function afterTyping(previous: CachedPyCall[], edit: TypedEdit, tree: Tree, eval
 	const at = edit.oldEnd;
 	const touches = (r: TextRange): boolean => r.start <= edit.oldEnd && r.end >= edit.start;
 	const calls: CachedPyCall[] = [];
+	const move = (o: number): number => (o >= at ? o + delta : o);
+	const moveRead = (r: PyNameRead): PyNameRead => ({ ...r, use: move(r.use), value: r.value && moveRange(r.value, at, delta) });
+	// Untouched calls are moved in place once every touched call has been read again: until then the cache
+	// entry stays as it was, for the whole document to be read again if a touched call is not found.
+	const untouched: CachedPyCall[] = [];
 	for (const c of previous) {
-		const move = (o: number): number => (o >= at ? o + delta : o);
-		const moveRead = (r: PyNameRead): PyNameRead => ({ ...r, use: move(r.use), value: r.value && moveRange(r.value, at, delta) });
 		if (!touches(c) && !c.reads.some(touches)) {
-			calls.push({ ...c, start: move(c.start), end: move(c.end), nameAt: move(c.nameAt),
-				reads: c.reads.map(r => moveRange(r, at, delta)), names: c.names.map(moveRead), sites: c.sites.map(site => moveSite(site, at, delta)) });
+			calls.push(c);
+			untouched.push(c);
 			continue;
 		}
 		const nameAt = move(c.nameAt);
@@ -836,7 +832,32 @@ function afterTyping(previous: CachedPyCall[], edit: TypedEdit, tree: Tree, eval
 		}
 		calls.push({ start: found.call.startIndex, end: found.call.endIndex, nameAt, reads: evaluator.reads, names: evaluator.names, ids, sites });
 	}
+	if (delta !== 0) {
+		const mover = new InPlaceMover(delta, at);
+		for (const c of untouched) {
+			moveCallInPlace(c, mover);
+		}
+	}
 	return calls;
+}
+
+/** A cached call, its reads and its sites moved by the mover, in place (see `InPlaceMover`). */
+function moveCallInPlace(call: CachedPyCall, mover: InPlaceMover): void {
+	mover.group();
+	const c = call as { -readonly [K in keyof CachedPyCall]: CachedPyCall[K] };
+	c.start = mover.offset(c.start);
+	c.end = mover.offset(c.end);
+	c.nameAt = mover.offset(c.nameAt);
+	for (const r of c.reads) {
+		mover.range(r);
+	}
+	for (const n of c.names) {
+		(n as { use: number }).use = mover.offset(n.use);
+		if (n.value) { mover.range(n.value); }
+	}
+	for (const site of c.sites) {
+		mover.site(site);
+	}
 }
 
 export async function detectPython(text: string, options: PyDetectOptions, out: RequestSite[]): Promise<void> {

@@ -520,64 +520,63 @@ export function buildSite(obj: ObjectNode, shape: SiteShape, origin: SiteOrigin)
 	return site;
 }
 
-function movedRange(r: TextRange, at: number, delta: number): TextRange {
-	return { start: r.start >= at ? r.start + delta : r.start, end: r.end >= at ? r.end + delta : r.end };
-}
-
-/**
- * A site with every offset from `at` on moved by `delta` characters (text inserted or removed before them; by
- * default all of them), with the same payload object: the result store takes an unchanged payload object as
- * an unchanged request. Built field by field, as the builder makes them, because thousands of sites move
- * on one keystroke in a large file.
- */
-export function movedSite(site: RequestSite, delta: number, id = site.id, at = -Infinity): RequestSite {
-	const parts: SitePart[] = new Array(site.parts.length);
-	for (let i = 0; i < parts.length; i++) {
-		const p = site.parts[i];
-		parts[i] = p.keyRange
-			? { kind: p.kind, range: movedRange(p.range, at, delta), path: p.path, keyRange: movedRange(p.keyRange, at, delta) }
-			: { kind: p.kind, range: movedRange(p.range, at, delta), path: p.path };
-	}
-	const unresolved = site.unresolved.length === 0 ? site.unresolved
-		: site.unresolved.map(u => ({ range: movedRange(u.range, at, delta), path: u.path, text: u.text, reason: u.reason }));
-	return { ...site, id, range: movedRange(site.range, at, delta), anchor: movedRange(site.anchor, at, delta), parts, unresolved };
-}
-
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** The range objects already moved in the current `moveSiteInPlace` (a site's fields may share one). */
-const movedInPlace: TextRange[] = [];
-
-function moveRangeInPlace(r: TextRange, at: number, delta: number): void {
-	if (movedInPlace.includes(r)) {
-		return;
-	}
-	movedInPlace.push(r);
-	const m = r as Mutable<TextRange>;
-	if (m.start >= at) { m.start += delta; }
-	if (m.end >= at) { m.end += delta; }
-}
-
 /**
- * `movedSite` without building anything: the site's own ranges are moved and its id set, in place. Only for
- * sites that detection owns alone (its per-document cache of a batch file), which nothing reads at their old
- * offsets any more: the result store then sees the very site object again and keeps its state and figures.
+ * Moves offsets from `at` on by `delta`, in place: what `movedSite` does without building anything, for sites
+ * that detection owns alone (a document's cache entry), which nothing reads at their old offsets any more.
+ * The result store then gets the very site objects back and keeps their states and figures. The ranges of
+ * one group (the sites and reads of one call, one batch line) may share objects; each is moved once. Ranges
+ * of different groups never share an object.
  */
-export function moveSiteInPlace(site: RequestSite, delta: number, id = site.id, at = -Infinity): void {
-	movedInPlace.length = 0;
-	const s = site as Mutable<RequestSite>;
-	if (s.id !== id) { s.id = id; }
-	if (delta === 0) {
-		return;
+export class InPlaceMover {
+	private readonly seen: TextRange[] = [];
+	private seenSet: Set<TextRange> | undefined;
+
+	constructor(readonly delta: number, readonly at = -Infinity) { }
+
+	/** Starts the next group. */
+	group(): void {
+		this.seen.length = 0;
+		this.seenSet = undefined;
 	}
-	moveRangeInPlace(s.range, at, delta);
-	moveRangeInPlace(s.anchor, at, delta);
-	for (const p of s.parts) {
-		moveRangeInPlace(p.range, at, delta);
-		if (p.keyRange) { moveRangeInPlace(p.keyRange, at, delta); }
+
+	offset(o: number): number {
+		return o >= this.at ? o + this.delta : o;
 	}
-	for (const u of s.unresolved) {
-		moveRangeInPlace(u.range, at, delta);
+
+	range(r: TextRange): void {
+		if (this.seenSet) {
+			if (this.seenSet.has(r)) { return; }
+			this.seenSet.add(r);
+		} else if (this.seen.includes(r)) {
+			return;
+		} else if (this.seen.length < 32) {
+			this.seen.push(r);
+		} else {
+			this.seenSet = new Set(this.seen);
+			this.seenSet.add(r);
+		}
+		const m = r as Mutable<TextRange>;
+		if (m.start >= this.at) { m.start += this.delta; }
+		if (m.end >= this.at) { m.end += this.delta; }
 	}
-	movedInPlace.length = 0;
+
+	/** The site's ranges moved and its id set, in place. */
+	site(site: RequestSite, id = site.id): void {
+		const s = site as Mutable<RequestSite>;
+		if (s.id !== id) { s.id = id; }
+		if (this.delta === 0) {
+			return;
+		}
+		this.range(s.range);
+		this.range(s.anchor);
+		for (const p of s.parts) {
+			this.range(p.range);
+			if (p.keyRange) { this.range(p.keyRange); }
+		}
+		for (const u of s.unresolved) {
+			this.range(u.range);
+		}
+	}
 }
