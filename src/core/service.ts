@@ -94,7 +94,9 @@ const MAX_SKIPPED = 1000;
  * batch file costs one scan for line ends.
  */
 export function malformedJsonlLines(text: string, sites: readonly RequestSite[]): { lines: SkippedLine[]; count: number } {
-	const starts = sites.map((s) => s.range.start).sort((a, b) => a - b);
+	const starts = sites.map((s) => s.range.start);
+	// Detection gives them in document order; sort only what is not.
+	if (starts.some((x, i) => i > 0 && x < starts[i - 1])) { starts.sort((a, b) => a - b); }
 	const lines: SkippedLine[] = [];
 	let count = 0;
 	let k = 0;
@@ -205,6 +207,10 @@ export class TokenCountService {
 	/** The states of each document's current sites, to tell in O(1) whether a result still applies. */
 	private readonly currentStates = new Map<string, Set<SiteState>>();
 	private revisionCounter = 0;
+	/** Grows with every setOptions: a site's model is the one its state holds while it has not changed. */
+	private optionsEpoch = 0;
+	/** The options epoch each document's states were all made in (absent: not known to be one). */
+	private readonly docEpochs = new Map<string, number>();
 
 	/** Fires with a document's uri when anything about it changed: once per batch of changes (see CHANGE_BATCH_MS). */
 	readonly onDidChange = this.onDidChangeEmitter.event;
@@ -233,6 +239,7 @@ export class TokenCountService {
 
 	setOptions(options: ServiceOptions): void {
 		this.options = options;
+		this.optionsEpoch++;
 		this.apiScheduler?.setDebounce(options.debounceMs, options.idleMs ?? DEFAULT_IDLE_MS);
 		this.bedrockScheduler?.setDebounce(options.debounceMs, options.idleMs ?? DEFAULT_IDLE_MS);
 	}
@@ -299,6 +306,7 @@ export class TokenCountService {
 		}
 		this.docs.delete(uri);
 		this.currentStates.delete(uri);
+		this.docEpochs.delete(uri);
 		this.texts.delete(uri);
 		this.offlineOnlyDocs.delete(uri);
 		const fileName = this.fileNames.get(uri);
@@ -318,6 +326,7 @@ export class TokenCountService {
 		for (const doc of this.docs.values()) {
 			const sites = doc.sites.map((s) => this.startSite(doc.uri, s.site, s.offline && this.sameModel(s) ? s : undefined, s.source));
 			this.setDoc({ ...doc, sites });
+			this.docEpochs.set(doc.uri, this.optionsEpoch);
 			this.changed(doc.uri);
 		}
 	}
@@ -403,6 +412,7 @@ export class TokenCountService {
 		this.onDidChangeEmitter.dispose();
 		this.docs.clear();
 		this.currentStates.clear();
+		this.docEpochs.clear();
 		this.fileNames.clear();
 	}
 
@@ -451,6 +461,13 @@ export class TokenCountService {
 		};
 		let matched = 0; // ids are unique in a document, so each previous site is matched at most once
 		const states: SiteState[] = [];
+		// The previous states replaced by new ones, and those new ones: the set of current states is updated
+		// by them rather than built again (a keystroke in a batch file keeps thousands of states).
+		const replaced: SiteState[] = [];
+		const added: SiteState[] = [];
+		const epoch = this.optionsEpoch;
+		// A site object handed back as it was has the model its state holds, while the options are those it was made with.
+		const sameOptions = previous !== undefined && this.docEpochs.get(input.uri) === epoch;
 		const becameVisible = previous?.offlineOnly === true && !input.offlineOnly;
 		// Thousands of sites (a batch file) are keyed and scheduled in slices, so the thread is never held long.
 		const clock = new SliceClock();
@@ -465,32 +482,36 @@ export class TokenCountService {
 			const prev = previousOf(site, i);
 			if (prev) { matched++; }
 			const settled = prev !== undefined && (prev.status === 'ready' || prev.status === 'no-key') && prev.site.language === site.language
-				&& !becameVisible && prev.model === this.modelFor(site);
-			// Detection hands back the very site object of a request it did not touch (the lines before an edit),
-			// and the same payload object for one it only moved (the lines after it, a reused code call): those keep
-			// their state, keys and figures without a look at their text.
+				&& !becameVisible && ((sameOptions && prev.site === site) || prev.model === this.modelFor(site));
+			// Detection hands back the very site object of a request it did not touch (the lines before an edit,
+			// or moved in place: the lines after it, the calls after it), and the same payload object for one it
+			// only moved otherwise (a reused code call): those keep their state, keys and figures without a look
+			// at their text.
 			if (settled && prev.site === site) {
 				states.push(prev);
 				continue;
 			}
+			let state: SiteState;
 			if (settled && prev.site.payload === site.payload) {
-				states.push({ ...prev, site });
-				continue;
+				state = { ...prev, site };
+			} else {
+				// A settled JSON/JSONL request whose text is unchanged keeps its figures as they are, even when it was
+				// read again. (Code sites may depend on consts elsewhere: for them only the payload object tells.)
+				const source = site.language === 'json' || site.language === 'jsonl' ? text.slice(site.range.start, site.range.end) : undefined;
+				state = settled && source !== undefined && prev.source === source
+					? { ...prev, site, source }
+					: this.startSite(input.uri, site, prev, source, input.undoRedo ? UNDO_IDLE_MS : undefined);
 			}
-			// A settled JSON/JSONL request whose text is unchanged keeps its figures as they are, even when it was
-			// read again. (Code sites may depend on consts elsewhere: for them only the payload object tells.)
-			const source = site.language === 'json' || site.language === 'jsonl' ? text.slice(site.range.start, site.range.end) : undefined;
-			if (settled && source !== undefined && prev.source === source) {
-				states.push({ ...prev, site, source });
-				continue;
-			}
-			states.push(this.startSite(input.uri, site, prev, source, input.undoRedo ? UNDO_IDLE_MS : undefined));
+			states.push(state);
+			added.push(state);
+			if (prev) { replaced.push(prev); }
 		}
 		if (matched < previousSites.length) {
 			const kept = new Set(sites.map((s) => s.id));
 			for (const s of previousSites) {
 				if (!kept.has(s.site.id)) {
 					this.cancelSite(input.uri, s.site.id);
+					replaced.push(s);
 				}
 			}
 		}
@@ -501,7 +522,16 @@ export class TokenCountService {
 			...(input.offlineOnly ? { offlineOnly: true } : {}),
 			...(bad?.count ? { skipped: bad.lines, skippedCount: bad.count } : {}),
 		};
-		this.setDoc(doc);
+		const current = this.currentStates.get(input.uri);
+		if (previous && current && this.docs.get(input.uri) === previous && replaced.length + added.length < states.length) {
+			// The set holds the previous document's states: take out the replaced ones, put in the new ones.
+			for (const s of replaced) { current.delete(s); }
+			for (const s of added) { current.add(s); }
+			this.docs.set(doc.uri, doc);
+		} else {
+			this.setDoc(doc);
+		}
+		if (epoch === this.optionsEpoch) { this.docEpochs.set(input.uri, epoch); } else { this.docEpochs.delete(input.uri); }
 		this.changed(input.uri);
 		return doc;
 	}
