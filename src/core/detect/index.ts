@@ -159,5 +159,6 @@ async function detectRequests(text: string, languageId: string, options: DetectO
 			options.problems?.push({ range: { start: 0, end: 0 }, message: 'Too deeply nested: this document nests deeper than requests can be read, so it is not counted.' });
 		}
 	}
-	return out.sort((a, b) => a.range.start - b.range.start);
+	// Front ends give their sites in document order, mostly: sort only what is not.
+	return out.some((s, i) => i > 0 && s.range.start < out[i - 1].range.start) ? out.sort((a, b) => a.range.start - b.range.start) : out;
 }

@@ -195,8 +195,12 @@ class Evaluator {
 		if (node.type !== 'string') {
 			return this.evaluate(node, depth, visiting);
 		}
-		const start = node.children.find(c => c?.type === 'string_start');
-		const end = node.children.find(c => c?.type === 'string_end');
+		// The grammar's string is string_start, its pieces, string_end: the first and last child (read one by
+		// one, not as the array of every child, which costs a node per piece).
+		const first = node.firstChild;
+		const last = node.lastChild;
+		const start = first?.type === 'string_start' ? first : undefined;
+		const end = last?.type === 'string_end' ? last : undefined;
 		if (!start) {
 			return this.unresolved(node, 'string');
 		}
@@ -578,8 +582,8 @@ class Evaluator {
 	 */
 	private changedBefore(use: Node, binding: Binding): boolean {
 		const list = this.mutationsOf(binding.scope!, use.text);
-		if (list.length === 0) {
-			return false;
+		if (!list.some(m => m.at > binding.start)) {
+			return false; // nothing after the binding (its own `NAME = …` is one of the list): no walk up the tree
 		}
 		let loop: Node | null = null;
 		for (let n: Node | null = use.parent; n && n.id !== binding.scope!.id; n = n.parent) {
