@@ -586,6 +586,8 @@ export class TokenCountService {
 			if (hit) {
 				state.exact = hit;
 				state.status = 'ready';
+				// Typed or undone back to a text counted before: the count of the text in between is not wanted.
+				exact.dropPending(`${uri}#${site.id}`);
 			} else {
 				state.status = 'counting';
 				this.follow(uri, site.id, exact.schedule(`${uri}#${site.id}`, request, quietMs !== undefined ? { debounceMs: Math.max(quietMs, this.options.debounceMs) } : {}), state, 'exact');

@@ -100,6 +100,21 @@ describe('TokenCountService (the shared result store)', () => {
 		service.dispose();
 	});
 
+	it('typed back to a counted text before the debounce ends: the text in between is never counted', async () => {
+		const api = new FakeCounter('api');
+		const service = new TokenCountService({ detect: detectRequests, api, hasApiKey: () => true }, options);
+		await service.update(doc(ONE, 1));
+		await service.whenIdle();
+		assert.equal(api.calls.length, 1);
+		// An edit waits for the debounce (or an undo for its quiet time); the next one returns to the first text.
+		await service.update(doc(ONE.replace('hello', 'hello!'), 2));
+		await service.update({ ...doc(ONE, 3), undoRedo: true });
+		await service.whenIdle();
+		assert.equal(api.calls.length, 1, 'the cache answers the first text, and the one in between is dropped');
+		assert.equal(bestResult(service.get('file:///r.json')!.sites[0])?.source, 'api');
+		service.dispose();
+	});
+
 	it('recounts a code site when a const it uses changes, though the call itself is untouched', async () => {
 		const api = new FakeCounter('api');
 		const service = new TokenCountService({ detect: detectRequests, api, hasApiKey: () => true }, options);

@@ -199,6 +199,14 @@ export class CountScheduler {
 	}
 
 	/** Cancels whatever is scheduled for the site; a call already sent still finishes into the cache. */
+	/**
+	 * The site no longer waits for the count it was scheduled for (its new text is answered from the cache):
+	 * that count, if still waiting for its turn, is dropped; a call already out finishes into the cache.
+	 */
+	dropPending(siteId: string): void {
+		this.sites.get(siteId)?.cancel();
+	}
+
 	cancel(siteId: string): void {
 		this.sites.get(siteId)?.cancel();
 		this.seen.delete(siteId);
