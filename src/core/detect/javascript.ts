@@ -59,18 +59,22 @@ class JsEvaluator extends TreeEvaluator {
 	readonly stringified = new Map<string, ValueNode>();
 
 	evaluate(node: Node, depth = 0): ValueNode {
-		while (wrappers.has(node.type)) {
-			const inner = node.type === 'type_assertion' ? namedArgs(node).at(-1) : namedArgs(node)[0];
+		// A node's type is read once: each read of a node's property is a call into the parser's WebAssembly.
+		let type = node.type;
+		while (wrappers.has(type)) {
+			const inner = type === 'type_assertion' ? namedArgs(node).at(-1) : namedArgs(node)[0];
 			if (!inner) {
 				return this.unresolved(node, 'expression');
 			}
 			node = inner;
+			type = node.type;
 		}
 		const range = this.range(node);
-		if (node.isMissing || node.isError) {
+		// An error node's type is ERROR; a missing node (inserted by error recovery) is empty.
+		if (type === 'ERROR' || (range.start === range.end && node.isMissing)) {
 			return this.unresolved(node, 'expression');
 		}
-		switch (node.type) {
+		switch (type) {
 			case 'string':
 				return scalar(range, cookString(this.text.slice(node.startIndex + 1, Math.max(node.startIndex + 1, node.endIndex - 1)), false));
 			case 'template_string':
