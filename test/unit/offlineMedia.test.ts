@@ -72,6 +72,34 @@ describe('offline media: image patches', () => {
 		assert.equal(imageTokens(330, 291, 'v4.7').tokens, 12 * 11 - 2);
 		assert.equal(imageTokens(1, 1, 'v3').tokens, 4);
 	});
+	it('Claude 3.5 Haiku rounds each side\'s patch count up to an even number; other models do not', () => {
+		const haiku = 'claude-3-5-haiku-20241022';
+		assert.equal(imageTokens(1, 1, 'v3', haiku).tokens, 2 * 2 + 3);
+		assert.equal(imageTokens(128, 128, 'v3', haiku).tokens, 6 * 6 + 3);
+		assert.equal(imageTokens(330, 291, 'v3', haiku).tokens, 12 * 12 + 3);
+		assert.equal(imageTokens(499, 313, 'v3', haiku).tokens, 18 * 12 + 3);
+		assert.equal(imageTokens(128, 128, 'v3', 'claude-haiku-4-5').tokens, 5 * 5 + 3);
+		assert.equal(imageTokens(128, 128, 'v3', 'claude-3-haiku-20240307').tokens, 5 * 5 + 3);
+		assert.equal(imageTokens(128, 128, 'v3').tokens, 5 * 5 + 3);
+		// Through a request: the model's rule applies.
+		const body = (model: string) => oneMessage(model, [imageBlock(b64(png(128, 128)))]);
+		assert.equal(countRequest(body(haiku), haiku).inputTokens - countRequest(body('claude-3-haiku-20240307'), 'claude-3-haiku-20240307').inputTokens, 36 - 25);
+	});
+	it('an image or a document after tool results in the same message opens a user turn (5), as a text does', () => {
+		const model = 'claude-sonnet-4-5';
+		const tools = [{ name: 'fetch', description: 'Fetch a file', input_schema: { type: 'object', properties: {} } }];
+		const body = (extra: unknown[]): MessagesBody => ({
+			model,
+			tools,
+			messages: [
+				{ role: 'user', content: 'Get it.' },
+				{ role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'fetch', input: {} }] },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'File attached' }, ...extra] as never },
+			],
+		});
+		const base = countRequest(body([]), model).inputTokens;
+		assert.equal(countRequest(body([imageBlock(b64(png(100, 100)))]), model).inputTokens - base, imageTokens(100, 100, 'v3').tokens + 5);
+	});
 	it('scales an over-budget image to the budget and keeps whole patches', () => {
 		assert.equal(imageTokens(3008, 2000, 'v3').patches, 49 * 32);
 		assert.equal(imageTokens(1191, 1128, 'v3').patches, 41 * 38);

@@ -686,7 +686,11 @@ export function thinkingWithTools(model: string, family: Family, thinking: unkno
 	return type === 'adaptive' && is46 ? -1 : 0;
 }
 
-/** A text block after tool results in the same user message opens a user turn of its own: 5 tokens (v3: 27 of 27). */
+/**
+ * A text block after tool results in the same user message opens a user turn of its own: 5 tokens (v3:
+ * 27 of 27); so does an image or document there (v3, pydantic-ai, Sonnet 4.5: 10 recordings of an image
+ * or PDF after a result 4–5 under without it, 8 exact with it).
+ */
 export const TEXT_AFTER_RESULTS = 5;
 
 /**

@@ -6,6 +6,7 @@
  * The rules were fitted on recorded requests with the API's own counts: for each media block, the
  * count minus the exactly known text around it. "Measured" below names what each figure rests on.
  */
+import { parseClaudeVersion } from './families';
 import type { Family } from './tokenizer';
 
 export interface ImageSize {
@@ -190,10 +191,27 @@ function grid(width: number, height: number, longEdge: number, maxPatches: numbe
 	return { cols: Math.max(1, Math.floor((w * scale) / PATCH)), rows: Math.max(1, Math.floor((h * scale) / PATCH)), scale };
 }
 
-/** Tokens of an image of this size in a message, after the API's resize for the family. */
-export function imageTokens(width: number, height: number, family: Family): ImageTokens {
+/**
+ * Claude 3.5 Haiku covers an image with patches in pairs: each side's patch count is rounded up to an
+ * even number (v3, 7 sizes from 1×1 to 603×427 in 5 projects: 1×1 → 2×2, 128×128 → 6×6, 330×291 →
+ * 12×12, 540×360 → 20×14, 420×512 → 16×20, and 499×313, 603×427 already even; 21 of 21 recordings
+ * exact, 18 of them 3–35 under with the plain grid). Other models keep the plain grid (Haiku 4.5 128×128
+ * and 330×291, Claude 3 Haiku 50×65, Sonnet 3.5 228×148: exact). Resized images are not recorded on it:
+ * the same rounding is assumed after the resize.
+ */
+export function pairsImagePatches(model: string): boolean {
+	const v = parseClaudeVersion(model);
+	return !!v && v[0] === 3 && v[1] === 5 && /haiku/.test(model.toLowerCase());
+}
+
+/** Tokens of an image of this size in a message, after the API's resize for the family (and model). */
+export function imageTokens(width: number, height: number, family: Family, model = ''): ImageTokens {
 	const rule = IMAGE_RULES[family];
 	const g = grid(width, height, rule.longEdge, rule.maxPatches, false);
+	if (family === 'v3' && pairsImagePatches(model)) {
+		g.cols += g.cols % 2;
+		g.rows += g.rows % 2;
+	}
 	const patches = g.cols * g.rows;
 	return {
 		tokens: Math.max(1, patches + rule.frame),

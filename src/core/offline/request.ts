@@ -239,7 +239,7 @@ export function countRequest(body: MessagesBody, model: string, vocabs: VocabSto
 			if (blk.type === 'tool_use' && calls++ > 0) {
 				t.tokens += family === 'v3' ? PARALLEL_CALL_V3 : PARALLEL_CALL;
 			}
-			if (blk.type === 'text' && afterResults) {
+			if ((blk.type === 'text' || isMedia(blk)) && afterResults) {
 				t.tokens += TEXT_AFTER_RESULTS;
 				afterResults = false;
 			}
@@ -503,7 +503,7 @@ function toolResultText(content: unknown, t: Tally, family: Family, text: (s: st
 			if (r?.type === 'text' && typeof r.text === 'string') {
 				n += resultText(r.text);
 			} else if (r?.type === 'image') {
-				countImage(asRecord(r.source), t, family);
+				countImage(asRecord(r.source), t, family, model);
 				n += IMAGE_IN_RESULT;
 			} else if (r?.type === 'document') {
 				countDocument(r, t, family, text, model);
@@ -537,7 +537,7 @@ function countBlock(
 			t.tokens += typeof blk.text === 'string' ? text(blk.text) : 0;
 			return;
 		case 'image':
-			countImage(asRecord(blk.source), t, family);
+			countImage(asRecord(blk.source), t, family, model);
 			return;
 		case 'document':
 			countDocument(blk, t, family, text, model);
@@ -630,7 +630,7 @@ function countBlock(
 	}
 }
 
-function countImage(source: Record<string, unknown> | undefined, t: Tally, family: Family): void {
+function countImage(source: Record<string, unknown> | undefined, t: Tally, family: Family, model: string): void {
 	const largest = largestImageTokens(family);
 	if (source?.type === 'base64' && typeof source.data === 'string') {
 		// The header is all the size needs: decode only its first bytes.
@@ -644,7 +644,7 @@ function countImage(source: Record<string, unknown> | undefined, t: Tally, famil
 			t.estimate(largest, `Image format not recognised or the data is cut short: counted as the largest image (≈ ${fmt(largest)} tokens).`);
 			return;
 		}
-		const r = imageTokens(size.width, size.height, family);
+		const r = imageTokens(size.width, size.height, family, model);
 		const resized = r.width !== size.width || r.height !== size.height ? `, resized to ${r.width}×${r.height}` : '';
 		const tooBig = Math.max(size.width, size.height) > MAX_IMAGE_EDGE ? `; the API rejects images over ${fmt(MAX_IMAGE_EDGE)} px on a side` : '';
 		t.estimate(r.tokens, `image ${fmt(r.tokens)} tokens (${size.width}×${size.height}${resized}: ${fmt(r.patches)} patches of 28 px${tooBig})`);
