@@ -100,6 +100,23 @@ describe('offline media: image patches', () => {
 		const base = countRequest(body([]), model).inputTokens;
 		assert.equal(countRequest(body([imageBlock(b64(png(100, 100)))]), model).inputTokens - base, imageTokens(100, 100, 'v3').tokens + 5);
 	});
+	it('a document inside a tool result costs 2 more than on its own, and a change between text and document in it 15', () => {
+		const model = 'claude-haiku-4-5';
+		const doc = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'The report says the sky is blue.' } };
+		const result = (content: unknown[]): MessagesBody => ({
+			model,
+			messages: [
+				{ role: 'user', content: 'Read it.' },
+				{ role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'read', input: {} }] },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content } as never] },
+			],
+		});
+		const empty = countRequest(result([]), model).inputTokens;
+		const alone = countRequest(oneMessage(model, [doc]), model).inputTokens - countRequest(oneMessage(model, []), model).inputTokens;
+		assert.equal(countRequest(result([doc]), model).inputTokens - empty, alone + 2);
+		const text = { type: 'text', text: 'Attached' };
+		assert.equal(countRequest(result([text, doc]), model).inputTokens - countRequest(result([text]), model).inputTokens, alone + 2 + 15);
+	});
 	it('scales an over-budget image to the budget and keeps whole patches', () => {
 		assert.equal(imageTokens(3008, 2000, 'v3').patches, 49 * 32);
 		assert.equal(imageTokens(1191, 1128, 'v3').patches, 41 * 38);

@@ -326,10 +326,20 @@ export const TEXT_AFTER_MEDIA = 1;
  * each change between text and image inside the result 7 more (v3, Claude 4 and later, one call and its
  * result: image alone 14 recordings (4 exact) all 11 under without it; text then image 11 recordings, 9
  * at 18 = 11 + 7; image then text 1 at 18; text, image, text 4 at 24, one over with 7 twice). Claude 3.5
- * Haiku's one shape (text then image, 5 recordings) sits 11 higher still: not modelled.
+ * Haiku's one shape (text then image, 5 recordings) is exact too once its image is covered in pairs of
+ * patches (pairsImagePatches).
  */
 export const IMAGE_IN_RESULT = 11;
 export const TEXT_IMAGE_IN_RESULT = 7;
+
+/**
+ * A document inside a tool_result costs 2 tokens more than as a block of its own, and a change between
+ * text and a document inside the result 15 more (v3: pydantic-ai, Sonnet 4.5, 7 results holding one
+ * PDF or text document 1–2 under without it, the larger taken: a budget must not under-count; ruby-llm,
+ * Haiku 4.5, text then a PDF, 2 recordings of one body 17 under without either). An estimate.
+ */
+export const DOCUMENT_IN_RESULT = 2;
+export const TEXT_DOCUMENT_IN_RESULT = 15;
 
 /**
  * Of the words a PDF's kerning breaks (see kerningSplits in pdf.ts), one costs nothing: the two PDFs

@@ -58,6 +58,8 @@ import { measuredKind, reproducedExactly } from './measuredAccuracy';
 import {
 	DOCUMENT_FIELD_FRAME,
 	IMAGE_IN_RESULT,
+	DOCUMENT_IN_RESULT,
+	TEXT_DOCUMENT_IN_RESULT,
 	KERNING_SPLITS_FREE,
 	TEXT_IMAGE_IN_RESULT,
 	MAX_IMAGE_EDGE,
@@ -498,6 +500,8 @@ function toolResultText(content: unknown, t: Tally, family: Family, text: (s: st
 			const pair = [prev, r?.type];
 			if (pair.includes('text') && pair.includes('image')) {
 				n += TEXT_IMAGE_IN_RESULT;
+			} else if (pair.includes('text') && pair.includes('document')) {
+				n += TEXT_DOCUMENT_IN_RESULT;
 			}
 			prev = r?.type;
 			if (r?.type === 'text' && typeof r.text === 'string') {
@@ -507,6 +511,7 @@ function toolResultText(content: unknown, t: Tally, family: Family, text: (s: st
 				n += IMAGE_IN_RESULT;
 			} else if (r?.type === 'document') {
 				countDocument(r, t, family, text, model);
+				n += DOCUMENT_IN_RESULT;
 			} else if (r?.type === 'search_result') {
 				countSearchResult(r, t, family, text, model);
 			} else if (r?.type === 'tool_reference') {
