@@ -1004,6 +1004,18 @@ describe('offline: measured framing rules around the text', () => {
 		assert.ok(renderToolDefinitions([tool('\u{1F600}')], true).includes('"\\ud83d\\ude00"'));
 	});
 
+	it('tool input_examples are written into the definition\'s JSON, with a 69-token instruction once (estimated)', () => {
+		const tool = { name: 'add_one', description: 'Add one to x.', input_schema: { type: 'object', properties: { x: { type: 'integer' } } } };
+		const withExamples = { ...tool, input_examples: [{ x: 5 }] };
+		assert.ok(renderToolDefinitions([withExamples], true).includes('"input_examples": [{"x": 5}], "name": "add_one"'));
+		const model = 'claude-opus-4-6';
+		const plain = countRequest(user(model, { tools: [tool] }), model);
+		const examples = countRequest(user(model, { tools: [withExamples] }), model);
+		const json = countInner(renderToolDefinitions([withExamples], true), 'v3') - countInner(renderToolDefinitions([tool], true), 'v3');
+		assert.equal(examples.inputTokens - plain.inputTokens, json + 69);
+		assert.ok(examples.notes.some((x) => /Tool input examples/.test(x)), examples.notes.join(' | '));
+	});
+
 	it('a tool result with is_error: true costs 8 more (7 without tools defined); is_error: false nothing', () => {
 		const tools = [{ name: 'lookup', description: 'Look an item up', input_schema: { type: 'object', properties: { item: { type: 'string' } } } }];
 		const body = (model: string, flag: boolean | undefined, withTools = true): MessagesBody => ({

@@ -186,12 +186,23 @@ export function renderToolDefinitions(tools: ReadonlyArray<Record<string, unknow
 			if (typeof t.description === 'string' && t.description !== '') {
 				def.description = t.description;
 			}
+			if (Array.isArray(t.input_examples) && t.input_examples.length > 0) {
+				def.input_examples = t.input_examples;
+			}
 			def.name = t.name;
 			def.parameters = t.input_schema ?? {};
 			return `<function>${promptJson(def, sortKeys)}</function>`;
 		})
 		.join('\n');
 }
+
+/**
+ * Tool definitions with `input_examples` carry them in their JSON (see renderToolDefinitions) and add an
+ * instruction once, 69 tokens (v3, Opus 4.6: 2 pydantic-ai recordings of one tool with one example, 82
+ * under without either; the instruction is what remains once the example's JSON is counted). An
+ * estimate: how it grows with more examples is not recorded, nor other families.
+ */
+export const TOOL_EXAMPLES_PROMPT = 69;
 
 /**
  * The custom tools rendered into the prompt: those with `defer_loading: true` stay out until a

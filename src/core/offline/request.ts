@@ -9,6 +9,7 @@ import {
 	TOOL_RESULT_WRAPPER,
 	toolReferenceTokens,
 	TOOL_SEARCH_RESULT,
+	TOOL_EXAMPLES_PROMPT,
 	WEB_SEARCH_TOKENS_PER_CHAR,
 	WEB_FETCH_EXTRA,
 	PARALLEL_CALL,
@@ -470,6 +471,9 @@ function countTools(
 	const server = tools.filter((x) => !(x.type === undefined || x.type === 'custom'));
 	const custom = renderedTools(tools.filter((x) => x.type === undefined || x.type === 'custom'), messages, family);
 	t.tokens += t.vocabs.countInner(renderToolDefinitions(custom, family === 'v3'), family);
+	if (custom.some((x) => Array.isArray(x.input_examples) && x.input_examples.length > 0)) {
+		t.estimate(TOOL_EXAMPLES_PROMPT, `Tool input examples: their JSON and an instruction of ≈ ${TOOL_EXAMPLES_PROMPT} tokens (measured on one recorded tool).`);
+	}
 	if (tools.some(isDeferred)) {
 		const n = deferredToolsTokens(frame);
 		if (n > 0) {
