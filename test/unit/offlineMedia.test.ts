@@ -155,6 +155,18 @@ describe('offline media: image patches', () => {
 		assert.equal(result([txt('Here it is:'), img]) - result([txt('Here it is:')]), image + 11 + 7);
 		assert.equal(result([txt('Here it is:'), img, txt('Done.')]) - result([txt('Here it is:'), txt('Done.')]), image + 11 + 7 + 7);
 	});
+	it('a document right after an image costs one more; right after a document one less on Claude 3.5 Haiku only', () => {
+		const doc = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'The report.' } };
+		const img = imageBlock(b64(png(100, 100)));
+		const txt = { type: 'text', text: 'Compare these.' };
+		const count = (model: string, content: unknown[]) => countRequest(oneMessage(model, content), model).inputTokens;
+		for (const model of ['claude-haiku-4-5', 'claude-3-5-haiku-20241022']) {
+			assert.equal(count(model, [txt, img, doc]) - count(model, [txt, doc, img]), 1, model);
+		}
+		const docs = (model: string) => count(model, [txt, doc, doc]) - 2 * count(model, [txt, doc]) + count(model, [txt]);
+		assert.equal(docs('claude-3-5-haiku-20241022'), -1);
+		assert.equal(docs('claude-haiku-4-5'), 0);
+	});
 	it('a text block after an image costs one token more than before it (measured)', () => {
 		const img = imageBlock(b64(png(100, 100)));
 		const text = { type: 'text', text: 'What is this?' };

@@ -322,6 +322,21 @@ export const DOCUMENT_FIELD_FRAME = 7;
 export const TEXT_AFTER_MEDIA = 1;
 
 /**
+ * A document right after another media block in the same message: after an image it costs one token
+ * more (v3: text, image, PDF on Claude 3.5 Haiku, Haiku 4.5 twice, 3 exact recordings 1 under without
+ * it); after a document one less on Claude 3.5 Haiku (the same one-page PDF twice: 10 exact recordings
+ * 1 over without it, the PDF alone exact). No other model has two documents recorded: they keep the
+ * full cost, the over-count.
+ */
+export function documentAfterMedia(previous: unknown, model: string): number {
+	if (previous === 'image') {
+		return 1;
+	}
+	const v = parseClaudeVersion(model);
+	return previous === 'document' && !!v && v[0] === 3 && v[1] === 5 && /haiku/.test(model.toLowerCase()) ? -1 : 0;
+}
+
+/**
  * An image inside a tool_result costs 11 tokens more than the same image as a block of its own, and
  * each change between text and image inside the result 7 more (v3, Claude 4 and later, one call and its
  * result: image alone 14 recordings (4 exact) all 11 under without it; text then image 11 recordings, 9

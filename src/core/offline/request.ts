@@ -69,6 +69,7 @@ import {
 	citationTokens,
 	citationsThinkingSeparator,
 	decodeBase64,
+	documentAfterMedia,
 	imageSize,
 	imageTokens,
 	largestImageTokens,
@@ -225,6 +226,7 @@ export function countRequest(body: MessagesBody, model: string, vocabs: VocabSto
 		// with them joined; the 8 two-block messages exact before stay exact).
 		let prevText: string | undefined;
 		let afterMedia = false;
+		let prevType: unknown;
 		let calls = 0;
 		let afterResults = resultsBefore;
 		let opening = true;
@@ -238,6 +240,9 @@ export function countRequest(body: MessagesBody, model: string, vocabs: VocabSto
 				plainText = false;
 			} else if (afterMedia) {
 				t.tokens += TEXT_AFTER_MEDIA;
+			}
+			if (blk.type === 'document') {
+				t.tokens += documentAfterMedia(prevType, modelId);
 			}
 			if (blk.type === 'tool_use' && calls++ > 0) {
 				t.tokens += family === 'v3' ? PARALLEL_CALL_V3 : PARALLEL_CALL;
@@ -256,6 +261,7 @@ export function countRequest(body: MessagesBody, model: string, vocabs: VocabSto
 				afterResults = true;
 			}
 			afterMedia = isMedia(blk);
+			prevType = blk.type;
 			// Media frames follow the message frame, not the vocabulary: Opus 4.8 images, PDFs and text
 			// documents cost what Claude 5's do (4 one-message recordings, 5 under the v4.7 offsets each).
 			if (blk.type === 'text' && typeof blk.text === 'string' && prevText !== undefined) {
