@@ -55,6 +55,8 @@ export class CountScheduler {
 	private readonly cache = new Map<string, CountResult>();
 	private readonly flights = new Map<string, Flight>();
 	private readonly sites = new Map<string, SiteWork>();
+	/** The key of each request object seen (requests are not changed once made). */
+	private readonly keys = new WeakMap<CountRequest, { readonly counterId: string; readonly key: string }>();
 	/** Sites scheduled before: their next schedule is an edit, counted when the typing pauses. */
 	private readonly seen = new Set<string>();
 	/** When any site was last edited, and the usual gap between edits (moving average over typing bursts). */
@@ -88,7 +90,14 @@ export class CountScheduler {
 	}
 
 	keyOf(request: CountRequest): string {
-		return requestKey(this.counter.id, request);
+		// A store's request is looked up, then scheduled: its key (a hash of the whole body) is made once.
+		const known = this.keys.get(request);
+		if (known && known.counterId === this.counter.id) {
+			return known.key;
+		}
+		const key = requestKey(this.counter.id, request);
+		this.keys.set(request, { counterId: this.counter.id, key });
+		return key;
 	}
 
 	cached(request: CountRequest): CountResult | undefined {
