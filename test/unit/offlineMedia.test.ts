@@ -302,7 +302,7 @@ describe('offline media: text documents', () => {
 		const body = { model, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [result] }] }] };
 		const empty = { model, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [] }] }] };
 		const n = countRequest(body, model).inputTokens - countRequest(empty, model).inputTokens;
-		assert.equal(n, countText('Alpha.', 'v3') + countText('kb://a', 'v3') + countText('A', 'v3') + 2 * 7 + 38 + 30 + 477 + 17);
+		assert.equal(n, countText('Alpha.', 'v3') + countText('kb://a', 'v3') + countText('A', 'v3') + 2 * 7 + 38 + 15 + 477 + 17);
 	});
 	it('a content document counts its text blocks, one citation chunk each', () => {
 		const content = { type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'Alpha.' }, { type: 'text', text: 'Beta.' }] }, citations: { enabled: true } };

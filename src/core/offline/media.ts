@@ -302,10 +302,12 @@ export function citationTokens(family: Family, model: string, chunks: number, wi
 }
 
 /**
- * A search_result block beyond a content document's frame (measured: 6 recordings of 1, 2 and 4
- * results, all inside tool exchanges whose own framing is estimated, so ±30).
+ * A search_result block beyond a content document's frame: 15 (v3, cited results in a tool_result:
+ * Haiku 4.5 one result, 2 exact recordings 16 over with 30, now 1 over; Sonnet 4.6 two and four
+ * results, 4 reserialized recordings 39 and 63 over with 30, now 9 and 3 over. 14 would make the exact
+ * pair exact but the four-result pair 1 under: the over-count taken).
  */
-export const SEARCH_RESULT_EXTRA = 30;
+export const SEARCH_RESULT_EXTRA = 15;
 
 /** Sentences of a text, as citations chunk a plain-text or PDF document. */
 export function sentenceCount(text: string): number {
