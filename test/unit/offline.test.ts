@@ -1016,6 +1016,18 @@ describe('offline: measured framing rules around the text', () => {
 		assert.ok(examples.notes.some((x) => /Tool input examples/.test(x)), examples.notes.join(' | '));
 	});
 
+	it('Claude 3 Haiku with tool_choice tool: one token more after a system prompt and per turn of tool results; not Claude 3.5 Haiku', () => {
+		const tools = [{ name: 'lookup', description: 'Look an item up', input_schema: { type: 'object', properties: { item: { type: 'string' } } } }];
+		const tool_choice = { type: 'tool', name: 'lookup' } as MessagesBody['tool_choice'];
+		const ask: MessagesBody['messages'] = [{ role: 'user', content: 'Find it.' }];
+		const exchange: MessagesBody['messages'] = [...ask, { role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'lookup', input: { item: 'x' } }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'Found.' }] }];
+		const blocks = (model: string) => n({ model, tools, tool_choice, messages: exchange }) - n({ model, tools, tool_choice, messages: ask });
+		const sys = (model: string) => n({ model, tools, tool_choice, system: 'Be brief.', messages: ask }) - n({ model, tools, tool_choice, messages: ask });
+		assert.equal(blocks('claude-3-haiku-20240307'), blocks('claude-3-5-haiku-20241022') + 1);
+		assert.equal(sys('claude-3-haiku-20240307'), countText('Be brief.', 'v3') + 1);
+		assert.equal(sys('claude-3-5-haiku-20241022'), countText('Be brief.', 'v3'));
+	});
+
 	it('a tool result with is_error: true costs 8 more (7 without tools defined); is_error: false nothing', () => {
 		const tools = [{ name: 'lookup', description: 'Look an item up', input_schema: { type: 'object', properties: { item: { type: 'string' } } } }];
 		const body = (model: string, flag: boolean | undefined, withTools = true): MessagesBody => ({

@@ -650,7 +650,21 @@ export function toolResultTurnTokens(
 		}
 		return o.resultTurns.length;
 	}
+	if (o.forced && forcedToolSeparator(model)) {
+		return o.resultTurns.length;
+	}
 	return /haiku/.test(model.toLowerCase()) ? o.resultTurns.filter((followed) => followed).length : 0;
+}
+
+/**
+ * Claude 3 Haiku with a forced tool_choice sets the forced tool off by one token from what follows: a
+ * system prompt (2 exact langsmith recordings, tool_choice tool, 1 under each without it) or each turn
+ * of tool results, followed or not (4 exact magentic recordings, 1 under each). Claude 3.5 Haiku and the
+ * Claude 4 models take no such token (see toolResultTurnTokens).
+ */
+export function forcedToolSeparator(model: string): boolean {
+	const v = parseClaudeVersion(model);
+	return !!v && v[0] === 3 && v[1] === 0 && /haiku/.test(model.toLowerCase());
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 	toolReferenceTokens,
 	TOOL_SEARCH_RESULT,
 	TOOL_EXAMPLES_PROMPT,
+	forcedToolSeparator,
 	WEB_SEARCH_TOKENS_PER_CHAR,
 	WEB_FETCH_EXTRA,
 	PARALLEL_CALL,
@@ -463,7 +464,7 @@ function countTools(
 	t.tokens += prompt;
 	if (forced) {
 		// tool_choice tool names the tool in the prompt (v3: constant residual once its name is counted).
-		t.tokens += t.vocabs.countInner(String(choice?.name ?? ''), family);
+		t.tokens += t.vocabs.countInner(String(choice?.name ?? ''), family) + (hasSystem && forcedToolSeparator(model) ? SYSTEM_SEPARATOR : 0);
 	} else if (hasSystem) {
 		t.tokens += SYSTEM_SEPARATOR;
 	}
