@@ -270,14 +270,14 @@ describe('offline media: text documents', () => {
 		const r = countRequest(oneMessage(model, [q, doc(data)]), model);
 		assert.equal(r.inputTokens, countUserMessage('Question?', 'v3') + countText(data, 'v3') + 38);
 	});
-	it('citations add 477 + 17 per sentence; a title adds its text + 7', () => {
+	it('citations add 477 + 17 per sentence; a title adds its text + 11', () => {
 		const data = 'First sentence. Second sentence! Third one?';
 		assert.equal(sentenceCount(data), 3);
 		const plain = countRequest(oneMessage(model, [q, doc(data)]), model).inputTokens;
 		const cited = countRequest(oneMessage(model, [q, doc(data, { citations: { enabled: true } })]), model).inputTokens;
 		assert.equal(cited - plain, 477 + 3 * 17);
 		const titled = countRequest(oneMessage(model, [q, doc(data, { title: 'facts.txt' })]), model).inputTokens;
-		assert.equal(titled - plain, countText('facts.txt', 'v3') + 7);
+		assert.equal(titled - plain, countText('facts.txt', 'v3') + 11);
 	});
 	it('thinking enabled after the citations prompt takes one separator token, except on Claude 4.6', () => {
 		const data = 'First sentence. Second sentence!';
@@ -302,7 +302,7 @@ describe('offline media: text documents', () => {
 		const body = { model, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [result] }] }] };
 		const empty = { model, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [] }] }] };
 		const n = countRequest(body, model).inputTokens - countRequest(empty, model).inputTokens;
-		assert.equal(n, countText('Alpha.', 'v3') + countText('kb://a', 'v3') + countText('A', 'v3') + 2 * 7 + 38 + 15 + 477 + 17);
+		assert.equal(n, countText('Alpha.', 'v3') + countText('kb://a', 'v3') + countText('A', 'v3') + 2 * 11 + 38 + 7 + 477 + 17);
 	});
 	it('a content document counts its text blocks, one citation chunk each', () => {
 		const content = { type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'Alpha.' }, { type: 'text', text: 'Beta.' }] }, citations: { enabled: true } };

@@ -305,9 +305,10 @@ export function citationTokens(family: Family, model: string, chunks: number, wi
  * A search_result block beyond a content document's frame: 15 (v3, cited results in a tool_result:
  * Haiku 4.5 one result, 2 exact recordings 16 over with 30, now 1 over; Sonnet 4.6 two and four
  * results, 4 reserialized recordings 39 and 63 over with 30, now 9 and 3 over. 14 would make the exact
- * pair exact but the four-result pair 1 under: the over-count taken).
+ * pair exact but the four-result pair 1 under: the over-count taken). Its two fields take
+ * DOCUMENT_FIELD_FRAME each, so 15 − 2 × 4 here.
  */
-export const SEARCH_RESULT_EXTRA = 15;
+export const SEARCH_RESULT_EXTRA = 7;
 
 /** Sentences of a text, as citations chunk a plain-text or PDF document. */
 export function sentenceCount(text: string): number {
@@ -315,10 +316,19 @@ export function sentenceCount(text: string): number {
 }
 
 /**
- * A document's title and context are text with a frame. Measured: a 3-token title cost 10 (one
- * recording); context was not recorded and is assumed alike.
+ * A document's title and context (and a search result's title and source) are text with a frame of
+ * 11. Measured (v3, Haiku 4.5): a cited text document titled "facts.txt", 2 exact recordings 4 under
+ * with 7, exact with 11; an uncited one titled "quarterly_sales.csv", 1 reserialized recording 3
+ * under with 7, 1 over with 11 (they disagree by one: the over-count taken). Context was not recorded
+ * and is assumed alike.
  */
-export const DOCUMENT_FIELD_FRAME = 7;
+export const DOCUMENT_FIELD_FRAME = 11;
+
+/**
+ * The title of a page a web_fetch result holds keeps the frame of 7 that WEB_FETCH_EXTRA was fitted
+ * with (11 would put 5 exact web_fetch recordings on v3 and v5 over).
+ */
+export const FETCHED_TITLE_FRAME = 7;
 
 /** A text block right after an image or a document costs one token more (measured: 3 recordings). */
 export const TEXT_AFTER_MEDIA = 1;

@@ -59,6 +59,7 @@ import { FAMILY_LABELS, KIND_LABELS, requestKind } from './kinds';
 import { measuredKind, reproducedExactly } from './measuredAccuracy';
 import {
 	DOCUMENT_FIELD_FRAME,
+	FETCHED_TITLE_FRAME,
 	IMAGE_IN_RESULT,
 	DOCUMENT_IN_RESULT,
 	TEXT_DOCUMENT_IN_RESULT,
@@ -582,7 +583,7 @@ function countBlock(
 			const doc = asRecord(asRecord(blk.content)?.content);
 			if (doc?.type === 'document') {
 				t.tokens += TOOL_RESULT_WRAPPER + WEB_FETCH_EXTRA;
-				countDocument(doc, t, family, text, model);
+				countDocument(doc, t, family, text, model, FETCHED_TITLE_FRAME);
 			} else {
 				t.estimate(text(stringify(blk)), 'A web_fetch result without a document is estimated from its JSON.');
 			}
@@ -670,12 +671,12 @@ function countImage(source: Record<string, unknown> | undefined, t: Tally, famil
 	t.estimate(largest, `image ≈ ${fmt(largest)} tokens (${kind}: size unknown offline, counted as the largest)`);
 }
 
-function documentFields(blk: Record<string, unknown>, text: (s: string) => number): number {
+function documentFields(blk: Record<string, unknown>, text: (s: string) => number, frame: number): number {
 	let n = 0;
 	for (const key of ['title', 'context'] as const) {
 		const v = blk[key];
 		if (typeof v === 'string' && v.length > 0) {
-			n += text(v) + DOCUMENT_FIELD_FRAME;
+			n += text(v) + frame;
 		}
 	}
 	return n;
@@ -692,9 +693,9 @@ function citations(t: Tally, family: Family, model: string, chunks: number): num
 	return n;
 }
 
-function countDocument(blk: Record<string, unknown>, t: Tally, family: Family, text: (s: string) => number, model: string): void {
+function countDocument(blk: Record<string, unknown>, t: Tally, family: Family, text: (s: string) => number, model: string, fieldFrame = DOCUMENT_FIELD_FRAME): void {
 	const source = asRecord(blk.source);
-	const fields = documentFields(blk, text);
+	const fields = documentFields(blk, text, fieldFrame);
 	const cite = citationsOn(blk);
 	if ((source?.type === 'text' && typeof source.data === 'string') || (source?.type === 'content' && Array.isArray(source.content))) {
 		let body = 0;
