@@ -1,13 +1,17 @@
 /**
  * Detection's per-document caches (trees, SDK calls, JSONL lines) are dropped when a document closes: opening
  * and closing many documents leaves nothing of them cached and never more entries than before, and a document
- * still open keeps its cache. (Other tests in the same process leave entries of their own: counts are relative.)
+ * still open keeps its cache. The caches are the detector's own: two detectors share none. (Other tests in the
+ * same process use the shared test detector and leave entries of their own: counts are relative.)
  */
 import * as assert from 'node:assert/strict';
-import { cachedDocuments, forgetDocument } from '../../src/core/detect';
+import { Detector, GrammarLoader } from '../../src/core/detect';
 import { TokenCountService } from '../../src/core/service';
 import type { CountRequest, CountResult, Counter } from '../../src/core/types';
-import { detectRequests } from '../core';
+import { detector, detectRequests } from '../core';
+
+const cachedDocuments = () => detector.caches.files();
+const forgetDocument = (fileName: string) => detector.forgetDocument(fileName);
 
 const PY = 'import anthropic\nclient = anthropic.Anthropic()\nclient.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": "hi N"}])\n';
 const TS = 'import Anthropic from "@anthropic-ai/sdk";\nconst c = new Anthropic();\nawait c.messages.create({ model: "claude-haiku-4-5", max_tokens: 5, messages: [{ role: "user", content: "hi N" }] });\n';
@@ -63,5 +67,34 @@ describe('detection caches per document', () => {
 		assert.ok(entriesOf(a.fileName) > 0);
 		forgetDocument(a.fileName);
 		assert.equal(entriesOf(a.fileName), 0);
+	});
+
+	it('two detectors share no cache: each keeps its own reads, and forgetting a document in one leaves the other\'s', async () => {
+		const grammars = new GrammarLoader();
+		const one = new Detector(grammars);
+		const two = new Detector(grammars);
+		const [py, ts, jsonl] = documents(1, 'd');
+		const countOf = (d: Detector, fileName: string) => d.caches.files().filter((f) => f === fileName).length;
+		for (const d of [py, ts, jsonl]) {
+			assert.equal((await one.detect(d.text, d.languageId, { fileName: d.fileName })).length, 1, d.fileName);
+			assert.ok(countOf(one, d.fileName) > 0, `${d.fileName} is cached by the detector that read it`);
+			assert.equal(countOf(two, d.fileName), 0, `${d.fileName} is not in the other detector's caches`);
+			assert.equal(entriesOf(d.fileName), 0, `${d.fileName} is not in the shared test detector's caches`);
+		}
+		for (const d of [py, ts, jsonl]) {
+			assert.equal((await two.detect(d.text, d.languageId, { fileName: d.fileName })).length, 1, d.fileName);
+		}
+		const kept = (d: Detector) => [py, ts, jsonl].map((x) => countOf(d, x.fileName));
+		assert.deepEqual(kept(two), kept(one), 'the second detector read and kept each document on its own');
+		for (const d of [py, ts, jsonl]) {
+			one.forgetDocument(d.fileName);
+			assert.equal(countOf(one, d.fileName), 0, `${d.fileName} is forgotten by the detector told so`);
+			assert.ok(countOf(two, d.fileName) > 0, `${d.fileName} is still cached by the other detector`);
+		}
+		for (const d of [py, ts, jsonl]) {
+			two.forgetDocument(d.fileName);
+		}
+		assert.deepEqual(two.caches.files(), [], 'nothing is left in the second detector');
+		assert.deepEqual(one.caches.files(), [], 'nothing is left in the first detector');
 	});
 });

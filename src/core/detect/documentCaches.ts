@@ -1,15 +1,19 @@
 /**
  * Detection's per-document caches (the last tree, the last SDK calls, the last JSONL lines of a document), each
- * a small LRU keyed by a key that holds the document's file name. Every cache registers itself here, so a
- * closed document is dropped from all of them at once (`forgetDocument`), and tests can see they do not grow.
+ * a small LRU keyed by a key that holds the document's file name. They are fields of one `DocumentCaches`, which
+ * a `Detector` owns: two detectors share nothing, and a closed document is dropped from all of its detector's
+ * caches at once (`forget`); tests can see they do not grow (`files`).
  */
+import type { CachedDocument } from './engine';
+import type { CachedJsonlDocument } from './json';
+import type { CachedPyDocument } from './python';
+import type { CachedTree } from './treeSitter';
+
 export class DocumentCache<V> {
 	private readonly entries = new Map<string, { file: string; value: V }>();
 
 	/** `release` frees what an entry holds (a tree-sitter tree) when it is evicted or forgotten. */
-	constructor(private readonly max: number, private readonly release?: (value: V) => void) {
-		registry.add(this as DocumentCache<unknown>);
-	}
+	constructor(private readonly max: number, private readonly release?: (value: V) => void) {}
 
 	/** The document of each entry. */
 	files(): string[] {
@@ -47,16 +51,30 @@ export class DocumentCache<V> {
 	}
 }
 
-const registry = new Set<DocumentCache<unknown>>();
+/** The per-document caches of one detector, one field per front end that keeps something between reads. */
+export class DocumentCaches {
+	/** Last tree per document and grammar (treeSitter.ts `parseText`): an edit re-parses incrementally. */
+	readonly trees = new DocumentCache<CachedTree>(8, (entry) => entry.tree.delete());
+	/** Last evaluated SDK calls per document of the tree-sitter engine (engine.ts). */
+	readonly calls = new DocumentCache<CachedDocument>(8);
+	/** Last evaluated SDK calls per Python document (python.ts). */
+	readonly python = new DocumentCache<CachedPyDocument>(8);
+	/** Last read lines per JSONL document (json.ts): an edit re-reads only the lines it touched. */
+	readonly jsonl = new DocumentCache<CachedJsonlDocument>(4);
 
-/** Drops a closed document from every detection cache. */
-export function forgetDocument(fileName: string): void {
-	for (const cache of registry) {
-		cache.forget(fileName);
+	private all(): DocumentCache<unknown>[] {
+		return [this.trees, this.calls, this.python, this.jsonl] as DocumentCache<unknown>[];
 	}
-}
 
-/** The document of every entry of every detection cache (tests: a closed document must be in none). */
-export function cachedDocuments(): string[] {
-	return [...registry].flatMap((cache) => cache.files());
+	/** Drops a closed document from every cache (its trees are freed). */
+	forget(fileName: string): void {
+		for (const cache of this.all()) {
+			cache.forget(fileName);
+		}
+	}
+
+	/** The document of every entry of every cache (tests: a closed document must be in none). */
+	files(): string[] {
+		return this.all().flatMap((cache) => cache.files());
+	}
 }

@@ -12,7 +12,7 @@ import { buildSite, InPlaceMover } from './site';
 import { cachedText, parseText, parseWithInserts, structuralChars, type GrammarLoader, type GrammarName } from './treeSitter';
 import { changedSpan } from './evalHelpers';
 import { unresolvedNode, type ObjectNode, type UnresolvedNode, type ValueNode } from './valueTree';
-import { DocumentCache } from './documentCaches';
+import type { DocumentCaches } from './documentCaches';
 
 
 /** One declaration of a name, as a binding reads it from the tree. */
@@ -247,6 +247,8 @@ export function namedArgs(node: Node | null | undefined): Node[] {
 export interface EngineOptions {
 	/** The run's grammars (the detector's). */
 	readonly grammars: GrammarLoader;
+	/** The detector's per-document caches (its last tree and calls of each document). */
+	readonly caches: DocumentCaches;
 	readonly bedrockModelId?: string;
 	/** Keeps the document's tree for an incremental re-parse on the next edit. */
 	readonly fileName?: string;
@@ -267,15 +269,13 @@ interface CachedCall {
 	readonly id: string;
 }
 
-/** Per document: the text of the last run and its calls, in document order. */
-interface CachedDocument {
+/** Per document: the text of the last run and its calls, in document order (the detector's `DocumentCaches.calls`). */
+export interface CachedDocument {
 	readonly text: string;
 	readonly calls: readonly CachedCall[];
 	/** The sites of a run that read half-typed calls from a patched text (those calls are not in `calls`). */
 	readonly partial?: readonly RequestSite[];
 }
-
-const callCache = new DocumentCache<CachedDocument>(8);
 
 /** An offset moved by the intervals a reused call maps (its own text, then each value it read). */
 type Shift = { readonly start: number; readonly end: number; readonly delta: number }[];
@@ -349,11 +349,11 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 	const parser = await options.grammars.parser(binding.grammar);
 	// The default Bedrock model is part of what a call's sites say: a different one is a different run.
 	const cacheKey = options.fileName === undefined ? undefined : `${binding.grammar}:${binding.language}:${options.bedrockModelId ?? ''}:${options.fileName}`;
-	const cached = cacheKey ? callCache.get(cacheKey) : undefined;
+	const cached = cacheKey ? options.caches.calls.get(cacheKey) : undefined;
 	// The texts are compared once, for the incremental parse and for what the edit touched.
-	const previous = cached && cached.text === cachedText(binding.grammar, options.fileName) ? cached : undefined;
+	const previous = cached && cached.text === cachedText(options.caches.trees, binding.grammar, options.fileName) ? cached : undefined;
 	const span = previous ? changedSpan(previous.text, text) : undefined;
-	const tree = parseText(parser, binding.grammar, text, options.fileName, span);
+	const tree = parseText(options.caches.trees, parser, binding.grammar, text, options.fileName, span);
 	if (!tree) {
 		return;
 	}
@@ -443,7 +443,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 		}
 		if (cacheKey) {
 			// After reading half-typed calls the confirmed calls are still kept, for the next run to reuse.
-			callCache.put(options.fileName!, cacheKey, { text, calls, partial });
+			options.caches.calls.put(options.fileName!, cacheKey, { text, calls, partial });
 		}
 	}
 }

@@ -4,11 +4,10 @@
  */
 import type { DetectProblem, RequestSite } from '../types';
 
-import { forgetDocument } from './documentCaches';
+import { DocumentCaches } from './documentCaches';
 import type { GrammarLoader } from './treeSitter';
 
 export { GrammarLoader, type GrammarPaths } from './treeSitter';
-export { cachedDocuments, forgetDocument } from './documentCaches';
 import { detectJson, detectJsonlSliced } from './json';
 import { detectPython } from './python';
 import { detectGo } from './go';
@@ -95,24 +94,28 @@ export function mightContainRequests(text: string, languageId: string, fileName?
 
 /**
  * Detection of one extension or CLI run: built with the run's grammars, which it loads on first use (a
- * grammar when the first document of its language is read). Per-document caches (the last tree, calls and
- * JSONL lines of each document) are kept between reads and dropped when the document closes.
+ * grammar when the first document of its language is read). Its per-document caches (the last tree, calls and
+ * JSONL lines of each document) are its own, handed to the front ends with the grammars: they are kept between
+ * reads and dropped when the document closes. Two detectors share nothing.
  */
 export class Detector {
+	/** What this detector keeps of each document between reads. */
+	readonly caches = new DocumentCaches();
+
 	constructor(readonly grammars: GrammarLoader) {}
 
 	/** Every request in the document, in document order. Never throws: on any failure, what was found so far. */
 	detect(text: string, languageId: string, options: DetectOptions = {}): Promise<RequestSite[]> {
-		return detectRequests(text, languageId, { ...options, grammars: this.grammars });
+		return detectRequests(text, languageId, { ...options, grammars: this.grammars, caches: this.caches });
 	}
 
-	/** Drops a closed document from every per-document cache. */
+	/** Drops a closed document from this detector's per-document caches. */
 	forgetDocument(fileName: string): void {
-		forgetDocument(fileName);
+		this.caches.forget(fileName);
 	}
 }
 
-async function detectRequests(text: string, languageId: string, options: DetectOptions & { readonly grammars: GrammarLoader }): Promise<RequestSite[]> {
+async function detectRequests(text: string, languageId: string, options: DetectOptions & { readonly grammars: GrammarLoader; readonly caches: DocumentCaches }): Promise<RequestSite[]> {
 	const out: RequestSite[] = [];
 	try {
 		if (typeof text !== 'string' || !mightContainRequests(text, languageId, options.fileName)) {

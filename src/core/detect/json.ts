@@ -8,7 +8,7 @@ import { buildSite, classifyRequest, InPlaceMover, type SiteOrigin } from './sit
 import type { ObjectNode, PropNode, ValueNode } from './valueTree';
 import { SliceClock } from '../util/slices';
 import { changedSpan } from './evalHelpers';
-import { DocumentCache } from './documentCaches';
+import type { DocumentCaches } from './documentCaches';
 
 export interface JsonDetectOptions {
 	readonly bedrockModelId?: string;
@@ -383,8 +383,13 @@ interface JsonlLine {
 	numbered?: number;
 }
 
-/** Last read per JSONL document: an edit re-reads only the lines it touched. */
-const jsonlCache = new DocumentCache<{ text: string; lines: JsonlLine[]; bedrockModelId?: string; ids?: IdCounts }>(4);
+/** Last read per JSONL document (the detector's `DocumentCaches.jsonl`): an edit re-reads only the lines it touched. */
+export interface CachedJsonlDocument {
+	text: string;
+	lines: JsonlLine[];
+	bedrockModelId?: string;
+	ids?: IdCounts;
+}
 
 /** How many sites of a document's lines carry each id before numbering, and how many ids are repeated. */
 interface IdCounts {
@@ -474,7 +479,8 @@ function moveLine(line: JsonlLine, mover: InPlaceMover, now: number): void {
  * file name, an edit re-reads only the lines it touched: the lines before it are kept, the lines after it
  * are moved (offsets, and line numbers in their ids), so a keystroke in a 10,000-line file reads one line.
  */
-export async function detectJsonlSliced(text: string, options: JsonDetectOptions & { readonly fileName?: string }, out: RequestSite[]): Promise<void> {
+export async function detectJsonlSliced(text: string, options: JsonDetectOptions & { readonly fileName?: string; readonly caches: DocumentCaches }, out: RequestSite[]): Promise<void> {
+	const jsonlCache = options.caches.jsonl;
 	const key = options.fileName;
 	const cached = key !== undefined ? jsonlCache.get(key) : undefined;
 	// The entry is this run's while it moves its lines in place: a run of the same document that starts

@@ -11,11 +11,13 @@ import { cachedText, parseText, type GrammarLoader } from './treeSitter';
 import { typedInString, type TypedEdit } from './engine';
 import { changedSpan, concatenation, follow, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { getValue, shortText, stringValue, unresolvedNode, type ObjectNode, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
-import { DocumentCache } from './documentCaches';
+import type { DocumentCaches } from './documentCaches';
 
 export interface PyDetectOptions {
 	/** The run's grammars (the detector's). */
 	readonly grammars: GrammarLoader;
+	/** The detector's per-document caches (its last tree and calls of each document). */
+	readonly caches: DocumentCaches;
 	readonly bedrockModelId?: string;
 	/** Enables incremental re-parsing of the same document. */
 	readonly fileName?: string;
@@ -712,7 +714,12 @@ interface CachedPyCall {
 	readonly sites: readonly RequestSite[];
 }
 
-const pyCache = new DocumentCache<{ text: string; calls: CachedPyCall[]; bedrockModelId?: string }>(8);
+/** Per document: the text of the last run and its calls (the detector's `DocumentCaches.python`). */
+export interface CachedPyDocument {
+	text: string;
+	calls: CachedPyCall[];
+	bedrockModelId?: string;
+}
 
 /** The SDK call whose method name is at this node, with its method and arguments. */
 function sdkCallAt(name: Node | null): { call: Node; method: string; args: Node } | undefined {
@@ -867,8 +874,8 @@ function moveCallInPlace(call: CachedPyCall, mover: InPlaceMover): void {
 export async function detectPython(text: string, options: PyDetectOptions, out: RequestSite[]): Promise<void> {
 	const parser = await options.grammars.parser('python');
 	const key = options.fileName;
-	const cached = key !== undefined ? pyCache.get(key) : undefined;
-	const previous = cached && cached.bedrockModelId === options.bedrockModelId && cached.text === cachedText('python', key) ? cached : undefined;
+	const cached = key !== undefined ? options.caches.python.get(key) : undefined;
+	const previous = cached && cached.bedrockModelId === options.bedrockModelId && cached.text === cachedText(options.caches.trees, 'python', key) ? cached : undefined;
 	if (previous && previous.text === text) {
 		for (const c of previous.calls) {
 			out.push(...c.sites);
@@ -876,7 +883,7 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 		return;
 	}
 	const span = previous ? changedSpan(previous.text, text) : undefined;
-	const tree = parseText(parser, 'python', text, options.fileName, span);
+	const tree = parseText(options.caches.trees, parser, 'python', text, options.fileName, span);
 	if (!tree) {
 		return;
 	}
@@ -919,7 +926,7 @@ export async function detectPython(text: string, options: PyDetectOptions, out: 
 			tree.delete();
 		}
 		if (key !== undefined) {
-			pyCache.put(key, key, { text, calls, bedrockModelId: options.bedrockModelId });
+			options.caches.python.put(key, key, { text, calls, bedrockModelId: options.bedrockModelId });
 		}
 	}
 }

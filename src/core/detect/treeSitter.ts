@@ -5,7 +5,7 @@
  * the same unit as document offsets.
  */
 import type { Language, Parser, Point, Tree } from 'web-tree-sitter';
-import { DocumentCache } from './documentCaches';
+import type { DocumentCache } from './documentCaches';
 import { changedSpan } from './evalHelpers';
 
 export type GrammarName = 'python' | 'go' | 'java' | 'ruby' | 'c_sharp' | 'php' | 'typescript' | 'tsx' | 'javascript';
@@ -87,25 +87,24 @@ export class GrammarLoader {
 	}
 }
 
-interface CachedTree {
+/** A document's last tree (the detector's `DocumentCaches.trees`). */
+export interface CachedTree {
 	readonly grammar: GrammarName;
 	readonly text: string;
 	readonly tree: Tree;
 }
 
-/** Last tree per document: an edit re-parses incrementally, unchanged text is not parsed again. */
-const treeCache = new DocumentCache<CachedTree>(8, (entry) => entry.tree.delete());
-
 /**
- * The tree of `text`. With a `key` (the document's name) the tree is kept and the next call re-parses
+ * The tree of `text`. With a `key` (the document's name) the tree is kept in `trees` (the detector's last
+ * tree per document: unchanged text is not parsed again) and the next call re-parses
  * only around the edit (`span`, when the caller has already compared the texts); without one the caller
  * owns the tree and must `delete()` it. When the edit is typing inside one string's text (see
  * `typedInsideLeaf`), the kept tree is only moved by the edit and not parsed again: such an edit changes
  * no node but that string's own leaf, which the edit resizes exactly as a parse would make it.
  */
-export function parseText(parser: Parser, grammar: GrammarName, text: string, key: string | undefined, span?: { prefix: number; suffix: number }): Tree | null {
+export function parseText(trees: DocumentCache<CachedTree>, parser: Parser, grammar: GrammarName, text: string, key: string | undefined, span?: { prefix: number; suffix: number }): Tree | null {
 	const cacheKey = key === undefined ? undefined : `${grammar}:${key}`;
-	const cached = cacheKey ? treeCache.get(cacheKey) : undefined;
+	const cached = cacheKey ? trees.get(cacheKey) : undefined;
 	let tree: Tree | null;
 	if (cached && cached.text === text) {
 		tree = cached.tree;
@@ -124,9 +123,9 @@ export function parseText(parser: Parser, grammar: GrammarName, text: string, ke
 		tree = parser.parse(text);
 	}
 	if (cacheKey) {
-		treeCache.delete(cacheKey);
+		trees.delete(cacheKey);
 		if (tree) {
-			treeCache.put(key!, cacheKey, { grammar, text, tree });
+			trees.put(key!, cacheKey, { grammar, text, tree });
 		}
 	}
 	return tree;
@@ -193,8 +192,8 @@ function pointAt(text: string, offset: number): Point {
 }
 
 /** The text of a document's cached tree, if any (to compare an edit once for the parse and the caller). */
-export function cachedText(grammar: GrammarName, key: string | undefined): string | undefined {
-	return key === undefined ? undefined : treeCache.get(`${grammar}:${key}`)?.text;
+export function cachedText(trees: DocumentCache<CachedTree>, grammar: GrammarName, key: string | undefined): string | undefined {
+	return key === undefined ? undefined : trees.get(`${grammar}:${key}`)?.text;
 }
 
 /**
