@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import type { CountServer } from '../server/countServer';
-import { apiSuite, lensTitles, openInEditor, tokensIn, until } from './helpers';
+import { apiSuite, clearStoredKey, lensTitles, openInEditor, storeKey, tokensIn, until } from './helpers';
 
 const KEY = 'sk-ant-test-integration-0123456789';
 
@@ -14,8 +14,15 @@ describe('Counting in a real VS Code', function () {
 	before(() => ({ api, server } = suite()));
 	/** count_tokens calls only (the Models API is read too once a key is set). */
 	const counts = () => suite().counts();
+	/** For a test that counts exactly: the key stored, whichever tests ran before it (or none). */
+	async function withKey(): Promise<void> {
+		if (!api.hasApiKey()) {
+			await storeKey(suite(), KEY);
+		}
+	}
 
 	it('shows offline figures with no key set, and sends nothing', async () => {
+		await clearStoredKey(suite());
 		const editor = await openInEditor('request.json');
 		const titles = await until(async () => {
 			await api.whenIdle();
@@ -30,7 +37,15 @@ describe('Counting in a real VS Code', function () {
 	});
 
 	it('stores the key through the command and counts exactly through the SDK', async () => {
+		// No key yet, no other editor, and no exact figure of this text left from an earlier test: Recount All
+		// Requests drops the cached figures (it counts offline, with no key).
+		await clearStoredKey(suite());
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		const editor = await openInEditor('request.json');
+		await api.whenIdle();
+		await vscode.commands.executeCommand('claudeTokenMeter.recount');
+		await api.whenIdle();
+		server.reset();
 		await api.testing!.storeApiKey(KEY);
 		const titles = await until(async () => {
 			await api.whenIdle();
@@ -56,9 +71,13 @@ describe('Counting in a real VS Code', function () {
 	});
 
 	it('recounts an edited request after the debounce with exactly one new call', async () => {
+		await withKey();
 		const editor = await openInEditor('request.json');
-		await api.whenIdle();
-		const before = tokensIn((await lensTitles(editor.document.uri))[0]);
+		const before = tokensIn(await until(async () => {
+			await api.whenIdle();
+			const t = (await lensTitles(editor.document.uri))[0];
+			return t && !/offline|Counting/.test(t) ? t : undefined;
+		}, 'the exact figure before the edit'));
 		const calls = counts().length;
 		const text = editor.document.getText();
 		const at = editor.document.positionAt(text.indexOf('covering index') + 'covering index'.length);
@@ -74,6 +93,7 @@ describe('Counting in a real VS Code', function () {
 	});
 
 	it('makes one call for a burst of keystrokes, and none for undo back to a counted text', async () => {
+		await withKey();
 		const editor = await openInEditor('burst.json');
 		const original = await until(async () => {
 			await api.whenIdle();
@@ -116,6 +136,8 @@ describe('Counting in a real VS Code', function () {
 	});
 
 	it('shows the status bar figure for the request under the cursor', async () => {
+		// Exact figures: an offline one would read "≈…".
+		await withKey();
 		const editor = await openInEditor('several.json');
 		await api.whenIdle();
 		const second = editor.document.getText().indexOf('Name three');
@@ -128,6 +150,7 @@ describe('Counting in a real VS Code', function () {
 	});
 
 	it('never writes the key to the log, even when the endpoint rejects it', async () => {
+		await withKey();
 		const editor = await openInEditor('errors.json');
 		await api.whenIdle();
 		server.inject({ status: 401, message: `invalid x-api-key ${KEY}` }, 3);
@@ -154,6 +177,7 @@ describe('Counting in a real VS Code', function () {
 	});
 
 	it('keeps the offline figure and reports the error when the endpoint fails', async () => {
+		await withKey();
 		const editor = await openInEditor('errors.json');
 		await api.whenIdle();
 		server.inject({ status: 500 }, 5);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import type { CountServer, Fault } from '../server/countServer';
-import { apiSuite, lensTitles, until } from './helpers';
+import { apiSuite, clearStoredKey, lensTitles, until } from './helpers';
 
 const KEY = 'sk-ant-faults-integration-5d0c7b29e1';
 
@@ -32,8 +32,13 @@ describe('Endpoint faults in a real VS Code', function () {
 
 	const counts = () => suite().counts();
 
-	/** Opens a request nobody counted before (so no cache answers), with `faults` queued for it. */
+	/**
+	 * Opens a request nobody counted before (so no cache answers), with `faults` queued for it. First no key
+	 * stored, so the environment's key is the one used; clearing it is a key change, which also ends a
+	 * retry-after pause an earlier test's 429s left (the 429 test's pause would otherwise hold for the hour).
+	 */
 	async function openWithFaults(faults: Fault[]): Promise<{ editor: vscode.TextEditor; opened: number }> {
+		await clearStoredKey(suite());
 		await until(async () => { await api.whenIdle(); return true; }, 'idle before the fault');
 		server.reset();
 		for (const f of faults) { server.inject(f); }
@@ -82,7 +87,8 @@ describe('Endpoint faults in a real VS Code', function () {
 		assert.match(text, /Could not reach the counting endpoint|Count failed/);
 		assert.ok(!text.includes(KEY), 'the key is not in the log');
 	});
-	// Last: the endpoint's hour-long pause then holds for every later count in this window, as it should.
+	// The endpoint's hour-long pause then holds for every later count in this window, as it should, until
+	// the next test's key change ends it.
 	it('429 with retry-after 3600: the offline figure at once, rate-limited for the hour and why, one request, no spinner', async () => {
 		const { editor, opened } = await openWithFaults(Array(5).fill({ status: 429, retryAfter: 3600 }));
 		// The wait is capped, not slept through: the offline figure shows at once, marked rate-limited.

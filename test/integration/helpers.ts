@@ -96,8 +96,6 @@ export interface ApiSuiteOptions {
 	readonly countDelay?: number;
 	/** Keys the count server accepts (else any). */
 	readonly validKeys?: readonly string[];
-	/** A key stored once the suite starts, as if the user had typed it. */
-	readonly storedKey?: string;
 	/** A key given in the environment (ANTHROPIC_API_KEY, through `api.useEnvironmentKey`); the variable is restored after. */
 	readonly environmentKey?: string;
 }
@@ -111,9 +109,10 @@ export interface ApiSuite {
 
 /**
  * Hooks for a suite that counts through the local count server: starts from `resetState()`, starts the server,
- * points `api.baseURL` at it with countingMode auto, then sets the suite's count delay and key (stored, or in
- * the environment); forgets the server's requests and faults before each test; resets and stops the server
- * after. Returns the extension's test API and the server once the suite has started.
+ * points `api.baseURL` at it with countingMode auto, then sets the suite's count delay and environment key;
+ * forgets the server's requests and faults before each test; resets and stops the server after. A stored key
+ * is each test's own precondition (`storeKey`, `clearStoredKey`). Returns the extension's test API and the
+ * server once the suite has started.
  */
 export function apiSuite(options: ApiSuiteOptions = {}): () => ApiSuite {
 	let suite: ApiSuite | undefined;
@@ -131,9 +130,6 @@ export function apiSuite(options: ApiSuiteOptions = {}): () => ApiSuite {
 			await setting('api.countDelay', options.countDelay);
 		}
 		const api = await activateExtension();
-		if (options.storedKey !== undefined) {
-			await api.testing!.storeApiKey(options.storedKey);
-		}
 		suite = { api, server, counts: () => server.requests.filter((r) => r.path === '/v1/messages/count_tokens') };
 	});
 	beforeEach(() => suite?.server.reset());
@@ -145,4 +141,33 @@ export function apiSuite(options: ApiSuiteOptions = {}): () => ApiSuite {
 		await suite?.server.close();
 	});
 	return () => { assert.ok(suite, 'the suite has started'); return suite; };
+}
+
+/**
+ * Stores `key` as the user would, for a test that needs one whatever ran before it, and waits for what a key
+ * change sets off: the Models API read (which the count server records, and which would take a fault the
+ * test queues next) and the recount of every open document. A key change also ends any retry-after pause an
+ * earlier test's 429s left on the rate limiter.
+ */
+export async function storeKey(suite: ApiSuite, key: string): Promise<void> {
+	const reads = () => suite.server.requests.filter((r) => r.path.startsWith('/v1/models')).length;
+	const before = reads();
+	await suite.api.testing!.storeApiKey(key);
+	await until(() => reads() > before, 'the Models API read of the stored key');
+	await suite.api.whenIdle();
+}
+
+/**
+ * Removes the stored key, for a test that needs none whatever ran before it (with `environmentKey`, the
+ * environment's key is then the one in use), and waits like `storeKey`: for the Models API read when a key
+ * is still available, and for the recount. The key change also ends any retry-after pause left from before.
+ */
+export async function clearStoredKey(suite: ApiSuite): Promise<void> {
+	const reads = () => suite.server.requests.filter((r) => r.path.startsWith('/v1/models')).length;
+	const before = reads();
+	await vscode.commands.executeCommand('claudeTokenMeter.clearApiKey');
+	if (suite.api.hasApiKey()) {
+		await until(() => reads() > before, 'the Models API read of the environment key');
+	}
+	await suite.api.whenIdle();
 }

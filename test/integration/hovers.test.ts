@@ -51,6 +51,12 @@ describe('Hovers on keys, arrays and constants in a real VS Code', function () {
 
 	after(resetState);
 
+	// The request's own editor in front, counted, whatever the test before opened over it.
+	beforeEach(async () => {
+		editor = await vscode.window.showTextDocument(editor.document);
+		await api.whenIdle();
+	});
+
 	it('hovering the "model" key: this request\'s cost first, then the rate card', async () => {
 		const text = ours(await hoverAt(editor, '"model"'));
 		const cost = text.search(/This request: \*\*≈?[\d,]+ tokens → \$[\d.]+\*\* input/);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { startCountServer, type CountServer } from '../server/countServer';
-import { apiSuite, lensTitles, openInEditor, setting, until, workspaceFile } from './helpers';
+import { apiSuite, clearStoredKey, lensTitles, openInEditor, setting, until, workspaceFile } from './helpers';
 
 const KEY = 'sk-ant-test-security-0123456789';
 const ATTACKER_KEY = 'sk-ant-attacker-0';
@@ -55,6 +55,7 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 	});
 
 	it('Set API Key ignores a key passed as an argument and asks instead', async () => {
+		await clearStoredKey(suite());
 		const pending = vscode.commands.executeCommand<boolean>('claudeTokenMeter.setApiKey', ATTACKER_KEY);
 		// The password box is open; dismissing it stores nothing.
 		await new Promise((r) => setTimeout(r, 500));
@@ -89,6 +90,8 @@ describe('Hostile files and workspaces in a real VS Code', function () {
 		// Long enough that the faults below are queued before the count goes out, even on a loaded machine.
 		await setting('api.countDelay', 4_000);
 		try {
+			// No key before: storing one is the key change counted here.
+			await clearStoredKey(suite());
 			const editor = await openInEditor('request.json');
 			await until(async () => { await api.whenIdle(); return /tokens/.test((await lensTitles(editor.document.uri))[0] ?? ''); }, 'the offline figure');
 			server.reset();

@@ -2,16 +2,20 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import type { CountServer } from '../server/countServer';
-import { apiSuite, activateExtension, openInEditor, setting, until, resetState } from './helpers';
+import { apiSuite, activateExtension, openInEditor, setting, storeKey, until, resetState } from './helpers';
 
 const KEY = 'sk-ant-test-ux-0123456789';
 
 describe('Estimate Request and counting states with a key, in a real VS Code', function () {
 	this.timeout(60_000);
-	const suite = apiSuite({ storedKey: KEY });
+	const suite = apiSuite();
 	let server: CountServer;
 	let api: TestApi;
 	before(() => ({ api, server } = suite()));
+	// The key stored before each test, whatever the one before did; as a key change it also ends the retry-after
+	// pause the 429 storm below leaves behind, which would otherwise turn the next report's 401 or 529 into
+	// "rate-limited".
+	beforeEach(() => storeKey(suite(), KEY));
 	const counts = () => suite().counts();
 
 	it('opening the report costs no call beyond the exact total; the exact breakdown says what it costs', async () => {
@@ -101,6 +105,12 @@ describe('Quick fixes that fix, in a real VS Code', function () {
 		await vscode.commands.executeCommand('workbench.action.files.revert');
 		await resetState();
 	});
+	// No budget but the one a test sets: a fix that raised one (or a budget left by a failed test) would add its
+	// own warning, and its preferred fix, to the next test's request.
+	beforeEach(async () => {
+		await setting('budget.maxInputTokens', undefined);
+		await setting('budget.maxCost', undefined);
+	});
 
 	const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Claude Token Meter');
 	// The actions VS Code offers at the diagnostic's range (those of the diagnostics there).
@@ -126,7 +136,6 @@ describe('Quick fixes that fix, in a real VS Code', function () {
 	});
 
 	it('a cost-budget warning offers to raise the budget, and the fix writes claudeTokenMeter.budget.maxCost and clears it', async () => {
-		await setting('budget.maxInputTokens', undefined);
 		// Below any model's price of this request, so no model switch fits it and raising the budget is preferred.
 		await setting('budget.maxCost', 1e-9);
 		const editor = await openInEditor('report.json');
