@@ -20,6 +20,15 @@ function testFiles(dir: string): string[] {
 		.map(f => path.join(dir, f));
 }
 
+/** Reverses, in place, the order of the tests and of the nested suites of `suite` and of every suite below it. */
+function reverseOrder(suite: Mocha.Suite): void {
+	suite.tests.reverse();
+	suite.suites.reverse();
+	for (const child of suite.suites) {
+		reverseOrder(child);
+	}
+}
+
 export function run(): Promise<void> {
 	const mocha = new Mocha({
 		ui: 'bdd',
@@ -27,10 +36,22 @@ export function run(): Promise<void> {
 		timeout: Number(process.env.CTM_TEST_MOCHA_TIMEOUT_MS ?? 20_000),
 		grep: process.env.CTM_TEST_GREP || undefined,
 	});
-	// CTM_TEST_ORDER=reverse runs the suites last to first: each sets its own preconditions, so order must not matter.
+	// CTM_TEST_ORDER=reverse runs everything last to first: the files, the suites of each file and of each
+	// suite, and the tests inside every suite (a suite's tests still run before its nested suites, as mocha
+	// always does). Every suite and every test sets up its own preconditions, so order must not matter; a
+	// test that only passes after another one is a bug this run shows.
 	const files = testFiles(__dirname);
-	for (const file of process.env.CTM_TEST_ORDER === 'reverse' ? files.reverse() : files) {
+	for (const file of files) {
 		mocha.addFile(file);
+	}
+	if (process.env.CTM_TEST_ORDER === 'reverse') {
+		// Once the last file has been loaded (mocha.run loads them), before the first test runs.
+		let loaded = 0;
+		mocha.suite.on(Mocha.Suite.constants.EVENT_FILE_POST_REQUIRE, () => {
+			if (++loaded === files.length) {
+				reverseOrder(mocha.suite);
+			}
+		});
 	}
 	const results: IntegrationResults = { passed: 0, failed: 0, pending: 0, failures: [] };
 	const write = () => {
