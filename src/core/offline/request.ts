@@ -277,7 +277,7 @@ export function countRequest(body: MessagesBody, model: string, vocabs: VocabSto
 	}
 
 	if (family === 'v3') {
-		for (const names of resultGroups(messages)) {
+		for (const { names } of resultTurnGroups(messages, family)) {
 			t.tokens += resultGroupTokens(names, (s) => vocabs.countInner(s, family));
 		}
 	}
@@ -367,25 +367,15 @@ function systemHasText(sys: unknown): boolean {
 /** For each user turn holding tool results: whether another message follows it (one joining it does not). */
 function resultTurns(messages: readonly unknown[], family: Family, model: string): boolean[] {
 	const followed = (i: number) => i < messages.length - 1 && !joinsPrevious(messages, i + 1, model);
-	const out: boolean[] = [];
-	messages.forEach((m, i) => {
-		const content = asRecord(m)?.content;
-		if (Array.isArray(content) && content.some((c) => asRecord(c)?.type === 'tool_result')) {
-			if (family === 'v3' && joinsResultTurn(messages, i)) {
-				out[out.length - 1] = followed(i);
-			} else {
-				out.push(followed(i));
-			}
-		}
-	});
-	return out;
+	return resultTurnGroups(messages, family).map((g) => followed(g.last));
 }
 
 /**
- * For each result turn (a user message holding tool results and the result messages merged into it):
- * the names of the calls its results answer, in order ('' for a result whose call is not found).
+ * The result turns, in order: a user message holding tool results, with the result messages merged into
+ * it on v3 (joinsResultTurn); for each, the names of the calls its results answer ('' for a result whose
+ * call is not found) and the index of its last message.
  */
-function resultGroups(messages: readonly unknown[]): string[][] {
+function resultTurnGroups(messages: readonly unknown[], family: Family): { names: string[]; last: number }[] {
 	const callNames = new Map<string, string>();
 	for (const m of messages) {
 		const content = asRecord(m)?.content;
@@ -398,17 +388,19 @@ function resultGroups(messages: readonly unknown[]): string[][] {
 			}
 		}
 	}
-	const groups: string[][] = [];
+	const groups: { names: string[]; last: number }[] = [];
 	messages.forEach((m, i) => {
 		const content = asRecord(m)?.content;
 		if (!Array.isArray(content) || !content.some((c) => asRecord(c)?.type === 'tool_result')) {
 			return;
 		}
 		const names = content.filter((c) => asRecord(c)?.type === 'tool_result').map((c) => callNames.get(String(asRecord(c)!.tool_use_id)) ?? '');
-		if (joinsResultTurn(messages, i) && groups.length > 0) {
-			groups[groups.length - 1].push(...names);
+		if (family === 'v3' && joinsResultTurn(messages, i) && groups.length > 0) {
+			const g = groups[groups.length - 1];
+			g.names.push(...names);
+			g.last = i;
 		} else {
-			groups.push(names);
+			groups.push({ names, last: i });
 		}
 	});
 	return groups;
