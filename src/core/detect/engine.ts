@@ -1,8 +1,9 @@
 /**
- * The tree-sitter detection engine shared by the Go, Java, Ruby, C# and PHP bindings: what a name refers
- * to (found lazily, only for the names a request uses), which lists are changed at run time before a call,
- * and the driver that turns the SDK calls a binding recognises into sites. The evaluation rules themselves
- * (concatenation, spreads, following names) are those of `evalHelpers.ts`, the same as every front end's.
+ * The tree-sitter detection engine shared by every SDK language's binding (TypeScript/JavaScript, Python,
+ * Go, Java, Ruby, C#, PHP): what a name refers to (found lazily, only for the names a request uses), which
+ * lists are changed at run time before a call, and the driver that turns the SDK calls a binding recognises
+ * into sites. The evaluation rules themselves (concatenation, spreads, following names) are those of
+ * `evalHelpers.ts`, the same as every front end's.
  */
 import type { Node, Parser, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, SiteLanguage, TextRange } from '../types';
@@ -35,6 +36,11 @@ export interface SdkCall {
 	readonly idName?: string;
 	/** Makes the call's sites itself (Bedrock commands), instead of one Messages site or one per batch entry. */
 	readonly push?: (value: ValueNode, origin: { id: string; language: SiteLanguage; range: TextRange; anchor: TextRange }, out: RequestSite[]) => void;
+	/**
+	 * False when the evaluated call is no request at all (Python's boto3 call to another vendor's model): it
+	 * takes no number, so the calls after it keep their ids. Default: every call takes one.
+	 */
+	readonly numbered?: (value: ValueNode) => boolean;
 }
 
 /** How a language writes names, declarations and request calls. */
@@ -70,7 +76,7 @@ const maxOccurrences = 2000;
  * declarations the binding recognises at the name's occurrences in the text.
  */
 export abstract class TreeEvaluator {
-	private readonly declarations = new Map<string, { decls: Declaration[]; mutations: number[] }>();
+	private readonly declarations = new Map<string, { decls: Declaration[]; mutations: Mutation[] }>();
 	readonly visiting = new Set<number>();
 	/** While a call is evaluated: every name it read, so a later run can tell whether its value is unchanged. */
 	recording: NameRead[] | undefined;
@@ -101,8 +107,12 @@ export abstract class TreeEvaluator {
 	/** The declaration this occurrence of a name makes, if it is one. */
 	protected abstract declarationAt(name: Node): Declaration | undefined;
 
-	/** True when this occurrence changes the list the name holds (`append`, `push`, `<<`, `+=` …). */
-	protected abstract mutationAt(name: Node): boolean;
+	/**
+	 * True when this occurrence changes the list the name holds (`append`, `push`, `<<`, `+=` …). `'rebind'`
+	 * for a new value bound where it is no declaration (Python's `x = …` inside a block): that changes what
+	 * the call sends only in a loop around the call, after it (a later turn), not before it.
+	 */
+	protected abstract mutationAt(name: Node): boolean | 'rebind';
 
 	/** True for a loop statement: a change anywhere in a loop around the call happens before a later turn. */
 	protected abstract isLoop(node: Node): boolean;
@@ -112,7 +122,7 @@ export abstract class TreeEvaluator {
 		return new RegExp(`(?<![\\w$])${name.replace(/[$]/g, '\\$')}(?![\\w$])`, 'g');
 	}
 
-	private index(name: string): { decls: Declaration[]; mutations: number[] } {
+	private index(name: string): { decls: Declaration[]; mutations: Mutation[] } {
 		let found = this.declarations.get(name);
 		if (found) {
 			return found;
@@ -129,8 +139,11 @@ export abstract class TreeEvaluator {
 			const decl = this.declarationAt(node);
 			if (decl) {
 				found.decls.push(decl);
-			} else if (this.mutationAt(node)) {
-				found.mutations.push(m.index);
+			} else {
+				const mutation = this.mutationAt(node);
+				if (mutation) {
+					found.mutations.push({ at: m.index, rebind: mutation === 'rebind' });
+				}
 			}
 		}
 		return found;
@@ -158,8 +171,8 @@ export abstract class TreeEvaluator {
 	/** True when the list held by the name is changed between its declaration and the use (or in a loop around it). */
 	changedBefore(use: Node, decl: Declaration): boolean {
 		const { mutations } = this.index(use.text);
-		if (mutations.length === 0) {
-			return false;
+		if (!mutations.some(m => m.at > decl.start)) {
+			return false; // nothing after the declaration: no walk up the tree
 		}
 		let loop: Node | null = null;
 		for (let n: Node | null = use.parent; n && n.startIndex >= decl.scope.startIndex; n = n.parent) {
@@ -167,8 +180,9 @@ export abstract class TreeEvaluator {
 				loop = n;
 			}
 		}
-		return mutations.some(at => at > decl.start && at < decl.scope.endIndex
-			&& (at < use.startIndex || (loop !== null && at >= loop.startIndex && at < loop.endIndex)));
+		const inLoop = (at: number): boolean => loop !== null && at >= loop.startIndex && at < loop.endIndex;
+		return mutations.some(({ at, rebind }) => at > decl.start && at < decl.scope.endIndex
+			&& (rebind ? inLoop(at) && at > use.startIndex : at < use.startIndex || inLoop(at)));
 	}
 
 	/** The value of a name: its declaration's value, followed with the shared depth and cycle rules. */
@@ -219,6 +233,12 @@ export abstract class TreeEvaluator {
 	}
 }
 
+/** Where a name's list is changed (see `mutationAt`). */
+interface Mutation {
+	readonly at: number;
+	readonly rebind: boolean;
+}
+
 /** One name a call's evaluation read, as recorded for the per-call cache. */
 export interface NameRead {
 	readonly name: string;
@@ -267,6 +287,8 @@ interface CachedCall {
 	/** Its sites, with the ranges and ids of that run. */
 	readonly sites: readonly RequestSite[];
 	readonly id: string;
+	/** It took no number (see `SdkCall.numbered`). */
+	readonly unnumbered?: boolean;
 }
 
 /** Per document: the text of the last run and its calls, in document order (the detector's `DocumentCaches.calls`). */
@@ -367,6 +389,10 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			ordinals.set(method, n + 1);
 			return `${binding.idPrefix ?? binding.language}:${method}#${n}`;
 		};
+		// Gives back the number just taken, for a call that turned out to take none.
+		const release = (method: string): void => {
+			ordinals.set(method, ordinals.get(method)! - 1);
+		};
 		const evaluate = (found: SdkCall, name: Node, id: string): void => {
 			const first = out.length;
 			evaluator.recording = [];
@@ -374,11 +400,15 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			const payload = found.payload();
 			const reads = evaluator.recording;
 			evaluator.recording = undefined;
+			const unnumbered = found.numbered !== undefined && !found.numbered(payload);
+			if (unnumbered) {
+				release(found.idName ?? found.method);
+			}
 			pushSites(binding, found, payload, id, text, evaluator.range(found.call), out);
 			calls.push({
 				start: found.call.startIndex, end: found.call.endIndex, method: found.method, idName: found.idName ?? found.method, nameAt: name.startIndex,
 				// A call that read text outside its names' declarations is evaluated again next time.
-				reads: evaluator.readsElsewhere ? [{ name: '', use: -1, changed: true }] : reads.map(withoutNode), sites: out.slice(first), id,
+				reads: evaluator.readsElsewhere ? [{ name: '', use: -1, changed: true }] : reads.map(withoutNode), sites: out.slice(first), id, unnumbered,
 			});
 		};
 		const base = out.length;
@@ -390,7 +420,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			return;
 		}
 		const typed = previous && span && !previous.partial ? typedInString(previous.text, text, span, tree) : undefined;
-		if (previous && typed && detectAfterTyping(binding, previous, typed, evaluator, nextId, evaluate, out, calls)) {
+		if (previous && typed && detectAfterTyping(binding, previous, typed, evaluator, nextId, release, evaluate, out, calls)) {
 			return;
 		}
 		out.length = base;
@@ -422,6 +452,9 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			const id = nextId(found.idName ?? found.method);
 			const reused = reuse(bySource.get(text.slice(found.call.startIndex, found.call.endIndex)), found.call, evaluator, id);
 			if (reused) {
+				if (reused.entry.unnumbered) {
+					release(found.idName ?? found.method);
+				}
 				out.push(...reused.sites);
 				calls.push({ ...reused.entry, nameAt: name.startIndex });
 				continue;
@@ -431,7 +464,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 		if (unconfirmed.length > 0 && binding.closeHalfTyped && tree.rootNode.hasError) {
 			const sites: RequestSite[] = [];
 			ordinals.clear();
-			if (recoverHalfTyped(binding, text, candidates, unconfirmed, calls, parser, tree, nextId, sites)) {
+			if (recoverHalfTyped(binding, text, candidates, unconfirmed, calls, parser, tree, nextId, release, sites)) {
 				out.length = base;
 				out.push(...sites);
 				partial = sites;
@@ -455,7 +488,8 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
  * be patched or the patched text confirms none of those calls.
  */
 function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, text: string, candidates: number[], unconfirmed: number[],
-	confirmedCalls: readonly CachedCall[], parser: Parser, original: Tree, nextId: (method: string) => string, out: RequestSite[]): boolean {
+	confirmedCalls: readonly CachedCall[], parser: Parser, original: Tree, nextId: (method: string) => string, release: (method: string) => void,
+	out: RequestSite[]): boolean {
 	const patches: HalfTyped[] = [];
 	for (const at of unconfirmed) {
 		if (patches.length > 0 && at < patches[patches.length - 1].end) {
@@ -511,13 +545,21 @@ function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, 
 			const id = nextId(call.idName ?? call.method);
 			// A call the document's own tree read (before the patched text): its sites, numbered in document order.
 			const known = confirmedCalls.find(c => c.start === toText(call.call.startIndex) && c.end === toText(call.call.endIndex) && c.idName === (call.idName ?? call.method));
+			if (known?.unnumbered) {
+				release(known.idName);
+				continue;
+			}
 			if (known) {
 				out.push(...known.sites.map(site => (id === known.id ? site : { ...site, id: id + site.id.slice(known.id.length) })));
 				continue;
 			}
 			confirmed ||= unconfirmed.includes(at);
 			const sites: RequestSite[] = [];
-			pushSites(binding, call, call.payload(), id, patched, evaluator.range(call.call), sites);
+			const payload = call.payload();
+			if (call.numbered && !call.numbered(payload)) {
+				release(call.idName ?? call.method);
+			}
+			pushSites(binding, call, payload, id, patched, evaluator.range(call.call), sites);
 			for (const site of sites) {
 				out.push({
 					...site, range: mapRange(site.range), anchor: mapRange(site.anchor),
@@ -569,7 +611,8 @@ export function typedInString(oldText: string, newText: string, { prefix, suffix
  * call is no longer found where it was (then the whole document is read again).
  */
 function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>, previous: CachedDocument, edit: TypedEdit, evaluator: E,
-	nextId: (method: string) => string, evaluate: (found: SdkCall, name: Node, id: string) => void, out: RequestSite[], calls: CachedCall[]): boolean {
+	nextId: (method: string) => string, release: (method: string) => void, evaluate: (found: SdkCall, name: Node, id: string) => void,
+	out: RequestSite[], calls: CachedCall[]): boolean {
 	const delta = edit.newEnd - edit.oldEnd;
 	const touches = (start: number, end: number): boolean => start <= edit.oldEnd && end >= edit.start;
 	// Untouched calls after the edit, moved in place once every touched call has been read again (until then
@@ -578,6 +621,9 @@ function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>,
 	for (const call of previous.calls) {
 		const id = nextId(call.idName);
 		const touched = touches(call.start, call.end) || call.reads.some(r => r.use < 0 || (r.value !== undefined && touches(r.value.start, r.value.end)));
+		if (!touched && call.unnumbered) {
+			release(call.idName);
+		}
 		if (!touched && call.id === id && call.end < edit.start && call.reads.every(r => r.use < edit.start && (!r.value || r.value.end < edit.start))) {
 			// Wholly before the edit: nothing moved, the sites are kept as they are.
 			out.push(...call.sites);
