@@ -68,7 +68,7 @@ export class Cache${i} {
 `;
 }
 
-function pyBlock(i: number): string {
+export function pyBlock(i: number): string {
 	return `
 SYSTEM_${i} = (
     "You are assistant number ${i}. Answer in the user's language, cite sources, "

@@ -6,7 +6,6 @@
  */
 import type { CachedDocument } from './engine';
 import type { CachedJsonlDocument } from './json';
-import type { CachedPyDocument } from './python';
 import type { CachedTree } from './treeSitter';
 
 export class DocumentCache<V> {
@@ -55,15 +54,13 @@ export class DocumentCache<V> {
 export class DocumentCaches {
 	/** Last tree per document and grammar (treeSitter.ts `parseText`): an edit re-parses incrementally. */
 	readonly trees = new DocumentCache<CachedTree>(8, (entry) => entry.tree.delete());
-	/** Last evaluated SDK calls per document of the tree-sitter engine (engine.ts). */
+	/** Last evaluated SDK calls per document of the tree-sitter engine (engine.ts), every SDK language. */
 	readonly calls = new DocumentCache<CachedDocument>(8);
-	/** Last evaluated SDK calls per Python document (python.ts). */
-	readonly python = new DocumentCache<CachedPyDocument>(8);
 	/** Last read lines per JSONL document (json.ts): an edit re-reads only the lines it touched. */
 	readonly jsonl = new DocumentCache<CachedJsonlDocument>(4);
 
 	private all(): DocumentCache<unknown>[] {
-		return [this.trees, this.calls, this.python, this.jsonl] as DocumentCache<unknown>[];
+		return [this.trees, this.calls, this.jsonl] as DocumentCache<unknown>[];
 	}
 
 	/** Drops a closed document from every cache (its trees are freed). */

@@ -1,5 +1,5 @@
 /**
- * Evaluation rules shared by every front end (the engine's bindings and Python). Each front end evaluates
+ * Evaluation rules shared by every front end (the engine's language bindings). Each front end evaluates
  * the operands with its own syntax tree and passes the results here, with a callback that makes an
  * unresolved node at the expression in hand; so a rule reads the same in every language.
  */
