@@ -1,7 +1,8 @@
 /**
  * Detection time on generated documents of realistic shape: `node out/bench/detect.js`.
  * Goals (issue 4): ≤ 5 ms per 100 KB of TypeScript, ≤ 150 ms for a 20 MB JSON file with base64 images.
- * TypeScript also runs on the compiler-based reader the engine replaced (test/oracle), marked 'old'.
+ * TypeScript also runs on the compiler-based reader the engine replaced (test/oracle), marked 'old'; Python on
+ * the Python front end the engine replaced (test/oracle/python.ts), marked 'old' too.
  */
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -9,7 +10,11 @@ import { parseTreeFast } from '../src/core/detect/json';
 import type { RequestSite } from '../src/core/types';
 import { Bail, detectTypeScriptFast } from '../test/oracle/tsFast';
 import { detectTypeScript } from '../test/oracle/typescript';
-import { detectRequests } from '../test/core';
+import { detectPython } from '../test/oracle/python';
+import { DocumentCaches } from '../src/core/detect/documentCaches';
+import { detector, detectRequests } from '../test/core';
+
+const oldPythonCaches = new DocumentCaches();
 
 /** A block of TypeScript as an application writes it: constants, helpers, a few SDK calls. */
 export function tsBlock(i: number): string {
@@ -204,9 +209,13 @@ function oldPathOf(text: string): string {
 async function measure(name: string, text: string, languageId: string, ext: string, mode: Mode, runs: number, goalMs?: number, old = false): Promise<DetectBenchRow> {
 	const fileName = mode === 'from scratch' ? undefined : `bench-${mode.replace(' ', '-')}-${text.length}${old ? '-old' : ''}.${ext}`;
 	const detect = old
-		? async (t: string, _l: string, o: { fileName?: string }): Promise<RequestSite[]> => {
+		? async (t: string, l: string, o: { fileName?: string }): Promise<RequestSite[]> => {
 			const out: RequestSite[] = [];
-			detectTypeScript(t, 'typescript', o, out);
+			if (l === 'python') {
+				await detectPython(t, { ...o, grammars: detector.grammars, caches: oldPythonCaches }, out);
+			} else {
+				detectTypeScript(t, 'typescript', o, out);
+			}
 			return out;
 		}
 		: detectRequests;
@@ -225,7 +234,7 @@ async function measure(name: string, text: string, languageId: string, ext: stri
 		cpu.push((used.user + used.system) / 1000);
 	}
 	return {
-		name, mode, bytes: text.length, sites: sites.length, path: old ? `old: ${oldPathOf(text)}` : pathOf(text, languageId),
+		name, mode, bytes: text.length, sites: sites.length, path: old ? (languageId === 'python' ? 'old: python.ts' : `old: ${oldPathOf(text)}`) : pathOf(text, languageId),
 		medianMs: median(wall), cpuMedianMs: median(cpu), minMs: Math.min(...wall), goalMs,
 	};
 }
@@ -239,6 +248,7 @@ export function tsDocument(bytes: number, withCalls = Infinity): string {
 export async function run(print: (line: string) => void = console.log): Promise<DetectBenchRow[]> {
 	const ts100k = tsDocument(100_000);
 	const ts1m = tsDocument(1_000_000);
+	const py100k = repeatTo(pyBlock, 'import anthropic\n', 100_000);
 	const py1m = repeatTo(pyBlock, 'import anthropic\n', 1_000_000);
 	const json20m = bigJson(20_000_000);
 	const jsonl10k = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ custom_id: `t-${i}`, params: { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: `Ticket ${i}: tag it.` }] } })).join('\n');
@@ -263,8 +273,14 @@ export async function run(print: (line: string) => void = console.log): Promise<
 		// 'from scratch' is what every keystroke cost before JSONL lines were re-read incrementally.
 		await measure('JSONL, 10,000 lines', jsonl10k, 'jsonl', 'jsonl', 'from scratch', 11, 30),
 		await measure('JSONL, 10,000 lines', jsonl10k, 'jsonl', 'jsonl', 'after edit', 21, 30),
+		await measure('Python, many calls', py100k, 'python', 'py', 'from scratch', 21, 5),
+		await measure('Python, many calls', py100k, 'python', 'py', 'after edit', 21, 5),
+		await measure('Python, many calls', py100k, 'python', 'py', 'from scratch', 21, 5, true),
+		await measure('Python, many calls', py100k, 'python', 'py', 'after edit', 21, 5, true),
 		await measure('Python, many calls', py1m, 'python', 'py', 'from scratch', 3),
 		await measure('Python, many calls', py1m, 'python', 'py', 'after edit', 6),
+		await measure('Python, many calls', py1m, 'python', 'py', 'from scratch', 3, undefined, true),
+		await measure('Python, many calls', py1m, 'python', 'py', 'after edit', 6, undefined, true),
 	];
 	print(`Load average: ${os.loadavg().map(l => l.toFixed(2)).join(', ')}`);
 	print('| document | mode | size | sites | path | median ms | CPU median ms | min ms | goal ms |');

@@ -2,7 +2,8 @@
 // counter answering. Untouched requests must not be recounted, so an edit should cost far less than a scan.
 // Goals (issue 9): ≤ 5 ms per keystroke at 100 KB in every language, ≤ 30 ms at 1 MB or a 10,000-line
 // JSONL file, first open ≤ 50 ms per 100 KB. TypeScript and JavaScript also run on the compiler-based
-// reader the engine replaced (test/oracle), in the same run; every document also without incremental detection
+// reader the engine replaced (test/oracle), Python also on the Python front end it replaced (test/oracle/python.ts),
+// in the same run; every document also without incremental detection
 // (the store's previous behaviour: a full re-read and every site re-keyed on each keystroke).
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -11,7 +12,9 @@ import type { RequestSite } from '../src/core/types';
 import { detectTypeScript } from '../test/oracle/typescript';
 import { TokenizerCounter } from '../src/core/count/tokenizerCounter';
 import { TokenCountService } from '../src/core/service';
-import { detectRequests, vocabs } from '../test/core';
+import { detectPython } from '../test/oracle/python';
+import { DocumentCaches } from '../src/core/detect/documentCaches';
+import { detector, detectRequests, vocabs } from '../test/core';
 
 export interface ServiceBenchRow {
 	readonly document: string;
@@ -25,18 +28,24 @@ export interface ServiceBenchRow {
 	readonly firstCpuMs: number;
 	readonly editCpuMs: number;
 	/**
-	 * CPU time of opening another document of the same size and language next (incremental engine only): the
+	 * CPU time of opening another document of the same size and language next (the engine, and Python's old front end): the
 	 * first document of a language also pays for compiling the evaluator and the grammar's code (once).
 	 */
 	readonly secondCpuMs?: number;
 }
 
-/** Detection with the compiler-based TypeScript reader for TS/JS (the old engine), the engine for the rest. */
+const oldPythonCaches = new DocumentCaches();
+
+/** Detection with the compiler-based TypeScript reader for TS/JS and the Python front end for Python (the old engines), the engine for the rest. */
 async function oldDetect(text: string, languageId: string, options: DetectOptions = {}): Promise<RequestSite[]> {
+	const out: RequestSite[] = [];
+	if (languageId === 'python') {
+		await detectPython(text, { ...options, grammars: detector.grammars, caches: oldPythonCaches }, out);
+		return out.sort((a, b) => a.range.start - b.range.start);
+	}
 	if (languageId !== 'typescript' && languageId !== 'javascript') {
 		return detectRequests(text, languageId, options);
 	}
-	const out: RequestSite[] = [];
 	detectTypeScript(text, languageId, { ...options, languageId }, out);
 	return out.sort((a, b) => a.range.start - b.range.start);
 }
@@ -93,6 +102,7 @@ const warmed = new Set<string>();
  * one by one (a cache key per site; the offline cache answers the unchanged ones).
  */
 const FULL_READ = 'full re-read (old store)';
+const PYTHON_OLD = 'python.ts (old)';
 
 function fullRead(text: string, languageId: string, options: DetectOptions = {}): Promise<RequestSite[]> {
 	return detectRequests(text, languageId, { ...options, fileName: undefined });
@@ -139,7 +149,7 @@ async function measure(name: string, languageId: string, fileName: string, text:
 	}
 	service.dispose();
 	let secondCpuMs: number | undefined;
-	if (engine === 'tree-sitter') {
+	if (engine === 'tree-sitter' || engine === PYTHON_OLD) {
 		const other = new TokenCountService({ detect, offline: new TokenizerCounter(vocabs), hasApiKey: () => false },
 			{ mode: 'offline', debounceMs: 0, defaultModel: 'claude-sonnet-5-5', bedrockEnabled: false });
 		const otherText = text.replace(/Question|ticket/g, 'Query');
@@ -161,11 +171,14 @@ export async function run(print: (line: string) => void = console.log): Promise<
 		await measure('TypeScript, 1,000 calls (190 KB)', 'typescript', 'calls-old.ts', tsFile(1_000), 'Question 500', 'compiler (old)'),
 	];
 	const extensions: Record<string, string> = { typescript: 'ts', javascript: 'js', python: 'py', go: 'go', java: 'java', ruby: 'rb', csharp: 'cs', php: 'php' };
-	for (const language of Object.keys(sdkBlocks)) {
+	// CTM_BENCH_LANGUAGES=python,go: only those languages' rows (and the JSONL and TypeScript rows above).
+	const only = process.env.CTM_BENCH_LANGUAGES?.split(',');
+	for (const language of Object.keys(sdkBlocks).filter(l => !only || only.includes(l))) {
 		for (const bytes of [100_000, 1_000_000]) {
 			const { text, calls } = sdkFile(language, bytes);
 			const size = bytes >= 1e6 ? '1 MB' : '100 KB';
-			const engines = language === 'typescript' || language === 'javascript' ? ['tree-sitter', FULL_READ, 'compiler (old)'] : ['tree-sitter', FULL_READ];
+			const engines = language === 'typescript' || language === 'javascript' ? ['tree-sitter', FULL_READ, 'compiler (old)']
+				: language === 'python' ? ['tree-sitter', FULL_READ, PYTHON_OLD] : ['tree-sitter', FULL_READ];
 			for (const engine of engines) {
 				rows.push(await measure(`${language}, ${calls.toLocaleString('en-US')} calls (${size})`, language, `calls-${bytes}-${engine.length}.${extensions[language]}`, text, `Question ${calls >> 1}`, engine));
 			}
