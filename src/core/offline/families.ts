@@ -9,12 +9,30 @@ export interface FamilyGuess {
 
 const NEWEST: Family = 'v5';
 
+/** Guesses by model id, made once per id (every request of a document asks for the same few). */
+const guesses = new Map<string, Readonly<FamilyGuess>>();
+
 /**
  * Maps a model id to its tokenizer family. Accepts Anthropic ids and aliases (`claude-opus-4-7`,
  * `claude-sonnet-4-5-20250929`, `claude-3-5-haiku-latest`), old-style ids (`claude-3-opus-20240229`,
  * `claude-2.1`, `claude-instant-1.2`) and Bedrock ids (`anthropic.claude-…-v1:0`, `us.anthropic.…`).
  */
 export function familyForModel(model: string): FamilyGuess {
+	if (typeof model !== 'string') {
+		return guessFamily(model);
+	}
+	let guess = guesses.get(model);
+	if (!guess) {
+		if (guesses.size >= 256) {
+			guesses.clear(); // ids typed by hand could be endless; a few hundred is plenty for the ones in use
+		}
+		guess = Object.freeze(guessFamily(model));
+		guesses.set(model, guess);
+	}
+	return guess;
+}
+
+function guessFamily(model: string): FamilyGuess {
 	const id = bareModelId(model);
 	if (!id) {
 		return { family: NEWEST, guessed: true, note: 'No model given: assuming the newest tokenizer family (v5).' };

@@ -842,8 +842,11 @@ export const V5_SYSTEM_NEWLINE = 1;
 export const V5_TOOL_USE_DELTA = -20;
 
 export function frameFamily(model: string, family: Family): Family {
+	if (family !== 'v4.7') {
+		return family; // only a v4.7 id can be read in another frame: no need to parse the others' versions
+	}
 	const v = parseClaudeVersion(model);
-	return family === 'v4.7' && v && v[0] === 4 && v[1] >= 8 ? 'v5' : family;
+	return v && v[0] === 4 && v[1] >= 8 ? 'v5' : family;
 }
 
 /**
