@@ -1,6 +1,6 @@
 /**
  * Python patterns seen in real code (issue 9 item 3), one test each: tool runners, parse, raw and streaming
- * response wrappers, string formatting over same-file constants, lists changed before the call, Bedrock
+ * response wrappers, resource aliases, string formatting over same-file constants, lists changed before the call, Bedrock
  * calls to other vendors' models, `.encode()` around a body, comprehensions of batch entries, run-time model ids.
  */
 import * as assert from 'node:assert/strict';
@@ -37,6 +37,25 @@ describe('detect: Python patterns from real code', () => {
 		assert.equal(raw.method, 'create');
 		const streaming = await one('with client.beta.messages.with_streaming_response.count_tokens(model="claude-haiku-4-5", messages=[{"role": "user", "content": "s"}]) as r:\n    pass\n');
 		assert.equal(streaming.id, 'py:beta.messages.count_tokens#0');
+	});
+
+	it('a resource alias (`mc = client.beta.messages`), followed through names, also to the batches and a raw-response wrapper', async () => {
+		const site = await one('mc = client.beta.messages\nm2 = mc\nm2.count_tokens(model="claude-haiku-4-5", messages=[{"role": "user", "content": "a"}])\n');
+		assert.equal(site.id, 'py:beta.messages.count_tokens#0');
+		assert.equal(site.method, 'count_tokens');
+		const batches = await sites('b = client.messages.batches\nb.create(requests=[{"custom_id": "x", "params": {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "b"}]}}])\n');
+		assert.deepEqual(batches.map(s => [s.id, s.method]), [['py:messages.batches.create#0/requests/0', 'batch']]);
+		const raw = await one('def ask(client):\n    raw = client.messages.with_raw_response\n    return raw.create(model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": "r"}])\n');
+		assert.equal(raw.id, 'py:messages.create#0');
+		assert.deepEqual(contents(raw), ['r']);
+		// A name bound to something else, or to itself, is no resource.
+		assert.deepEqual(await sites('store = make_store()\nstore.create(model="m", messages=[])\na = b\nb = a\na.create(model="m", messages=[])\n'), []);
+		// The alias changed to another resource: the same call text is read as that resource's method.
+		const call = 'mc.create(requests=[{"custom_id": "x", "params": {"model": "m", "max_tokens": 5, "messages": []}}], model="m", max_tokens=5, messages=[])\n';
+		const options = { fileName: 'alias-change.py' };
+		assert.deepEqual((await detectRequests(header + 'mc = client.messages\n' + call, 'python', options)).map(s => [s.id, s.method]), [['py:messages.create#0', 'create']]);
+		assert.deepEqual((await detectRequests(header + 'mc = client.messages.batches\n' + call, 'python', options)).map(s => [s.id, s.method]),
+			[['py:messages.batches.create#0/requests/0', 'batch']]);
 	});
 
 	it('f-strings, .format(...), % and .replace(...) over same-file constants are filled in', async () => {

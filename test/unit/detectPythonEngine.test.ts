@@ -112,6 +112,14 @@ describe('detect: Python on the shared engine agrees with the Python front end i
 		}
 	});
 
+	it('resource aliases, which the old front end did not follow: the same sites besides those', async () => {
+		const direct = 'client.messages.create(model="m", max_tokens=5, messages=[{"role": "user", "content": "direct"}])\n';
+		const text = header + direct + 'mc = client.beta.messages\nmc.stream(model="m", max_tokens=5, messages=[{"role": "user", "content": "alias"}])\n' + direct;
+		const found = await detectRequests(text, 'python', {});
+		assert.deepEqual(found.filter(s => s.id !== 'py:beta.messages.stream#0'), await oracle(text));
+		assert.deepEqual(found.filter(s => s.id === 'py:beta.messages.stream#0').map(s => s.payload.messages), [[{ role: 'user', content: 'alias' }]]);
+	});
+
 	it('randomized edits read incrementally give what a fresh read of the old front end gives', async function () {
 		this.timeout(60_000);
 		let seed = 20261201;

@@ -450,7 +450,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			}
 			seen.add(found.call.id);
 			const id = nextId(found.idName ?? found.method);
-			const reused = reuse(bySource.get(text.slice(found.call.startIndex, found.call.endIndex)), found.call, evaluator, id);
+			const reused = reuse(bySource.get(text.slice(found.call.startIndex, found.call.endIndex)), found, evaluator, id);
 			if (reused) {
 				if (reused.entry.unnumbered) {
 					release(found.idName ?? found.method);
@@ -694,14 +694,18 @@ function remember(cache: Map<string, CachedCall[]>, source: string, entry: Cache
 	}
 }
 
-/** The first cached evaluation of this call text that is still valid here, moved to this run. */
-function reuse(candidates: CachedCall[] | undefined, call: Node, evaluator: TreeEvaluator, id: string): { sites: RequestSite[]; entry: CachedCall } | undefined {
+/**
+ * The first cached evaluation of this call text that is still valid here, moved to this run. The same text
+ * read as another method (its resource alias now names other resources) is evaluated again.
+ */
+function reuse(candidates: CachedCall[] | undefined, found: SdkCall, evaluator: TreeEvaluator, id: string): { sites: RequestSite[]; entry: CachedCall } | undefined {
 	if (!candidates) {
 		return undefined;
 	}
+	const call = found.call;
 	for (let i = 0; i < candidates.length; i++) {
 		const cached = candidates[i];
-		const valid = validate(cached, call, evaluator);
+		const valid = cached.method === found.method && cached.idName === (found.idName ?? found.method) ? validate(cached, call, evaluator) : undefined;
 		const sites = valid ? cached.sites.map(s => shiftSite(s, valid.shift, id + s.id.slice(cached.id.length))) : undefined;
 		if (valid && sites && sites.every(s => s !== undefined)) {
 			candidates.splice(i, 1);

@@ -1,32 +1,19 @@
 /**
  * Python binding of the engine: keyword arguments of `client.messages.create(...)` (also `stream`,
  * `count_tokens`, `parse`, `tool_runner`, `beta.messages.*`, `with_raw_response` / `with_streaming_response`,
- * `messages.batches.create(requests=[...])`, batch entries built by a comprehension) and boto3's Bedrock
- * calls (`invoke_model(body=json.dumps({...}))`, `.encode()` around it, `converse(...)`). Values: Python's
- * string literals (prefixes r/b/f/u, triple quotes, escapes, implicit concatenation), f-strings,
- * `.format(...)`, `%` and `.replace(...)` over same-file constants, dicts, lists, `**` and `*` spreads.
+ * resource aliases such as `mc = client.beta.messages`, `messages.batches.create(requests=[...])`, batch
+ * entries built by a comprehension) and boto3's Bedrock calls (`invoke_model(body=json.dumps({...}))`,
+ * `.encode()` around it, `converse(...)`). Values: Python's string literals (prefixes r/b/f/u, triple
+ * quotes, escapes, implicit concatenation), f-strings, `.format(...)`, `%` and `.replace(...)` over
+ * same-file constants, dicts, lists, `**` and `*` spreads.
  * Names follow Python's scopes: a function's parameters, then what its body binds, then the module's.
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, TextRange, Unresolved } from '../types';
-import { concatenation, isAnthropicModelId, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
+import { concatenation, isAnthropicModelId, maxDepth, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { detectWithBinding, objectOf, scalar, TreeEvaluator, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
 import { buildSite, type SiteOrigin } from './site';
 import { getValue, shortText, stringValue, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
-
-/** `client.beta.messages.batches.create` → ['client', 'beta', 'messages', 'batches', 'create'] (names only). */
-function attributeChain(node: Node): string[] {
-	const names: string[] = [];
-	let current: Node | null = node;
-	while (current?.type === 'attribute') {
-		names.unshift(current.childForFieldName('attribute')?.text ?? '');
-		current = current.childForFieldName('object');
-	}
-	if (current?.type === 'identifier') {
-		names.unshift(current.text);
-	}
-	return names;
-}
 
 /** The name a call's id is numbered by (`messages.create`, `beta.messages.tool_runner`, `invoke_model` …). */
 function sdkMethod(full: string[]): string | undefined {
@@ -377,6 +364,27 @@ class PythonEvaluator extends TreeEvaluator {
 		return objectOf(range, props, unresolved);
 	}
 
+	/**
+	 * The names of an attribute chain (`client.beta.messages.create`), a name at its head followed to the
+	 * chain it is bound to when `follow` (`mc = client.beta.messages; mc.create(...)`, up to the depth limit).
+	 * A head that is no name (`anthropic.Anthropic().messages`) adds nothing.
+	 */
+	resourceChain(node: Node | null, follow: boolean, hops = 0): string[] {
+		const names: string[] = [];
+		let current = node;
+		while (current?.type === 'attribute') {
+			names.unshift(current.childForFieldName('attribute')?.text ?? '');
+			current = current.childForFieldName('object');
+		}
+		if (current?.type !== 'identifier') {
+			return names;
+		}
+		const value = follow && hops < maxDepth ? this.resolve(current)?.value : undefined;
+		return value && (value.type === 'attribute' || value.type === 'identifier')
+			? [...this.resourceChain(value, true, hops + 1), ...names]
+			: [current.text, ...names];
+	}
+
 	/** The expression a name is bound to (its value's node, even if changed later), recorded as read. */
 	assignedValue(use: Node): Node | undefined {
 		const read = this.readName(use);
@@ -671,7 +679,8 @@ function makeBinding(bedrockModelId: string | undefined): LanguageBinding<Python
 				return undefined;
 			}
 			const args = call.childForFieldName('arguments');
-			const idName = sdkMethod(attributeChain(fn));
+			// `client.messages.create` names its resource itself; other owners are followed as aliases (a lookup).
+			const idName = sdkMethod(ev.resourceChain(fn, false)) ?? sdkMethod(ev.resourceChain(fn, true));
 			if (!idName || !args || args.namedChildren.length === 0) {
 				return undefined;
 			}
