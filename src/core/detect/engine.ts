@@ -251,8 +251,20 @@ export interface NameRead {
 
 /** Snake case of an SDK's field or method name: `MaxTokens`/`maxTokens` → `max_tokens`, `CustomID` → `custom_id`. */
 export function snakeCase(name: string): string {
-	return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toLowerCase();
+	// Every call of a file names the same few fields: each is converted once (two regex replaces per field and
+	// call were 1.7 ms of detecting a 100 KB C# file of 400 calls).
+	let snake = snakeNames.get(name);
+	if (snake === undefined) {
+		if (snakeNames.size >= 4096) {
+			snakeNames.clear();
+		}
+		snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toLowerCase();
+		snakeNames.set(name, snake);
+	}
+	return snake;
 }
+
+const snakeNames = new Map<string, string>();
 
 /** The first named child that is not a comment. */
 export function firstNamed(node: Node | null | undefined): Node | undefined {
