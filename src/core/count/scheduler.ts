@@ -25,7 +25,22 @@ const GAP_WITHIN_BURST_MS = 3000;
 
 /** Cache key of a request for one counter: the same text on another model or tokenizer is another key. */
 export function requestKey(counterId: string, request: CountRequest): string {
-	return sha256(`${counterId}\u0000${request.provider}\u0000${request.model}\u0000${canonicalJson(request.body)}`);
+	return `${counterId}\u0000${request.provider}\u0000${request.model}\u0000${bodyDigest(request)}`;
+}
+
+/**
+ * The hash of a request's body, made once per request object: the offline and the exact scheduler both key
+ * the same request (requests are not changed once made).
+ */
+const digests = new WeakMap<CountRequest, string>();
+
+function bodyDigest(request: CountRequest): string {
+	let digest = digests.get(request);
+	if (digest === undefined) {
+		digest = sha256(canonicalJson(request.body));
+		digests.set(request, digest);
+	}
+	return digest;
 }
 
 interface Flight {
