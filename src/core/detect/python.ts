@@ -11,7 +11,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, TextRange, Unresolved } from '../types';
 import { concatenation, isAnthropicModelId, maxDepth, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
-import { detectWithBinding, objectOf, scalar, TreeEvaluator, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { detectWithBinding, firstNamed, objectOf, scalar, TreeEvaluator, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
 import { buildSite, type SiteOrigin } from './site';
 import { getValue, shortText, stringValue, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
 
@@ -130,7 +130,7 @@ class PythonEvaluator extends TreeEvaluator {
 				return this.unresolved(node, 'expression');
 			}
 			case 'parenthesized_expression': {
-				const inner = node.namedChildren.find(c => c && c.type !== 'comment');
+				const inner = firstNamed(node);
 				return inner ? this.evaluate(inner, depth) : this.unresolved(node, 'expression');
 			}
 			case 'list':
@@ -301,7 +301,7 @@ class PythonEvaluator extends TreeEvaluator {
 				continue;
 			}
 			if (child.type === 'list_splat') {
-				const inner = child.namedChildren.find(c => c && c.type !== 'comment');
+				const inner = firstNamed(child);
 				spreadItems(items, inner ? this.evaluate(inner, depth) : this.unresolved(child, 'expression'), () => this.unresolved(child, 'spread of a non-list'));
 				continue;
 			}
@@ -337,7 +337,7 @@ class PythonEvaluator extends TreeEvaluator {
 	}
 
 	private spread(splat: Node, props: PropNode[], unresolved: ObjectNode['unresolved'], depth: number): void {
-		const inner = splat.namedChildren.find(c => c && c.type !== 'comment');
+		const inner = firstNamed(splat);
 		const value = inner ? this.evaluate(inner, depth) : this.unresolved(splat, 'expression');
 		// `**` of anything but a mapping is a TypeError in Python: say so.
 		spreadProps(props, unresolved, value, () => this.unresolved(splat, 'spread of a non-dict'));
