@@ -69,7 +69,6 @@ export interface HalfTyped {
 	readonly closers: string;
 }
 
-const maxOccurrences = 2000;
 
 /**
  * Base of each language's evaluator: ranges, unresolved nodes, and names resolved through the
@@ -86,6 +85,8 @@ export abstract class TreeEvaluator {
 	known: Map<number, NameRead> | undefined;
 	/** The reason given for a name declared nowhere in the file. */
 	protected unknownName = 'unknown name';
+	/** How many occurrences of one name are looked at in the tree for its declarations and changes. */
+	protected maxOccurrences = 2000;
 
 	constructor(readonly text: string, readonly tree: Tree) { }
 
@@ -131,7 +132,7 @@ export abstract class TreeEvaluator {
 		this.declarations.set(name, found);
 		const pattern = this.occurrences(name);
 		let seen = 0;
-		for (let m = pattern.exec(this.text); m && seen < maxOccurrences; m = pattern.exec(this.text), seen++) {
+		for (let m = pattern.exec(this.text); m && seen < this.maxOccurrences; m = pattern.exec(this.text), seen++) {
 			const node = this.tree.rootNode.descendantForIndex(m.index, m.index + m[0].length);
 			if (!node || node.startIndex !== m.index || node.endIndex !== m.index + m[0].length) {
 				continue;

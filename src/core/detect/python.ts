@@ -77,6 +77,8 @@ const mutationFollows = /^[.=:+\-*/%&|^@<>#\\]$/;
 const statementLike = /statement|block|module|definition|lambda|comprehension|generator|clause|argument_list|decorator/;
 
 class PythonEvaluator extends TreeEvaluator {
+	// Every occurrence: a list changed after a thousand calls that name it is still changed before the next one.
+	protected override maxOccurrences = Infinity;
 	/** The parameter names of each function or lambda, by node id. */
 	private readonly parameters = new Map<number, Set<string>>();
 
