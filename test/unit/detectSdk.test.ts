@@ -164,6 +164,14 @@ describe('detect: Go, Java, Ruby, C#, PHP (one engine on tree-sitter)', () => {
 		const java = 'class A { void f() { client.files().create(p); builder.create(messages); } }';
 		assert.deepEqual(await detectRequests(java, 'java'), []);
 	});
+
+	it('Ruby strings: plain ones as written, escapes and interpolation decoded, a literal # kept', async () => {
+		const contents = ['"Plain text, no escapes"', "'Single: it\\'s C:\\\\dir'", '"Tab\\tand \\"quotes\\""', '"Issue #5 and #{TOPIC}"', "'#{not interpolated}'", '""', '%q(percent \\n)'];
+		const text = `TOPIC = "tides"\nclient.messages.create(model: "claude-haiku-4-5", max_tokens: 5, messages: [${contents.map(c => `{role: "user", content: ${c}}`).join(', ')}])\n`;
+		const [site] = await detectRequests(text, 'ruby', {});
+		assert.deepEqual((site.payload.messages as { content: string }[]).map(m => m.content),
+			['Plain text, no escapes', "Single: it's C:\\dir", 'Tab\tand "quotes"', 'Issue #5 and tides', '#{not interpolated}', '', 'percent \\n']);
+	});
 });
 
 describe('detect: list concatenation', () => {

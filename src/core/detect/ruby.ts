@@ -15,7 +15,17 @@ class RubyEvaluator extends TreeEvaluator {
 	evaluate(node: Node, depth = 0): ValueNode {
 		const range = this.range(node);
 		switch (node.type) {
-			case 'string':
+			case 'string': {
+				// A quoted string without escapes or interpolation is its text between the quotes: its parts (each
+				// read from the tree) need not be read.
+				const quote = this.text[range.start];
+				const inner = this.text.slice(range.start + 1, range.end - 1);
+				if ((quote === '"' || quote === '\'') && range.end - range.start >= 2 && this.text[range.end - 1] === quote
+					&& !inner.includes('\\') && (quote === '\'' || !inner.includes('#'))) {
+					return scalar(range, inner);
+				}
+				return this.string(node, depth, quote !== '\'' && !this.text.startsWith('%q', range.start));
+			}
 			case 'delimited_symbol':
 				return this.string(node, depth, !this.text.startsWith('\'', node.startIndex) && !/^%q/.test(node.text));
 			case 'simple_symbol':
