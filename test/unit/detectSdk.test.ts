@@ -172,6 +172,14 @@ describe('detect: Go, Java, Ruby, C#, PHP (one engine on tree-sitter)', () => {
 		assert.deepEqual((site.payload.messages as { content: string }[]).map(m => m.content),
 			['Plain text, no escapes', "Single: it's C:\\dir", 'Tab\tand "quotes"', 'Issue #5 and tides', '#{not interpolated}', '', 'percent \\n']);
 	});
+
+	it('PHP double-quoted strings: plain ones as written, escapes and variables decoded', async () => {
+		const contents = ['"Plain text, no escapes"', '"Tab\\tand \\"quotes\\""', '"About $topic"', '"About {$topic}!"', '"Costs \\$5"', '""', "'single $topic'"];
+		const text = `<?php\n$topic = 'tides';\n$client->messages->create(model: 'claude-haiku-4-5', maxTokens: 5, messages: [${contents.map(c => `['role' => 'user', 'content' => ${c}]`).join(', ')}]);\n`;
+		const [site] = await detectRequests(text, 'php', {});
+		assert.deepEqual((site.payload.messages as { content: string }[]).map(m => m.content),
+			['Plain text, no escapes', 'Tab\tand "quotes"', 'About tides', 'About tides!', 'Costs $5', '', 'single $topic']);
+	});
 });
 
 describe('detect: list concatenation', () => {

@@ -179,6 +179,12 @@ describe('detect: TypeScript/JavaScript calls the compiler-based reader did not 
 		assert.deepEqual(await detectRequests('const messages = store(); messages.create({ model: "m", messages: [] });', 'typescript'), []);
 	});
 
+	it('template literals without substitutions: escapes decoded, an escaped ${ kept as text', async () => {
+		const site = await one('client.messages.create({ model: "m", messages: [{ role: "user", content: `Tab\\tcaf\\u00e9 \\`q\\`` }, { role: "user", content: `cost \\${price}` }, { role: "user", content: `` }] });');
+		assert.deepEqual(site.payload.messages, [{ role: 'user', content: 'Tab\tcafé `q`' }, { role: 'user', content: 'cost ${price}' }, { role: 'user', content: '' }]);
+		assert.deepEqual(site.unresolved, []);
+	});
+
 	it('template literals with substitutions: joined when every part is a same-file constant, else a lower bound', async () => {
 		const site = await one('const NAME = "Ada"; const N = 3;\nclient.messages.create({ model: "claude-haiku-4-5", messages: [{ role: "user", content: `Hi ${NAME}, pick ${N} of ${"x" + 1}` }] });');
 		assert.deepEqual(site.payload.messages, [{ role: 'user', content: 'Hi Ada, pick 3 of x1' }]);

@@ -135,6 +135,11 @@ class JsEvaluator extends TreeEvaluator {
 
 	/** A template literal: its text when every substitution is known (a same-file constant), else unresolved. */
 	private template(node: Node, depth: number): ValueNode {
+		const whole = this.text.slice(node.startIndex + 1, Math.max(node.startIndex + 1, node.endIndex - 1));
+		if (!whole.includes('${')) {
+			// No substitution: its text is its value, without reading its parts from the tree.
+			return scalar(this.range(node), cookString(whole, true));
+		}
 		let value = '';
 		let at = node.startIndex + 1;
 		for (const child of node.namedChildren) {

@@ -88,6 +88,12 @@ class PhpEvaluator extends TreeEvaluator {
 	}
 
 	private encapsed(node: Node, depth: number): ValueNode {
+		const range = this.range(node);
+		const inner = this.text.slice(range.start + 1, range.end - 1);
+		if (this.text[range.start] === '"' && this.text[range.end - 1] === '"' && range.end - range.start >= 2 && !inner.includes('\\') && !inner.includes('$')) {
+			// Neither escapes nor variables: its text between the quotes, without reading its parts from the tree.
+			return scalar(range, inner);
+		}
 		const pieces: (string | ValueNode)[] = [];
 		for (const part of namedArgs(node)) {
 			if (part.type === 'string_content' || part.type === 'string_value') {
@@ -98,7 +104,7 @@ class PhpEvaluator extends TreeEvaluator {
 				pieces.push(this.evaluate(part, depth));
 			}
 		}
-		return interpolated(pieces, this.range(node), this.maker(node));
+		return interpolated(pieces, range, this.maker(node));
 	}
 
 	/** `[a, b]` is a list, `['k' => v]` a map (an object); `...$x` spreads. */
