@@ -130,6 +130,9 @@ export abstract class TreeEvaluator {
 		}
 		found = { decls: [], mutations: [] };
 		this.declarations.set(name, found);
+		if (name === '') {
+			return found; // a name the grammar inserted (MISSING) where a half-typed call has no value yet: declared nowhere
+		}
 		const pattern = this.occurrences(name);
 		let seen = 0;
 		for (let m = pattern.exec(this.text); m && seen < this.maxOccurrences; m = pattern.exec(this.text), seen++) {
@@ -450,12 +453,15 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 		for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
 			const at = match.index + match[0].indexOf(match[1]);
 			const name = tree.rootNode.descendantForIndex(at, at + match[1].length);
+			// A name inside other text (a string a half-typed call left open) may be a call once that is closed.
+			candidates.push(at);
 			if (!name || name.startIndex !== at) {
 				continue;
 			}
-			candidates.push(at);
 			const found = binding.sdkCall(name, evaluator);
-			if (!found) {
+			// A call with an error inside may be a half-typed one the grammar closed with the text after it
+			// (an open string running into the next call): read as typed if its brackets are not closed.
+			if (!found || found.call.hasError) {
 				unconfirmed.push(at);
 			}
 			if (!found || seen.has(found.call.id)) {
