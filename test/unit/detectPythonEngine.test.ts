@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { detector, detectRequests } from '../core';
 import type { RequestSite } from '../../src/core/types';
 import { DocumentCaches } from '../../src/core/detect/documentCaches';
+import { halfTypedCloser } from '../../src/core/detect/halfTyped';
 import { readNotebook } from '../../src/core/notebook';
 import { detectPython as oldDetectPython } from '../oracle/python';
 import { pyBlock, repeatTo } from '../../bench/detect';
@@ -17,6 +18,19 @@ import { sdkFile } from '../../bench/service';
 import { readFixture } from './detectHelpers';
 
 const oracleCaches = new DocumentCaches();
+
+const closePython = halfTypedCloser('python');
+const pythonCandidates = /\.\s*(create|stream|count_tokens|parse|tool_runner|invoke_model|invoke_model_with_response_stream|converse|converse_stream)\s*\(/g;
+
+/** True when a candidate call's brackets are not closed in the text (the engine reads it half-typed). */
+function halfTyped(text: string): boolean {
+	for (const m of text.matchAll(pythonCandidates)) {
+		if (closePython(text, m.index + m[0].indexOf(m[1]))) {
+			return true;
+		}
+	}
+	return false;
+}
 
 /** The old front end's sites, as the detector hands them out (only texts that mention messages, in document order). */
 async function oracle(text: string, bedrockModelId?: string): Promise<RequestSite[]> {
@@ -129,6 +143,8 @@ describe('detect: Python on the shared engine agrees with the Python front end i
 			seed = (seed * 1103515245 + 12345) % 2147483648;
 			return seed % n;
 		};
+		let compared = 0;
+		let skipped = 0;
 		const pieces = ['a', 'Z', ' ', '1', '"', '\'', '{', '}', '(', ')', '[', ']', ',', '=', '\n', '#', '\\', 'f"{x}"', '.append(x)', '*', ':'];
 		for (const start of [readFixture('support.py'), header + snippets.filter(s => s.length < 10_000).join('\n'), repeatTo(pyBlock, 'import anthropic\n', 20_000)]) {
 			const fileName = `py-random-${start.length}.py`;
@@ -144,8 +160,19 @@ describe('detect: Python on the shared engine agrees with the Python front end i
 				if (step % 30 === 29) {
 					text = start; // back to a text read before
 				}
-				assert.deepEqual(await detectRequests(text, 'python', { fileName }), await oracle(text), `step ${step}`);
+				const found = await detectRequests(text, 'python', { fileName });
+				if (halfTyped(text)) {
+					// A call whose brackets are not closed: the engine reads it as if closed where its text ends
+					// (detectHalfTyped.test.ts), the old front end did not, so only a fresh read is the reference.
+					assert.deepEqual(found, await detectRequests(text, 'python', {}), `step ${step}`);
+					skipped++;
+					continue;
+				}
+				assert.deepEqual(found, await oracle(text), `step ${step}`);
+				compared++;
 			}
 		}
+		// Most steps are still compared with the old front end (measured: 256 of 360 with this seed; the other 104 leave a bracket open).
+		assert.ok(compared >= 2 * skipped, `${compared} compared, ${skipped} half-typed`);
 	});
 });

@@ -8,6 +8,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod } from '../types';
 import { concatenation, negation } from './evalHelpers';
 import { detectWithBinding, impliedType, interpolated, namedArgs, objectOf, roleConstant, scalar, snakeCase, TreeEvaluator, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { halfTypedCloser } from './halfTyped';
 import { csharpModels } from './sdkModels';
 import type { PropNode, UnresolvedNode, ValueNode } from './valueTree';
 
@@ -198,6 +199,7 @@ export const csharpBinding: LanguageBinding<CsharpEvaluator> = {
 	language: 'csharp',
 	candidates: /\.\s*(Create|CreateStreaming|CountTokens)\s*\(/,
 	makeEvaluator: (text: string, tree: Tree) => new CsharpEvaluator(text, tree),
+	closeHalfTyped: halfTypedCloser('csharp'),
 	sdkCall(name: Node, ev: CsharpEvaluator): SdkCall | undefined {
 		const access = name.parent;
 		const call = access?.parent;

@@ -8,6 +8,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { SdkMethod } from '../types';
 import { concatenation, negation } from './evalHelpers';
 import { detectWithBinding, impliedType, namedArgs, objectOf, roleConstant, scalar, snakeCase, TreeEvaluator, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { halfTypedCloser } from './halfTyped';
 import { goModels } from './sdkModels';
 import type { RequestSite } from '../types';
 import type { PropNode, ValueNode } from './valueTree';
@@ -236,6 +237,7 @@ export const goBinding: LanguageBinding<GoEvaluator> = {
 	language: 'go',
 	candidates: /\.\s*(New|NewStreaming|CountTokens)\s*\(/,
 	makeEvaluator: (text: string, tree: Tree) => new GoEvaluator(text, tree),
+	closeHalfTyped: halfTypedCloser('go'),
 	sdkCall(name: Node, ev: GoEvaluator): SdkCall | undefined {
 		const selector = name.parent;
 		const call = selector?.parent;

@@ -8,6 +8,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod } from '../types';
 import { concatenation, negation } from './evalHelpers';
 import { detectWithBinding, impliedType, namedArgs, objectOf, roleConstant, scalar, snakeCase, TreeEvaluator, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { halfTypedCloser } from './halfTyped';
 import { javaModels } from './sdkModels';
 import { getProp, type PropNode, type UnresolvedNode, type ValueNode } from './valueTree';
 
@@ -215,6 +216,7 @@ export const javaBinding: LanguageBinding<JavaEvaluator> = {
 	language: 'java',
 	candidates: /\.\s*(create|createStreaming|countTokens)\s*\(/,
 	makeEvaluator: (text: string, tree: Tree) => new JavaEvaluator(text, tree),
+	closeHalfTyped: halfTypedCloser('java'),
 	sdkCall(name: Node, ev: JavaEvaluator): SdkCall | undefined {
 		const call = name.parent;
 		if (name.type !== 'identifier' || call?.type !== 'method_invocation' || call.childForFieldName('name')?.id !== name.id) {

@@ -9,7 +9,8 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, SiteLanguage, SiteShape } from '../types';
 import { asObject, concatCall, concatenation, isAnthropicModelId, negation, spreadItems, spreadProps } from './evalHelpers';
-import { detectWithBinding, namedArgs, scalar, TreeEvaluator, type Declaration, type EngineOptions, type HalfTyped, type LanguageBinding, type SdkCall } from './engine';
+import { detectWithBinding, namedArgs, scalar, TreeEvaluator, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { halfTypedCloser } from './halfTyped';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import type { GrammarName } from './treeSitter';
 import { getValue, stringValue, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
@@ -421,82 +422,6 @@ function pushCommand(ev: JsEvaluator, command: string, value: ValueNode, origin:
 	out.push({ ...site, unresolved, method });
 }
 
-const closing: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
-
-/**
- * Where a call still being typed ends and what closes it: its text runs from the method name to the first
- * blank line (or the end of the file); a string left open at a line end is closed there. Undefined when
- * the call's brackets close (it is not half-typed) or the text cannot be closed by appending.
- */
-export function closeHalfTyped(text: string, at: number): HalfTyped | undefined {
-	let i = at;
-	while (i < text.length && /[\w$]/.test(text[i])) {
-		i++;
-	}
-	const open = text.indexOf('(', i);
-	if (open < 0 || text.slice(i, open).trim() !== '' && !text.slice(i, open).trim().startsWith('<')) {
-		return undefined;
-	}
-	const stack: string[] = [];
-	let end = text.length;
-	let quote = '';
-	for (i = open; i < text.length; i++) {
-		const c = text[i];
-		if (c === '\n' && /^\n[ \t\r]*\n/.test(text.slice(i, i + 200))) {
-			end = i;
-			break;
-		}
-		if (c === '"' || c === '\'') {
-			let j = i + 1;
-			while (j < text.length && text[j] !== c && text[j] !== '\n') {
-				j += text[j] === '\\' ? 2 : 1;
-			}
-			if (j >= text.length || text[j] === '\n') {
-				end = j;
-				quote = c;
-				break;
-			}
-			i = j;
-		} else if (c === '`') {
-			let j = i + 1;
-			while (j < text.length && text[j] !== '`') {
-				j += text[j] === '\\' ? 2 : 1;
-			}
-			if (j >= text.length) {
-				return undefined;
-			}
-			i = j;
-		} else if (c === '/' && text[i + 1] === '/') {
-			const eol = text.indexOf('\n', i);
-			i = eol < 0 ? text.length : eol - 1;
-		} else if (c === '/' && text[i + 1] === '*') {
-			const close = text.indexOf('*/', i + 2);
-			if (close < 0) {
-				return undefined;
-			}
-			i = close + 1;
-		} else if (c in closing) {
-			stack.push(closing[c]);
-		} else if (c === ')' || c === ']' || c === '}') {
-			if (stack.pop() !== c) {
-				return undefined;
-			}
-			if (stack.length === 0) {
-				return undefined;
-			}
-		}
-	}
-	if (stack.length === 0) {
-		return undefined;
-	}
-	if (!quote) {
-		while (end > open && /\s/.test(text[end - 1])) {
-			end--;
-		}
-	}
-	return { end, closers: quote + stack.reverse().join('') };
-}
-
 function makeBinding(grammar: GrammarName, language: SiteLanguage, idPrefix: string, bedrockModelId: string | undefined): LanguageBinding<JsEvaluator> {
 	return {
 		grammar,
@@ -504,7 +429,7 @@ function makeBinding(grammar: GrammarName, language: SiteLanguage, idPrefix: str
 		idPrefix,
 		candidates: /(?:\.\s*|\bnew\s+(?:[\w$]+\s*\.\s*)*)(create|stream|countTokens|parse|toolRunner|InvokeModelCommand|InvokeModelWithResponseStreamCommand|ConverseCommand|ConverseStreamCommand)\b/,
 		makeEvaluator: (text: string, tree: Tree) => new JsEvaluator(text, tree),
-		closeHalfTyped,
+		closeHalfTyped: halfTypedCloser('javascript'),
 		sdkCall(name: Node, ev: JsEvaluator): SdkCall | undefined {
 			if (commands.has(name.text)) {
 				const target = name.parent?.type === 'member_expression' && name.parent.childForFieldName('property')?.id === name.id ? name.parent : name;

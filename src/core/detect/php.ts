@@ -9,6 +9,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod } from '../types';
 import { concatenation, negation, spreadItems, spreadProps } from './evalHelpers';
 import { detectWithBinding, impliedType, interpolated, namedArgs, objectOf, scalar, snakeCase, TreeEvaluator, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { halfTypedCloser } from './halfTyped';
 import { phpModels } from './sdkModels';
 import type { PropNode, UnresolvedNode, ValueNode } from './valueTree';
 
@@ -208,6 +209,7 @@ export const phpBinding: LanguageBinding<PhpEvaluator> = {
 	language: 'php',
 	candidates: /->\s*(create|createStream|countTokens|toolRunner)\s*\(/,
 	makeEvaluator: (text: string, tree: Tree) => new PhpEvaluator(text, tree),
+	closeHalfTyped: halfTypedCloser('php'),
 	sdkCall(name: Node, ev: PhpEvaluator): SdkCall | undefined {
 		const call = name.parent;
 		if (name.type !== 'name' || call?.type !== 'member_call_expression' || call.childForFieldName('name')?.id !== name.id) {

@@ -12,6 +12,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, TextRange, Unresolved } from '../types';
 import { concatenation, isAnthropicModelId, maxDepth, negation, pushBatchEntries, spreadItems, spreadProps } from './evalHelpers';
 import { detectWithBinding, firstNamed, objectOf, scalar, TreeEvaluator, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { halfTypedCloser } from './halfTyped';
 import { buildSite, type SiteOrigin } from './site';
 import { getValue, shortText, stringValue, type ObjectNode, type PropNode, type ValueNode } from './valueTree';
 
@@ -674,6 +675,7 @@ function makeBinding(bedrockModelId: string | undefined): LanguageBinding<Python
 		/** `.create(`, `.count_tokens(`, `.converse(` …: candidates found in the text, confirmed on the syntax tree. */
 		candidates: /\.\s*(create|stream|count_tokens|parse|tool_runner|invoke_model|invoke_model_with_response_stream|converse|converse_stream)\s*\(/,
 		makeEvaluator: (text: string, tree: Tree) => new PythonEvaluator(text, tree),
+		closeHalfTyped: halfTypedCloser('python'),
 		sdkCall(name: Node, ev: PythonEvaluator): SdkCall | undefined {
 			const fn = name.parent;
 			const call = fn?.parent;

@@ -8,6 +8,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod } from '../types';
 import { concatenation, negation, spreadItems, spreadProps } from './evalHelpers';
 import { detectWithBinding, interpolated, namedArgs, objectOf, scalar, TreeEvaluator, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { halfTypedCloser } from './halfTyped';
 import { rubyModels } from './sdkModels';
 import type { PropNode, UnresolvedNode, ValueNode } from './valueTree';
 
@@ -217,6 +218,7 @@ export const rubyBinding: LanguageBinding<RubyEvaluator> = {
 	language: 'ruby',
 	candidates: /\.\s*(create|stream|stream_raw|count_tokens|tool_runner)\b/,
 	makeEvaluator: (text: string, tree: Tree) => new RubyEvaluator(text, tree),
+	closeHalfTyped: halfTypedCloser('ruby'),
 	sdkCall(name: Node, ev: RubyEvaluator): SdkCall | undefined {
 		const call = name.parent;
 		if (name.type !== 'identifier' || call?.type !== 'call' || call.childForFieldName('method')?.id !== name.id) {
