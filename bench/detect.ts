@@ -264,6 +264,8 @@ export async function run(print: (line: string) => void = console.log): Promise<
 	// Typing a new call in the middle of the file: the brackets are open until the call is finished.
 	const cut = ts100k.indexOf('export async function answer', ts100k.length >> 1);
 	const halfTyped = ts100k.slice(0, cut) + 'const draft = client.messages.create({ model: \'claude-haiku-4-5\', messages: [{ role: \'user\', content: \n\n' + ts100k.slice(cut);
+	const pyCut = py100k.indexOf('def answer_', py100k.length >> 1);
+	const pyHalfTyped = py100k.slice(0, pyCut) + 'draft = client.messages.create(model="claude-haiku-4-5", messages=[{"role": "user", "content": \n\n' + py100k.slice(pyCut);
 	const rows = [
 		await measure('TypeScript, many calls', ts100k, 'typescript', 'ts', 'from scratch', 41, 5),
 		await measure('TypeScript, many calls', ts100k, 'typescript', 'ts', 'after edit', 41, 5),
@@ -286,6 +288,9 @@ export async function run(print: (line: string) => void = console.log): Promise<
 		await measure('Python, many calls', py100k, 'python', 'py', 'after edit', 21, 5),
 		await measure('Python, many calls', py100k, 'python', 'py', 'from scratch', 21, 5, true),
 		await measure('Python, many calls', py100k, 'python', 'py', 'after edit', 21, 5, true),
+		await measure('Python, half-typed call', pyHalfTyped, 'python', 'py', 'from scratch', 11),
+		await measure('Python, half-typed call', pyHalfTyped, 'python', 'py', 'after edit', 11),
+		await measure('Python, half-typed call', pyHalfTyped, 'python', 'py', 'after edit', 11, undefined, true),
 		await measure('Python, many calls', py1m, 'python', 'py', 'from scratch', 3),
 		await measure('Python, many calls', py1m, 'python', 'py', 'after edit', 6),
 		await measure('Python, many calls', py1m, 'python', 'py', 'from scratch', 3, undefined, true),
