@@ -265,7 +265,8 @@ export async function run(print: (line: string) => void = console.log): Promise<
 	const cut = ts100k.indexOf('export async function answer', ts100k.length >> 1);
 	const halfTyped = ts100k.slice(0, cut) + 'const draft = client.messages.create({ model: \'claude-haiku-4-5\', messages: [{ role: \'user\', content: \n\n' + ts100k.slice(cut);
 	const pyCut = py100k.indexOf('def answer_', py100k.length >> 1);
-	const pyHalfTyped = py100k.slice(0, pyCut) + 'draft = client.messages.create(model="claude-haiku-4-5", messages=[{"role": "user", "content": \n\n' + py100k.slice(pyCut);
+	// A string still open: without closing it the grammar's call runs on into the functions after it.
+	const pyHalfTyped = py100k.slice(0, pyCut) + 'draft = client.messages.create(model="claude-haiku-4-5", messages=[{"role": "user", "content": "Summarise the\n\n' + py100k.slice(pyCut);
 	const rows = [
 		await measure('TypeScript, many calls', ts100k, 'typescript', 'ts', 'from scratch', 41, 5),
 		await measure('TypeScript, many calls', ts100k, 'typescript', 'ts', 'after edit', 41, 5),
