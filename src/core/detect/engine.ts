@@ -7,11 +7,10 @@
  */
 import type { Node, Parser, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod, SiteLanguage, TextRange } from '../types';
-import { follow, pushBatchEntries, type MakeUnresolved } from './evalHelpers';
+import { changedSpan, follow, pushBatchEntries, type MakeUnresolved } from './evalHelpers';
 import { firstLineAnchor } from './json';
 import { buildSite, InPlaceMover } from './site';
 import { cachedText, parseText, parseWithInserts, structuralChars, type GrammarLoader, type GrammarName } from './treeSitter';
-import { changedSpan } from './evalHelpers';
 import { unresolvedNode, type ObjectNode, type UnresolvedNode, type ValueNode } from './valueTree';
 import type { DocumentCaches } from './documentCaches';
 
@@ -237,6 +236,11 @@ export abstract class TreeEvaluator {
 	}
 }
 
+/** True when the evaluated call is no request and gives its id's number back (see `SdkCall.numbered`). */
+function takesNoNumber(call: SdkCall, payload: ValueNode): boolean {
+	return call.numbered !== undefined && !call.numbered(payload);
+}
+
 /** Where a name's list is changed (see `mutationAt`). */
 interface Mutation {
 	readonly at: number;
@@ -416,7 +420,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			const payload = found.payload();
 			const reads = evaluator.recording;
 			evaluator.recording = undefined;
-			const unnumbered = found.numbered !== undefined && !found.numbered(payload);
+			const unnumbered = takesNoNumber(found, payload);
 			if (unnumbered) {
 				release(found.idName ?? found.method);
 			}
@@ -575,7 +579,7 @@ function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, 
 			confirmed ||= unconfirmed.includes(at);
 			const sites: RequestSite[] = [];
 			const payload = call.payload();
-			if (call.numbered && !call.numbered(payload)) {
+			if (takesNoNumber(call, payload)) {
 				release(call.idName ?? call.method);
 			}
 			pushSites(binding, call, payload, id, patched, evaluator.range(call.call), sites);
