@@ -69,7 +69,8 @@ export function halfTypedCloser(language: HalfTypedLanguage): (text: string, at:
 }
 
 const closing: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
-const pairs: Record<string, string> = { '(': ')', '[': ']', '{': '}', '<': '>' };
+/** The brackets a Ruby `%` literal may be written with. */
+const pairs: Record<string, string> = { ...closing, '<': '>' };
 
 /** True when a blank line starts at this line break (the first 200 characters after it looked at). */
 function blankLineAt(text: string, i: number): boolean {
@@ -185,6 +186,7 @@ function closeHalfTyped(lexicon: Lexicon, text: string, at: number): HalfTyped |
 	const building: boolean[] = [];
 	let end = text.length;
 	let quote = '';
+	let literalEnd: number | undefined;
 	for (i = open; i < text.length; i++) {
 		const c = text[i];
 		if (c === '\n' && blankLineAt(text, i)) {
@@ -212,8 +214,8 @@ function closeHalfTyped(lexicon: Lexicon, text: string, at: number): HalfTyped |
 				return undefined;
 			}
 			i = close + lexicon.blockComment[1].length - 1;
-		} else if (c === '%' && lexicon.percentLiterals && percentLiteralEnd(text, i) !== undefined) {
-			i = percentLiteralEnd(text, i)!;
+		} else if (c === '%' && lexicon.percentLiterals && (literalEnd = percentLiteralEnd(text, i)) !== undefined) {
+			i = literalEnd;
 		} else if (c in closing) {
 			if (lexicon.builders && c === '(' && stack.length > 0) {
 				const word = /(?:^|[^\w$])(builder|build)\s*$/.exec(text.slice(Math.max(open, i - 40), i))?.[1];
