@@ -1,3 +1,4 @@
+import { memoized } from '../util/memo';
 import type { Family } from './tokenizer';
 
 export interface FamilyGuess {
@@ -9,8 +10,11 @@ export interface FamilyGuess {
 
 const NEWEST: Family = 'v5';
 
-/** Guesses by model id, made once per id (every request of a document asks for the same few). */
-const guesses = new Map<string, Readonly<FamilyGuess>>();
+/**
+ * Guesses by model id, made once per id (every request of a document asks for the same few). Ids typed by
+ * hand could be endless; a few hundred is plenty for the ones in use.
+ */
+const guesses = memoized((model): Readonly<FamilyGuess> => Object.freeze(guessFamily(model)), 256);
 
 /**
  * Maps a model id to its tokenizer family. Accepts Anthropic ids and aliases (`claude-opus-4-7`,
@@ -21,15 +25,7 @@ export function familyForModel(model: string): FamilyGuess {
 	if (typeof model !== 'string') {
 		return guessFamily(model);
 	}
-	let guess = guesses.get(model);
-	if (!guess) {
-		if (guesses.size >= 256) {
-			guesses.clear(); // ids typed by hand could be endless; a few hundred is plenty for the ones in use
-		}
-		guess = Object.freeze(guessFamily(model));
-		guesses.set(model, guess);
-	}
-	return guess;
+	return guesses(model);
 }
 
 function guessFamily(model: string): FamilyGuess {
