@@ -35,6 +35,7 @@ export const checks: UiCheck[] = [
 			await search.click();
 			await wb.page.keyboard.type('@ext:claude-token-meter.claude-token-meter');
 			let labels: string[] = [];
+			let previous = '';
 			await waitFor(async () => {
 				// The tree reuses its row elements: order them by where they are drawn.
 				labels = await wb.page.$$eval('.settings-editor .settings-tree-container .monaco-list-row', (rows) => rows
@@ -43,7 +44,11 @@ export const checks: UiCheck[] = [
 					.sort((a, b) => a.top - b.top)
 					.map((r) => r.label));
 				// The filter applies a moment after typing: until then the Commonly Used list (Auto Save, …) shows.
-				return labels.includes('Counting Mode') && !labels.includes('Auto Save');
+				// The rows are drawn over several frames: the order is read once two polls in a row agree.
+				const drawn = labels.join('\n');
+				const settled = drawn === previous;
+				previous = drawn;
+				return settled && labels.includes('Counting Mode') && !labels.includes('Auto Save');
 			}, 'our settings in the Settings editor', 20_000).catch(async (err) => {
 				await wb.screenshot('settings-editor');
 				throw new Error(`${(err as Error).message}; labels: ${labels.join(' | ')}`);
