@@ -96,6 +96,12 @@ const chunks = [
 	{ file: 'js-yaml.js', entry: 'js-yaml', from: /^js-yaml$/ },
 ];
 
+/** Worker threads' scripts, each a whole bundle of its own (the chunks it uses stay requires). */
+const workers = [
+	// Detection (src/core/detect/worker.ts, started by the first read: src/ui/detection.ts).
+	{ file: 'detectWorker.js', entry: 'src/core/detect/worker.ts' },
+];
+
 /** Resolves the chunks' import paths (except the one being built) to the chunk files, left as requires. */
 function chunkPlugin(self) {
 	return {
@@ -128,6 +134,7 @@ async function main() {
 			plugins: [chunkPlugin(chunk)],
 		})),
 	];
+	entries.push(...workers.map((w) => ({ entryPoints: [w.entry], outfile: `dist/${w.file}`, plugins: [chunkPlugin()] })));
 	entries.push(pdfjsEntry(path.join(__dirname, 'dist')));
 	if (fs.existsSync(path.join(__dirname, 'src/cli/main.ts'))) {
 		entries.push({ entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } });
@@ -141,7 +148,7 @@ async function main() {
 	await Promise.all(contexts.map((c) => c.dispose()));
 }
 
-module.exports = { buildCli, chunks };
+module.exports = { buildCli, chunks, workers };
 
 if (require.main === module) {
 	main().catch((err) => {

@@ -26,6 +26,8 @@ export interface TestApi {
 	/** Resolves once every scan and count in flight has settled. */
 	whenIdle(): Promise<void>;
 	statusText(): string;
+	/** Where detection reads documents: its worker thread, the extension host's thread (the worker could not run), or not yet started. */
+	detectionRunsIn(): 'worker' | 'caller' | undefined;
 	/** The report currently shown by "Estimate Request". */
 	lastReport(): Report | undefined;
 	/** The banner of that report (e.g. why it fell back to the offline estimate). */
@@ -78,8 +80,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	// One vocabulary store for the run: the bundle's data and compiled copies; each vocabulary loads on first use.
 	const vocabs = new p.VocabStore({ dataDir: path.join(context.extensionPath, 'data', 'ctok'), compiledDir: path.join(context.extensionPath, 'dist', 'ctok-compact') });
 	const counters = new p.ExactCounters(() => config, keys, vocabs, log);
+	const detection = p.lazyDetection(context.extensionPath, (message) => log.warn(message));
 	const service = new p.TokenCountService({
-		...p.lazyDetection(context.extensionPath), offline: new p.TokenizerCounter(vocabs),
+		...detection, offline: new p.TokenizerCounter(vocabs),
 		api: counters.api, bedrock: counters.bedrock, limiter: counters.limiter, hasApiKey: () => counters.canUseKey(), log,
 	}, serviceOptions(config));
 	const windows = new p.LiveModelWindows(context.globalState, () => (counters.canUseKey() && serviceOptions(config).mode !== 'offline' ? counters.api.listModels() : undefined), log);
@@ -107,7 +110,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	const schemas = new p.SchemaAssociations(vscode.Uri.joinPath(context.extensionUri, 'schemas', 'messages-request.schema.json'), () => config.schema.fileMatch, log);
 	const tool = new p.CountTokensTool({ service, rates, defaultModel: () => config.defaultModel, endpoint: () => counters.endpoint.url });
 	const surfaces: Surfaces = { service, counters, toggles, tracker, statusBar, diagnostics, prompts, selection, contextView, schemas };
-	context.subscriptions.push({ dispose: () => service.dispose() }, windows, tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch, prompts, selection, contextView, schemas, tool,
+	context.subscriptions.push({ dispose: () => service.dispose() }, detection, windows, tracker, statusBar, codeLens, hover, diagnostics, commands, estimate, batch, prompts, selection, contextView, schemas, tool,
 		keys.onDidChange(() => onKeyChange(log, keys.has(), surfaces, windows)),
 		windows.onDidChange(() => { statusBar.update(); diagnostics.refreshAll(); }),
 		vscode.workspace.onDidGrantWorkspaceTrust(() => { service.setOptions(serviceOptions(config)); service.recountAll(); }),
@@ -121,17 +124,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<TestAp
 	void windows.refresh();
 	void firstRunNotice(context, keys, () => counters.endpoint.url);
 	log.info(`Activated (mode ${serviceOptions(config).mode}, ${keys.has() ? 'API key set' : 'no API key'}).`);
-	return testApi(context, { service, tracker, statusBar, estimate, batch, prompts, selection, contextView, keys, commands });
+	return testApi(context, { service, tracker, statusBar, estimate, batch, prompts, selection, contextView, keys, commands, detection });
 }
 
 function testApi(context: vscode.ExtensionContext, p: {
 	service: TokenCountService; tracker: DocumentTracker; statusBar: StatusBarController; estimate: EstimatePanel; batch: BatchCommand;
 	prompts: PromptStatusController; selection: SelectionStatusController; contextView: ContextViewController; keys: ApiKeyStore; commands: Commands;
+	detection: { runsIn(): 'worker' | 'caller' | undefined };
 }): TestApi {
 	return {
 		service: p.service, logUri: context.logUri, prompts: p.prompts, selection: p.selection, context: p.contextView,
 		whenIdle: async () => { await p.tracker.flush(); await p.service.whenIdle(); },
 		statusText: () => p.statusBar.text,
+		detectionRunsIn: () => p.detection.runsIn(),
 		lastReport: () => p.estimate.lastReport,
 		lastReportNotice: () => p.estimate.lastNotice,
 		lastBatchEstimate: () => p.batch.lastEstimate,

@@ -94,6 +94,7 @@ describe('Requests in code, in a real VS Code', function () {
 			const site = testApi().service.siteAt(editor.document.uri.toString(), text.indexOf(call) + call.length);
 			assert.ok(site, `a site at ${call}`);
 			assert.equal(site.site.language, file.endsWith('.go') ? 'go' : 'java');
+			assert.equal(testApi().detectionRunsIn(), 'worker', 'documents are read in the detection worker, off the extension host\'s thread');
 			assert.match(JSON.stringify(site.request.body.system), /multiple-choice quiz questions/);
 			assert.match(JSON.stringify(site.request.body.messages), /water cycle/);
 			// The lens sits on the call's line.
