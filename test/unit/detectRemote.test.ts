@@ -200,6 +200,21 @@ describe('detection in a worker thread', function () {
 		assert.deepEqual(await hangsFirst.detect(text, 'python', { fileName: 'g.py' }), expected, 'later reads go to the new worker');
 	});
 
+	it('gives a large document more time before giving up on it', async () => {
+		const hangs = new RemoteDetector({
+			start: () => new Worker('require("node:worker_threads").parentPort.on("message", () => {})', { eval: true }),
+			inProcess: () => new Detector(new GrammarLoader()),
+			timeoutMs: 100,
+		});
+		detectors.push(hangs);
+		const problems: DetectProblem[] = [];
+		const started = Date.now();
+		// 300,000 characters: 100 ms and 5 s per MB, 1.6 s.
+		assert.deepEqual(await hangs.detect(`{"messages": []}${' '.repeat(300_000)}`, 'json', { fileName: 'big.json', problems }), []);
+		assert.ok(Date.now() - started >= 1500, 'not given up before its time');
+		assert.match(problems[0]?.message ?? '', /took longer than 2 s/);
+	});
+
 	it('answers what is waiting with no sites once disposed', async () => {
 		const worker = make(undefined, () => new Worker('require("node:worker_threads").parentPort.on("message", () => {})', { eval: true }));
 		const waiting = worker.detect('{"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "hi"}]}', 'json', { fileName: 'x.json' });

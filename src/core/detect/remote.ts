@@ -130,6 +130,7 @@ export function serveDetection(port: MessagePort, detector: SiteDetector): void 
 
 interface Pending {
 	readonly message: DetectMessage;
+	readonly timeoutMs: number;
 	readonly problems?: DetectProblem[];
 	readonly resolve: (sites: RequestSite[]) => void;
 	readonly timer: ReturnType<typeof setTimeout>;
@@ -140,13 +141,18 @@ export interface RemoteDetectorOptions {
 	readonly start: () => Worker;
 	/** The detector used here instead when the worker cannot run (it fails to start or dies). */
 	readonly inProcess: () => SiteDetector;
-	/** A document taking longer than this in the worker is given up (the worker is restarted): ms. */
+	/**
+	 * A document taking longer than this in the worker, plus `TIMEOUT_MS_PER_MB` per MB of its text, is given
+	 * up (the worker is restarted): ms.
+	 */
 	readonly timeoutMs?: number;
 	readonly log?: (message: string) => void;
 }
 
 /** Give up on a document whose read takes longer than this, rather than leave it uncounted without a word. */
 const DEFAULT_TIMEOUT_MS = 20_000;
+/** More time per MB of text: a 2.2 MB batch file is read in 0.8 s (`npm run bench -- service`), so 5 s per MB leaves room for a loaded machine. */
+const TIMEOUT_MS_PER_MB = 5_000;
 
 /**
  * The asking side: detection as a `Detector` gives it, read in a worker started on first use. When the worker
@@ -207,9 +213,10 @@ export class RemoteDetector implements SiteDetector {
 			void this.inProcess().detect(message.text, message.languageId, { fileName: message.fileName, bedrockModelId: message.bedrockModelId, problems }).then(resolve);
 			return;
 		}
-		const timer = setTimeout(() => this.timedOut(message.seq), this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+		const timeoutMs = (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) + Math.round(message.text.length / 1e6 * TIMEOUT_MS_PER_MB);
+		const timer = setTimeout(() => this.timedOut(message.seq), timeoutMs);
 		timer.unref?.();
-		this.pending.set(message.seq, { message, problems, resolve, timer });
+		this.pending.set(message.seq, { message, timeoutMs, problems, resolve, timer });
 		worker.ref();
 		worker.postMessage(message);
 	}
@@ -292,7 +299,7 @@ export class RemoteDetector implements SiteDetector {
 		if (!late) {
 			return;
 		}
-		const seconds = Math.round((this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000);
+		const seconds = Math.max(1, Math.round(late.timeoutMs / 1000));
 		this.options.log?.(`Reading ${late.message.fileName ?? 'a document'} took longer than ${seconds} s: it is not counted; detection starts again.`);
 		const worker = this.worker;
 		this.worker = undefined;
