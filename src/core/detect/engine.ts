@@ -76,6 +76,7 @@ export interface HalfTyped {
  */
 export abstract class TreeEvaluator {
 	private readonly declarations = new Map<string, { decls: Declaration[]; mutations: Mutation[] }>();
+	private readonly ends = new Map<number, number>();
 	readonly visiting = new Set<number>();
 	/** While a call is evaluated: every name it read, so a later run can tell whether its value is unchanged. */
 	recording: NameRead[] | undefined;
@@ -94,8 +95,24 @@ export abstract class TreeEvaluator {
 		return { start: node.startIndex, end: node.endIndex };
 	}
 
+	/** The node's text, sliced from the document (`Node.text` reads the end from the tree, then slices the parse input twice). */
+	nodeText(node: Node): string {
+		return this.text.slice(node.startIndex, node.endIndex);
+	}
+
+	/** Where a scope node ends, read from the tree once per node (a scope is compared with every use of a name in it). */
+	endOf(node: Node): number {
+		let end = this.ends.get(node.id);
+		if (end === undefined) {
+			end = node.endIndex;
+			this.ends.set(node.id, end);
+		}
+		return end;
+	}
+
 	unresolved(node: Node, reason: string): UnresolvedNode {
-		return unresolvedNode(this.range(node), this.text.slice(node.startIndex, node.endIndex), reason);
+		const range = this.range(node);
+		return unresolvedNode(range, this.text.slice(range.start, range.end), reason);
 	}
 
 	maker(node: Node): MakeUnresolved {
@@ -157,11 +174,12 @@ export abstract class TreeEvaluator {
 	 * The declaration a use refers to: the innermost enclosing scope that declares the name, there the last
 	 * declaration before the use, else the first after it (constants and fields declared further down).
 	 */
-	resolve(use: Node): Declaration | undefined {
-		const { decls } = this.index(use.text);
+	resolve(use: Node, name = this.nodeText(use)): Declaration | undefined {
+		const { decls } = this.index(name);
+		const useEnd = use.startIndex + name.length;
 		let best: Declaration | undefined;
 		for (const d of decls) {
-			if (d.scope.startIndex > use.startIndex || d.scope.endIndex < use.endIndex) {
+			if (d.scope.startIndex > use.startIndex || this.endOf(d.scope) < useEnd) {
 				continue;
 			}
 			if (!best || d.scope.startIndex > best.scope.startIndex
@@ -173,8 +191,8 @@ export abstract class TreeEvaluator {
 	}
 
 	/** True when the list held by the name is changed between its declaration and the use (or in a loop around it). */
-	changedBefore(use: Node, decl: Declaration): boolean {
-		const { mutations } = this.index(use.text);
+	changedBefore(use: Node, decl: Declaration, name = this.nodeText(use)): boolean {
+		const { mutations } = this.index(name);
 		if (!mutations.some(m => m.at > decl.start)) {
 			return false; // nothing after the declaration: no walk up the tree
 		}
@@ -191,7 +209,8 @@ export abstract class TreeEvaluator {
 
 	/** The value of a name: its declaration's value, followed with the shared depth and cycle rules. */
 	identifier(use: Node, depth: number): ValueNode {
-		const read = this.knownRead(use) ?? this.readName(use);
+		const name = this.nodeText(use);
+		const read = this.knownRead(use, name) ?? this.readName(use, name);
 		this.recording?.push(read);
 		const decl = read.decl;
 		if (!decl?.value) {
@@ -205,9 +224,9 @@ export abstract class TreeEvaluator {
 	}
 
 	/** A read carried over from the last run, with the declaration's node found again by its range. */
-	private knownRead(use: Node): NameRead | undefined {
+	private knownRead(use: Node, name: string): NameRead | undefined {
 		const read = this.known?.get(use.startIndex);
-		if (!read || read.name !== use.text) {
+		if (!read || read.name !== name) {
 			return undefined;
 		}
 		if (!read.value) {
@@ -225,14 +244,15 @@ export abstract class TreeEvaluator {
 	}
 
 	/** What a use of a name reads: its declaration, the declared text, and whether it changes before the use. */
-	readName(use: Node): NameRead {
-		const decl = this.resolve(use);
+	readName(use: Node, name = this.nodeText(use)): NameRead {
+		const decl = this.resolve(use, name);
 		const value = decl?.value;
+		const valueEnd = value?.endIndex;
 		return {
-			name: use.text, use: use.startIndex, decl,
-			value: value ? { start: value.startIndex, end: value.endIndex, text: this.text.slice(value.startIndex, value.endIndex) } : undefined,
+			name, use: use.startIndex, decl,
+			value: value ? { start: value.startIndex, end: valueEnd!, text: this.text.slice(value.startIndex, valueEnd) } : undefined,
 			reason: decl?.reason,
-			changed: decl?.value ? this.changedBefore(use, decl) : false,
+			changed: decl?.value ? this.changedBefore(use, decl, name) : false,
 		};
 	}
 }

@@ -83,41 +83,44 @@ class PythonEvaluator extends TreeEvaluator {
 	/** The parameter names of each function or lambda, by node id. */
 	private readonly parameters = new Map<number, Set<string>>();
 
+	// Each read of a node's type or end is a call into the parser's wasm (marshalling the node): each is read
+	// once per node here, and a node's range only where a value is made from it.
 	evaluate(node: Node, depth = 0): ValueNode {
-		const range = this.range(node);
 		switch (node.type) {
 			case 'string':
-				return this.string(node, depth);
+				return this.stringLiteral(node, depth);
 			case 'concatenated_string': {
 				let value = '';
 				for (const part of node.namedChildren) {
-					if (!part || part.type === 'comment') {
+					const type = part?.type;
+					if (!part || type === 'comment') {
 						continue;
 					}
-					const piece = this.string(part, depth);
+					const piece = type === 'string' ? this.stringLiteral(part, depth) : this.evaluate(part, depth);
 					if (piece.kind !== 'scalar') {
 						return piece;
 					}
 					value += String(piece.value);
 				}
-				return scalar(range, value);
+				return scalar(this.range(node), value);
 			}
 			case 'integer':
 			case 'float': {
-				const value = Number(node.text.replace(/_/g, '').replace(/[jJ]$/, ''));
+				const range = this.range(node);
+				const value = Number(this.text.slice(range.start, range.end).replace(/_/g, '').replace(/[jJ]$/, ''));
 				return Number.isNaN(value) ? this.unresolved(node, 'number') : scalar(range, value);
 			}
 			case 'true':
-				return scalar(range, true);
+				return scalar(this.range(node), true);
 			case 'false':
-				return scalar(range, false);
+				return scalar(this.range(node), false);
 			case 'none':
-				return scalar(range, null);
+				return scalar(this.range(node), null);
 			case 'unary_operator': {
 				const operand = node.childForFieldName('argument');
 				const value = operand ? this.evaluate(operand, depth) : undefined;
 				return node.childForFieldName('operator')?.text === '-' && value
-					? negation(value, range, this.maker(node))
+					? negation(value, this.range(node), this.maker(node))
 					: this.unresolved(node, 'expression');
 			}
 			case 'binary_operator': {
@@ -125,7 +128,7 @@ class PythonEvaluator extends TreeEvaluator {
 				const right = node.childForFieldName('right');
 				const operator = node.childForFieldName('operator')?.text;
 				if (operator === '+' && left && right) {
-					return concatenation(this.evaluate(left, depth), this.evaluate(right, depth), range, 'python', this.maker(node));
+					return concatenation(this.evaluate(left, depth), this.evaluate(right, depth), this.range(node), 'python', this.maker(node));
 				}
 				if (operator === '%' && left && right) {
 					return this.percentFormat(node, this.evaluate(left, depth), this.evaluate(right, depth));
@@ -149,7 +152,7 @@ class PythonEvaluator extends TreeEvaluator {
 				const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
 				const args = node.childForFieldName('arguments');
 				if (name && args && (name === 'dict' || /(Param|Params|ParamsNonStreaming|ParamsStreaming|Request)$/.test(name))) {
-					return this.keywordArguments(args, range, depth);
+					return this.keywordArguments(args, this.range(node), depth);
 				}
 				const formatted = fn?.type === 'attribute' && args ? this.stringMethod(node, fn, args, depth) : undefined;
 				return formatted ?? this.unresolved(node, 'function call');
@@ -165,11 +168,8 @@ class PythonEvaluator extends TreeEvaluator {
 		}
 	}
 
-	private string(node: Node, depth: number): ValueNode {
-		const range = this.range(node);
-		if (node.type !== 'string') {
-			return this.evaluate(node, depth);
-		}
+	/** A `string` node. */
+	private stringLiteral(node: Node, depth: number): ValueNode {
 		// The grammar's string is string_start, its pieces, string_end: the first and last child (read one by
 		// one, not as the array of every child, which costs a node per piece).
 		const first = node.firstChild;
@@ -179,14 +179,16 @@ class PythonEvaluator extends TreeEvaluator {
 		if (!start) {
 			return this.unresolved(node, 'string');
 		}
-		const prefix = start.text.replace(/['"]+$/, '').toLowerCase();
+		const startEnd = start.endIndex;
+		const prefix = this.text.slice(start.startIndex, startEnd).replace(/['"]+$/, '').toLowerCase();
 		if (prefix.includes('f') && node.namedChildren.some(c => c?.type === 'interpolation')) {
-			return this.fString(node, prefix, start, end, depth);
+			return this.fString(node, prefix, startEnd, end, depth);
 		}
 		if (prefix.includes('b')) {
 			return this.unresolved(node, 'bytes');
 		}
-		return scalar(range, this.literalText(this.text.slice(start.endIndex, end ? end.startIndex : node.endIndex), prefix, prefix.includes('f')));
+		const range = this.range(node);
+		return scalar(range, this.literalText(this.text.slice(startEnd, end ? end.startIndex : range.end), prefix, prefix.includes('f')));
 	}
 
 	/** The text of literal pieces of a string, decoded as Python reads them (universal newlines, escapes). */
@@ -198,9 +200,9 @@ class PythonEvaluator extends TreeEvaluator {
 	}
 
 	/** `f"Hi {NAME}"`: joined when every substitution is a known scalar without conversion or format spec. */
-	private fString(node: Node, prefix: string, start: Node, end: Node | undefined, depth: number): ValueNode {
+	private fString(node: Node, prefix: string, startEnd: number, end: Node | undefined, depth: number): ValueNode {
 		let value = '';
-		let at = start.endIndex;
+		let at = startEnd;
 		for (const part of node.namedChildren) {
 			if (part?.type !== 'interpolation') {
 				continue;
@@ -300,10 +302,11 @@ class PythonEvaluator extends TreeEvaluator {
 	private list(node: Node, depth: number): ValueNode {
 		const items: ValueNode[] = [];
 		for (const child of node.namedChildren) {
-			if (!child || child.type === 'comment') {
+			const type = child?.type;
+			if (!child || type === 'comment') {
 				continue;
 			}
-			if (child.type === 'list_splat') {
+			if (type === 'list_splat') {
 				const inner = firstNamed(child);
 				spreadItems(items, inner ? this.evaluate(inner, depth) : this.unresolved(child, 'expression'), () => this.unresolved(child, 'spread of a non-list'));
 				continue;
@@ -317,14 +320,15 @@ class PythonEvaluator extends TreeEvaluator {
 		const props: PropNode[] = [];
 		const unresolved: ObjectNode['unresolved'] = [];
 		for (const child of node.namedChildren) {
-			if (!child || child.type === 'comment') {
+			const type = child?.type;
+			if (!child || type === 'comment') {
 				continue;
 			}
-			if (child.type === 'dictionary_splat') {
+			if (type === 'dictionary_splat') {
 				this.spread(child, props, unresolved, depth);
 				continue;
 			}
-			if (child.type !== 'pair') {
+			if (type !== 'pair') {
 				continue;
 			}
 			const keyNode = child.childForFieldName('key');
@@ -351,16 +355,17 @@ class PythonEvaluator extends TreeEvaluator {
 		const props: PropNode[] = [];
 		const unresolved: ObjectNode['unresolved'] = [];
 		for (const child of args.namedChildren) {
+			const type = child?.type;
 			if (!child) {
 				continue;
 			}
-			if (child.type === 'keyword_argument') {
+			if (type === 'keyword_argument') {
 				const name = child.childForFieldName('name');
 				const value = child.childForFieldName('value');
 				if (name && value) {
-					props.push({ key: name.text, range: this.range(child), value: this.evaluate(value, depth) });
+					props.push({ key: this.nodeText(name), range: this.range(child), value: this.evaluate(value, depth) });
 				}
-			} else if (child.type === 'dictionary_splat') {
+			} else if (type === 'dictionary_splat') {
 				this.spread(child, props, unresolved, depth);
 			}
 		}
@@ -375,11 +380,14 @@ class PythonEvaluator extends TreeEvaluator {
 	resourceChain(node: Node | null, follow: boolean, hops = 0): string[] {
 		const names: string[] = [];
 		let current = node;
-		while (current?.type === 'attribute') {
-			names.unshift(current.childForFieldName('attribute')?.text ?? '');
+		let type = current?.type;
+		while (current && type === 'attribute') {
+			const attribute = current.childForFieldName('attribute');
+			names.unshift(attribute ? this.nodeText(attribute) : '');
 			current = current.childForFieldName('object');
+			type = current?.type;
 		}
-		if (current?.type !== 'identifier') {
+		if (!current || type !== 'identifier') {
 			return names;
 		}
 		const value = follow && hops < maxDepth ? this.resolve(current)?.value : undefined;
@@ -400,8 +408,7 @@ class PythonEvaluator extends TreeEvaluator {
 	 * parameters, then what the function's body binds; at last the module's names. What the bodies bind is
 	 * the engine's index (`declarationAt`), asked only when no parameter answers first.
 	 */
-	override resolve(use: Node): Declaration | undefined {
-		const name = use.text;
+	override resolve(use: Node, name = this.nodeText(use)): Declaration | undefined {
 		let bound: Declaration | undefined | null = null;
 		for (let scope: Node | null = use.parent; scope; scope = scope.parent) {
 			const type = scope.type;
@@ -415,13 +422,13 @@ class PythonEvaluator extends TreeEvaluator {
 					return { scope, start: params.startIndex, reason: 'parameter' };
 				}
 				if (type === 'function_definition') {
-					bound ??= super.resolve(use);
+					bound ??= super.resolve(use, name);
 					if (bound?.scope.id === scope.id) {
 						return bound;
 					}
 				}
 			} else if (type === 'module') {
-				bound ??= super.resolve(use);
+				bound ??= super.resolve(use, name);
 				return bound?.scope.id === scope.id ? bound : undefined;
 			}
 		}
