@@ -294,6 +294,24 @@ export function namedArgs(node: Node | null | undefined): Node[] {
 	return (node?.namedChildren ?? []).filter((c): c is Node => c !== null && !c.type.includes('comment'));
 }
 
+/** A node with its type, read once (each read of a node's type is a call into the parser's wasm). */
+export interface TypedNode {
+	readonly node: Node;
+	readonly type: string;
+}
+
+/** Named children that are not comments, each with its type. */
+export function typedArgs(node: Node | null | undefined): TypedNode[] {
+	const out: TypedNode[] = [];
+	for (const child of node?.namedChildren ?? []) {
+		const type = child?.type;
+		if (child && type !== undefined && !type.includes('comment')) {
+			out.push({ node: child, type });
+		}
+	}
+	return out;
+}
+
 export interface EngineOptions {
 	/** The run's grammars (the detector's). */
 	readonly grammars: GrammarLoader;

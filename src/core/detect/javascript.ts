@@ -7,9 +7,9 @@
  * known), `+`, `.concat(...)`, spreads, same-file constants through their block scopes.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { RequestSite, SdkMethod, SiteLanguage, SiteShape } from '../types';
+import type { RequestSite, SdkMethod, SiteLanguage, SiteShape, TextRange } from '../types';
 import { asObject, concatCall, concatenation, isAnthropicModelId, negation, spreadItems, spreadProps } from './evalHelpers';
-import { detectWithBinding, namedArgs, scalar, TreeEvaluator, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { detectWithBinding, namedArgs, scalar, TreeEvaluator, typedArgs, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
 import { halfTypedCloser } from './halfTyped';
 import { buildSite, classifyRequest, type SiteOrigin } from './site';
 import type { GrammarName } from './treeSitter';
@@ -60,28 +60,35 @@ class JsEvaluator extends TreeEvaluator {
 	readonly stringified = new Map<string, ValueNode>();
 
 	evaluate(node: Node, depth = 0): ValueNode {
-		// A node's type is read once: each read of a node's property is a call into the parser's WebAssembly.
-		let type = node.type;
+		return this.evaluateTyped(node, node.type, depth);
+	}
+
+	/**
+	 * `evaluate` of a node whose type (and range) the caller has read already: a node's type and ends are read
+	 * once, as each read of a node's property is a call into the parser's WebAssembly.
+	 */
+	private evaluateTyped(node: Node, type: string, depth: number, known?: TextRange): ValueNode {
 		while (wrappers.has(type)) {
-			const inner = type === 'type_assertion' ? namedArgs(node).at(-1) : namedArgs(node)[0];
+			const inner = type === 'type_assertion' ? typedArgs(node).at(-1) : typedArgs(node)[0];
 			if (!inner) {
 				return this.unresolved(node, 'expression');
 			}
-			node = inner;
-			type = node.type;
+			node = inner.node;
+			type = inner.type;
+			known = undefined;
 		}
-		const range = this.range(node);
+		const range = known ?? this.range(node);
 		// An error node's type is ERROR; a missing node (inserted by error recovery) is empty.
 		if (type === 'ERROR' || (range.start === range.end && node.isMissing)) {
 			return this.unresolved(node, 'expression');
 		}
 		switch (type) {
 			case 'string':
-				return scalar(range, cookString(this.text.slice(node.startIndex + 1, Math.max(node.startIndex + 1, node.endIndex - 1)), false));
+				return scalar(range, cookString(this.text.slice(range.start + 1, Math.max(range.start + 1, range.end - 1)), false));
 			case 'template_string':
-				return this.template(node, depth);
+				return this.template(node, depth, range);
 			case 'number': {
-				const value = Number(node.text.replace(/_/g, ''));
+				const value = Number(this.text.slice(range.start, range.end).replace(/_/g, ''));
 				return Number.isNaN(value) ? this.unresolved(node, 'expression') : scalar(range, value);
 			}
 			case 'true':
@@ -93,9 +100,9 @@ class JsEvaluator extends TreeEvaluator {
 			case 'undefined':
 				return this.unresolved(node, this.unknownName);
 			case 'array':
-				return this.array(node, depth);
+				return this.array(node, depth, range);
 			case 'object':
-				return this.object(node, depth);
+				return this.object(node, depth, range);
 			case 'identifier':
 				return this.identifier(node, depth);
 			case 'unary_expression': {
@@ -135,11 +142,11 @@ class JsEvaluator extends TreeEvaluator {
 	}
 
 	/** A template literal: its text when every substitution is known (a same-file constant), else unresolved. */
-	private template(node: Node, depth: number): ValueNode {
-		const whole = this.text.slice(node.startIndex + 1, Math.max(node.startIndex + 1, node.endIndex - 1));
+	private template(node: Node, depth: number, range: TextRange): ValueNode {
+		const whole = this.text.slice(range.start + 1, Math.max(range.start + 1, range.end - 1));
 		if (!whole.includes('${')) {
 			// No substitution: its text is its value, without reading its parts from the tree.
-			return scalar(this.range(node), cookString(whole, true));
+			return scalar(range, cookString(whole, true));
 		}
 		let value = '';
 		let at = node.startIndex + 1;
@@ -156,8 +163,8 @@ class JsEvaluator extends TreeEvaluator {
 			value += String(part.value);
 			at = child.endIndex;
 		}
-		value += cookString(this.text.slice(at, Math.max(at, node.endIndex - 1)), true);
-		return scalar(this.range(node), value);
+		value += cookString(this.text.slice(at, Math.max(at, range.end - 1)), true);
+		return scalar(range, value);
 	}
 
 	private call(node: Node, depth: number): ValueNode {
@@ -177,32 +184,32 @@ class JsEvaluator extends TreeEvaluator {
 		return this.unresolved(node, 'function call');
 	}
 
-	private array(node: Node, depth: number): ValueNode {
+	private array(node: Node, depth: number, range: TextRange): ValueNode {
 		const items: ValueNode[] = [];
-		for (const child of namedArgs(node)) {
-			if (child.type === 'spread_element') {
-				const inner = namedArgs(child)[0];
-				spreadItems(items, inner ? this.evaluate(inner, depth) : this.unresolved(child, 'expression'), () => this.unresolved(child, 'spread of a non-array'));
+		for (const { node: child, type } of typedArgs(node)) {
+			if (type === 'spread_element') {
+				const inner = typedArgs(child)[0];
+				spreadItems(items, inner ? this.evaluateTyped(inner.node, inner.type, depth) : this.unresolved(child, 'expression'), () => this.unresolved(child, 'spread of a non-array'));
 				continue;
 			}
-			items.push(this.evaluate(child, depth));
+			items.push(this.evaluateTyped(child, type, depth));
 		}
-		return { kind: 'array', range: this.range(node), items };
+		return { kind: 'array', range, items };
 	}
 
-	private object(node: Node, depth: number): ValueNode {
+	private object(node: Node, depth: number, range: TextRange): ValueNode {
 		const props: PropNode[] = [];
 		const unresolved: ObjectNode['unresolved'] = [];
-		for (const child of namedArgs(node)) {
-			switch (child.type) {
+		for (const { node: child, type } of typedArgs(node)) {
+			switch (type) {
 				case 'spread_element': {
 					// Spreading a scalar or an array adds no keys a request reads: nothing to record.
-					const inner = namedArgs(child)[0];
-					spreadProps(props, unresolved, inner ? this.evaluate(inner, depth) : this.unresolved(child, 'expression'));
+					const inner = typedArgs(child)[0];
+					spreadProps(props, unresolved, inner ? this.evaluateTyped(inner.node, inner.type, depth) : this.unresolved(child, 'expression'));
 					break;
 				}
 				case 'shorthand_property_identifier':
-					props.push({ key: child.text, range: this.range(child), value: this.identifier(child, depth) });
+					props.push({ key: this.nodeText(child), range: this.range(child), value: this.identifier(child, depth) });
 					break;
 				case 'pair': {
 					const keyNode = child.childForFieldName('key');
@@ -212,24 +219,29 @@ class JsEvaluator extends TreeEvaluator {
 						unresolved.push(this.unresolved(child, 'computed property name'));
 						break;
 					}
-					if (!valueNode || valueNode.type === 'undefined' || valueNode.isMissing) {
-						break; // `key: undefined` is not sent; a key still being typed has no value yet
+					const valueType = valueNode?.type;
+					if (!valueNode || valueType === undefined || valueType === 'undefined') {
+						break; // `key: undefined` is not sent
 					}
-					props.push({ key, range: this.range(child), value: this.evaluate(valueNode, depth) });
+					const valueRange = this.range(valueNode);
+					if (valueRange.start === valueRange.end && valueNode.isMissing) {
+						break; // a key still being typed has no value yet (a missing node is empty)
+					}
+					props.push({ key, range: this.range(child), value: this.evaluateTyped(valueNode, valueType, depth, valueRange) });
 					break;
 				}
 				default:
 					break; // methods and accessors are not data
 			}
 		}
-		return { kind: 'object', range: this.range(node), props, unresolved };
+		return { kind: 'object', range, props, unresolved };
 	}
 
 	private propertyName(key: Node, depth: number): string | undefined {
 		switch (key.type) {
 			case 'property_identifier':
 			case 'private_property_identifier':
-				return key.text;
+				return this.nodeText(key);
 			case 'string':
 				return cookString(this.text.slice(key.startIndex + 1, key.endIndex - 1), false);
 			case 'number': {
@@ -431,17 +443,18 @@ function makeBinding(grammar: GrammarName, language: SiteLanguage, idPrefix: str
 		makeEvaluator: (text: string, tree: Tree) => new JsEvaluator(text, tree),
 		closeHalfTyped: halfTypedCloser('javascript'),
 		sdkCall(name: Node, ev: JsEvaluator): SdkCall | undefined {
-			if (commands.has(name.text)) {
+			const nameText = ev.nodeText(name);
+			if (commands.has(nameText)) {
 				const target = name.parent?.type === 'member_expression' && name.parent.childForFieldName('property')?.id === name.id ? name.parent : name;
 				const node = target.parent;
 				const arg = namedArgs(node?.childForFieldName('arguments'))[0];
 				if (node?.type !== 'new_expression' || node.childForFieldName('constructor')?.id !== target.id || !arg) {
 					return undefined;
 				}
-				const method: SdkMethod = name.text.startsWith('Converse') ? 'converse' : 'invoke_model';
+				const method: SdkMethod = nameText.startsWith('Converse') ? 'converse' : 'invoke_model';
 				return {
-					call: node, method, idName: name.text, payload: () => ev.evaluate(arg),
-					push: (value, origin, out) => pushCommand(ev, name.text, value, origin, bedrockModelId, out),
+					call: node, method, idName: nameText, payload: () => ev.evaluate(arg),
+					push: (value, origin, out) => pushCommand(ev, nameText, value, origin, bedrockModelId, out),
 				};
 			}
 			const member = name.parent;
@@ -451,7 +464,7 @@ function makeBinding(grammar: GrammarName, language: SiteLanguage, idPrefix: str
 				return undefined;
 			}
 			const arg = namedArgs(call.childForFieldName('arguments'))[0];
-			const method = methods[name.text];
+			const method = methods[nameText];
 			if (!arg || !method) {
 				return undefined;
 			}
@@ -461,14 +474,14 @@ function makeBinding(grammar: GrammarName, language: SiteLanguage, idPrefix: str
 			const chain = direct ? written : ev.resourceChain(member.childForFieldName('object'));
 			const n = chain.length;
 			const beta = (i: number): string => (chain[i] === 'beta' ? 'beta.' : '');
-			if (n >= 3 && name.text === 'create' && chain[n - 1] === 'batches' && chain[n - 2] === 'messages') {
+			if (n >= 3 && nameText === 'create' && chain[n - 1] === 'batches' && chain[n - 2] === 'messages') {
 				return { call, method: 'batch', idName: `${beta(n - 3)}messages.batches.create`, payload: () => ev.evaluate(arg) };
 			}
 			if (n < 2 || chain[n - 1] !== 'messages') {
 				return undefined;
 			}
 			return {
-				call, method, idName: `${beta(n - 2)}messages.${name.text}`, payload: () => ev.evaluate(arg),
+				call, method, idName: `${beta(n - 2)}messages.${nameText}`, payload: () => ev.evaluate(arg),
 				push: (value, origin, out) => out.push({ ...buildSite(asObject(value), 'messages', origin), method }),
 			};
 		},
