@@ -7,7 +7,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RequestSite, SdkMethod } from '../types';
 import { concatenation, negation } from './evalHelpers';
-import { detectWithBinding, impliedType, interpolated, namedArgs, objectOf, roleConstant, scalar, snakeCase, TreeEvaluator, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { detectWithBinding, impliedType, interpolated, namedArgs, objectOf, roleConstant, scalar, snakeCase, TreeEvaluator, typedArgs, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall, type TypedNode } from './engine';
 import { halfTypedCloser } from './halfTyped';
 import { csharpModels } from './sdkModels';
 import type { PropNode, UnresolvedNode, ValueNode } from './valueTree';
@@ -25,56 +25,69 @@ function rawStringValue(raw: string): string {
 }
 
 class CsharpEvaluator extends TreeEvaluator {
-	evaluate(node: Node, depth = 0, typeName = ''): ValueNode {
-		const range = this.range(node);
-		switch (node.type) {
+	// `type` is the node's type when the caller has read it: each read of a node's type or end is a call into
+	// the parser's wasm, so each is read once, and a node's range only where a value is made from it.
+	evaluate(node: Node, depth = 0, typeName = '', type = node.type): ValueNode {
+		switch (type) {
 			case 'string_literal': {
-				const raw = this.text.slice(node.startIndex, node.endIndex).replace(/u8$/, '');
+				const range = this.range(node);
+				const raw = this.text.slice(range.start, range.end).replace(/u8$/, '');
 				return scalar(range, unescapeC(raw.slice(1, -1)));
 			}
-			case 'verbatim_string_literal':
-				return scalar(range, node.text.slice(2, -1).replace(/""/g, '"'));
-			case 'raw_string_literal':
-				return scalar(range, rawStringValue(node.text));
+			case 'verbatim_string_literal': {
+				const range = this.range(node);
+				return scalar(range, this.text.slice(range.start, range.end).slice(2, -1).replace(/""/g, '"'));
+			}
+			case 'raw_string_literal': {
+				const range = this.range(node);
+				return scalar(range, rawStringValue(this.text.slice(range.start, range.end)));
+			}
 			case 'interpolated_string_expression':
 				return this.interpolation(node, depth);
 			case 'integer_literal':
 			case 'real_literal': {
-				const value = Number(node.text.replace(/_/g, '').replace(/[uUlLfFdDmM]+$/, ''));
+				const range = this.range(node);
+				const value = Number(this.text.slice(range.start, range.end).replace(/_/g, '').replace(/[uUlLfFdDmM]+$/, ''));
 				return Number.isNaN(value) ? this.unresolved(node, 'number') : scalar(range, value);
 			}
-			case 'boolean_literal':
-				return scalar(range, node.text === 'true');
+			case 'boolean_literal': {
+				const range = this.range(node);
+				return scalar(range, this.text.slice(range.start, range.end) === 'true');
+			}
 			case 'null_literal':
-				return scalar(range, null);
+				return scalar(this.range(node), null);
 			case 'parenthesized_expression':
 				return this.evaluate(namedArgs(node)[0] ?? node, depth);
 			case 'prefix_unary_expression': {
 				const operand = namedArgs(node)[0];
-				return operand && node.text.startsWith('-') ? negation(this.evaluate(operand, depth), range, this.maker(node)) : this.unresolved(node, 'expression');
+				return operand && this.text.startsWith('-', node.startIndex) ? negation(this.evaluate(operand, depth), this.range(node), this.maker(node)) : this.unresolved(node, 'expression');
 			}
 			case 'binary_expression': {
 				const left = node.childForFieldName('left');
 				const right = node.childForFieldName('right');
 				if (node.childForFieldName('operator')?.text === '+' && left && right) {
-					return concatenation(this.evaluate(left, depth), this.evaluate(right, depth), range, 'javascript', this.maker(node));
+					return concatenation(this.evaluate(left, depth), this.evaluate(right, depth), this.range(node), 'javascript', this.maker(node));
 				}
 				return this.unresolved(node, 'expression');
 			}
 			case 'identifier':
 				return this.identifier(node, depth);
 			case 'member_access_expression': {
-				const name = node.childForFieldName('name')?.text ?? '';
-				const owner = node.childForFieldName('expression')?.text ?? '';
+				const nameNode = node.childForFieldName('name');
+				const ownerNode = node.childForFieldName('expression');
+				const name = nameNode ? this.nodeText(nameNode) : '';
+				const owner = ownerNode ? this.nodeText(ownerNode) : '';
 				if (/(^|\.)Model$/.test(owner) && csharpModels[name]) {
-					return scalar(range, csharpModels[name]);
+					return scalar(this.range(node), csharpModels[name]);
 				}
 				const role = /(^|\.)Role$/.test(owner) ? roleConstant(`Role.${name}`) : undefined;
-				return role ? scalar(range, role) : this.unresolved(node, 'member access');
+				return role ? scalar(this.range(node), role) : this.unresolved(node, 'member access');
 			}
 			case 'object_creation_expression':
-			case 'implicit_object_creation_expression':
-				return this.creation(node, depth, node.childForFieldName('type')?.text ?? typeName);
+			case 'implicit_object_creation_expression': {
+				const written = node.childForFieldName('type');
+				return this.creation(node, depth, written ? this.nodeText(written) : typeName);
+			}
 			case 'collection_expression':
 			case 'implicit_array_creation_expression':
 			case 'array_creation_expression':
@@ -87,12 +100,13 @@ class CsharpEvaluator extends TreeEvaluator {
 
 	private interpolation(node: Node, depth: number): ValueNode {
 		const pieces: (string | ValueNode)[] = [];
-		for (const part of namedArgs(node)) {
-			if (part.type === 'string_content') {
-				pieces.push(node.text.startsWith('$@') || node.text.startsWith('@$') ? part.text : unescapeC(part.text));
-			} else if (part.type === 'escape_sequence') {
-				pieces.push(unescapeC(part.text));
-			} else if (part.type === 'interpolation') {
+		const verbatim = this.text.startsWith('$@', node.startIndex) || this.text.startsWith('@$', node.startIndex);
+		for (const { node: part, type } of typedArgs(node)) {
+			if (type === 'string_content') {
+				pieces.push(verbatim ? this.nodeText(part) : unescapeC(this.nodeText(part)));
+			} else if (type === 'escape_sequence') {
+				pieces.push(unescapeC(this.nodeText(part)));
+			} else if (type === 'interpolation') {
 				const inner = namedArgs(part).filter(c => c.type !== 'interpolation_brace');
 				pieces.push(inner.length === 1 ? this.evaluate(inner[0], depth) : this.unresolved(part, 'expression'));
 			}
@@ -103,13 +117,13 @@ class CsharpEvaluator extends TreeEvaluator {
 	/** `new T { A = 1 }` (an object), `new List<T> { a, b }` (a list), `new T("…")` (not data). */
 	private creation(node: Node, depth: number, typeName: string): ValueNode {
 		const init = node.childForFieldName('initializer') ?? namedArgs(node).find(c => c.type === 'initializer_expression');
-		const args = namedArgs(node.childForFieldName('arguments') ?? namedArgs(node).find(c => c.type === 'argument_list'));
 		if (!init) {
+			const args = namedArgs(node.childForFieldName('arguments') ?? namedArgs(node).find(c => c.type === 'argument_list'));
 			return this.unresolved(node, args.length > 0 ? 'constructor call' : 'empty object');
 		}
-		const entries = namedArgs(init);
+		const entries = typedArgs(init);
 		if (entries.length > 0 && entries.every(e => e.type !== 'assignment_expression')) {
-			return this.collection(init, depth, /<(.+)>$/.exec(typeName)?.[1] ?? '');
+			return this.collection(init, depth, /<(.+)>$/.exec(typeName)?.[1] ?? '', entries);
 		}
 		const props: PropNode[] = [];
 		const unresolved: UnresolvedNode[] = [];
@@ -118,43 +132,44 @@ class CsharpEvaluator extends TreeEvaluator {
 		if (implied) {
 			props.push({ key: 'type', range, value: scalar(range, implied) });
 		}
-		for (const entry of entries) {
-			const left = entry.childForFieldName('left');
-			const right = entry.childForFieldName('right');
-			if (entry.type !== 'assignment_expression' || left?.type !== 'identifier' || !right) {
+		for (const { node: entry, type } of entries) {
+			const left = type === 'assignment_expression' ? entry.childForFieldName('left') : null;
+			const right = left?.type === 'identifier' ? entry.childForFieldName('right') : null;
+			if (!left || !right) {
 				unresolved.push(this.unresolved(entry, 'initializer'));
 				continue;
 			}
-			props.push({ key: snakeCase(left.text), range: this.range(entry), value: this.evaluate(right, depth) });
+			props.push({ key: snakeCase(this.nodeText(left)), range: this.range(entry), value: this.evaluate(right, depth) });
 		}
 		return objectOf(range, props, unresolved);
 	}
 
-	private collection(node: Node, depth: number, typeName: string): ValueNode {
+	private collection(node: Node, depth: number, typeName: string, children = typedArgs(node)): ValueNode {
 		const items: ValueNode[] = [];
 		const element = /\[\]$/.test(typeName) ? typeName.slice(0, -2) : typeName;
-		for (const child of namedArgs(node)) {
-			if (child.type === 'array_type' || child.type === 'rank_specifier') {
+		for (const child of children) {
+			const type = child.type;
+			if (type === 'array_type' || type === 'rank_specifier') {
 				continue;
 			}
-			if (child.type === 'initializer_expression') {
-				items.push(...(this.collection(child, depth, element) as { items: ValueNode[] }).items);
+			if (type === 'initializer_expression') {
+				items.push(...(this.collection(child.node, depth, element) as { items: ValueNode[] }).items);
 				continue;
 			}
-			const inner = child.type === 'collection_element' || child.type === 'expression_element' ? this.unwrapElement(child) : child;
+			const inner = type === 'collection_element' || type === 'expression_element' ? this.unwrapElement(child) : child;
 			if (inner?.type === 'spread_element') {
-				items.push(this.unresolved(inner, 'spread'));
+				items.push(this.unresolved(inner.node, 'spread'));
 				continue;
 			}
-			items.push(inner ? this.evaluate(inner, depth, element) : this.unresolved(child, 'expression'));
+			items.push(inner ? this.evaluate(inner.node, depth, element, inner.type) : this.unresolved(child.node, 'expression'));
 		}
 		return { kind: 'array', range: this.range(node), items };
 	}
 
-	private unwrapElement(node: Node): Node | undefined {
-		let current: Node | undefined = node;
+	private unwrapElement(element: TypedNode): TypedNode | undefined {
+		let current: TypedNode | undefined = element;
 		while (current && (current.type === 'collection_element' || current.type === 'expression_element')) {
-			current = namedArgs(current)[0];
+			current = typedArgs(current.node)[0];
 		}
 		return current;
 	}
@@ -208,18 +223,31 @@ export const csharpBinding: LanguageBinding<CsharpEvaluator> = {
 			return undefined;
 		}
 		const owner = access.childForFieldName('expression');
-		const ownerName = owner?.type === 'member_access_expression' ? owner.childForFieldName('name')?.text : undefined;
+		const ownerNameNode = owner?.type === 'member_access_expression' ? owner.childForFieldName('name') : null;
+		const ownerName = ownerNameNode ? ev.nodeText(ownerNameNode) : undefined;
+		const nameText = ev.nodeText(name);
 		let method: SdkMethod | undefined;
-		if (ownerName === 'Batches' && name.text === 'Create' && /(^|\.)Messages$/.test(owner?.childForFieldName('expression')?.text ?? '')) {
+		if (ownerName === 'Batches' && nameText === 'Create' && /(^|\.)Messages$/.test(owner?.childForFieldName('expression')?.text ?? '')) {
 			method = 'batch';
 		} else if (ownerName === 'Messages') {
-			method = methods[name.text];
+			method = methods[nameText];
 		}
-		const args = namedArgs(call.childForFieldName('arguments')).map(a => namedArgs(a)[0]).filter((a): a is Node => a !== undefined);
-		if (!method || args.length === 0) {
+		if (!method) {
 			return undefined;
 		}
-		return { call, method, payload: () => ev.evaluate(args[0]) };
+		// The request is the first argument's expression.
+		let request: Node | undefined;
+		for (const arg of namedArgs(call.childForFieldName('arguments'))) {
+			request = namedArgs(arg)[0];
+			if (request) {
+				break;
+			}
+		}
+		if (!request) {
+			return undefined;
+		}
+		const payload = request;
+		return { call, method, payload: () => ev.evaluate(payload) };
 	},
 };
 
