@@ -5,17 +5,22 @@
  * constants (`Anthropic::Model::CLAUDE_SONNET_5`).
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { RequestSite, SdkMethod } from '../types';
+import type { RequestSite, SdkMethod, TextRange } from '../types';
 import { concatenation, negation, spreadItems, spreadProps } from './evalHelpers';
-import { detectWithBinding, interpolated, namedArgs, objectOf, scalar, TreeEvaluator, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { detectWithBinding, interpolated, namedArgs, objectOf, scalar, TreeEvaluator, typedArgs, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
 import { halfTypedCloser } from './halfTyped';
 import { rubyModels } from './sdkModels';
 import type { PropNode, UnresolvedNode, ValueNode } from './valueTree';
 
 class RubyEvaluator extends TreeEvaluator {
-	evaluate(node: Node, depth = 0): ValueNode {
+	// `type` is the node's type when the caller has read it: each read of a node's type or end is a call into
+	// the parser's wasm, so each is read once.
+	evaluate(node: Node, depth = 0, type = node.type): ValueNode {
+		if (type === 'identifier' || type === 'constant') {
+			return this.identifier(node, depth);
+		}
 		const range = this.range(node);
-		switch (node.type) {
+		switch (type) {
 			case 'string': {
 				// A quoted string without escapes or interpolation is its text between the quotes: its parts (each
 				// read from the tree) need not be read.
@@ -25,17 +30,17 @@ class RubyEvaluator extends TreeEvaluator {
 					&& !inner.includes('\\') && (quote === '\'' || !inner.includes('#'))) {
 					return scalar(range, inner);
 				}
-				return this.string(node, depth, quote !== '\'' && !this.text.startsWith('%q', range.start));
+				return this.string(node, depth, quote !== '\'' && !this.text.startsWith('%q', range.start), range);
 			}
 			case 'delimited_symbol':
-				return this.string(node, depth, !this.text.startsWith('\'', node.startIndex) && !/^%q/.test(node.text));
+				return this.string(node, depth, !this.text.startsWith('\'', range.start) && !this.text.startsWith('%q', range.start), range);
 			case 'simple_symbol':
-				return scalar(range, node.text.slice(1));
+				return scalar(range, this.text.slice(range.start + 1, range.end));
 			case 'hash_key_symbol':
-				return scalar(range, node.text);
+				return scalar(range, this.text.slice(range.start, range.end));
 			case 'integer':
 			case 'float': {
-				const value = Number(node.text.replace(/_/g, ''));
+				const value = Number(this.text.slice(range.start, range.end).replace(/_/g, ''));
 				return Number.isNaN(value) ? this.unresolved(node, 'number') : scalar(range, value);
 			}
 			case 'true':
@@ -59,18 +64,16 @@ class RubyEvaluator extends TreeEvaluator {
 				}
 				return this.unresolved(node, 'expression');
 			}
-			case 'identifier':
-			case 'constant':
-				return this.identifier(node, depth);
 			case 'scope_resolution': {
-				const name = node.childForFieldName('name')?.text ?? '';
-				const model = /Model$/.test(node.childForFieldName('scope')?.text ?? '') ? rubyModels[name] : undefined;
+				const nameNode = node.childForFieldName('name');
+				const scope = node.childForFieldName('scope');
+				const model = scope && /Model$/.test(this.nodeText(scope)) ? rubyModels[nameNode ? this.nodeText(nameNode) : ''] : undefined;
 				return model ? scalar(range, model) : this.unresolved(node, 'constant of another module');
 			}
 			case 'array':
-				return this.array(node, depth);
+				return this.array(node, depth, range);
 			case 'hash':
-				return this.hash(node, depth);
+				return this.hash(node, depth, range);
 			case 'heredoc_beginning':
 				return this.heredoc(node, depth);
 			default:
@@ -86,23 +89,26 @@ class RubyEvaluator extends TreeEvaluator {
 		return concatenation(left, right, this.range(node), 'python', this.maker(node));
 	}
 
-	private string(node: Node, depth: number, escapes: boolean): ValueNode {
+	private string(node: Node, depth: number, escapes: boolean, range = this.range(node)): ValueNode {
 		const pieces: (string | ValueNode)[] = [];
 		for (const part of node.namedChildren) {
+			const type = part?.type;
 			if (!part) {
 				continue;
 			}
-			if (part.type === 'string_content' || part.type === 'heredoc_content') {
+			if (type === 'string_content' || type === 'heredoc_content') {
 				// Single quotes keep everything but \\ and \' as written.
-				pieces.push(escapes ? part.text : part.text.replace(/\\([\\'])/g, '$1'));
-			} else if (part.type === 'escape_sequence') {
-				pieces.push(escapes ? unescapeC(part.text) : part.text.replace(/^\\([\\'])$/, '$1'));
-			} else if (part.type === 'interpolation') {
-				const inner = namedArgs(part);
-				pieces.push(inner.length === 1 ? this.evaluate(inner[0], depth) : this.unresolved(part, 'expression'));
+				const text = this.nodeText(part);
+				pieces.push(escapes ? text : text.replace(/\\([\\'])/g, '$1'));
+			} else if (type === 'escape_sequence') {
+				const text = this.nodeText(part);
+				pieces.push(escapes ? unescapeC(text) : text.replace(/^\\([\\'])$/, '$1'));
+			} else if (type === 'interpolation') {
+				const inner = typedArgs(part);
+				pieces.push(inner.length === 1 ? this.evaluate(inner[0].node, depth, inner[0].type) : this.unresolved(part, 'expression'));
 			}
 		}
-		return interpolated(pieces, this.range(node), this.maker(node));
+		return interpolated(pieces, range, this.maker(node));
 	}
 
 	/** `<<~TXT … TXT`: the body (a later sibling in the tree); `~` removes the common indentation. */
@@ -129,30 +135,30 @@ class RubyEvaluator extends TreeEvaluator {
 		return scalar(this.range(body), lines.map(l => l.slice(common)).join('\n'));
 	}
 
-	private array(node: Node, depth: number): ValueNode {
+	private array(node: Node, depth: number, range: TextRange): ValueNode {
 		const items: ValueNode[] = [];
-		for (const child of namedArgs(node)) {
-			if (child.type === 'splat_argument') {
-				const inner = namedArgs(child)[0];
-				spreadItems(items, inner ? this.evaluate(inner, depth) : this.unresolved(child, 'expression'), () => this.unresolved(child, 'spread of a non-array'));
+		for (const { node: child, type } of typedArgs(node)) {
+			if (type === 'splat_argument') {
+				const inner = typedArgs(child)[0];
+				spreadItems(items, inner ? this.evaluate(inner.node, depth, inner.type) : this.unresolved(child, 'expression'), () => this.unresolved(child, 'spread of a non-array'));
 			} else {
-				items.push(this.evaluate(child, depth));
+				items.push(this.evaluate(child, depth, type));
 			}
 		}
-		return { kind: 'array', range: this.range(node), items };
+		return { kind: 'array', range, items };
 	}
 
 	/** A hash literal or keyword arguments: `key: v`, `:key => v`, `"key" => v`, `**rest`. */
-	hash(node: Node, depth: number): ValueNode {
+	hash(node: Node, depth: number, range = this.range(node)): ValueNode {
 		const props: PropNode[] = [];
 		const unresolved: UnresolvedNode[] = [];
-		for (const child of namedArgs(node)) {
-			if (child.type === 'hash_splat_argument') {
-				const inner = namedArgs(child)[0];
-				spreadProps(props, unresolved, inner ? this.evaluate(inner, depth) : this.unresolved(child, 'expression'), () => this.unresolved(child, 'spread of a non-hash'));
+		for (const { node: child, type } of typedArgs(node)) {
+			if (type === 'hash_splat_argument') {
+				const inner = typedArgs(child)[0];
+				spreadProps(props, unresolved, inner ? this.evaluate(inner.node, depth, inner.type) : this.unresolved(child, 'expression'), () => this.unresolved(child, 'spread of a non-hash'));
 				continue;
 			}
-			if (child.type !== 'pair') {
+			if (type !== 'pair') {
 				continue;
 			}
 			const keyNode = child.childForFieldName('key');
@@ -164,7 +170,7 @@ class RubyEvaluator extends TreeEvaluator {
 			}
 			props.push({ key: key.value, range: this.range(child), value: this.evaluate(valueNode, depth) });
 		}
-		return objectOf(this.range(node), props, unresolved);
+		return objectOf(range, props, unresolved);
 	}
 
 	protected declarationAt(name: Node): Declaration | undefined {
@@ -225,12 +231,14 @@ export const rubyBinding: LanguageBinding<RubyEvaluator> = {
 			return undefined;
 		}
 		const receiver = call.childForFieldName('receiver');
-		const owner = receiver?.type === 'call' ? receiver.childForFieldName('method')?.text : receiver?.text;
+		const ownerNode = receiver?.type === 'call' ? receiver.childForFieldName('method') : receiver;
+		const owner = ownerNode ? ev.nodeText(ownerNode) : undefined;
+		const nameText = ev.nodeText(name);
 		let method: SdkMethod | undefined;
-		if (owner === 'batches' && name.text === 'create' && /(^|\.)messages$/.test(receiver?.childForFieldName('receiver')?.text ?? '')) {
+		if (owner === 'batches' && nameText === 'create' && /(^|\.)messages$/.test(receiver?.childForFieldName('receiver')?.text ?? '')) {
 			method = 'batch';
 		} else if (owner === 'messages') {
-			method = methods[name.text];
+			method = methods[nameText];
 		}
 		const args = call.childForFieldName('arguments');
 		if (!method || !args || namedArgs(args).length === 0) {
