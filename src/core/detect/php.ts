@@ -6,36 +6,41 @@
  * `MessageParam::with(role: …, content: …)` value objects.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { RequestSite, SdkMethod } from '../types';
+import type { RequestSite, SdkMethod, TextRange } from '../types';
 import { concatenation, negation, spreadItems, spreadProps } from './evalHelpers';
-import { detectWithBinding, impliedType, interpolated, namedArgs, objectOf, scalar, snakeCase, TreeEvaluator, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { detectWithBinding, impliedType, interpolated, namedArgs, objectOf, scalar, snakeCase, TreeEvaluator, typedArgs, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
 import { halfTypedCloser } from './halfTyped';
 import { phpModels } from './sdkModels';
 import type { PropNode, UnresolvedNode, ValueNode } from './valueTree';
 
 class PhpEvaluator extends TreeEvaluator {
-	evaluate(node: Node, depth = 0): ValueNode {
+	// `type` is the node's type when the caller has read it: each read of a node's type or end is a call into
+	// the parser's wasm, so each is read once.
+	evaluate(node: Node, depth = 0, type = node.type): ValueNode {
+		if (type === 'variable_name' || type === 'name') {
+			return this.identifier(node, depth);
+		}
 		const range = this.range(node);
-		switch (node.type) {
+		switch (type) {
 			case 'string':
 				// Single quotes: only \\ and \' are escapes.
-				return scalar(range, this.text.slice(node.startIndex + 1, node.endIndex - 1).replace(/\\([\\'])/g, '$1'));
+				return scalar(range, this.text.slice(range.start + 1, range.end - 1).replace(/\\([\\'])/g, '$1'));
 			case 'encapsed_string':
-				return this.encapsed(node, depth);
+				return this.encapsed(node, depth, range);
 			case 'integer':
 			case 'float': {
-				const value = Number(node.text.replace(/_/g, ''));
+				const value = Number(this.text.slice(range.start, range.end).replace(/_/g, ''));
 				return Number.isNaN(value) ? this.unresolved(node, 'number') : scalar(range, value);
 			}
 			case 'boolean':
-				return scalar(range, node.text.toLowerCase() === 'true');
+				return scalar(range, this.text.slice(range.start, range.end).toLowerCase() === 'true');
 			case 'null':
 				return scalar(range, null);
 			case 'parenthesized_expression':
 				return this.evaluate(namedArgs(node)[0] ?? node, depth);
 			case 'unary_op_expression': {
 				const operand = namedArgs(node)[0];
-				return operand && node.text.startsWith('-') ? negation(this.evaluate(operand, depth), range, this.maker(node)) : this.unresolved(node, 'expression');
+				return operand && this.text.startsWith('-', range.start) ? negation(this.evaluate(operand, depth), range, this.maker(node)) : this.unresolved(node, 'expression');
 			}
 			case 'binary_expression': {
 				const left = node.childForFieldName('left');
@@ -53,25 +58,23 @@ class PhpEvaluator extends TreeEvaluator {
 				}
 				return this.unresolved(node, 'expression');
 			}
-			case 'variable_name':
-				return this.identifier(node, depth);
-			case 'name':
-				return this.identifier(node, depth);
 			case 'class_constant_access_expression': {
 				const [scope, name] = namedArgs(node);
-				if (scope && /(^|\\)Model$/.test(scope.text) && name && phpModels[name.text]) {
-					return scalar(range, phpModels[name.text]);
+				const constant = scope && name && /(^|\\)Model$/.test(this.nodeText(scope)) ? phpModels[this.nodeText(name)] : undefined;
+				if (constant) {
+					return scalar(range, constant);
 				}
 				// self::X, static::X, Foo::X: a constant of a class in this file.
 				return name ? this.identifier(name, depth) : this.unresolved(node, 'expression');
 			}
 			case 'array_creation_expression':
-				return this.array(node, depth);
+				return this.array(node, depth, range);
 			case 'scoped_call_expression': {
 				// `TextBlockParam::with(text: …)`: a value object from named arguments.
-				const scope = node.childForFieldName('scope')?.text ?? '';
+				const scopeNode = node.childForFieldName('scope');
+				const scope = scopeNode ? this.nodeText(scopeNode) : '';
 				if (node.childForFieldName('name')?.text === 'with') {
-					const obj = this.namedArguments(node.childForFieldName('arguments'), depth, this.range(node));
+					const obj = this.namedArguments(node.childForFieldName('arguments'), depth, range);
 					const implied = impliedType(scope);
 					return implied ? objectOf(range, [{ key: 'type', range, value: scalar(range, implied) }, ...obj.props], obj.unresolved) : obj;
 				}
@@ -88,55 +91,56 @@ class PhpEvaluator extends TreeEvaluator {
 		return concatenation(asString(left), asString(right), this.range(node), 'python', this.maker(node));
 	}
 
-	private encapsed(node: Node, depth: number): ValueNode {
-		const range = this.range(node);
+	private encapsed(node: Node, depth: number, range: TextRange): ValueNode {
 		const inner = this.text.slice(range.start + 1, range.end - 1);
 		if (this.text[range.start] === '"' && this.text[range.end - 1] === '"' && range.end - range.start >= 2 && !inner.includes('\\') && !inner.includes('$')) {
 			// Neither escapes nor variables: its text between the quotes, without reading its parts from the tree.
 			return scalar(range, inner);
 		}
 		const pieces: (string | ValueNode)[] = [];
-		for (const part of namedArgs(node)) {
-			if (part.type === 'string_content' || part.type === 'string_value') {
-				pieces.push(part.text);
-			} else if (part.type === 'escape_sequence') {
-				pieces.push(unescapeC(part.text));
+		for (const { node: part, type } of typedArgs(node)) {
+			if (type === 'string_content' || type === 'string_value') {
+				pieces.push(this.nodeText(part));
+			} else if (type === 'escape_sequence') {
+				pieces.push(unescapeC(this.nodeText(part)));
 			} else {
-				pieces.push(this.evaluate(part, depth));
+				pieces.push(this.evaluate(part, depth, type));
 			}
 		}
 		return interpolated(pieces, range, this.maker(node));
 	}
 
 	/** `[a, b]` is a list, `['k' => v]` a map (an object); `...$x` spreads. */
-	private array(node: Node, depth: number): ValueNode {
-		const elements = namedArgs(node);
-		const keyed = elements.some(e => e.type === 'array_element_initializer' && namedArgs(e).length === 2);
+	private array(node: Node, depth: number, range: TextRange): ValueNode {
+		const elements = typedArgs(node);
+		const partsOf = elements.map(e => typedArgs(e.node));
+		const keyed = elements.some((e, i) => e.type === 'array_element_initializer' && partsOf[i].length === 2);
 		const items: ValueNode[] = [];
 		const props: PropNode[] = [];
 		const unresolved: UnresolvedNode[] = [];
-		for (const el of elements) {
-			const parts = namedArgs(el);
+		for (let i = 0; i < elements.length; i++) {
+			const el = elements[i].node;
+			const parts = partsOf[i];
 			if (parts[0]?.type === 'variadic_unpacking') {
-				const inner = namedArgs(parts[0])[0];
-				const value = inner ? this.evaluate(inner, depth) : this.unresolved(el, 'expression');
+				const inner = typedArgs(parts[0].node)[0];
+				const value = inner ? this.evaluate(inner.node, depth, inner.type) : this.unresolved(el, 'expression');
 				if (keyed) {
 					spreadProps(props, unresolved, value, () => this.unresolved(el, 'spread of a non-array'));
 				} else {
 					spreadItems(items, value, () => this.unresolved(el, 'spread of a non-array'));
 				}
 			} else if (parts.length === 2) {
-				const key = this.evaluate(parts[0], depth);
+				const key = this.evaluate(parts[0].node, depth, parts[0].type);
 				if (key.kind === 'scalar' && typeof key.value === 'string') {
-					props.push({ key: key.value, range: this.range(el), value: this.evaluate(parts[1], depth) });
+					props.push({ key: key.value, range: this.range(el), value: this.evaluate(parts[1].node, depth, parts[1].type) });
 				} else {
 					unresolved.push(this.unresolved(el, 'computed key'));
 				}
 			} else if (parts.length === 1) {
-				items.push(this.evaluate(parts[0], depth));
+				items.push(this.evaluate(parts[0].node, depth, parts[0].type));
 			}
 		}
-		return keyed ? objectOf(this.range(node), props, unresolved) : { kind: 'array', range: this.range(node), items };
+		return keyed ? objectOf(range, props, unresolved) : { kind: 'array', range, items };
 	}
 
 	/** `f(maxTokens: 1024, ...$rest)` as `{max_tokens: 1024, ...rest}`; positional arguments are not data. */
@@ -145,12 +149,12 @@ class PhpEvaluator extends TreeEvaluator {
 		const unresolved: UnresolvedNode[] = [];
 		for (const arg of namedArgs(args)) {
 			const name = arg.childForFieldName('name');
-			const value = namedArgs(arg).filter(c => c.id !== name?.id)[0];
+			const value = typedArgs(arg).find(c => c.node.id !== name?.id);
 			if (name && value) {
-				props.push({ key: snakeCase(name.text), range: this.range(arg), value: this.evaluate(value, depth) });
+				props.push({ key: snakeCase(this.nodeText(name)), range: this.range(arg), value: this.evaluate(value.node, depth, value.type) });
 			} else if (value?.type === 'variadic_unpacking') {
-				const inner = namedArgs(value)[0];
-				spreadProps(props, unresolved, inner ? this.evaluate(inner, depth) : this.unresolved(arg, 'expression'), () => this.unresolved(arg, 'spread of a non-array'));
+				const inner = typedArgs(value.node)[0];
+				spreadProps(props, unresolved, inner ? this.evaluate(inner.node, depth, inner.type) : this.unresolved(arg, 'expression'), () => this.unresolved(arg, 'spread of a non-array'));
 			}
 		}
 		return { kind: 'object', range, props, unresolved };
@@ -216,12 +220,14 @@ export const phpBinding: LanguageBinding<PhpEvaluator> = {
 			return undefined;
 		}
 		const owner = call.childForFieldName('object');
-		const ownerName = owner?.type === 'member_access_expression' ? owner.childForFieldName('name')?.text : undefined;
+		const ownerNameNode = owner?.type === 'member_access_expression' ? owner.childForFieldName('name') : null;
+		const ownerName = ownerNameNode ? ev.nodeText(ownerNameNode) : undefined;
+		const nameText = ev.nodeText(name);
 		let method: SdkMethod | undefined;
-		if (ownerName === 'batches' && name.text === 'create' && owner?.childForFieldName('object')?.childForFieldName('name')?.text === 'messages') {
+		if (ownerName === 'batches' && nameText === 'create' && owner?.childForFieldName('object')?.childForFieldName('name')?.text === 'messages') {
 			method = 'batch';
 		} else if (ownerName === 'messages') {
-			method = methods[name.text];
+			method = methods[nameText];
 		}
 		const args = call.childForFieldName('arguments');
 		if (!method || namedArgs(args).length === 0) {
