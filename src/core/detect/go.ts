@@ -5,9 +5,9 @@
  * `anthropic.NewTextBlock("…")`, `anthropic.String("…")`, `ToolUnionParam{OfTool: &t}`) as what they build.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { SdkMethod } from '../types';
+import type { SdkMethod, TextRange } from '../types';
 import { concatenation, negation } from './evalHelpers';
-import { detectWithBinding, impliedType, namedArgs, objectOf, roleConstant, scalar, snakeCase, TreeEvaluator, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
+import { detectWithBinding, impliedType, namedArgs, objectOf, roleConstant, scalar, snakeCase, TreeEvaluator, typedArgs, unescapeC, type Declaration, type EngineOptions, type LanguageBinding, type SdkCall } from './engine';
 import { halfTypedCloser } from './halfTyped';
 import { goModels } from './sdkModels';
 import type { RequestSite } from '../types';
@@ -17,17 +17,22 @@ import type { PropNode, ValueNode } from './valueTree';
 const wrappers = new Set(['String', 'Int', 'Float', 'Bool', 'NewOpt', 'Opt', 'Model']);
 
 class GoEvaluator extends TreeEvaluator {
-	evaluate(node: Node, depth = 0, elementType?: string): ValueNode {
+	// `type` is the node's type when the caller has read it: each read of a node's type or end is a call into
+	// the parser's wasm, so each is read once.
+	evaluate(node: Node, depth = 0, elementType?: string, type = node.type): ValueNode {
+		if (type === 'identifier') {
+			return this.identifier(node, depth);
+		}
 		const range = this.range(node);
-		switch (node.type) {
+		switch (type) {
 			case 'interpreted_string_literal':
-				return scalar(range, unescapeC(this.text.slice(node.startIndex + 1, node.endIndex - 1)));
+				return scalar(range, unescapeC(this.text.slice(range.start + 1, range.end - 1)));
 			case 'raw_string_literal':
 				// Go drops carriage returns from raw strings.
-				return scalar(range, this.text.slice(node.startIndex + 1, node.endIndex - 1).replace(/\r/g, ''));
+				return scalar(range, this.text.slice(range.start + 1, range.end - 1).replace(/\r/g, ''));
 			case 'int_literal':
 			case 'float_literal': {
-				const value = Number(node.text.replace(/_/g, ''));
+				const value = Number(this.text.slice(range.start, range.end).replace(/_/g, ''));
 				return Number.isNaN(value) ? this.unresolved(node, 'number') : scalar(range, value);
 			}
 			case 'true':
@@ -57,51 +62,52 @@ class GoEvaluator extends TreeEvaluator {
 				}
 				return this.unresolved(node, 'expression');
 			}
-			case 'identifier':
-				return this.identifier(node, depth);
 			case 'selector_expression':
-				return this.selector(node);
+				return this.selector(node, range);
 			case 'composite_literal':
-				return this.composite(node, depth);
+				return this.composite(node, depth, range);
 			case 'literal_value':
-				return this.literalValue(node, elementType ?? '', depth);
+				return this.literalValue(node, elementType ?? '', depth, false, range);
 			case 'call_expression':
-				return this.call(node, depth);
+				return this.call(node, depth, range);
 			default:
 				return this.unresolved(node, 'expression');
 		}
 	}
 
 	/** `anthropic.ModelClaudeSonnet5`, `anthropic.MessageParamRoleUser`: SDK constants. */
-	private selector(node: Node): ValueNode {
-		const field = node.childForFieldName('field')?.text ?? '';
+	private selector(node: Node, range: TextRange): ValueNode {
+		const fieldNode = node.childForFieldName('field');
+		const field = fieldNode ? this.nodeText(fieldNode) : '';
 		const model = goModels[field];
 		if (model) {
-			return scalar(this.range(node), model);
+			return scalar(range, model);
 		}
 		const role = /RoleUser$|RoleAssistant$/.test(field) ? roleConstant(field) : undefined;
-		return role ? scalar(this.range(node), role) : this.unresolved(node, 'field access');
+		return role ? scalar(range, role) : this.unresolved(node, 'field access');
 	}
 
-	private composite(node: Node, depth: number): ValueNode {
+	private composite(node: Node, depth: number, range: TextRange): ValueNode {
 		const type = node.childForFieldName('type');
 		const body = node.childForFieldName('body');
 		if (!type || !body) {
 			return this.unresolved(node, 'expression');
 		}
-		if (type.type === 'slice_type' || type.type === 'array_type' || type.type === 'implicit_length_array_type') {
-			const element = type.childForFieldName('element')?.text ?? '';
+		const kind = type.type;
+		if (kind === 'slice_type' || kind === 'array_type' || kind === 'implicit_length_array_type') {
+			const elementNode = type.childForFieldName('element');
+			const element = elementNode ? this.nodeText(elementNode) : '';
 			const items: ValueNode[] = [];
-			for (const el of namedArgs(body)) {
-				const inner = el.type === 'literal_element' ? namedArgs(el)[0] : el;
-				items.push(inner ? this.evaluate(inner, depth, element) : this.unresolved(el, 'expression'));
+			for (const el of typedArgs(body)) {
+				const inner = el.type === 'literal_element' ? typedArgs(el.node)[0] : el;
+				items.push(inner ? this.evaluate(inner.node, depth, element, inner.type) : this.unresolved(el.node, 'expression'));
 			}
-			return { kind: 'array', range: this.range(node), items };
+			return { kind: 'array', range, items };
 		}
-		if (type.type === 'map_type') {
-			return this.literalValue(body, '', depth, true, this.range(node));
+		if (kind === 'map_type') {
+			return this.literalValue(body, '', depth, true, range);
 		}
-		return this.literalValue(body, type.text, depth, false, this.range(node));
+		return this.literalValue(body, this.nodeText(type), depth, false, range);
 	}
 
 	/** `{Key: value, …}` of a struct (or, with `mapKeys`, of a map whose keys are strings). */
@@ -112,27 +118,27 @@ class GoEvaluator extends TreeEvaluator {
 		if (implied && !mapKeys) {
 			props.push({ key: 'type', range, value: scalar(range, implied) });
 		}
-		for (const el of namedArgs(body)) {
-			if (el.type !== 'keyed_element') {
+		for (const { node: el, type } of typedArgs(body)) {
+			if (type !== 'keyed_element') {
 				continue;
 			}
-			const keyNode = namedArgs(el.childForFieldName('key'))[0];
-			const valueNode = namedArgs(el.childForFieldName('value'))[0];
+			const keyNode = typedArgs(el.childForFieldName('key'))[0];
+			const valueNode = typedArgs(el.childForFieldName('value'))[0];
 			if (!keyNode || !valueNode) {
 				continue;
 			}
 			let key: string | undefined;
 			if (mapKeys) {
-				const k = this.evaluate(keyNode, depth);
+				const k = this.evaluate(keyNode.node, depth, undefined, keyNode.type);
 				key = k.kind === 'scalar' && typeof k.value === 'string' ? k.value : undefined;
 			} else {
-				key = keyNode.type === 'identifier' || keyNode.type === 'field_identifier' ? keyNode.text : undefined;
+				key = keyNode.type === 'identifier' || keyNode.type === 'field_identifier' ? this.nodeText(keyNode.node) : undefined;
 			}
 			if (key === undefined) {
 				unresolved.push(this.unresolved(el, 'computed key'));
 				continue;
 			}
-			const value = this.evaluate(valueNode, depth);
+			const value = this.evaluate(valueNode.node, depth, undefined, valueNode.type);
 			// A union parameter holds its one variant in an `Of…` field: the variant is the value.
 			if (!mapKeys && /^Of[A-Z]/.test(key) && /Union/.test(typeName)) {
 				return value;
@@ -142,25 +148,25 @@ class GoEvaluator extends TreeEvaluator {
 		return objectOf(range, props, unresolved);
 	}
 
-	private call(node: Node, depth: number): ValueNode {
+	private call(node: Node, depth: number, range: TextRange): ValueNode {
 		const fn = node.childForFieldName('function');
-		const name = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : fn?.text;
-		const args = namedArgs(node.childForFieldName('arguments'));
-		const range = this.range(node);
+		const nameNode = fn?.type === 'selector_expression' ? fn.childForFieldName('field') : fn;
+		const name = nameNode ? this.nodeText(nameNode) : undefined;
+		const args = typedArgs(node.childForFieldName('arguments'));
 		if (!name) {
 			return this.unresolved(node, 'function call');
 		}
 		if (wrappers.has(name) && args.length === 1) {
-			return this.evaluate(args[0], depth);
+			return this.evaluate(args[0].node, depth, undefined, args[0].type);
 		}
 		const helper = /^New(Beta)?(\w+)$/.exec(name)?.[2];
-		const arg = (i: number): ValueNode => (args[i] ? this.evaluate(args[i], depth) : this.unresolved(node, 'missing argument'));
+		const arg = (i: number): ValueNode => (args[i] ? this.evaluate(args[i].node, depth, undefined, args[i].type) : this.unresolved(node, 'missing argument'));
 		const prop = (key: string, value: ValueNode): PropNode => ({ key, range: value.range, value });
 		switch (helper) {
 			case 'UserMessage':
 			case 'AssistantMessage':
 				return objectOf(range, [prop('role', scalar(range, helper === 'UserMessage' ? 'user' : 'assistant')),
-					prop('content', { kind: 'array', range, items: args.map(a => this.evaluate(a, depth)) })]);
+					prop('content', { kind: 'array', range, items: args.map(a => this.evaluate(a.node, depth, undefined, a.type)) })]);
 			case 'TextBlock':
 				return objectOf(range, [prop('type', scalar(range, 'text')), prop('text', arg(0))]);
 			case 'ToolResultBlock': {
@@ -246,13 +252,15 @@ export const goBinding: LanguageBinding<GoEvaluator> = {
 			return undefined;
 		}
 		const owner = selector.childForFieldName('operand');
-		const ownerName = owner?.type === 'selector_expression' ? owner.childForFieldName('field')?.text : owner?.text;
+		const ownerNameNode = owner?.type === 'selector_expression' ? owner.childForFieldName('field') : owner;
+		const ownerName = ownerNameNode ? ev.nodeText(ownerNameNode) : undefined;
 		const args = namedArgs(call.childForFieldName('arguments'));
+		const nameText = ev.nodeText(name);
 		let method: SdkMethod | undefined;
-		if (ownerName === 'Batches' && name.text === 'New' && /\.Messages\s*$/.test(owner?.childForFieldName('operand')?.text ?? '')) {
+		if (ownerName === 'Batches' && nameText === 'New' && /\.Messages\s*$/.test(owner?.childForFieldName('operand')?.text ?? '')) {
 			method = 'batch';
 		} else if (ownerName === 'Messages') {
-			method = methods[name.text];
+			method = methods[nameText];
 		}
 		if (!method || args.length < 2) {
 			return undefined;
