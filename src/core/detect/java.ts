@@ -27,17 +27,25 @@ export function textBlockValue(raw: string): string {
 const wrappers = new Set(['from', 'of', 'ofNullable']);
 
 class JavaEvaluator extends TreeEvaluator {
+	// Each read of a node's type or end is a call into the parser's wasm: each is read once.
 	evaluate(node: Node, depth = 0): ValueNode {
+		const type = node.type;
+		if (type === 'identifier') {
+			return this.identifier(node, depth);
+		}
+		if (type === 'method_invocation') {
+			return this.invocation(node, depth);
+		}
 		const range = this.range(node);
-		switch (node.type) {
+		switch (type) {
 			case 'string_literal': {
-				const raw = this.text.slice(node.startIndex, node.endIndex);
+				const raw = this.text.slice(range.start, range.end);
 				return scalar(range, raw.startsWith('"""') ? textBlockValue(raw.slice(3, -3)) : unescapeC(raw.slice(1, -1)));
 			}
 			case 'decimal_integer_literal':
 			case 'hex_integer_literal':
 			case 'decimal_floating_point_literal': {
-				const value = Number(node.text.replace(/_/g, '').replace(/[lLfFdD]$/, ''));
+				const value = Number(this.text.slice(range.start, range.end).replace(/_/g, '').replace(/[lLfFdD]$/, ''));
 				return Number.isNaN(value) ? this.unresolved(node, 'number') : scalar(range, value);
 			}
 			case 'true':
@@ -61,19 +69,18 @@ class JavaEvaluator extends TreeEvaluator {
 				}
 				return this.unresolved(node, 'expression');
 			}
-			case 'identifier':
-				return this.identifier(node, depth);
 			case 'field_access': {
-				const field = node.childForFieldName('field')?.text ?? '';
+				const fieldNode = node.childForFieldName('field');
+				const field = fieldNode ? this.nodeText(fieldNode) : '';
 				const model = javaModels[field];
-				if (model && /Model$/.test(node.childForFieldName('object')?.text ?? '')) {
+				const object = model ? node.childForFieldName('object') : null;
+				if (model && object && /Model$/.test(this.nodeText(object))) {
 					return scalar(range, model);
 				}
-				const role = /Role\.(USER|ASSISTANT)$/.test(node.text) ? roleConstant(node.text) : undefined;
+				const text = this.text.slice(range.start, range.end);
+				const role = /Role\.(USER|ASSISTANT)$/.test(text) ? roleConstant(text) : undefined;
 				return role ? scalar(range, role) : this.unresolved(node, 'field access');
 			}
-			case 'method_invocation':
-				return this.invocation(node, depth);
 			default:
 				return this.unresolved(node, 'expression');
 		}
@@ -84,7 +91,8 @@ class JavaEvaluator extends TreeEvaluator {
 	}
 
 	private invocation(node: Node, depth: number): ValueNode {
-		const name = node.childForFieldName('name')?.text ?? '';
+		const nameNode = node.childForFieldName('name');
+		const name = nameNode ? this.nodeText(nameNode) : '';
 		const owner = node.childForFieldName('object');
 		const args = this.args(node);
 		const range = this.range(node);
@@ -115,10 +123,15 @@ class JavaEvaluator extends TreeEvaluator {
 
 	/** `T.builder().a(x).addB(y)…` (the receiver of `.build()`) as the object it builds. */
 	private builder(last: Node, depth: number, range: ValueNode['range']): ValueNode {
-		const calls: Node[] = [];
+		const calls: { call: Node; name: string }[] = [];
 		let root: Node | null = last;
-		while (root?.type === 'method_invocation' && root.childForFieldName('name')?.text !== 'builder') {
-			calls.unshift(root);
+		while (root?.type === 'method_invocation') {
+			const nameNode = root.childForFieldName('name');
+			const name = nameNode ? this.nodeText(nameNode) : undefined;
+			if (name === 'builder') {
+				break;
+			}
+			calls.unshift({ call: root, name: name ?? '' });
 			root = root.childForFieldName('object');
 		}
 		if (root?.type !== 'method_invocation') {
@@ -142,8 +155,7 @@ class JavaEvaluator extends TreeEvaluator {
 				set(key, { kind: 'array', range: value.range, items: [value] }, at);
 			}
 		};
-		for (const call of calls) {
-			const name = call.childForFieldName('name')?.text ?? '';
+		for (const { call, name } of calls) {
 			const args = this.args(call);
 			const first = args[0] ? this.evaluate(args[0], depth) : undefined;
 			const message = /^add(User|Assistant)Message(OfBlockParams)?$/.exec(name);
@@ -223,13 +235,17 @@ export const javaBinding: LanguageBinding<JavaEvaluator> = {
 			return undefined;
 		}
 		const owner = call.childForFieldName('object');
-		const ownerName = owner?.type === 'method_invocation' ? owner.childForFieldName('name')?.text : undefined;
-		const ownerOwner = owner?.childForFieldName('object');
+		const ownerNameNode = owner?.type === 'method_invocation' ? owner.childForFieldName('name') : null;
+		const ownerName = ownerNameNode ? ev.nodeText(ownerNameNode) : undefined;
+		const nameText = ev.nodeText(name);
 		let method: SdkMethod | undefined;
-		if (ownerName === 'batches' && name.text === 'create' && ownerOwner?.type === 'method_invocation' && ownerOwner.childForFieldName('name')?.text === 'messages') {
-			method = 'batch';
+		if (ownerName === 'batches' && nameText === 'create') {
+			const ownerOwner = owner?.childForFieldName('object');
+			if (ownerOwner?.type === 'method_invocation' && ownerOwner.childForFieldName('name')?.text === 'messages') {
+				method = 'batch';
+			}
 		} else if (ownerName === 'messages') {
-			method = methods[name.text];
+			method = methods[nameText];
 		}
 		const args = namedArgs(call.childForFieldName('arguments'));
 		if (!method || args.length === 0) {
