@@ -44,9 +44,12 @@ function reusePattern(sites: readonly RequestSite[], last: readonly RequestSite[
 	});
 }
 
-/** `text` with one character typed inside a string: after the last occurrence of `marker`, which ends with its opening quote. */
-function typed(text: string, marker: string): string {
-	const at = text.lastIndexOf(marker);
+/**
+ * `text` with one character typed inside a string: after the last (or the first) occurrence of `marker`, which
+ * ends with its opening quote.
+ */
+function typed(text: string, marker: string, where: 'last' | 'first' = 'last'): string {
+	const at = where === 'last' ? text.lastIndexOf(marker) : text.indexOf(marker);
 	assert.ok(at >= 0, `marker ${marker}`);
 	const to = at + marker.length;
 	return `${text.slice(0, to)}x${text.slice(to)}`;
@@ -96,15 +99,21 @@ describe('detection in a worker thread', function () {
 		for (const { file, languageId, marker } of fixtures) {
 			const fileName = `b-${file}`;
 			const text = fs.readFileSync(path.join(FIXTURES, file), 'utf8');
-			const before = { there: await worker.detect(text, languageId, { fileName }), here: await here.detect(text, languageId, { fileName }) };
-			const edited = typed(text, marker);
-			const after = { there: await worker.detect(edited, languageId, { fileName }), here: await here.detect(edited, languageId, { fileName }) };
-			assert.deepEqual(after.there, after.here, file);
-			const pattern = reusePattern(after.here, before.here);
-			assert.deepEqual(reusePattern(after.there, before.there), pattern, file);
-			// A JSON document is read whole again (the store compares its requests' text instead).
-			if (after.here.length > 1 && languageId !== 'jsonc') {
-				assert.ok(pattern.some((p) => p !== '-'), `${file}: an edit in one request keeps the others`);
+			let before = { there: await worker.detect(text, languageId, { fileName }), here: await here.detect(text, languageId, { fileName }) };
+			let after = before;
+			let edited = text;
+			// In the last request (the others stay where they are), then in the first (the others after it move).
+			for (const where of ['last', 'first'] as const) {
+				edited = typed(edited, marker, where);
+				after = { there: await worker.detect(edited, languageId, { fileName }), here: await here.detect(edited, languageId, { fileName }) };
+				assert.deepEqual(after.there, after.here, `${file}, an edit in the ${where} request`);
+				const pattern = reusePattern(after.here, before.here);
+				assert.deepEqual(reusePattern(after.there, before.there), pattern, file);
+				// A JSON document is read whole again (the store compares its requests' text instead).
+				if (after.here.length > 1 && languageId !== 'jsonc') {
+					assert.ok(pattern.some((p) => p !== '-'), `${file}: an edit in one request keeps the others`);
+				}
+				before = after;
 			}
 			// The same text again: every code site as it was.
 			const again = { there: await worker.detect(edited, languageId, { fileName }), here: await here.detect(edited, languageId, { fileName }) };
@@ -113,6 +122,32 @@ describe('detection in a worker thread', function () {
 				assert.ok(again.there.every((s, i) => s === after.there[i]), `${file}: the same text gives the same objects`);
 			}
 		}
+	});
+
+	it('reads back a reply of thousands of sites in parts, with the same sites and objects as in this thread', async () => {
+		const worker = make();
+		const here = new Detector(new GrammarLoader());
+		const line = (i: number) => JSON.stringify({ custom_id: `t-${i}`, params: { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: `ticket ${i}` }] } });
+		const text = Array.from({ length: 2_500 }, (_, i) => line(i)).join('\n');
+		const before = { there: await worker.detect(text, 'jsonl', { fileName: 'big.jsonl' }), here: await here.detect(text, 'jsonl', { fileName: 'big.jsonl' }) };
+		assert.equal(before.there.length, 2_500);
+		assert.deepEqual(before.there, before.here);
+		const edited = typed(text, '"content":"ticket 1234');
+		const after = { there: await worker.detect(edited, 'jsonl', { fileName: 'big.jsonl' }), here: await here.detect(edited, 'jsonl', { fileName: 'big.jsonl' }) };
+		assert.deepEqual(after.there, after.here);
+		const pattern = reusePattern(after.there, before.there);
+		assert.deepEqual(pattern, reusePattern(after.here, before.here));
+		assert.equal(pattern.filter((p) => p.startsWith('same')).length, 2_499, 'every line but the edited one is the same object');
+		// Lines without a custom_id are named by their line number: a line added above renumbers those below.
+		const plain = Array.from({ length: 300 }, (_, i) => JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: `note ${i}` }] })).join('\n');
+		let was = { there: await worker.detect(plain, 'jsonl', { fileName: 'plain.jsonl' }), here: await here.detect(plain, 'jsonl', { fileName: 'plain.jsonl' }) };
+		for (const text of [`${plain.split('\n')[7]}\n${plain}`, `\n\n${plain.split('\n')[7]}\n${plain}`]) {
+			const now = { there: await worker.detect(text, 'jsonl', { fileName: 'plain.jsonl' }), here: await here.detect(text, 'jsonl', { fileName: 'plain.jsonl' }) };
+			assert.deepEqual(now.there, now.here);
+			assert.deepEqual(reusePattern(now.there, was.there), reusePattern(now.here, was.here));
+			was = now;
+		}
+		assert.equal(was.there[300].id, 'jsonl:L303');
 	});
 
 	it('starts a document afresh once it is forgotten', async () => {

@@ -320,6 +320,8 @@ export interface EngineOptions {
 	readonly bedrockModelId?: string;
 	/** Keeps the document's tree for an incremental re-parse on the next edit. */
 	readonly fileName?: string;
+	/** Receives each site moved or renumbered in place (`DetectOptions.movedInPlace`). */
+	readonly movedInPlace?: Set<RequestSite>;
 }
 
 /** A call evaluated in an earlier run of the same document, with what its evaluation read. */
@@ -468,7 +470,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			return;
 		}
 		const typed = previous && span && !previous.partial ? typedInString(previous.text, text, span, tree) : undefined;
-		if (previous && typed && detectAfterTyping(binding, previous, typed, evaluator, nextId, release, evaluate, out, calls)) {
+		if (previous && typed && detectAfterTyping(binding, previous, typed, evaluator, nextId, release, evaluate, out, calls, options.movedInPlace)) {
 			return;
 		}
 		out.length = base;
@@ -663,7 +665,7 @@ export function typedInString(oldText: string, newText: string, { prefix, suffix
  */
 function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>, previous: CachedDocument, edit: TypedEdit, evaluator: E,
 	nextId: (method: string) => string, release: (method: string) => void, evaluate: (found: SdkCall, name: Node, id: string) => void,
-	out: RequestSite[], calls: CachedCall[]): boolean {
+	out: RequestSite[], calls: CachedCall[], movedInPlace?: Set<RequestSite>): boolean {
 	const delta = edit.newEnd - edit.oldEnd;
 	const touches = (start: number, end: number): boolean => start <= edit.oldEnd && end >= edit.start;
 	// Untouched calls after the edit, moved in place once every touched call has been read again (until then
@@ -701,7 +703,7 @@ function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>,
 		evaluate(found, name, id);
 		evaluator.known = undefined;
 	}
-	const mover = new InPlaceMover(delta, edit.oldEnd);
+	const mover = new InPlaceMover(delta, edit.oldEnd, movedInPlace);
 	for (const { call, id } of moves) {
 		moveCallInPlace(call, mover, id);
 	}

@@ -27,6 +27,12 @@ export interface DetectOptions {
 	 * dropped: a request nested too deeply to count, or a document whose nesting overflowed a parser.
 	 */
 	readonly problems?: DetectProblem[];
+	/**
+	 * Receives each site handed back as the same object as in this document's last read but moved or
+	 * renumbered in place (its offsets or its id changed; see `InPlaceMover`). The detection worker sends
+	 * only those sites' offsets across.
+	 */
+	readonly movedInPlace?: Set<RequestSite>;
 }
 
 export type DetectLanguage = 'json' | 'jsonl' | 'typescript' | 'javascript' | 'python' | 'go' | 'java' | 'ruby' | 'csharp' | 'php';

@@ -14,6 +14,8 @@ export interface JsonDetectOptions {
 	readonly bedrockModelId?: string;
 	/** Receives what could not be read (a request nested too deeply), to be shown rather than dropped. */
 	readonly problems?: DetectProblem[];
+	/** Receives each site moved or renumbered in place (`DetectOptions.movedInPlace`). */
+	readonly movedInPlace?: Set<RequestSite>;
 }
 
 /**
@@ -521,7 +523,7 @@ export async function detectJsonlSliced(text: string, options: JsonDetectOptions
 		const read = lines.length - before;
 		// Moved lines keep their ids unless they are numbered by line and the line count changed.
 		const renumbered = read !== after - before && old.slice(after).some(line => line.numbered !== undefined);
-		const mover = new InPlaceMover(delta);
+		const mover = new InPlaceMover(delta, undefined, options.movedInPlace);
 		for (let i = after; i < old.length; i++) {
 			moveLine(old[i], mover, lines.length);
 			lines.push(old[i]);

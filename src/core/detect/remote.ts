@@ -8,8 +8,10 @@
  * reply it is (the same object there) or whose payload it keeps; this side hands back those very objects.
  * Both sides keep each document's last reply and apply replies in the order they are sent.
  */
+import { deserialize, serialize } from 'node:v8';
 import type { MessagePort, Worker } from 'node:worker_threads';
-import type { DetectProblem, RequestSite } from '../types';
+import type { DetectProblem, RequestSite, TextRange } from '../types';
+import { SliceClock } from '../util/slices';
 import type { DetectOptions } from './index';
 
 /** What detects: a `Detector`, here or in the worker. */
@@ -19,10 +21,92 @@ export interface SiteDetector {
 }
 
 /**
- * A site as it crosses: the index of the same site in the document's last reply; or the site without its
- * payload and the index of the last reply's site whose payload it has; or the whole site.
+ * Sites as they cross, referring to the document's last reply by index:
+ * - a run of `n` sites that are the same objects as the last reply's `same`, `same + 1` …, with their ids as
+ *   they were; `placed`: their offsets are the next ones of the reply's `offsets` (in the order of
+ *   `OffsetList.pushSite`), as detection moved them in place (`InPlaceMover`), else they are where they were;
+ * - one such site renumbered in place: its new id, its offsets next in `offsets`;
+ * - a new site with the payload of the last reply's site `payloadOf` (a call evaluated again to the same request);
+ * - a new site.
  */
-type WireSite = number | { readonly site: RequestSite } | { readonly moved: Omit<RequestSite, 'payload'>; readonly payloadOf: number };
+type WireSite =
+	| { readonly same: number; n: number; readonly placed?: true }
+	| { readonly same: number; readonly id: string }
+	| { readonly moved: Omit<RequestSite, 'payload'>; readonly payloadOf: number }
+	| { readonly site: RequestSite };
+
+type MutableRange = { start: number; end: number };
+
+/** A growing list of offsets in one typed array: a keystroke in a 10,000-line file allocates no array per site. */
+class OffsetList {
+	private buf: Int32Array<ArrayBuffer>;
+	length = 0;
+
+	constructor(capacity = 256) {
+		this.buf = new Int32Array(capacity);
+	}
+
+	push(v: number): void {
+		if (this.length === this.buf.length) {
+			const grown = new Int32Array(this.buf.length * 2);
+			grown.set(this.buf);
+			this.buf = grown;
+		}
+		this.buf[this.length++] = v;
+	}
+
+	/** Appends every offset an in-place move changes, in one fixed order: range, anchor, parts (range, key), unresolved. */
+	pushSite(site: RequestSite): void {
+		this.push(site.range.start);
+		this.push(site.range.end);
+		this.push(site.anchor.start);
+		this.push(site.anchor.end);
+		for (const p of site.parts) {
+			this.push(p.range.start);
+			this.push(p.range.end);
+			if (p.keyRange) {
+				this.push(p.keyRange.start);
+				this.push(p.keyRange.end);
+			}
+		}
+		for (const u of site.unresolved) {
+			this.push(u.range.start);
+			this.push(u.range.end);
+		}
+	}
+
+	done(): Int32Array<ArrayBuffer> {
+		return this.buf.slice(0, this.length);
+	}
+}
+
+function setRange(r: TextRange, from: Int32Array, i: number): number {
+	(r as MutableRange).start = from[i];
+	(r as MutableRange).end = from[i + 1];
+	return i + 2;
+}
+
+/** Sets the offsets `OffsetList.pushSite` reads, from `from` at `i`; the index after them. Absolute values: a range two parts share is set twice alike. */
+function writeOffsets(site: RequestSite, from: Int32Array, i: number): number {
+	i = setRange(site.range, from, i);
+	i = setRange(site.anchor, from, i);
+	for (const p of site.parts) {
+		i = setRange(p.range, from, i);
+		if (p.keyRange) {
+			i = setRange(p.keyRange, from, i);
+		}
+	}
+	for (const u of site.unresolved) {
+		i = setRange(u.range, from, i);
+	}
+	return i;
+}
+
+/** A document's last reply as the worker sent it: its sites and their ids then (a site may be renumbered in place since). */
+interface Sent {
+	readonly sites: readonly RequestSite[];
+	readonly ids: readonly string[];
+}
 
 interface DetectMessage {
 	readonly kind: 'detect';
@@ -42,49 +126,116 @@ type Message = DetectMessage | ForgetMessage;
 
 interface Reply {
 	readonly seq: number;
-	readonly sites: readonly WireSite[];
+	/** The sites in parts of `SITES_PER_PART`, each serialized on its own (and moved, not copied, across). */
+	readonly parts: readonly ArrayBuffer[];
+	/** The offsets of the sites moved in place, in order (moved across). */
+	readonly offsets: Int32Array;
 	readonly problems: readonly DetectProblem[];
+}
+
+/**
+ * A reply's sites are read back in parts, yielding between them: 10,000 JSONL sites are 7.7 MB serialized and
+ * took 130–190 ms to read back in one piece (40,000: 550–1,380 ms), a part of 200 takes about 3 ms.
+ */
+const SITES_PER_PART = 200;
+
+function serializeParts(wire: readonly WireSite[]): ArrayBuffer[] {
+	const parts: ArrayBuffer[] = [];
+	for (let i = 0; i < wire.length; i += SITES_PER_PART) {
+		const bytes = serialize(wire.slice(i, i + SITES_PER_PART));
+		// A buffer of its own, to be transferred (a small one may be a view into a shared pool).
+		parts.push(bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+			? bytes.buffer as ArrayBuffer
+			: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+	}
+	return parts;
 }
 
 /** The worker keeps the last reply of this many documents (the editor's side keeps each until it is closed). */
 const KEPT_DOCUMENTS = 32;
 
-function encode(sites: readonly RequestSite[], last: readonly RequestSite[] | undefined): WireSite[] {
-	if (!last || last.length === 0) {
-		return sites.map((site) => ({ site }));
+/** The wire form of `sites`, read after `last`; `movedInPlace` holds the sites that read moved or renumbered in place. */
+function encode(sites: readonly RequestSite[], last: Sent | undefined, movedInPlace: ReadonlySet<RequestSite>): { wire: WireSite[]; offsets: Int32Array<ArrayBuffer>; sent: Sent } {
+	const wire: WireSite[] = [];
+	const placed = new OffsetList();
+	let bySite: Map<RequestSite, number> | undefined;
+	let byPayload: Map<unknown, number> | undefined;
+	for (let i = 0; i < sites.length; i++) {
+		const site = sites[i];
+		// Sites are looked up at their own index; by object only when sites were added or removed before
+		// (mapping thousands of sites costs more than the rest of a keystroke).
+		const aligned = last !== undefined && last.sites.length === sites.length;
+		let same: number | undefined;
+		if (last) {
+			if (last.sites[i] === site) {
+				same = i;
+			} else if (!aligned) {
+				bySite ??= new Map(last.sites.map((s, k) => [s, k]));
+				same = bySite.get(site);
+			}
+		}
+		if (same === undefined) {
+			let payloadOf: number | undefined;
+			if (last && last.sites[i]?.payload === site.payload) {
+				payloadOf = i;
+			} else if (last && !aligned) {
+				// The first of the last reply's sites with this payload.
+				byPayload ??= new Map(last.sites.map((s, k) => [s.payload, k] as const).reverse());
+				payloadOf = byPayload.get(site.payload);
+			}
+			if (payloadOf === undefined) {
+				wire.push({ site });
+			} else {
+				const { payload: _payload, ...moved } = site;
+				wire.push({ moved, payloadOf });
+			}
+			continue;
+		}
+		const stayed = !movedInPlace.has(site);
+		if (!stayed) {
+			placed.pushSite(site);
+		}
+		if (site.id !== last!.ids[same]) {
+			if (stayed) {
+				placed.pushSite(site);
+			}
+			wire.push({ same, id: site.id });
+			continue;
+		}
+		const run = wire[wire.length - 1];
+		if (run && 'n' in run && run.same + run.n === same && (run.placed === true) === !stayed) {
+			run.n++;
+		} else {
+			wire.push(stayed ? { same, n: 1 } : { same, n: 1, placed: true });
+		}
 	}
-	const bySite = new Map<RequestSite, number>();
-	const byPayload = new Map<unknown, number>();
-	last.forEach((site, i) => {
-		bySite.set(site, i);
-		if (!byPayload.has(site.payload)) {
-			byPayload.set(site.payload, i);
-		}
-	});
-	return sites.map((site): WireSite => {
-		const same = bySite.get(site);
-		if (same !== undefined) {
-			return same;
-		}
-		const payloadOf = byPayload.get(site.payload);
-		if (payloadOf === undefined) {
-			return { site };
-		}
-		const { payload: _payload, ...moved } = site;
-		return { moved, payloadOf };
-	});
+	return { wire, offsets: placed.done(), sent: { sites, ids: sites.map((s) => s.id) } };
 }
 
-function decode(wire: readonly WireSite[], last: readonly RequestSite[] | undefined): RequestSite[] {
-	return wire.map((w) => {
-		if (typeof w === 'number') {
-			return last![w];
+function decode(wire: readonly WireSite[], placed: Int32Array, last: readonly RequestSite[] | undefined): RequestSite[] {
+	const out: RequestSite[] = [];
+	let at = 0;
+	for (const w of wire) {
+		if ('n' in w) {
+			for (let i = w.same; i < w.same + w.n; i++) {
+				const site = last![i];
+				if (w.placed) {
+					at = writeOffsets(site, placed, at);
+				}
+				out.push(site);
+			}
+		} else if ('id' in w) {
+			const site = last![w.same];
+			at = writeOffsets(site, placed, at);
+			(site as { id: string }).id = w.id;
+			out.push(site);
+		} else if ('site' in w) {
+			out.push(w.site);
+		} else {
+			out.push({ ...w.moved, payload: last![w.payloadOf].payload });
 		}
-		if ('site' in w) {
-			return w.site;
-		}
-		return { ...w.moved, payload: last![w.payloadOf].payload };
-	});
+	}
+	return out;
 }
 
 /**
@@ -92,29 +243,34 @@ function decode(wire: readonly WireSite[], last: readonly RequestSite[] | undefi
  * A failed read is answered with no sites and its message, never left unanswered.
  */
 export function serveDetection(port: MessagePort, detector: SiteDetector): void {
-	const last = new Map<string, readonly RequestSite[]>();
+	const last = new Map<string, Sent>();
 	let queue = Promise.resolve();
 	const answer = async (message: DetectMessage): Promise<void> => {
 		const problems: DetectProblem[] = [];
+		const movedInPlace = new Set<RequestSite>();
 		let sites: RequestSite[];
 		try {
-			sites = await detector.detect(message.text, message.languageId, { fileName: message.fileName, bedrockModelId: message.bedrockModelId, problems });
+			sites = await detector.detect(message.text, message.languageId, { fileName: message.fileName, bedrockModelId: message.bedrockModelId, problems, movedInPlace });
 		} catch (err) {
 			sites = [];
 			problems.push({ range: { start: 0, end: 0 }, message: `Could not read requests from this document: ${(err as Error)?.message ?? err}` });
 		}
 		let wire: WireSite[];
+		let offsets: Int32Array<ArrayBuffer> = new Int32Array(0);
 		if (message.fileName === undefined) {
 			wire = sites.map((site) => ({ site }));
 		} else {
-			wire = encode(sites, last.get(message.fileName));
+			const encoded = encode(sites, last.get(message.fileName), movedInPlace);
+			wire = encoded.wire;
+			offsets = encoded.offsets;
 			last.delete(message.fileName);
-			last.set(message.fileName, sites);
+			last.set(message.fileName, encoded.sent);
 			if (last.size > KEPT_DOCUMENTS) {
 				last.delete(last.keys().next().value!);
 			}
 		}
-		port.postMessage({ seq: message.seq, sites: wire, problems } satisfies Reply);
+		const parts = serializeParts(wire);
+		port.postMessage({ seq: message.seq, parts, offsets, problems } satisfies Reply, [...parts, offsets.buffer]);
 	};
 	port.on('message', (message: Message) => {
 		if (message.kind === 'forget') {
@@ -167,6 +323,8 @@ export class RemoteDetector implements SiteDetector {
 	private readonly pending = new Map<number, Pending>();
 	/** Each document's last reply, as handed out (the objects the worker's indices refer to). */
 	private readonly last = new Map<string, readonly RequestSite[]>();
+	/** Replies are read back one after the other, in the order they came (each after the last reply of its document). */
+	private reading = Promise.resolve();
 	private disposed = false;
 
 	constructor(private readonly options: RemoteDetectorOptions) {}
@@ -234,7 +392,9 @@ export class RemoteDetector implements SiteDetector {
 		}
 		this.worker = worker;
 		worker.unref();
-		worker.on('message', (reply: Reply) => this.received(worker, reply));
+		worker.on('message', (reply: Reply) => {
+			this.reading = this.reading.then(() => this.received(worker, reply));
+		});
 		worker.on('error', (err) => {
 			if (this.worker === worker) {
 				this.failed(`Detection runs in the editor's thread from now on: its worker failed (${err?.message ?? err}).`);
@@ -248,12 +408,20 @@ export class RemoteDetector implements SiteDetector {
 		return worker;
 	}
 
-	private received(worker: Worker, reply: Reply): void {
-		if (worker !== this.worker) {
-			return;
+	private async received(worker: Worker, reply: Reply): Promise<void> {
+		const wire: WireSite[] = [];
+		const clock = new SliceClock();
+		for (const part of reply.parts) {
+			if (worker !== this.worker) {
+				return;
+			}
+			if (clock.due()) {
+				await clock.pause();
+			}
+			wire.push(...deserialize(new Uint8Array(part)) as WireSite[]);
 		}
 		const pending = this.pending.get(reply.seq);
-		if (!pending) {
+		if (worker !== this.worker || !pending) {
 			return;
 		}
 		this.pending.delete(reply.seq);
@@ -262,7 +430,7 @@ export class RemoteDetector implements SiteDetector {
 			worker.unref();
 		}
 		const fileName = pending.message.fileName;
-		const sites = decode(reply.sites, fileName === undefined ? undefined : this.last.get(fileName));
+		const sites = decode(wire, reply.offsets, fileName === undefined ? undefined : this.last.get(fileName));
 		if (fileName !== undefined) {
 			this.last.set(fileName, sites);
 		}

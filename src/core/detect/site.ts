@@ -533,7 +533,8 @@ export class InPlaceMover {
 	private readonly seen: TextRange[] = [];
 	private seenSet: Set<TextRange> | undefined;
 
-	constructor(readonly delta: number, readonly at = -Infinity) { }
+	/** `moved` receives each site this mover changes. */
+	constructor(readonly delta: number, readonly at = -Infinity, private readonly moved?: Set<RequestSite>) { }
 
 	/** Starts the next group. */
 	group(): void {
@@ -565,10 +566,14 @@ export class InPlaceMover {
 	/** The site's ranges moved and its id set, in place. */
 	site(site: RequestSite, id = site.id): void {
 		const s = site as Mutable<RequestSite>;
-		if (s.id !== id) { s.id = id; }
+		if (s.id !== id) {
+			s.id = id;
+			this.moved?.add(site);
+		}
 		if (this.delta === 0) {
 			return;
 		}
+		this.moved?.add(site);
 		this.range(s.range);
 		this.range(s.anchor);
 		for (const p of s.parts) {
