@@ -1,5 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { detectRequests } from '../core';
+import { Detector, GrammarLoader } from '../../src/core/detect';
+import { RemoteDetector } from '../../src/core/detect/remote';
 import { TokenCountService, bestResult, type ServiceOptions } from '../../src/core/service';
 import type { CountRequest, CountResult, Counter } from '../../src/core/types';
 
@@ -73,6 +77,46 @@ describe('result store: an edit re-keys only the requests it touched', () => {
 				fresh.dispose();
 			}
 			service.dispose();
+		});
+	}
+
+	for (const [languageId, fileName, base] of documents) {
+		it(`${languageId}, detected in the worker thread: after each of 50 random edits the store shows and counts what it does with detection in its own thread`, async function () {
+			this.timeout(60_000);
+			const rnd = random(fileName.length * 104729 + languageId.length);
+			const worker = new RemoteDetector({ start: () => new Worker(path.resolve(__dirname, '..', '..', 'src', 'core', 'detect', 'worker.js')), inProcess: () => new Detector(new GrammarLoader()) });
+			const here = new Detector(new GrammarLoader());
+			const counters = { worker: new FakeCounter('offline'), here: new FakeCounter('offline') };
+			const services = {
+				worker: new TokenCountService({ detect: (...a) => worker.detect(...a), offline: counters.worker, hasApiKey: () => false }, options),
+				here: new TokenCountService({ detect: (...a) => here.detect(...a), offline: counters.here, hasApiKey: () => false }, options),
+			};
+			const uri = `file:///${fileName}`;
+			let text = base;
+			const update = async (version: number) => {
+				for (const service of Object.values(services)) {
+					await service.update({ uri, version, languageId, fileName, getText: () => text });
+					await service.whenIdle();
+				}
+			};
+			try {
+				await update(1);
+				const chars = languageId === 'jsonl' ? 'ab 1"{}\n,' : 'ab 1"\'(){}\n,';
+				for (let v = 2; v < 52; v++) {
+					const strings = [...text.matchAll(/"[^"\n]{3,}"|'[^'\n]{3,}'/g)];
+					const inString = rnd(4) > 0 && strings.length > 0;
+					const q = strings[rnd(strings.length)];
+					const at = inString ? q.index! + 1 + rnd(q[0].length - 2) : rnd(text.length);
+					text = rnd(4) === 0 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + (inString ? 'xy z'[rnd(4)] : chars[rnd(chars.length)]) + text.slice(at);
+					await update(v);
+					assert.deepEqual(shown(services.worker, uri), shown(services.here, uri), `edit ${v} at ${at}`);
+					assert.equal(counters.worker.calls.length, counters.here.calls.length, `edit ${v}: as many counts`);
+				}
+			} finally {
+				services.worker.dispose();
+				services.here.dispose();
+				worker.dispose();
+			}
 		});
 	}
 
