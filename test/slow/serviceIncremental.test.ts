@@ -28,6 +28,19 @@ function random(seed: number): (n: number) => number {
 	};
 }
 
+/**
+ * One random keystroke: mostly typing inside a string (the common case), sometimes any character anywhere;
+ * a deletion one time in four. The new text and where it was typed.
+ */
+function randomEdit(text: string, languageId: string, rnd: (n: number) => number): { text: string; at: number } {
+	const chars = languageId === 'jsonl' ? 'ab 1"{}\n,' : 'ab 1"\'(){}\n,';
+	const strings = [...text.matchAll(/"[^"\n]{3,}"|'[^'\n]{3,}'/g)];
+	const inString = rnd(4) > 0 && strings.length > 0;
+	const q = strings[rnd(strings.length)];
+	const at = inString ? q.index! + 1 + rnd(q[0].length - 2) : rnd(text.length);
+	return { at, text: rnd(4) === 0 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + (inString ? 'xy z'[rnd(4)] : chars[rnd(chars.length)]) + text.slice(at) };
+}
+
 /** What a surface reads of a document: each site's id, ranges, payload and figure. */
 function shown(service: TokenCountService, uri: string): unknown[] {
 	return (service.get(uri)?.sites ?? []).map((s) => ({
@@ -59,14 +72,10 @@ describe('result store: an edit re-keys only the requests it touched', () => {
 			let text = base;
 			await service.update({ uri, version: 1, languageId, fileName, getText: () => text });
 			await service.whenIdle();
-			const chars = languageId === 'jsonl' ? 'ab 1"{}\n,' : 'ab 1"\'(){}\n,';
 			for (let v = 2; v < 52; v++) {
-				// Mostly typing inside a string (the common case), sometimes anything anywhere.
-				const strings = [...text.matchAll(/"[^"\n]{3,}"|'[^'\n]{3,}'/g)];
-				const inString = rnd(4) > 0 && strings.length > 0;
-				const q = strings[rnd(strings.length)];
-				const at = inString ? q.index! + 1 + rnd(q[0].length - 2) : rnd(text.length);
-				text = rnd(4) === 0 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + (inString ? 'xy z'[rnd(4)] : chars[rnd(chars.length)]) + text.slice(at);
+				const edit = randomEdit(text, languageId, rnd);
+				text = edit.text;
+				const at = edit.at;
 				await service.update({ uri, version: v, languageId, fileName, getText: () => text });
 				await service.whenIdle();
 				const fresh = new TokenCountService({ detect: detectRequests, offline: new FakeCounter('offline'), hasApiKey: () => false }, options);
@@ -101,13 +110,10 @@ describe('result store: an edit re-keys only the requests it touched', () => {
 			};
 			try {
 				await update(1);
-				const chars = languageId === 'jsonl' ? 'ab 1"{}\n,' : 'ab 1"\'(){}\n,';
 				for (let v = 2; v < 52; v++) {
-					const strings = [...text.matchAll(/"[^"\n]{3,}"|'[^'\n]{3,}'/g)];
-					const inString = rnd(4) > 0 && strings.length > 0;
-					const q = strings[rnd(strings.length)];
-					const at = inString ? q.index! + 1 + rnd(q[0].length - 2) : rnd(text.length);
-					text = rnd(4) === 0 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + (inString ? 'xy z'[rnd(4)] : chars[rnd(chars.length)]) + text.slice(at);
+					const edit = randomEdit(text, languageId, rnd);
+					text = edit.text;
+					const at = edit.at;
 					await update(v);
 					assert.deepEqual(shown(services.worker, uri), shown(services.here, uri), `edit ${v} at ${at}`);
 					assert.equal(counters.worker.calls.length, counters.here.calls.length, `edit ${v}: as many counts`);
