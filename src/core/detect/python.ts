@@ -170,6 +170,10 @@ class PythonEvaluator extends TreeEvaluator {
 
 	/** A `string` node. */
 	private stringLiteral(node: Node, depth: number): ValueNode {
+		const plain = this.plainString(node);
+		if (plain) {
+			return plain;
+		}
 		// The grammar's string is string_start, its pieces, string_end: the first and last child (read one by
 		// one, not as the array of every child, which costs a node per piece).
 		const first = node.firstChild;
@@ -189,6 +193,26 @@ class PythonEvaluator extends TreeEvaluator {
 		}
 		const range = this.range(node);
 		return scalar(range, this.literalText(this.text.slice(startEnd, end ? end.startIndex : range.end), prefix, prefix.includes('f')));
+	}
+
+	/**
+	 * A string without escapes, interpolation or its own quote character inside (most prompts and model ids):
+	 * its value is the text between the quotes, read from the document without reading its parts from the tree
+	 * (six calls into the parser's wasm per string). Undefined for any other string (read from its parts).
+	 */
+	private plainString(node: Node): ValueNode | undefined {
+		const range = this.range(node);
+		const open = /^([A-Za-z]{0,2})("""|'''|"|')/.exec(this.text.slice(range.start, range.start + 5));
+		if (!open) {
+			return undefined;
+		}
+		const prefix = open[1].toLowerCase();
+		const quote = open[2];
+		if (prefix.includes('f') || prefix.includes('b') || range.end - range.start < open[0].length + quote.length || !this.text.endsWith(quote, range.end)) {
+			return undefined;
+		}
+		const inner = this.text.slice(range.start + open[0].length, range.end - quote.length);
+		return inner.includes('\\') || inner.includes(quote[0]) ? undefined : scalar(range, this.literalText(inner, prefix, false));
 	}
 
 	/** The text of literal pieces of a string, decoded as Python reads them (universal newlines, escapes). */
