@@ -72,6 +72,27 @@ describe('detect: Python patterns from real code', () => {
 		assert.deepEqual(site.unresolved, []);
 	});
 
+	it('string literals have the value Python reads, whether read from their text (no escape, no inner quote) or from their parts', async () => {
+		const cases: [literal: string, value: string][] = [
+			['"plain"', 'plain'],
+			['\'it"s\'', 'it"s'],
+			['"say \\"hi\\""', 'say "hi"'],
+			['R"C:\\dir"', 'C:\\dir'],
+			['"tab\\tx"', 'tab\tx'],
+			['u"caf\\u00e9"', 'café'],
+			['"""line one\r\nline two"""', 'line one\nline two'],
+			['\'\'\'it\'s\'\'\'', 'it\'s'],
+			['""""""', ''],
+			['""', ''],
+			['"{{kept}}"', '{{kept}}'],
+			['f"{{x}}"', '{x}'],
+		];
+		for (const [literal, value] of cases) {
+			const site = await one(`client.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": ${literal}}])\n`);
+			assert.deepEqual(contents(site), [value], literal);
+		}
+	});
+
 	it('formatting with a value known only at run time stays unresolved', async () => {
 		const site = await one('def f(name):\n    return client.messages.create(model="m", max_tokens=5, messages=[{"role": "user", "content": f"Hi {name}"}, {"role": "user", "content": "Hi {}".format(name)}, {"role": "user", "content": f"{NAME!r}"}])\nNAME = "x"\n');
 		assert.deepEqual(site.unresolved.map(u => u.reason), ['f-string substitution', 'string formatting', 'f-string substitution']);
