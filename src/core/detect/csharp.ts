@@ -189,7 +189,7 @@ class CsharpEvaluator extends TreeEvaluator {
 				return n;
 			}
 		}
-		return this.tree.rootNode;
+		return this.root;
 	}
 
 	/** `x = …` again, `list.Add(…)` (AddRange, Insert). */

@@ -89,7 +89,14 @@ export abstract class TreeEvaluator {
 	/** How many occurrences of one name are looked at in the tree for its declarations and changes. */
 	protected maxOccurrences = 2000;
 
+	private rootNode: Node | undefined;
+
 	constructor(readonly text: string, readonly tree: Tree) { }
+
+	/** The tree's root node, read once (each read of `Tree.rootNode` is a call into the parser's wasm, and a new node). */
+	get root(): Node {
+		return this.rootNode ??= this.tree.rootNode;
+	}
 
 	range(node: Node): TextRange {
 		return { start: node.startIndex, end: node.endIndex };
@@ -153,7 +160,7 @@ export abstract class TreeEvaluator {
 		const pattern = this.occurrences(name);
 		let seen = 0;
 		for (let m = pattern.exec(this.text); m && seen < this.maxOccurrences; m = pattern.exec(this.text), seen++) {
-			const node = this.tree.rootNode.descendantForIndex(m.index, m.index + m[0].length);
+			const node = this.root.descendantForIndex(m.index, m.index + m[0].length);
 			if (!node || node.startIndex !== m.index || node.endIndex !== m.index + m[0].length) {
 				continue;
 			}
@@ -230,9 +237,9 @@ export abstract class TreeEvaluator {
 			return undefined;
 		}
 		if (!read.value) {
-			return { ...read, decl: { scope: this.tree.rootNode, start: -1, reason: read.reason } };
+			return { ...read, decl: { scope: this.root, start: -1, reason: read.reason } };
 		}
-		const value = this.tree.rootNode.descendantForIndex(read.value.start, read.value.end);
+		const value = this.root.descendantForIndex(read.value.start, read.value.end);
 		let node: Node | null = value;
 		while (node && node.startIndex === read.value.start && node.endIndex < read.value.end) {
 			node = node.parent;
@@ -240,7 +247,7 @@ export abstract class TreeEvaluator {
 		if (!node || node.startIndex !== read.value.start || node.endIndex !== read.value.end) {
 			return undefined;
 		}
-		return { ...read, value: { ...read.value, text: this.text.slice(read.value.start, read.value.end) }, decl: { scope: this.tree.rootNode, start: -1, value: node } };
+		return { ...read, value: { ...read.value, text: this.text.slice(read.value.start, read.value.end) }, decl: { scope: this.root, start: -1, value: node } };
 	}
 
 	/** What a use of a name reads: its declaration, the declared text, and whether it changes before the use. */
@@ -370,7 +377,7 @@ function validate(cached: CachedCall, call: Node, evaluator: TreeEvaluator): { s
 	const reads: NameRead[] = [];
 	for (const read of cached.reads) {
 		const at = shiftOffset(shift, read.use);
-		const node = at === undefined ? undefined : evaluator.tree.rootNode.descendantForIndex(at, at + read.name.length);
+		const node = at === undefined ? undefined : evaluator.root.descendantForIndex(at, at + read.name.length);
 		if (!node || node.startIndex !== at || node.text !== read.name) {
 			return undefined;
 		}
@@ -486,7 +493,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 		const pattern = new RegExp(binding.candidates.source, 'g');
 		for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
 			const at = match.index + match[0].indexOf(match[1]);
-			const name = tree.rootNode.descendantForIndex(at, at + match[1].length);
+			const name = evaluator.root.descendantForIndex(at, at + match[1].length);
 			// A name inside other text (a string a half-typed call left open) may be a call once that is closed.
 			candidates.push(at);
 			if (!name || name.startIndex !== at) {
@@ -514,7 +521,7 @@ export async function detectWithBinding<E extends TreeEvaluator>(binding: Langua
 			}
 			evaluate(found, name, id);
 		}
-		if (unconfirmed.length > 0 && binding.closeHalfTyped && tree.rootNode.hasError) {
+		if (unconfirmed.length > 0 && binding.closeHalfTyped && evaluator.root.hasError) {
 			const sites: RequestSite[] = [];
 			ordinals.clear();
 			if (recoverHalfTyped(binding, text, candidates, unconfirmed, calls, parser, tree, nextId, release, sites)) {
@@ -589,7 +596,7 @@ function recoverHalfTyped<E extends TreeEvaluator>(binding: LanguageBinding<E>, 
 		let confirmed = false;
 		for (const at of candidates) {
 			const p = toPatched(at);
-			const name = tree.rootNode.descendantForIndex(p, p + 1);
+			const name = evaluator.root.descendantForIndex(p, p + 1);
 			const call = name && name.startIndex === p ? binding.sdkCall(name, evaluator) : undefined;
 			if (!call || seen.has(call.call.id)) {
 				continue;
@@ -692,7 +699,7 @@ function detectAfterTyping<E extends TreeEvaluator>(binding: LanguageBinding<E>,
 		}
 		const shift: Shift = [{ start: 0, end: edit.start, delta: 0 }, { start: edit.oldEnd, end: Number.MAX_SAFE_INTEGER, delta }];
 		const nameAt = shiftOffset(shift, call.nameAt);
-		const name = nameAt === undefined ? null : evaluator.tree.rootNode.descendantForIndex(nameAt, nameAt + 1);
+		const name = nameAt === undefined ? null : evaluator.root.descendantForIndex(nameAt, nameAt + 1);
 		const found = name && name.startIndex === nameAt ? binding.sdkCall(name, evaluator) : undefined;
 		if (!name || !found || (found.idName ?? found.method) !== call.idName) {
 			return false;

@@ -218,7 +218,7 @@ class GoEvaluator extends TreeEvaluator {
 				return n;
 			}
 		}
-		return this.tree.rootNode;
+		return this.root;
 	}
 
 	/** `x = append(x, …)`, `x = …` again, `x[i] = …`. */

@@ -203,7 +203,7 @@ class JavaEvaluator extends TreeEvaluator {
 				return n;
 			}
 		}
-		return this.tree.rootNode;
+		return this.root;
 	}
 
 	/** `x = …` again, `list.add(…)`, `list.addAll(…)`. */

@@ -331,7 +331,7 @@ class JsEvaluator extends TreeEvaluator {
 	}
 
 	private imported(node: Node): Declaration {
-		return { scope: this.tree.rootNode, start: node.startIndex, reason: 'imported value' };
+		return { scope: this.root, start: node.startIndex, reason: 'imported value' };
 	}
 
 	private parameter(params: Node | null): Declaration | undefined {
@@ -345,7 +345,7 @@ class JsEvaluator extends TreeEvaluator {
 				return n;
 			}
 		}
-		return this.tree.rootNode;
+		return this.root;
 	}
 
 	/** `x.push(…)` (unshift, splice), `x = …`, `x += …`, `x++`: the list or value changes before a later use. */

@@ -170,7 +170,7 @@ class PhpEvaluator extends TreeEvaluator {
 			return { scope: this.scopeOf(parent), start: parent.startIndex, value: parent.childForFieldName('right') ?? undefined };
 		}
 		if (parent?.type === 'const_element' && namedArgs(parent)[0]?.id === name.id) {
-			return { scope: this.tree.rootNode, start: parent.startIndex, value: namedArgs(parent)[1] };
+			return { scope: this.root, start: parent.startIndex, value: namedArgs(parent)[1] };
 		}
 		return undefined;
 	}
@@ -181,7 +181,7 @@ class PhpEvaluator extends TreeEvaluator {
 				return n;
 			}
 		}
-		return this.tree.rootNode;
+		return this.root;
 	}
 
 	/** `$x[] = …`, `$x = …` again, `$x .= …`, `array_push($x, …)`. */

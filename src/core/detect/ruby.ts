@@ -114,7 +114,7 @@ class RubyEvaluator extends TreeEvaluator {
 	/** `<<~TXT … TXT`: the body (a later sibling in the tree); `~` removes the common indentation. */
 	private heredoc(node: Node, depth: number): ValueNode {
 		const lineEnd = this.text.indexOf('\n', node.endIndex);
-		let body: Node | null = lineEnd < 0 ? null : this.tree.rootNode.descendantForIndex(lineEnd + 1);
+		let body: Node | null = lineEnd < 0 ? null : this.root.descendantForIndex(lineEnd + 1);
 		while (body && body.type !== 'heredoc_body') {
 			body = body.parent;
 		}
@@ -188,7 +188,7 @@ class RubyEvaluator extends TreeEvaluator {
 				return n;
 			}
 		}
-		return this.tree.rootNode;
+		return this.root;
 	}
 
 	/** `x << …`, `x.push(…)` (append, concat, insert, unshift), `x += …`, `x = …` again. */
