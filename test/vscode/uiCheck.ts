@@ -166,7 +166,8 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 			async statusBarHover(text) {
 				// Items come and go while this runs (the selection's item): find the index afresh on each try.
 				const items = page.locator('.statusbar-item');
-				const deadline = Date.now() + 15_000;
+				// Under load a hover can fail to open (the pointer arrived while the item was redrawn): hover again.
+				const deadline = Date.now() + 25_000;
 				for (;;) {
 					const texts = await page.$$eval('.statusbar-item', (els) => els.map((el) => (el.textContent ?? '').trim()));
 					const i = texts.findIndex((t) => matches(t, text));
@@ -178,11 +179,13 @@ export async function withWorkbench<T>(opts: WorkbenchOptions, check: (wb: Workb
 							// (the selection's) shifts the others.
 							if (matches(((await item.textContent()) ?? '').trim(), text)) {
 								const hover = page.locator('.workbench-hover, .monaco-hover:not(.hidden)').first();
-								await hover.waitFor({ state: 'visible', timeout: 10_000 });
+								await hover.waitFor({ state: 'visible', timeout: 5_000 });
 								return ((await hover.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 							}
 						} catch (err) {
 							if (Date.now() > deadline) { throw err; }
+							// Off the item first: a hover opens when the pointer arrives.
+							await page.mouse.move(0, 0);
 						}
 					} else if (Date.now() > deadline) {
 						throw new Error(`no status bar item matching ${String(text)}: ${texts.filter(Boolean).join(' | ')}`);
