@@ -190,7 +190,7 @@ describe('detection in a worker thread', function () {
 		}
 	});
 
-	it('reads in this thread, and says why, when the worker cannot start or stops', async () => {
+	it('reads in this thread, and says why, when the worker cannot start or stops before it runs', async () => {
 		const text = fs.readFileSync(path.join(FIXTURES, 'support.ts'), 'utf8');
 		const expected = await new Detector(new GrammarLoader()).detect(text, 'typescript', { fileName: 'e.ts' });
 		const logged: string[] = [];
@@ -202,11 +202,38 @@ describe('detection in a worker thread', function () {
 		assert.deepEqual(await missing.detect(text, 'typescript', { fileName: 'e.ts' }), expected);
 		assert.match(logged.join('\n'), /its worker (failed|stopped)/);
 		logged.length = 0;
-		// A worker that exits while reads wait for it: they are read here.
+		// A worker that stops before it says it runs: what waits for it is read here.
 		const exits = make((m) => logged.push(m), () => new Worker('setTimeout(() => process.exit(3), 200)', { eval: true }));
 		const answers = await Promise.all([exits.detect(text, 'typescript', { fileName: 'e.ts' }), exits.detect(text, 'typescript', { fileName: 'f.ts' })]);
 		assert.deepEqual(answers, [expected, expected]);
-		assert.match(logged.join('\n'), /stopped \(exit code 3\)/);
+		assert.match(logged.join('\n'), /stopped \(exit code 3\) before it could read/);
+		assert.equal(exits.runsIn, 'caller');
+	});
+
+	it('does not read again in this thread a document whose read stopped the worker: it is not counted, a new worker reads the rest', async () => {
+		const text = fs.readFileSync(path.join(FIXTURES, 'support.ts'), 'utf8');
+		const expected = await new Detector(new GrammarLoader()).detect(text, 'typescript', { fileName: 'e.ts' });
+		const logged: string[] = [];
+		// Says it runs, then stops as if the read it is on ran it out of memory.
+		const dies = () => new Worker('require("node:worker_threads").parentPort.postMessage({ ready: true }); setTimeout(() => process.exit(134), 300)', { eval: true });
+		let started = 0;
+		const once = make((m) => logged.push(m), () => (++started === 1 ? dies() : new Worker(WORKER)));
+		const problems: DetectProblem[] = [];
+		const [stopped, next] = await Promise.all([once.detect(text, 'typescript', { fileName: 'big.ts', problems }), once.detect(text, 'typescript', { fileName: 'e.ts' })]);
+		assert.deepEqual(stopped, []);
+		assert.match(problems[0]?.message ?? '', /^Not counted: reading this document stopped the detection worker \(it stopped \(exit code 134\)\)/);
+		assert.match(logged.join('\n'), /while reading big\.ts, which is not counted/);
+		assert.deepEqual(next, expected, 'the read behind it is answered by a new worker');
+		assert.equal(once.runsIn, 'worker');
+		// Workers that keep stopping: after three, documents are read here (but not the one each stopped on).
+		logged.length = 0;
+		const always = make((m) => logged.push(m), dies);
+		for (let i = 0; i < 3; i++) {
+			assert.deepEqual(await always.detect(text, 'typescript', { fileName: `s${i}.ts` }), [], `stop ${i + 1}`);
+		}
+		assert.match(logged.join('\n'), /its worker stopped 3 times/);
+		assert.equal(always.runsIn, 'caller');
+		assert.deepEqual(await always.detect(text, 'typescript', { fileName: 'e.ts' }), expected);
 	});
 
 	it('gives up on a read that hangs, with a message, and reads the next documents in a new worker', async () => {

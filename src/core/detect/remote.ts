@@ -124,6 +124,11 @@ interface ForgetMessage {
 
 type Message = DetectMessage | ForgetMessage;
 
+/** The worker's first message: it runs and reads (a worker whose script cannot load stops before it). */
+interface Ready {
+	readonly ready: true;
+}
+
 interface Reply {
 	readonly seq: number;
 	/** The sites in parts of `SITES_PER_PART`, each serialized on its own (and moved, not copied, across). */
@@ -243,6 +248,7 @@ function decode(wire: readonly WireSite[], placed: Int32Array, last: readonly Re
  * A failed read is answered with no sites and its message, never left unanswered.
  */
 export function serveDetection(port: MessagePort, detector: SiteDetector): void {
+	port.postMessage({ ready: true } satisfies Ready);
 	const last = new Map<string, Sent>();
 	let queue = Promise.resolve();
 	const answer = async (message: DetectMessage): Promise<void> => {
@@ -305,6 +311,9 @@ export interface RemoteDetectorOptions {
 	readonly log?: (message: string) => void;
 }
 
+/** After this many workers stopped while reading, documents are read in the caller's thread. */
+const MAX_WORKER_STOPS = 3;
+
 /** Give up on a document whose read takes longer than this, rather than leave it uncounted without a word. */
 const DEFAULT_TIMEOUT_MS = 20_000;
 /** More time per MB of text: a 2.2 MB batch file is read in 0.8 s (`npm run bench -- service`), so 5 s per MB leaves room for a loaded machine. */
@@ -312,9 +321,10 @@ const TIMEOUT_MS_PER_MB = 5_000;
 
 /**
  * The asking side: detection as a `Detector` gives it, read in a worker started on first use. When the worker
- * cannot start or dies, what it had not answered and everything after is read in this thread instead. A
- * document whose read runs past the timeout gets no sites and a message saying so; the worker is started
- * again for the others.
+ * cannot start, what it had not answered and everything after is read in this thread instead. A document
+ * whose read stops the worker (it runs out of memory, say) or runs past the timeout gets no sites and a
+ * message saying so, rather than being read again here where it could take the editor down; a new worker
+ * reads the others. After `MAX_WORKER_STOPS` stopped workers, documents are read in this thread.
  */
 export class RemoteDetector implements SiteDetector {
 	private worker: Worker | undefined;
@@ -325,6 +335,10 @@ export class RemoteDetector implements SiteDetector {
 	private readonly last = new Map<string, readonly RequestSite[]>();
 	/** Replies are read back one after the other, in the order they came (each after the last reply of its document). */
 	private reading = Promise.resolve();
+	/** The current worker has said it runs (its script loaded). */
+	private ready = false;
+	/** Workers that stopped while reading. */
+	private stops = 0;
 	private disposed = false;
 
 	constructor(private readonly options: RemoteDetectorOptions) {}
@@ -391,21 +405,42 @@ export class RemoteDetector implements SiteDetector {
 			return undefined;
 		}
 		this.worker = worker;
+		this.ready = false;
 		worker.unref();
-		worker.on('message', (reply: Reply) => {
+		worker.on('message', (reply: Reply | Ready) => {
+			if ('ready' in reply) {
+				this.ready ||= worker === this.worker;
+				return;
+			}
 			this.reading = this.reading.then(() => this.received(worker, reply));
 		});
-		worker.on('error', (err) => {
-			if (this.worker === worker) {
-				this.failed(`Detection runs in the editor's thread from now on: its worker failed (${err?.message ?? err}).`);
-			}
-		});
-		worker.on('exit', (code) => {
-			if (this.worker === worker) {
-				this.failed(`Detection runs in the editor's thread from now on: its worker stopped (exit code ${code}).`);
-			}
-		});
+		worker.on('error', (err) => this.stopped(worker, `failed (${err?.message ?? err})`));
+		worker.on('exit', (code) => this.stopped(worker, `stopped (exit code ${code})`));
 		return worker;
+	}
+
+	/**
+	 * The current worker is gone. One that never ran leaves detection to this thread. One that stopped while
+	 * reading takes the read it was on (the oldest it owed) with it: that document gets no sites and a message,
+	 * and a new worker reads the others.
+	 */
+	private stopped(worker: Worker, what: string): void {
+		if (this.worker !== worker) {
+			return;
+		}
+		if (!this.ready) {
+			this.failed(`Detection runs in the editor's thread: its worker ${what} before it could read.`);
+			return;
+		}
+		this.stops++;
+		const owed = [...this.pending.values()].sort((a, b) => a.message.seq - b.message.seq);
+		const culprit = owed[0];
+		this.options.log?.(`The detection worker ${what}${culprit ? ` while reading ${culprit.message.fileName ?? 'a document'}, which is not counted` : ''}.`);
+		if (this.stops >= MAX_WORKER_STOPS) {
+			this.failed(`Detection runs in the editor's thread from now on: its worker stopped ${this.stops} times.`, culprit, what);
+			return;
+		}
+		this.restart(culprit, culprit && `Not counted: reading this document stopped the detection worker (it ${what}).`);
 	}
 
 	private async received(worker: Worker, reply: Reply): Promise<void> {
@@ -438,23 +473,48 @@ export class RemoteDetector implements SiteDetector {
 		pending.resolve(sites);
 	}
 
-	/** The worker is gone for good: what it owed, and what comes next, is read here. */
-	private failed(reason: string): void {
+	/** The worker is gone for good: what it owed (but `culprit`, which stopped it), and what comes next, is read here. */
+	private failed(reason: string, culprit?: Pending, what?: string): void {
 		this.options.log?.(reason);
 		const worker = this.worker;
 		this.worker = undefined;
 		void worker?.terminate();
 		this.inProcess();
 		this.last.clear();
-		this.runHere([...this.pending.values()]);
-	}
-
-	private runHere(owed: Pending[]): void {
+		const owed = [...this.pending.values()];
 		this.pending.clear();
 		for (const p of owed) {
 			clearTimeout(p.timer);
+			if (p === culprit) {
+				this.notCounted(p, `Not counted: reading this document stopped the detection worker (it ${what}).`);
+				continue;
+			}
 			const { text, languageId, fileName, bedrockModelId } = p.message;
 			void this.inProcess().detect(text, languageId, { fileName, bedrockModelId, problems: p.problems }).then(p.resolve);
+		}
+	}
+
+	private notCounted(p: Pending, message: string): void {
+		p.problems?.push({ range: { start: 0, end: 0 }, message });
+		p.resolve([]);
+	}
+
+	/** A new worker (no caches) for the reads still waiting; `culprit` gets no sites and `message`. */
+	private restart(culprit: Pending | undefined, message: string | undefined): void {
+		const worker = this.worker;
+		this.worker = undefined;
+		void worker?.terminate();
+		this.last.clear();
+		const owed = [...this.pending.values()];
+		this.pending.clear();
+		for (const p of owed) {
+			clearTimeout(p.timer);
+		}
+		if (culprit) {
+			this.notCounted(culprit, message!);
+		}
+		for (const p of owed.filter((p) => p !== culprit).sort((a, b) => a.message.seq - b.message.seq)) {
+			this.send(p.message, p.problems, p.resolve);
 		}
 	}
 
@@ -469,19 +529,6 @@ export class RemoteDetector implements SiteDetector {
 		}
 		const seconds = Math.max(1, Math.round(late.timeoutMs / 1000));
 		this.options.log?.(`Reading ${late.message.fileName ?? 'a document'} took longer than ${seconds} s: it is not counted; detection starts again.`);
-		const worker = this.worker;
-		this.worker = undefined;
-		void worker?.terminate();
-		this.last.clear();
-		const others = [...this.pending.values()].filter((p) => p !== late);
-		this.pending.clear();
-		for (const p of [late, ...others]) {
-			clearTimeout(p.timer);
-		}
-		late.problems?.push({ range: { start: 0, end: 0 }, message: `Not counted: reading this document took longer than ${seconds} s.` });
-		late.resolve([]);
-		for (const p of others) {
-			this.send(p.message, p.problems, p.resolve);
-		}
+		this.restart(late, `Not counted: reading this document took longer than ${seconds} s.`);
 	}
 }
