@@ -290,6 +290,11 @@ export class TokenCountService {
 		}
 		const generation = (this.generations.get(input.uri) ?? 0) + 1;
 		this.generations.set(input.uri, generation);
+		if (existing) {
+			// Typing goes on: exact calls still waiting for a pause do not start while the new text is read.
+			this.apiScheduler?.hold(`${input.uri}#`);
+			this.bedrockScheduler?.hold(`${input.uri}#`);
+		}
 		if (offlineOnly) { this.offlineOnlyDocs.add(input.uri); } else { this.offlineOnlyDocs.delete(input.uri); }
 		if (input.fileName !== undefined) { this.fileNames.set(input.uri, input.fileName); }
 		const task = this.detectAndCount(input, generation, existing);
@@ -430,6 +435,7 @@ export class TokenCountService {
 			const doc: DocumentState = { ...previous, version: input.version, languageId: input.languageId, stale: STALE_JSON, offlineOnly: input.offlineOnly === true };
 			this.docs.set(input.uri, doc);
 			this.onDidChangeEmitter.fire(input.uri);
+			this.resumeCalls(input.uri);
 			return doc;
 		}
 		if (text.length > MAX_DOCUMENT_CHARS) {
@@ -533,7 +539,14 @@ export class TokenCountService {
 		}
 		if (epoch === this.optionsEpoch) { this.docEpochs.set(input.uri, epoch); } else { this.docEpochs.delete(input.uri); }
 		this.changed(input.uri);
+		this.resumeCalls(input.uri);
 		return doc;
+	}
+
+	/** The newest text of the document is read and its sites scheduled: the exact calls held meanwhile wait their quiet time from now. */
+	private resumeCalls(uri: string): void {
+		this.apiScheduler?.resume(`${uri}#`);
+		this.bedrockScheduler?.resume(`${uri}#`);
 	}
 
 	private setDoc(doc: DocumentState): void {

@@ -37,6 +37,25 @@ describe('CountScheduler: counting when typing pauses', () => {
 		s.dispose();
 	});
 
+	it('holds the waiting calls of an edited document until resumed, then waits the quiet time again; other documents\' calls run', async () => {
+		const counter = new EchoCounter();
+		const s = new CountScheduler(counter, { debounceMs: 100, idleMs: 100 });
+		const edited = s.schedule('file:///a.json#r0', req('a'));
+		const other = s.schedule('file:///b.json#r0', req('b'));
+		await tick(50);
+		s.hold('file:///a.json#');
+		await until(() => counter.calls.length === 1, 'the other document is counted on time');
+		await other;
+		await tick(300);
+		assert.deepEqual(counter.calls.map((c) => (c.body.messages[0] as { content: string }).content), ['b'], 'nothing goes out while held');
+		const resumed = Date.now();
+		s.resume('file:///a.json#');
+		await edited;
+		assert.equal(counter.calls.length, 2);
+		assert.ok(Date.now() - resumed >= 95, `after resume the call waited its quiet time again (${Date.now() - resumed} ms)`);
+		s.dispose();
+	});
+
 	it('waits for a pause in a typing burst instead of counting every short gap', async () => {
 		const counter = new EchoCounter();
 		const s = new CountScheduler(counter, { debounceMs: 5, idleMs: 400 });

@@ -53,6 +53,31 @@ describe('TokenCountService (the shared result store)', () => {
 		service.dispose();
 	});
 
+	it('sends no exact call for a text typed over while its successor is still being read (detection answering late)', async () => {
+		const api = new FakeCounter('api');
+		// From the second keystroke on, reads answer after 250 ms, as a busy worker thread may; the quiet time is 100 ms.
+		const detect: typeof detectRequests = async (text, languageId, opts) => {
+			const sites = await detectRequests(text, languageId, opts);
+			if (text.includes('helloxy')) {
+				await new Promise((r) => setTimeout(r, 250));
+			}
+			return sites;
+		};
+		const service = new TokenCountService({ detect, api, offline: new FakeCounter('offline'), hasApiKey: () => true }, { ...options, debounceMs: 100, idleMs: 100 });
+		await service.update(doc(ONE, 1));
+		await service.whenIdle();
+		assert.equal(api.calls.length, 1);
+		// Three keystrokes 60 ms apart: the first one is read at once, the other two late.
+		const texts = ['hellox', 'helloxy', 'helloxyz'].map((t) => ONE.replace('hello', t));
+		for (let i = 0; i < texts.length; i++) {
+			void service.update(doc(texts[i], 2 + i));
+			await new Promise((r) => setTimeout(r, 60));
+		}
+		await service.whenIdle();
+		assert.deepEqual(api.calls.slice(1).map((c) => (c.body.messages[0] as { content: string }).content), ['helloxyz'], 'one call, for the last text');
+		service.dispose();
+	});
+
 	it('counters replaced through setCounters count from then on; the old one gets no further call', async () => {
 		const before = new FakeCounter('api', 2);
 		const after = new FakeCounter('api', 3);

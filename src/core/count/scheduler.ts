@@ -57,6 +57,10 @@ interface SiteWork {
 	readonly promise: Promise<CountResult>;
 	/** Drops this site's interest: rejects its promise with CancelledError, aborts the call if nobody else waits. */
 	cancel(): void;
+	/** A call still waiting for its quiet time does not start until `resume`. */
+	hold(): void;
+	/** A held call waits its quiet time again from now. */
+	resume(): void;
 }
 
 /**
@@ -149,10 +153,12 @@ export class CountScheduler {
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		let flight: Flight | undefined;
 		let cancelled = false;
+		let held = false;
 		let rejectSite: (err: unknown) => void = () => undefined;
+		let start: () => void = () => undefined;
 		const promise = new Promise<CountResult>((resolve, reject) => {
 			rejectSite = reject;
-			const start = () => {
+			start = () => {
 				timer = undefined;
 				if (cancelled) { return; }
 				flight = this.join(key, request);
@@ -177,6 +183,19 @@ export class CountScheduler {
 				if (flight) { this.release(key, flight); }
 				rejectSite(new CancelledError('Superseded by a newer edit'));
 			},
+			hold: () => {
+				if (timer && !cancelled) {
+					clearTimeout(timer);
+					timer = undefined;
+					held = true;
+				}
+			},
+			resume: () => {
+				if (held && !cancelled) {
+					held = false;
+					timer = setTimeout(start, debounceMs);
+				}
+			},
 		};
 		this.sites.set(siteId, work);
 		const forget = () => {
@@ -186,6 +205,28 @@ export class CountScheduler {
 		};
 		promise.then(forget, forget);
 		return promise;
+	}
+
+	/**
+	 * The document is being edited again: its sites' calls still waiting for a pause (ids starting with
+	 * `prefix`) do not start until `resume(prefix)`. The new text is read first, which can take longer than a
+	 * gap between keystrokes (detection runs in a worker thread); the text typed over must not be sent meanwhile.
+	 */
+	hold(prefix: string): void {
+		for (const [siteId, work] of this.sites) {
+			if (siteId.startsWith(prefix)) {
+				work.hold();
+			}
+		}
+	}
+
+	/** The document's new text is read and its calls scheduled: the held ones still wanted wait their quiet time from now. */
+	resume(prefix: string): void {
+		for (const [siteId, work] of this.sites) {
+			if (siteId.startsWith(prefix)) {
+				work.resume();
+			}
+		}
 	}
 
 	/**
