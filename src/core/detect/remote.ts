@@ -165,11 +165,11 @@ function encode(sites: readonly RequestSite[], last: Sent | undefined, movedInPl
 	const placed = new OffsetList();
 	let bySite: Map<RequestSite, number> | undefined;
 	let byPayload: Map<unknown, number> | undefined;
+	// Sites are looked up at their own index; by object only when sites were added or removed before
+	// (mapping thousands of sites costs more than the rest of a keystroke).
+	const aligned = last !== undefined && last.sites.length === sites.length;
 	for (let i = 0; i < sites.length; i++) {
 		const site = sites[i];
-		// Sites are looked up at their own index; by object only when sites were added or removed before
-		// (mapping thousands of sites costs more than the rest of a keystroke).
-		const aligned = last !== undefined && last.sites.length === sites.length;
 		let same: number | undefined;
 		if (last) {
 			if (last.sites[i] === site) {
@@ -197,13 +197,11 @@ function encode(sites: readonly RequestSite[], last: Sent | undefined, movedInPl
 			continue;
 		}
 		const stayed = !movedInPlace.has(site);
-		if (!stayed) {
+		const renumbered = site.id !== last!.ids[same];
+		if (!stayed || renumbered) {
 			placed.pushSite(site);
 		}
-		if (site.id !== last!.ids[same]) {
-			if (stayed) {
-				placed.pushSite(site);
-			}
+		if (renumbered) {
 			wire.push({ same, id: site.id });
 			continue;
 		}
@@ -261,16 +259,11 @@ export function serveDetection(port: MessagePort, detector: SiteDetector): void 
 			sites = [];
 			problems.push({ range: { start: 0, end: 0 }, message: `Could not read requests from this document: ${(err as Error)?.message ?? err}` });
 		}
-		let wire: WireSite[];
-		let offsets: Int32Array<ArrayBuffer> = new Int32Array(0);
-		if (message.fileName === undefined) {
-			wire = sites.map((site) => ({ site }));
-		} else {
-			const encoded = encode(sites, last.get(message.fileName), movedInPlace);
-			wire = encoded.wire;
-			offsets = encoded.offsets;
+		// A document without a file name has no last reply: its sites cross whole.
+		const { wire, offsets, sent } = encode(sites, message.fileName === undefined ? undefined : last.get(message.fileName), movedInPlace);
+		if (message.fileName !== undefined) {
 			last.delete(message.fileName);
-			last.set(message.fileName, encoded.sent);
+			last.set(message.fileName, sent);
 			if (last.size > KEPT_DOCUMENTS) {
 				last.delete(last.keys().next().value!);
 			}
@@ -364,14 +357,9 @@ export class RemoteDetector implements SiteDetector {
 
 	dispose(): void {
 		this.disposed = true;
-		const worker = this.worker;
-		this.worker = undefined;
-		void worker?.terminate();
-		for (const p of this.pending.values()) {
-			clearTimeout(p.timer);
+		for (const p of this.letGo()) {
 			p.resolve([]);
 		}
-		this.pending.clear();
 	}
 
 	private inProcess(): SiteDetector {
@@ -382,7 +370,7 @@ export class RemoteDetector implements SiteDetector {
 	private send(message: DetectMessage, problems: DetectProblem[] | undefined, resolve: (sites: RequestSite[]) => void): void {
 		const worker = this.started();
 		if (!worker) {
-			void this.inProcess().detect(message.text, message.languageId, { fileName: message.fileName, bedrockModelId: message.bedrockModelId, problems }).then(resolve);
+			this.readHere(message, problems, resolve);
 			return;
 		}
 		const timeoutMs = (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) + Math.round(message.text.length / 1e6 * TIMEOUT_MS_PER_MB);
@@ -433,14 +421,15 @@ export class RemoteDetector implements SiteDetector {
 			return;
 		}
 		this.stops++;
-		const owed = [...this.pending.values()].sort((a, b) => a.message.seq - b.message.seq);
-		const culprit = owed[0];
+		// The worker reads in the order it is asked: the oldest read it owed is the one it was on.
+		const culprit = [...this.pending.values()].sort((a, b) => a.message.seq - b.message.seq)[0];
 		this.options.log?.(`The detection worker ${what}${culprit ? ` while reading ${culprit.message.fileName ?? 'a document'}, which is not counted` : ''}.`);
+		const notCounted = `Not counted: reading this document stopped the detection worker (it ${what}).`;
 		if (this.stops >= MAX_WORKER_STOPS) {
-			this.failed(`Detection runs in the editor's thread from now on: its worker stopped ${this.stops} times.`, culprit, what);
+			this.failed(`Detection runs in the editor's thread from now on: its worker stopped ${this.stops} times.`, culprit, notCounted);
 			return;
 		}
-		this.restart(culprit, culprit && `Not counted: reading this document stopped the detection worker (it ${what}).`);
+		this.restart(culprit, notCounted);
 	}
 
 	private async received(worker: Worker, reply: Reply): Promise<void> {
@@ -473,25 +462,39 @@ export class RemoteDetector implements SiteDetector {
 		pending.resolve(sites);
 	}
 
-	/** The worker is gone for good: what it owed (but `culprit`, which stopped it), and what comes next, is read here. */
-	private failed(reason: string, culprit?: Pending, what?: string): void {
-		this.options.log?.(reason);
+	/**
+	 * Ends the current worker and forgets its replies: the reads it still owed, oldest first, their timers
+	 * stopped, for the caller to answer.
+	 */
+	private letGo(): Pending[] {
 		const worker = this.worker;
 		this.worker = undefined;
 		void worker?.terminate();
-		this.inProcess();
 		this.last.clear();
-		const owed = [...this.pending.values()];
+		const owed = [...this.pending.values()].sort((a, b) => a.message.seq - b.message.seq);
 		this.pending.clear();
 		for (const p of owed) {
 			clearTimeout(p.timer);
-			if (p === culprit) {
-				this.notCounted(p, `Not counted: reading this document stopped the detection worker (it ${what}).`);
-				continue;
-			}
-			const { text, languageId, fileName, bedrockModelId } = p.message;
-			void this.inProcess().detect(text, languageId, { fileName, bedrockModelId, problems: p.problems }).then(p.resolve);
 		}
+		return owed;
+	}
+
+	/** The worker is gone for good: what it owed (but `culprit`, which stopped it: `message`), and what comes next, is read here. */
+	private failed(reason: string, culprit?: Pending, message?: string): void {
+		this.options.log?.(reason);
+		this.inProcess();
+		for (const p of this.letGo()) {
+			if (p === culprit) {
+				this.notCounted(p, message!);
+			} else {
+				this.readHere(p.message, p.problems, p.resolve);
+			}
+		}
+	}
+
+	private readHere(message: DetectMessage, problems: DetectProblem[] | undefined, resolve: (sites: RequestSite[]) => void): void {
+		const { text, languageId, fileName, bedrockModelId } = message;
+		void this.inProcess().detect(text, languageId, { fileName, bedrockModelId, problems }).then(resolve);
 	}
 
 	private notCounted(p: Pending, message: string): void {
@@ -500,21 +503,13 @@ export class RemoteDetector implements SiteDetector {
 	}
 
 	/** A new worker (no caches) for the reads still waiting; `culprit` gets no sites and `message`. */
-	private restart(culprit: Pending | undefined, message: string | undefined): void {
-		const worker = this.worker;
-		this.worker = undefined;
-		void worker?.terminate();
-		this.last.clear();
-		const owed = [...this.pending.values()];
-		this.pending.clear();
-		for (const p of owed) {
-			clearTimeout(p.timer);
-		}
-		if (culprit) {
-			this.notCounted(culprit, message!);
-		}
-		for (const p of owed.filter((p) => p !== culprit).sort((a, b) => a.message.seq - b.message.seq)) {
-			this.send(p.message, p.problems, p.resolve);
+	private restart(culprit: Pending | undefined, message: string): void {
+		for (const p of this.letGo()) {
+			if (p === culprit) {
+				this.notCounted(p, message);
+			} else {
+				this.send(p.message, p.problems, p.resolve);
+			}
 		}
 	}
 
