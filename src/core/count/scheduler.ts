@@ -213,18 +213,18 @@ export class CountScheduler {
 	 * gap between keystrokes (detection runs in a worker thread); the text typed over must not be sent meanwhile.
 	 */
 	hold(prefix: string): void {
-		for (const [siteId, work] of this.sites) {
-			if (siteId.startsWith(prefix)) {
-				work.hold();
-			}
-		}
+		this.eachSite(prefix, (work) => work.hold());
 	}
 
 	/** The document's new text is read and its calls scheduled: the held ones still wanted wait their quiet time from now. */
 	resume(prefix: string): void {
+		this.eachSite(prefix, (work) => work.resume());
+	}
+
+	private eachSite(prefix: string, act: (work: SiteWork) => void): void {
 		for (const [siteId, work] of this.sites) {
 			if (siteId.startsWith(prefix)) {
-				work.resume();
+				act(work);
 			}
 		}
 	}

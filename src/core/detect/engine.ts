@@ -298,7 +298,7 @@ export function firstNamed(node: Node | null | undefined): Node | undefined {
 
 /** Named children that are not comments. */
 export function namedArgs(node: Node | null | undefined): Node[] {
-	return (node?.namedChildren ?? []).filter((c): c is Node => c !== null && !c.type.includes('comment'));
+	return typedArgs(node).map((c) => c.node);
 }
 
 /** A node with its type, read once (each read of a node's type is a call into the parser's wasm). */
@@ -378,7 +378,7 @@ function validate(cached: CachedCall, call: Node, evaluator: TreeEvaluator): { s
 	for (const read of cached.reads) {
 		const at = shiftOffset(shift, read.use);
 		const node = at === undefined ? undefined : evaluator.root.descendantForIndex(at, at + read.name.length);
-		if (!node || node.startIndex !== at || node.text !== read.name) {
+		if (!node || node.startIndex !== at || evaluator.nodeText(node) !== read.name) {
 			return undefined;
 		}
 		const now = evaluator.readName(node);
