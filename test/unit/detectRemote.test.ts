@@ -28,6 +28,9 @@ const fixtures: { file: string; languageId: string; marker: string }[] = [
 	{ file: 'sdk/messages.php', languageId: 'php', marker: "'content' => \"" },
 ];
 
+/** A worker that takes every message and answers none. */
+const hangingWorker = () => new Worker('require("node:worker_threads").parentPort.on("message", () => {})', { eval: true });
+
 function remote(log?: (m: string) => void, start: () => Worker = () => new Worker(WORKER)): RemoteDetector {
 	return new RemoteDetector({ start, inProcess: () => new Detector(new GrammarLoader()), log });
 }
@@ -243,7 +246,7 @@ describe('detection in a worker thread', function () {
 		const expected = await new Detector(new GrammarLoader()).detect(text, 'python', { fileName: 'h.py' });
 		const hangsFirst = new RemoteDetector({
 			// The first worker never answers; the second is a real one.
-			start: () => (++started === 1 ? new Worker('require("node:worker_threads").parentPort.on("message", () => {})', { eval: true }) : new Worker(WORKER)),
+			start: () => (++started === 1 ? hangingWorker() : new Worker(WORKER)),
 			inProcess: () => new Detector(new GrammarLoader()),
 			timeoutMs: 500,
 			log: (m) => logged.push(m),
@@ -264,7 +267,7 @@ describe('detection in a worker thread', function () {
 
 	it('gives a large document more time before giving up on it', async () => {
 		const hangs = new RemoteDetector({
-			start: () => new Worker('require("node:worker_threads").parentPort.on("message", () => {})', { eval: true }),
+			start: () => hangingWorker(),
 			inProcess: () => new Detector(new GrammarLoader()),
 			timeoutMs: 100,
 		});
@@ -278,7 +281,7 @@ describe('detection in a worker thread', function () {
 	});
 
 	it('answers what is waiting with no sites once disposed', async () => {
-		const worker = make(undefined, () => new Worker('require("node:worker_threads").parentPort.on("message", () => {})', { eval: true }));
+		const worker = make(undefined, () => hangingWorker());
 		const waiting = worker.detect('{"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "hi"}]}', 'json', { fileName: 'x.json' });
 		worker.dispose();
 		assert.deepEqual(await waiting, []);
